@@ -1,0 +1,189 @@
+/**
+ * The shapes that flow through fetch-many, one way:
+ * target input → {@link Target} → engine → {@link Result} → reporters.
+ */
+
+/** A header list kept in the order the user gave it. Names keep their case. */
+export type HeaderList = ReadonlyArray<readonly [name: string, value: string]>;
+
+/**
+ * What a user may write for one target in a JSON file, JSON lines on stdin, or pass to
+ * {@link fetchMany}. Either `url`, or `host` (with optional `port` and `path`; `url` then means the
+ * path, as in the original `{host, port, method, url, data, timeout}` design).
+ */
+export interface TargetObject {
+  /** Absolute `http://` / `https://` URL, shorthand `host[:port][/path]`, or — when `host` is set — the path. */
+  url?: string;
+  host?: string;
+  port?: number | string;
+  path?: string;
+  /** @default "GET" (or the `--method` flag) */
+  method?: string;
+  headers?: Record<string, string | number>;
+  /** Request body, sent with `Content-Length`. */
+  body?: string;
+  /** Alias of `body`. */
+  data?: string;
+  /** Whole-request timeout for this target: a duration string (`"250ms"`, `"2s"`) or a number of seconds. */
+  timeout?: string | number;
+  /** A label shown instead of the URL in reports. */
+  name?: string;
+  /** What counts as ok for this target (see README, "Expectations"). */
+  expect?: ExpectObject;
+}
+
+/** A target's own expectation, as written in a JSON target file. */
+export interface ExpectObject {
+  /** Status spec, e.g. `"200,204"`, `"200-299"`, `"2xx,3xx"`. */
+  status?: string | number;
+  /** Longest acceptable total time: duration string or seconds. */
+  maxTime?: string | number;
+  /** A string the body must contain. */
+  bodyIncludes?: string;
+  /** Response headers that must be present with this value (names case-insensitive, value exact). */
+  header?: Record<string, string>;
+}
+
+/** Anything {@link fetchMany} accepts as one target. */
+export type TargetInput = string | TargetObject;
+
+/** A validated expectation, ready for the engine to check. */
+export interface Expectation {
+  /** Status ranges that count as ok, inclusive, e.g. [[200, 399]]. */
+  status: ReadonlyArray<readonly [number, number]>;
+  /** The spec as the user wrote it, for messages (`status 503 not in 200-399`). */
+  statusText: string;
+  /** Milliseconds, or undefined for no limit. */
+  maxTime?: number;
+  bodyIncludes?: string;
+  /** Lower-cased header name → required value. */
+  header?: ReadonlyArray<readonly [name: string, value: string]>;
+}
+
+/** A target after validation: everything the engine needs, nothing it must check again. */
+export interface Target {
+  /** 0-based position in the input. */
+  index: number;
+  /** The target as given: the string, or the JSON text of the object. */
+  input: string;
+  name?: string;
+  /** Normalized absolute URL. */
+  url: string;
+  protocol: 'http:' | 'https:';
+  /** Host name or IP literal, without IPv6 brackets. */
+  hostname: string;
+  port: number;
+  /** Path and query, starting with `/` (origin-form request target). */
+  path: string;
+  /** Upper-case method token. */
+  method: string;
+  /** Extra request headers (the user's), validated: no CR, LF or NUL. */
+  headers: HeaderList;
+  body: Buffer | null;
+  /** Whole-request timeout in ms; overrides the run's `timeout`. */
+  timeout?: number;
+  expect?: Expectation;
+}
+
+/** A target that failed validation; the engine turns it into an `invalid_target` result. */
+export interface InvalidTarget {
+  index: number;
+  input: string;
+  name?: string;
+  invalid: string;
+}
+
+export type PreparedTarget = Target | InvalidTarget;
+
+/** Stable error codes. Tell errors apart by these, never by message text. */
+export type ErrorCode =
+  | 'invalid_target'
+  | 'dns'
+  | 'refused'
+  | 'reset'
+  | 'timeout'
+  | 'tls'
+  | 'protocol'
+  | 'truncated'
+  | 'too_large'
+  | 'cancelled'
+  | 'connect';
+
+/** The phase a timeout happened in. */
+export type TimeoutPhase = 'connect' | 'tls' | 'headers' | 'body';
+
+export interface ResultError {
+  code: ErrorCode;
+  /** Only on `timeout`: the phase that ran out of time. */
+  phase?: TimeoutPhase;
+  /** One line naming the host, port and the number that mattered. */
+  message: string;
+}
+
+/**
+ * Milliseconds from the moment the request left the queue. `null` for a phase that did not
+ * happen: a reused connection has no dns/connect/tls; an IP literal or a name already resolved
+ * in this run has no dns; plain http has no tls; a request that failed before the first response
+ * byte has no firstByte.
+ */
+export interface Timings {
+  /** Name resolution. */
+  dns: number | null;
+  /** TCP connect, after DNS. */
+  connect: number | null;
+  /** TLS handshake, after TCP connect. */
+  tls: number | null;
+  /** From leaving the queue to the first byte of the response. */
+  firstByte: number | null;
+  /** From leaving the queue to the end of the body (or the error). */
+  total: number;
+}
+
+/** One honest result per target. */
+export interface Result {
+  /** 0-based input position. */
+  index: number;
+  /** The target as given. */
+  input: string;
+  /** The target's `name`, when it has one. */
+  name?: string;
+  /** Normalized absolute URL, or null when the target was invalid. */
+  url: string | null;
+  method: string;
+  /** Final status code, or null when no response head arrived. */
+  status: number | null;
+  /** True when there was no error and every expectation held. */
+  ok: boolean;
+  /** Body bytes received, after removing chunked framing. */
+  bytes: number;
+  timings: Timings;
+  /** True when the request ran on a kept-alive connection opened for an earlier request. */
+  reused: boolean;
+  error: ResultError | null;
+  /** Expectations that did not hold, each a short sentence; empty when all held. */
+  failures: string[];
+}
+
+/** Options for a run. Every field is optional for the library; the CLI fills them in. */
+export interface RunOptions {
+  /** Requests in flight at once. @default 50 */
+  concurrency?: number;
+  /** Connections open at once per origin (scheme, host, port). @default 6 */
+  perHost?: number;
+  /** DNS + TCP + TLS budget, ms. @default 10000 */
+  connectTimeout?: number;
+  /** Whole-request budget from leaving the queue to the end of the body, ms. @default 30000 */
+  timeout?: number;
+  /** Skip TLS certificate verification. @default false */
+  insecure?: boolean;
+  /** Largest response header section accepted, bytes. @default 65536 */
+  maxHeaderBytes?: number;
+  /** Stop reading a body past this many bytes (error `too_large`). @default unlimited */
+  maxBytes?: number;
+  /** Run-wide expectation, used for targets that carry none. @default status 200-399 */
+  expect?: Expectation;
+  /** Abort the run: targets not yet finished are reported `cancelled`. */
+  signal?: AbortSignal;
+  /** Value of the User-Agent header. @default "fetch-many/<version>" */
+  userAgent?: string;
+}
