@@ -1,0 +1,128 @@
+import { CommanderError } from 'commander';
+import { UsageError } from '../errors.js';
+import { runTargets } from '../engine/run.js';
+import { classifyArgument, type SourceSpec } from '../targets/sources.js';
+import { readTargets } from '../targets/index.js';
+import type { PreparedTarget, Result } from '../types.js';
+import { buildProgram, type RawOptions } from './program.js';
+import { resolveOptions, type CliConfig } from './options.js';
+import { createReporters } from './reporters.js';
+
+export interface CliIO {
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+}
+
+const defaultIO = (): CliIO => ({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+
+/** Exit codes: the only place that decides them. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, sigint: 130, sigterm: 143 } as const;
+
+/** Parses argv, runs, reports. Resolves to the exit code; never throws for user errors. */
+export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {
+  try {
+    return await run(argv, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`fetch-many: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof CommanderError) {
+      // Help and --version "fail" with exit code 0; commander already printed its message.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    // A bug of ours: say so in one line, and keep the stack for whoever asks.
+    io.stderr.write(`fetch-many: internal error: ${(err as Error)?.message ?? String(err)}\n`);
+    if (io.env.FETCH_MANY_DEBUG) io.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    return EXIT.usage;
+  }
+}
+
+async function run(argv: string[], io: CliIO): Promise<number> {
+  const program = buildProgram()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      // One line, no usage dump: the error names what was wrong.
+      outputError: (s, write) => write(`fetch-many: ${s.replace(/^error: /, '').trimEnd()} (see --help)\n`),
+    });
+  program.parse(argv, { from: 'user' });
+  const raw = program.opts<RawOptions>();
+  const config = resolveOptions(raw, io.env, io.stdout.isTTY === true);
+
+  const specs: SourceSpec[] = program.args.map((arg) => classifyArgument(arg));
+  if (specs.length === 0) {
+    if (io.stdin.isTTY === true) {
+      throw new UsageError('no targets: give URLs or a target file, or pipe targets on stdin (see --help)');
+    }
+    specs.push({ kind: 'stdin' });
+  }
+  if (specs.filter((s) => s.kind === 'stdin').length > 1) throw new UsageError('stdin (-) can be given only once');
+
+  const targets = await readTargets(specs, config.defaults, io.stdin);
+  return execute(targets, config, io);
+}
+
+async function execute(targets: AsyncIterable<PreparedTarget>, config: CliConfig, io: CliIO): Promise<number> {
+  const reporters = await createReporters(config, io);
+  const controller = new AbortController();
+  let signalled: 'SIGINT' | 'SIGTERM' | null = null;
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+    if (signalled !== null) process.exit(signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm); // a second one: leave now
+    signalled = signal;
+    controller.abort();
+  };
+  const onInt = () => onSignal('SIGINT');
+  const onTerm = () => onSignal('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+
+  let count = 0;
+  const counted = (async function* () {
+    for await (const t of targets) {
+      count++;
+      yield t;
+    }
+    reporters.setTotal(count);
+  })();
+
+  const started = performance.now();
+  let failed = 0;
+  try {
+    await runTargets(
+      counted,
+      {
+        concurrency: config.concurrency,
+        perHost: config.perHost,
+        timeout: config.timeout,
+        connectTimeout: config.connectTimeout,
+        insecure: config.insecure,
+        expect: config.expect,
+        signal: controller.signal,
+        ...(config.maxBytes === undefined ? {} : { maxBytes: config.maxBytes }),
+      },
+      (result: Result) => {
+        if (!result.ok) failed++;
+        reporters.result(result);
+      },
+    );
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
+  const wallMs = performance.now() - started;
+  if (count === 0 && signalled === null) {
+    await reporters.abandon();
+    throw new UsageError('no targets in the input');
+  }
+  const summary = await reporters.end(wallMs);
+  if (signalled !== null) return signalled === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
+  if (failed > 0) {
+    if (config.quiet) io.stderr.write(`fetch-many: ${summary.failed} of ${summary.total} targets failed\n`);
+    return EXIT.failed;
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,84 @@
+import { UsageError } from '../errors.js';
+import { parseDuration } from '../targets/duration.js';
+import { parseHeaderFlag } from '../targets/header.js';
+import { parseStatusSpec } from '../targets/status-spec.js';
+import type { TargetDefaults } from '../targets/normalize.js';
+import type { Expectation, HeaderList } from '../types.js';
+import type { RawOptions } from './program.js';
+
+export type OutputFormat = 'table' | 'ndjson' | 'json' | 'csv';
+
+/** Everything the run needs, validated once here at the boundary. */
+export interface CliConfig {
+  concurrency: number;
+  perHost: number;
+  timeout: number;
+  connectTimeout: number;
+  insecure: boolean;
+  maxBytes?: number;
+  expect: Expectation;
+  defaults: TargetDefaults;
+  format: OutputFormat;
+  junit?: string;
+  onlyFailures: boolean;
+  quiet: boolean;
+  progress: boolean;
+  color: boolean;
+}
+
+function positiveInt(value: string, flag: string, max = Number.MAX_SAFE_INTEGER): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > max) {
+    throw new UsageError(`${flag} must be a whole number from 1 to ${max}, got "${value}"`);
+  }
+  return n;
+}
+
+function duration(value: string, flag: string): number {
+  try {
+    return parseDuration(value);
+  } catch (err) {
+    throw new UsageError(`${flag}: ${(err as Error).message}`);
+  }
+}
+
+export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIsTTY: boolean): CliConfig {
+  const headers: HeaderList = raw.header.map((h) => parseHeaderFlag(h));
+  let expect: Expectation;
+  try {
+    const spec = parseStatusSpec(raw.expect ?? '200-399');
+    expect = { status: spec.ranges, statusText: spec.text };
+  } catch (err) {
+    throw new UsageError(`--expect: ${(err as Error).message}`);
+  }
+  if (raw.method !== undefined && !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(raw.method)) {
+    throw new UsageError(`--method "${raw.method}" is not a valid HTTP method token`);
+  }
+  const format: OutputFormat = raw.ndjson ? 'ndjson' : raw.json ? 'json' : raw.csv ? 'csv' : 'table';
+  const noColorEnv = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
+  const config: CliConfig = {
+    concurrency: positiveInt(raw.concurrency, '--concurrency', 100_000),
+    perHost: positiveInt(raw.perHost, '--per-host', 100_000),
+    timeout: duration(raw.timeout, '--timeout'),
+    connectTimeout: duration(raw.connectTimeout, '--connect-timeout'),
+    insecure: raw.insecure === true,
+    expect,
+    defaults: {
+      ...(raw.method === undefined ? {} : { method: raw.method }),
+      headers,
+      ...(raw.data === undefined ? {} : { body: raw.data }),
+      expect,
+    },
+    format,
+    onlyFailures: raw.onlyFailures === true,
+    quiet: raw.quiet === true,
+    progress: raw.progress,
+    color: raw.color && !noColorEnv && stdoutIsTTY && format === 'table',
+  };
+  if (raw.maxBytes !== undefined) config.maxBytes = positiveInt(raw.maxBytes, '--max-bytes');
+  if (raw.junit !== undefined) {
+    if (raw.junit.trim() === '') throw new UsageError('--junit needs a file name');
+    config.junit = raw.junit;
+  }
+  return config;
+}

@@ -1,0 +1,73 @@
+import { Command, Option } from 'commander';
+import { VERSION } from '../version.js';
+
+/** The options exactly as commander hands them over, before validation. */
+export interface RawOptions {
+  concurrency: string;
+  perHost: string;
+  timeout: string;
+  connectTimeout: string;
+  method?: string;
+  header: string[];
+  data?: string;
+  insecure?: boolean;
+  maxBytes?: string;
+  expect?: string;
+  ndjson?: boolean;
+  json?: boolean;
+  csv?: boolean;
+  junit?: string;
+  onlyFailures?: boolean;
+  quiet?: boolean;
+  progress: boolean;
+  color: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** Builds the commander program. Parsing only: validation lives in options.ts. */
+export function buildProgram(): Command {
+  return new Command('fetch-many')
+    .description(
+      'Fetch many URLs at once through one multiplexed socket engine, and report status, bytes,\n' +
+        'timings and errors for every one of them.',
+    )
+    .version(VERSION, '-V, --version')
+    .argument(
+      '[targets...]',
+      'URLs (http://, https://), host[:port][/path] shorthand, target files (.json, or one target\n' +
+        'per line), or - for stdin. With no targets and stdin not a terminal, targets are read from stdin.',
+    )
+    .option('-c, --concurrency <n>', 'requests in flight at once', '50')
+    .option('--per-host <n>', 'connections open at once per origin (scheme, host, port)', '6')
+    .option('-t, --timeout <dur>', 'whole-request budget, from leaving the queue to the end of the body (250ms, 2s, 1.5m; a bare number is seconds)', '30s')
+    .option('--connect-timeout <dur>', 'DNS + TCP + TLS budget', '10s')
+    .option('-X, --method <method>', 'method for targets that set none (default: GET)')
+    .option('-H, --header <header>', 'header "Name: value" for every target (repeatable)', collect, [])
+    .option('-d, --data <body>', 'request body for targets that set none (sent with Content-Length)')
+    .option('-k, --insecure', 'do not verify TLS certificates')
+    .option('--max-bytes <n>', 'stop reading a body past n bytes (error too_large)')
+    .option('--expect <spec>', 'statuses that count as ok: codes, ranges, classes (200,204 | 200-299 | 2xx,3xx)', '200-399')
+    .addOption(new Option('--ndjson', 'one JSON object per result on stdout, as each completes').conflicts(['json', 'csv']))
+    .addOption(new Option('--json', 'one JSON document {results, summary} on stdout at the end').conflicts(['csv']))
+    .option('--csv', 'CSV on stdout: a header row, then one row per result in input order')
+    .option('--junit <file>', 'also write a JUnit XML report to <file>, one test case per target')
+    .option('--only-failures', 'show only failed targets (the summary still counts all)')
+    .option('-q, --quiet', 'print nothing but, on failure, the reason for the exit code')
+    .option('--no-progress', 'no progress line on stderr')
+    .option('--no-color', 'no colour (also: NO_COLOR set, or stdout not a terminal)')
+    .addHelpText(
+      'after',
+      `
+Exit codes:
+  0  every target ok: no error, status expected (default 200-399), every expectation held
+  1  at least one target failed
+  2  usage error (bad flag, unreadable file, malformed JSON, no targets)
+  130 / 143  interrupted by SIGINT / SIGTERM (results so far are still reported)
+
+Examples:
+  fetch-many https://example.org localhost:8080/health
+  fetch-many urls.json --junit smoke.xml
+  cat urls.txt | fetch-many -c 100 --ndjson > results.ndjson`,
+    );
+}

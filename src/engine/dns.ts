@@ -1,0 +1,66 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { isIP } from 'node:net';
+
+/**
+ * A name resolved for this run. Each host name is looked up once per run and reused by every
+ * connection to it (issue 5: DNS per request was a measurable cost and, at high concurrency,
+ * queued behind libuv's 4 threadpool slots).
+ */
+interface Entry {
+  settled: boolean;
+  addresses: LookupAddress[] | null;
+  error: NodeJS.ErrnoException | null;
+  waiters: Array<(entry: Entry) => void>;
+}
+
+export type LookupFn = (
+  hostname: string,
+  callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
+
+const systemLookup: LookupFn = (hostname, callback) => {
+  dnsLookup(hostname, { all: true }, callback);
+};
+
+export class DnsCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly lookupFn: LookupFn = systemLookup) {}
+
+  /**
+   * Calls back synchronously (with `cached` true) when the answer is already known — an IP
+   * literal, or a name resolved earlier in this run — so that such connections report no DNS phase.
+   */
+  resolve(
+    hostname: string,
+    callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[] | null, cached: boolean) => void,
+  ): void {
+    const family = isIP(hostname);
+    if (family !== 0) {
+      callback(null, [{ address: hostname, family }], true);
+      return;
+    }
+    let entry = this.entries.get(hostname);
+    if (entry?.settled) {
+      callback(entry.error, entry.addresses, true);
+      return;
+    }
+    if (entry === undefined) {
+      const created: Entry = { settled: false, addresses: null, error: null, waiters: [] };
+      entry = created;
+      this.entries.set(hostname, created);
+      this.lookupFn(hostname, (err, addresses) => {
+        created.settled = true;
+        if (err || addresses.length === 0) {
+          created.error = err ?? Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' });
+        } else {
+          created.addresses = addresses;
+        }
+        const waiters = created.waiters;
+        created.waiters = [];
+        for (const waiter of waiters) waiter(created);
+      });
+    }
+    entry.waiters.push((e) => callback(e.error, e.addresses, false));
+  }
+}
