@@ -1,0 +1,30 @@
+/**
+ * Reporters: each turns Results into one output format on a stream the caller owns. Internal to
+ * the package (the CLI uses them); the histogram, grid, reorder buffer and XML helpers are
+ * implementation details and deliberately not re-exported.
+ */
+export type { Reporter } from './reporter.js';
+export { Output, type OutputOptions } from './output.js';
+export { sanitize, displayWidth } from './sanitize.js';
+export {
+  SummaryCollector,
+  formatSummary,
+  type Summary,
+  type LatencySummary,
+  type StatusClass,
+} from './summary.js';
+export { createTableReporter, type TableReporterOptions } from './table.js';
+export { createNdjsonReporter } from './ndjson.js';
+export { createJsonReporter } from './json.js';
+export { createCsvReporter, CSV_COLUMNS } from './csv.js';
+export { createJUnitReporter } from './junit.js';
+export { createSummaryReporter } from './summary-reporter.js';
+export { combineReporters } from './multi.js';
+export {
+  createProgress,
+  formatProgress,
+  type Progress,
+  type ProgressOptions,
+  type ProgressState,
+} from './progress.js';
+export { resultToJson } from './result-json.js';

@@ -1,0 +1,66 @@
+import type { Result } from '../types.js';
+
+/**
+ * One Result as compact JSON, fields in a fixed order: index, input, name (only when present),
+ * url, method, status, ok, bytes, timings {dns, connect, tls, firstByte, total}, reused,
+ * error {code, phase?, message} | null, failures.
+ *
+ * Hand-built rather than `JSON.stringify` of a fresh ordered object: on Node 20 (200,000 mixed
+ * results, warmed up) it measured ~1.0 µs a result against ~1.2 µs, with byte-identical output,
+ * and it runs once per result. Strings still go through
+ * `JSON.stringify`, which escapes controls and lone surrogates correctly; numbers that JSON
+ * cannot hold (NaN, ±Infinity) become null, as `JSON.stringify` would make them.
+ */
+export function resultToJson(r: Result): string {
+  const t = r.timings;
+  const e = r.error;
+  return (
+    '{"index":' +
+    num(r.index) +
+    ',"input":' +
+    JSON.stringify(r.input) +
+    (r.name === undefined ? '' : ',"name":' + JSON.stringify(r.name)) +
+    ',"url":' +
+    (r.url === null ? 'null' : JSON.stringify(r.url)) +
+    ',"method":' +
+    JSON.stringify(r.method) +
+    ',"status":' +
+    nullableNum(r.status) +
+    ',"ok":' +
+    (r.ok ? 'true' : 'false') +
+    ',"bytes":' +
+    num(r.bytes) +
+    ',"timings":{"dns":' +
+    nullableNum(t.dns) +
+    ',"connect":' +
+    nullableNum(t.connect) +
+    ',"tls":' +
+    nullableNum(t.tls) +
+    ',"firstByte":' +
+    nullableNum(t.firstByte) +
+    ',"total":' +
+    num(t.total) +
+    '},"reused":' +
+    (r.reused ? 'true' : 'false') +
+    ',"error":' +
+    (e === null
+      ? 'null'
+      : '{"code":' +
+        JSON.stringify(e.code) +
+        (e.phase === undefined ? '' : ',"phase":' + JSON.stringify(e.phase)) +
+        ',"message":' +
+        JSON.stringify(e.message) +
+        '}') +
+    ',"failures":' +
+    (r.failures.length === 0 ? '[]' : JSON.stringify(r.failures)) +
+    '}'
+  );
+}
+
+function num(n: number): string {
+  return Number.isFinite(n) ? String(n) : 'null';
+}
+
+function nullableNum(n: number | null): string {
+  return n === null ? 'null' : num(n);
+}

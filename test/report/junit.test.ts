@@ -1,0 +1,125 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createJUnitReporter } from '../../src/report/junit.js';
+import type { Result } from '../../src/types.js';
+import { arbRun } from './arbitraries.js';
+import { makeError, makeResult, shuffled, summaryOf } from './helpers.js';
+import { childrenNamed, parseXml, type XmlElement } from './xml-reader.js';
+
+let dir = '';
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fetch-many-junit-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+let n = 0;
+async function run(results: readonly Result[], wallMs = 1234): Promise<{ suite: XmlElement; root: XmlElement; cases: XmlElement[] }> {
+  const path = join(dir, `report-${n++}.xml`);
+  const rep = createJUnitReporter(path);
+  for (const r of results) rep.result(r);
+  await rep.end(summaryOf(results, wallMs));
+  const root = parseXml(await readFile(path, 'utf8'));
+  const [suite] = childrenNamed(root, 'testsuite');
+  if (suite === undefined) throw new Error('no testsuite');
+  return { root, suite, cases: childrenNamed(suite, 'testcase') };
+}
+
+const sample = (): Result[] => [
+  makeResult({ index: 0, timings: { total: 12.3456 } }),
+  makeResult({ index: 1, name: 'api health', url: 'https://api.example.com:8443/health' }),
+  makeResult({ index: 2, status: 503, ok: false, failures: ['status 503 not in 200-399'] }),
+  makeError(3, { code: 'timeout', phase: 'headers', message: 'headers from 127.0.0.1:9 timed out after 1000 ms' }),
+  makeError(4, { code: 'invalid_target', message: 'not a URL' }, { url: null, input: 'ht!tp://' }),
+  makeError(5, { code: 'cancelled', message: 'run cancelled' }),
+];
+
+describe('junit reporter', () => {
+  it('writes one testcase per target in input order, with counts on the suite', async () => {
+    const { root, suite, cases } = await run(shuffled(sample()));
+    expect(root.name).toBe('testsuites');
+    expect(suite.attrs).toMatchObject({ name: 'fetch-many', tests: '6', failures: '1', errors: '2', skipped: '1', time: '1.234' });
+    expect(root.attrs).toMatchObject({ tests: '6', failures: '1', errors: '2', skipped: '1' });
+    expect(suite.attrs['timestamp']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(cases.map((c) => c.attrs['name'])).toEqual([
+      'GET http://127.0.0.1:8080/item/0',
+      'api health',
+      'GET http://127.0.0.1:8080/item/2',
+      'GET http://127.0.0.1:8080/item/3',
+      'ht!tp://',
+      'GET http://127.0.0.1:8080/item/5',
+    ]);
+    expect(cases.map((c) => c.attrs['classname'])).toEqual([
+      '127.0.0.1:8080', 'api.example.com:8443', '127.0.0.1:8080', '127.0.0.1:8080', 'invalid', '127.0.0.1:8080',
+    ]);
+    expect(cases[0]?.attrs['time']).toBe('0.012');
+  });
+
+  it('maps expectations to <failure>, transport errors to <error>, cancelled to <skipped>', async () => {
+    const { cases } = await run(sample());
+    const kinds = cases.map((c) => c.children.map((k) => k.name).join(','));
+    expect(kinds).toEqual(['', '', 'failure', 'error', 'error', 'skipped']);
+    const failure = cases[2]?.children[0];
+    expect(failure?.attrs).toEqual({ message: 'status 503 not in 200-399', type: 'expectation' });
+    expect(failure?.text).toContain('status 503');
+    const error = cases[3]?.children[0];
+    expect(error?.attrs).toEqual({ message: 'headers from 127.0.0.1:9 timed out after 1000 ms', type: 'timeout:headers' });
+    expect(cases[4]?.children[0]?.attrs['type']).toBe('invalid_target');
+  });
+
+  it('escapes markup and strips what XML cannot carry', async () => {
+    const name = `<script>alert("x") & 'y'</script>\x00\x1b[31m\ud800`;
+    const message = 'bad header <x-y> & "z"\r\nsecond line\x07';
+    const { cases } = await run([
+      makeResult({ index: 0, name, status: 500, ok: false, failures: [message] }),
+      makeError(1, { code: 'protocol', message }),
+    ]);
+    expect(cases[0]?.attrs['name']).toBe(`<script>alert("x") & 'y'</script>[31m`);
+    expect(cases[0]?.children[0]?.attrs['message']).toBe('bad header <x-y> & "z"\r\nsecond line');
+    expect(cases[1]?.children[0]?.text).toContain('bad header <x-y> & "z"\r\nsecond line');
+  });
+
+  it('writes a valid file for an empty run', async () => {
+    const { suite, cases } = await run([]);
+    expect(suite.attrs['tests']).toBe('0');
+    expect(cases).toEqual([]);
+  });
+
+  it('replaces an existing file whole and leaves no temp file behind', async () => {
+    const sub = await mkdtemp(join(dir, 'atomic-'));
+    const path = join(sub, 'junit.xml');
+    await writeFile(path, 'old contents');
+    const rep = createJUnitReporter(path);
+    rep.result(makeResult());
+    await rep.end(summaryOf([makeResult()]));
+    expect(await readdir(sub)).toEqual(['junit.xml']);
+    expect(childrenNamed(childrenNamed(parseXml(await readFile(path, 'utf8')), 'testsuite')[0]!, 'testcase')).toHaveLength(1);
+  });
+
+  it('rejects when the directory does not exist', async () => {
+    const rep = createJUnitReporter(join(dir, 'missing-dir', 'junit.xml'));
+    await expect(rep.end(summaryOf([]))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('stays well-formed with one testcase per result for any run (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(arbRun, async (results) => {
+        const { suite, cases } = await run(results);
+        expect(cases).toHaveLength(results.length);
+        expect(Number(suite.attrs['tests'])).toBe(results.length);
+        const counted = (kind: string): number => cases.filter((c) => c.children[0]?.name === kind).length;
+        expect(Number(suite.attrs['failures'])).toBe(counted('failure'));
+        expect(Number(suite.attrs['errors'])).toBe(counted('error'));
+        expect(Number(suite.attrs['skipped'])).toBe(counted('skipped'));
+        // Every not-ok result shows up as something other than a pass.
+        const byIndex = [...results].sort((a, b) => a.index - b.index);
+        byIndex.forEach((r, i) => expect(cases[i]?.children.length).toBe(r.ok && r.error === null ? 0 : 1));
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
