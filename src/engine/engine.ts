@@ -245,9 +245,9 @@ export class Engine {
     for (const ex of this.active) {
       const connecting = ex.phase === 'connect' || ex.phase === 'tls';
       if (connecting && now >= ex.connectDeadline && ex.connectDeadline <= ex.deadline) {
-        this.timeOut(ex, ex.phase as TimeoutPhase, this.connectTimeout, '--connect-timeout');
+        this.timeOut(ex, ex.phase as TimeoutPhase, this.connectTimeout, 'connect timeout');
       } else if (now >= ex.deadline) {
-        this.timeOut(ex, ex.phase as TimeoutPhase, ex.target.timeout ?? this.timeout, 'timeout');
+        this.timeOut(ex, ex.phase as TimeoutPhase, ex.target.timeout ?? this.timeout, 'request timeout');
       }
     }
     if (this.active.size === 0) this.stopSweeper();
@@ -266,10 +266,10 @@ export class Engine {
         message = `TLS handshake with ${label} took over ${budget} ms (${which})`;
         break;
       case 'headers':
-        message = `no response headers from ${label} within ${budget} ms (${which})`;
+        message = `no response headers from ${label} within ${budget} ms`;
         break;
       default:
-        message = `body from ${label} not complete within ${budget} ms (${which}; ${ex.bytes} bytes read)`;
+        message = `body from ${label} not complete within ${budget} ms (${ex.bytes} bytes read)`;
     }
     conn.failAndClose('timeout', message, phase);
   }
