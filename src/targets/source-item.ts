@@ -1,0 +1,10 @@
+import type { TargetInput, TargetObject } from '../types.js';
+
+/**
+ * One raw target from a source, before validation. Either an input to prepare (with the
+ * `defaults` of the JSON document it came from), or something that could not even be read as an
+ * input — a JSON line that does not parse, an overlong line — carried as text with its reason.
+ */
+export type SourceItem =
+  | { input: TargetInput; fileDefaults?: TargetObject }
+  | { raw: string; invalid: string };

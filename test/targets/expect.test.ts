@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import type { Expectation } from '../../src/types.js';
+import { buildExpectation, DEFAULT_EXPECTATION } from '../../src/targets/expect.js';
+
+const fallback: Expectation = {
+  status: [[200, 204]],
+  statusText: '200-204',
+  maxTime: 5000,
+  bodyIncludes: 'ok',
+  header: [['x-a', '1']],
+};
+
+describe('DEFAULT_EXPECTATION', () => {
+  it('is status 200-399', () => {
+    expect(DEFAULT_EXPECTATION).toEqual({ status: [[200, 399]], statusText: '200-399' });
+  });
+  it('cannot be changed by accident', () => {
+    expect(Object.isFrozen(DEFAULT_EXPECTATION)).toBe(true);
+    expect(Object.isFrozen(DEFAULT_EXPECTATION.status)).toBe(true);
+  });
+});
+
+describe('buildExpectation', () => {
+  it('returns the fallback when there is no expect object', () => {
+    expect(buildExpectation(undefined, fallback)).toBe(fallback);
+  });
+
+  it('keeps every fallback field the object leaves out', () => {
+    expect(buildExpectation({}, fallback)).toEqual(fallback);
+    expect(buildExpectation({ maxTime: '1s' }, fallback)).toEqual({ ...fallback, maxTime: 1000 });
+  });
+
+  it('replaces the fields it gives', () => {
+    const built = buildExpectation(
+      { status: '2xx,304', maxTime: 1.5, bodyIncludes: 'hello', header: { 'Content-Type': 'text/html', ETag: 7 as never } },
+      DEFAULT_EXPECTATION,
+    );
+    expect(built).toEqual({
+      status: [[200, 299], [304, 304]],
+      statusText: '2xx,304',
+      maxTime: 1500,
+      bodyIncludes: 'hello',
+      header: [['content-type', 'text/html'], ['etag', '7']],
+    });
+  });
+
+  it('accepts a status number', () => {
+    expect(buildExpectation({ status: 201 }, DEFAULT_EXPECTATION).status).toEqual([[201, 201]]);
+  });
+
+  it('an empty header object clears the fallback header requirement', () => {
+    expect(buildExpectation({ header: {} }, fallback).header).toBeUndefined();
+  });
+
+  it('does not modify the fallback', () => {
+    buildExpectation({ status: '500', header: {} }, fallback);
+    expect(fallback.statusText).toBe('200-204');
+    expect(fallback.header).toEqual([['x-a', '1']]);
+  });
+
+  it.each([
+    ['a string', 'oops', /field "expect" must be an object, got string "oops"/],
+    ['an array', [], /field "expect" must be an object, got an array/],
+    ['null', null, /field "expect" must be an object, got null/],
+    ['an unknown field', { stauts: 200 }, /unknown field "expect.stauts" \(did you mean "expect.status"\?\)/],
+    ['a bad status', { status: '2xx,9' }, /field "expect.status": bad status "9"/],
+    ['a status of the wrong type', { status: true }, /field "expect.status" must be .* got boolean true/],
+    ['a bad maxTime', { maxTime: 'soon' }, /field "expect.maxTime": invalid duration "soon"/],
+    ['a maxTime of the wrong type', { maxTime: [] }, /field "expect.maxTime" must be .* got an array/],
+    ['an empty bodyIncludes', { bodyIncludes: '' }, /field "expect.bodyIncludes" must be a non-empty string/],
+    ['a bodyIncludes number', { bodyIncludes: 3 }, /field "expect.bodyIncludes" .* got number 3/],
+    ['a header list', { header: ['x'] }, /field "expect.header" must be an object/],
+    ['a bad header name', { header: { 'a b': 'x' } }, /field "expect.header": header name "a b"/],
+    ['a header value with CRLF', { header: { a: 'x\r\ny' } }, /field "expect.header": .*contains CR/],
+    ['a header value of the wrong type', { header: { a: null } }, /field "expect.header": value of "a" must be a string, got null/],
+  ])('rejects %s naming the field', (_, obj, message) => {
+    expect(() => buildExpectation(obj as never, DEFAULT_EXPECTATION)).toThrow(message);
+  });
+});
