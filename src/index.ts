@@ -7,7 +7,6 @@
  */
 import { runTargets } from './engine/run.js';
 import { prepareTargets } from './targets/index.js';
-import { DEFAULT_EXPECTATION } from './engine/engine.js';
 import type { Result, RunOptions, TargetInput } from './types.js';
 
 export interface FetchManyOptions extends RunOptions {
@@ -44,7 +43,7 @@ export async function* fetchMany(
     ...(method === undefined ? {} : { method }),
     ...(headers === undefined ? {} : { headers: Object.entries(headers) }),
     ...(body === undefined ? {} : { body }),
-    expect: run.expect ?? DEFAULT_EXPECTATION,
+    ...(run.expect === undefined ? {} : { expect: run.expect }),
   });
 
   const queue: Result[] = [];

@@ -3,6 +3,8 @@ import { parseDuration } from '../targets/duration.js';
 import { parseHeaderFlag } from '../targets/header.js';
 import { parseStatusSpec } from '../targets/status-spec.js';
 import type { TargetDefaults } from '../targets/normalize.js';
+import { DEFAULT_EXPECTATION } from '../targets/expect.js';
+import { normalizeMethod } from '../targets/fields.js';
 import type { Expectation, HeaderList } from '../types.js';
 import type { RawOptions } from './program.js';
 
@@ -44,15 +46,21 @@ function duration(value: string, flag: string): number {
 
 export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIsTTY: boolean): CliConfig {
   const headers: HeaderList = raw.header.map((h) => parseHeaderFlag(h));
-  let expect: Expectation;
-  try {
-    const spec = parseStatusSpec(raw.expect ?? '200-399');
-    expect = { status: spec.ranges, statusText: spec.text };
-  } catch (err) {
-    throw new UsageError(`--expect: ${(err as Error).message}`);
+  // Only an --expect the user gave overrides a target file's `defaults.expect`; otherwise the
+  // run-wide default (200-399) applies only to targets that say nothing.
+  let expect: Expectation = DEFAULT_EXPECTATION;
+  if (raw.expect !== undefined) {
+    try {
+      const spec = parseStatusSpec(raw.expect);
+      expect = { status: spec.ranges, statusText: spec.text };
+    } catch (err) {
+      throw new UsageError(`--expect: ${(err as Error).message}`);
+    }
   }
-  if (raw.method !== undefined && !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(raw.method)) {
-    throw new UsageError(`--method "${raw.method}" is not a valid HTTP method token`);
+  let method: string | undefined;
+  if (raw.method !== undefined) {
+    method = normalizeMethod(raw.method) ?? undefined;
+    if (method === undefined) throw new UsageError(`--method "${raw.method}" is not a valid HTTP method token`);
   }
   const format: OutputFormat = raw.ndjson ? 'ndjson' : raw.json ? 'json' : raw.csv ? 'csv' : 'table';
   const noColorEnv = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
@@ -64,10 +72,10 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
     insecure: raw.insecure === true,
     expect,
     defaults: {
-      ...(raw.method === undefined ? {} : { method: raw.method }),
+      ...(method === undefined ? {} : { method }),
       headers,
       ...(raw.data === undefined ? {} : { body: raw.data }),
-      expect,
+      ...(raw.expect === undefined ? {} : { expect }),
     },
     format,
     onlyFailures: raw.onlyFailures === true,

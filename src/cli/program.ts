@@ -47,7 +47,7 @@ export function buildProgram(): Command {
     .option('-d, --data <body>', 'request body for targets that set none (sent with Content-Length)')
     .option('-k, --insecure', 'do not verify TLS certificates')
     .option('--max-bytes <n>', 'stop reading a body past n bytes (error too_large)')
-    .option('--expect <spec>', 'statuses that count as ok: codes, ranges, classes (200,204 | 200-299 | 2xx,3xx)', '200-399')
+    .option('--expect <spec>', 'statuses that count as ok: codes, ranges, classes (200,204 | 200-299 | 2xx,3xx) (default: 200-399)')
     .addOption(new Option('--ndjson', 'one JSON object per result on stdout, as each completes').conflicts(['json', 'csv']))
     .addOption(new Option('--json', 'one JSON document {results, summary} on stdout at the end').conflicts(['csv']))
     .option('--csv', 'CSV on stdout: a header row, then one row per result in input order')

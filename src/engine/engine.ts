@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Expectation, PreparedTarget, Result, RunOptions, Target, TimeoutPhase } from '../types.js';
+import { DEFAULT_EXPECTATION } from '../targets/expect.js';
 import { VERSION } from '../version.js';
 import type { Connection } from './connection.js';
 import { defaultConnector, type Connector } from './connector.js';
@@ -19,7 +20,6 @@ export const DEFAULTS = {
   maxHeaderBytes: 64 * 1024,
 } as const;
 
-export const DEFAULT_EXPECTATION: Expectation = { status: [[200, 399]], statusText: '200-399' };
 
 /** How often deadlines are checked. Timeouts fire within this much of their budget. */
 const SWEEP_MS = 10;
