@@ -44,6 +44,9 @@ export interface Summary {
   cancelled: number;
 }
 
+/** Machine reports carry 10 µs resolution, like the per-result timings: more digits would be noise. */
+const round2 = (ms: number): number => Math.round(ms * 100) / 100;
+
 /** Folds results into a {@link Summary} in constant memory. */
 export class SummaryCollector {
   #total = 0;
@@ -81,12 +84,17 @@ export class SummaryCollector {
       byStatusClass: { '1xx': c1, '2xx': c2, '3xx': c3, '4xx': c4, '5xx': c5 },
       byError: Object.fromEntries(this.#byError),
       bytes: this.#bytes,
-      wallMs,
-      rps: wallMs > 0 ? this.#total / (wallMs / 1000) : 0,
+      wallMs: round2(wallMs),
+      rps: wallMs > 0 ? Math.round((this.#total / (wallMs / 1000)) * 10) / 10 : 0,
       latency:
         h.count === 0
           ? null
-          : { p50: h.percentile(50), p90: h.percentile(90), p99: h.percentile(99), max: h.max },
+          : {
+              p50: round2(h.percentile(50)),
+              p90: round2(h.percentile(90)),
+              p99: round2(h.percentile(99)),
+              max: round2(h.max),
+            },
       cancelled: this.#cancelled,
     };
   }

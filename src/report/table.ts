@@ -14,7 +14,7 @@ export interface TableReporterOptions {
   onlyFailures?: boolean;
   /** Where the summary line goes (may be the same Output as the table). */
   summaryOut: Output;
-  /** Table width in columns. @default the terminal width, or 120 when not a terminal */
+  /** Table width in columns. @default the terminal width, or 200 when not a terminal */
   width?: number;
 }
 
@@ -34,7 +34,11 @@ const COLUMN_COUNT = 6;
 /** `│` before each column and at the end, plus one space of padding on each side of a cell. */
 const FRAME = COLUMN_COUNT * 3 + 1;
 const MIN_TEXT = 16;
-const DEFAULT_WIDTH = 120;
+/**
+ * Width when stdout is not a terminal (CI logs, files): logs scroll sideways, and an error cut
+ * short is worse than a long line — the error column is the reason a CI job failed.
+ */
+const DEFAULT_WIDTH = 200;
 
 /**
  * Prints a table at the end of the run, one row per result in input order.
