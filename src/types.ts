@@ -182,7 +182,7 @@ export interface RunOptions {
   maxBytes?: number;
   /** Run-wide expectation, used for targets that carry none. @default status 200-399 */
   expect?: Expectation;
-  /** Abort the run: targets not yet finished are reported `cancelled`. */
+  /** Abort the run: stop taking targets; those already taken but not finished are reported `cancelled`. Targets not yet read from the input get no result. */
   signal?: AbortSignal;
   /** Value of the User-Agent header. @default "fetch-many/<version>" */
   userAgent?: string;

@@ -6,6 +6,7 @@ import { readTargets } from '../targets/index.js';
 import type { PreparedTarget, Result } from '../types.js';
 import { buildProgram, type RawOptions } from './program.js';
 import { resolveOptions, type CliConfig } from './options.js';
+import { checkOutputPath } from './output-path.js';
 import { createReporters } from './reporters.js';
 
 export interface CliIO {
@@ -18,7 +19,7 @@ export interface CliIO {
 const defaultIO = (): CliIO => ({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
 
 /** Exit codes: the only place that decides them. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, sigint: 130, sigterm: 143 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, sigint: 130, sigpipe: 141, sigterm: 143 } as const;
 
 /** Parses argv, runs, reports. Resolves to the exit code; never throws for user errors. */
 export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {
@@ -52,6 +53,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   program.parse(argv, { from: 'user' });
   const raw = program.opts<RawOptions>();
   const config = resolveOptions(raw, io.env, io.stdout.isTTY === true);
+  if (config.junit !== undefined) await checkOutputPath(config.junit, '--junit');
 
   const specs: SourceSpec[] = program.args.map((arg) => classifyArgument(arg));
   if (specs.length === 0) {
@@ -79,6 +81,17 @@ async function execute(targets: AsyncIterable<PreparedTarget>, config: CliConfig
   const onTerm = () => onSignal('SIGTERM');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
+  // `fetch-many … --ndjson | head -1`: once stdout's reader is gone nothing more can be shown,
+  // so stop fetching instead of finishing a long list for nobody — unless a --junit file still
+  // wants every result. (Reporters already swallow the EPIPE itself; this only ends the run.)
+  let readerGone = false;
+  const onStdoutError = (err: NodeJS.ErrnoException) => {
+    if (readerGone || config.junit !== undefined) return;
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') return;
+    readerGone = true;
+    controller.abort();
+  };
+  io.stdout.on('error', onStdoutError);
 
   let count = 0;
   const counted = (async function* () {
@@ -112,13 +125,28 @@ async function execute(targets: AsyncIterable<PreparedTarget>, config: CliConfig
   } finally {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
+    io.stdout.off('error', onStdoutError);
   }
   const wallMs = performance.now() - started;
   if (count === 0 && signalled === null) {
     await reporters.abandon();
     throw new UsageError('no targets in the input');
   }
-  const summary = await reporters.end(wallMs);
+  if (readerGone && signalled === null) {
+    // Cut short because the reader left: say nothing (a summary counting the targets we
+    // cancelled ourselves would read as failures) and exit as SIGPIPE would (128 + 13).
+    await reporters.abandon();
+    return EXIT.sigpipe;
+  }
+  let summary;
+  try {
+    summary = await reporters.end(wallMs);
+  } catch (err) {
+    // A report that cannot be written (disk full, file removed) is the run's failure to report,
+    // not a bug: one line, exit 2.
+    const e = err as NodeJS.ErrnoException;
+    throw new UsageError(`cannot write the report: ${e.code ?? ''}${e.code ? ': ' : ''}${e.message}`);
+  }
   if (signalled !== null) return signalled === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
   if (failed > 0) {
     if (config.quiet) io.stderr.write(`fetch-many: ${summary.failed} of ${summary.total} targets failed\n`);

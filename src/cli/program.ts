@@ -29,13 +29,15 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 export function buildProgram(): Command {
   return new Command('fetch-many')
     .description(
-      'Fetch many URLs at once through one multiplexed socket engine, and report status, bytes,\n' +
+      // No hard line breaks: commander wraps to the terminal width, and a '\n' mid-sentence
+      // left a ragged line in --help.
+      'Fetch many URLs at once through one multiplexed socket engine, and report status, bytes, ' +
         'timings and errors for every one of them.',
     )
     .version(VERSION, '-V, --version')
     .argument(
       '[targets...]',
-      'URLs (http://, https://), host[:port][/path] shorthand, target files (.json, or one target\n' +
+      'URLs (http://, https://), host[:port][/path] shorthand, target files (.json, or one target ' +
         'per line), or - for stdin. With no targets and stdin not a terminal, targets are read from stdin.',
     )
     .option('-c, --concurrency <n>', 'requests in flight at once', '50')
@@ -64,6 +66,7 @@ Exit codes:
   1  at least one target failed
   2  usage error (bad flag, unreadable file, malformed JSON, no targets)
   130 / 143  interrupted by SIGINT / SIGTERM (results so far are still reported)
+  141  stopped early because stdout's reader went away (e.g. | head), as SIGPIPE would
 
 Examples:
   fetch-many https://example.org localhost:8080/health

@@ -27,7 +27,11 @@ export function classifyArgument(arg: string): SourceSpec {
   if (arg.includes('://')) return { kind: 'arg', value: arg };
   if (FILE_EXTENSIONS.test(arg)) return { kind: 'file', path: arg };
   try {
-    if (!statSync(arg).isDirectory()) return { kind: 'file', path: arg };
+    // Anything that exists is meant as a file: a directory then fails with "is a directory",
+    // which says more than fetching it as a host name would (`fetch-many /tmp`). A host that
+    // collides with a local name can always be written as http://name.
+    statSync(arg);
+    return { kind: 'file', path: arg };
   } catch {
     // Not a file: a host name.
   }

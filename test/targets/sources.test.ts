@@ -47,10 +47,10 @@ describe('classifyArgument', () => {
     expect(classifyArgument(path)).toEqual({ kind: 'file', path });
   });
 
-  it('reads a directory name or anything else as a shorthand URL', () => {
+  it('reads an existing directory as a file (so it fails as one), anything else as a shorthand URL', () => {
     const dir = join(scratch, 'example.com');
     mkdirSync(dir);
-    expect(classifyArgument(dir)).toEqual({ kind: 'arg', value: dir });
+    expect(classifyArgument(dir)).toEqual({ kind: 'file', path: dir });
     expect(classifyArgument('no-such-host.test:8080/x')).toEqual({ kind: 'arg', value: 'no-such-host.test:8080/x' });
   });
 });
