@@ -42,6 +42,8 @@ export interface ExpectObject {
   bodyIncludes?: string;
   /** Response headers that must be present with this value (names case-insensitive, value exact). */
   header?: Record<string, string>;
+  /** HTTPS only: the server certificate must be valid for at least this many more days. */
+  certDaysLeft?: number;
 }
 
 /** Anything {@link fetchMany} accepts as one target. */
@@ -58,6 +60,8 @@ export interface Expectation {
   bodyIncludes?: string;
   /** Lower-cased header name → required value. */
   header?: ReadonlyArray<readonly [name: string, value: string]>;
+  /** Minimum days of certificate validity left (HTTPS). */
+  certDaysLeft?: number;
 }
 
 /** A target after validation: everything the engine needs, nothing it must check again. */
@@ -107,7 +111,9 @@ export type ErrorCode =
   | 'truncated'
   | 'too_large'
   | 'cancelled'
-  | 'connect';
+  | 'connect'
+  | 'too_many_redirects'
+  | 'proxy';
 
 /** The phase a timeout happened in. */
 export type TimeoutPhase = 'connect' | 'tls' | 'headers' | 'body';
@@ -164,6 +170,43 @@ export interface Result {
   failures: string[];
 }
 
+/** One hop of a followed redirect: the status that sent us on, and the URL it was sent from. */
+export interface RedirectHop {
+  status: number;
+  url: string;
+}
+
+/** What the TLS handshake established (HTTPS targets). */
+export interface TlsInfo {
+  /** e.g. `TLSv1.3`. */
+  protocol: string | null;
+  /** e.g. `TLS_AES_256_GCM_SHA384`. */
+  cipher: string | null;
+  /** Certificate subject, e.g. `CN=api.example.com`. */
+  subject: string | null;
+  issuer: string | null;
+  /** Certificate expiry, ISO 8601. */
+  validTo: string | null;
+  /** Whole days from now until expiry (negative when expired). */
+  daysLeft: number | null;
+}
+
+/** A rate: `count` requests per `perMs` milliseconds. */
+export interface Rate {
+  count: number;
+  perMs: number;
+}
+
+/** An HTTP proxy and the hosts that bypass it. */
+export interface ProxySettings {
+  /** Proxy for http:// targets (absolute-form requests), e.g. `http://127.0.0.1:3128`. */
+  http?: string;
+  /** Proxy for https:// targets (CONNECT tunnels). */
+  https?: string;
+  /** NO_PROXY entries: host names (a leading `.` or `*.` matches subdomains), `host:port`, or `*`. */
+  noProxy?: readonly string[];
+}
+
 /** Options for a run. Every field is optional for the library; the CLI fills them in. */
 export interface RunOptions {
   /** Requests in flight at once. @default 50 */
@@ -186,4 +229,33 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Value of the User-Agent header. @default "fetch-many/<version>" */
   userAgent?: string;
+  /** Follow 301/302/303/307/308 redirects. @default false */
+  follow?: boolean;
+  /** Hops followed before error `too_many_redirects`. @default 10 */
+  maxRedirects?: number;
+  /** Extra attempts after a connection error, timeout, 429, 502, 503 or 504. @default 0 */
+  retries?: number;
+  /** Base of the exponential backoff between attempts, ms (full jitter). @default 250 */
+  retryDelay?: number;
+  /** Longest wait between attempts, also the cap on a server's Retry-After, ms. @default 30000 */
+  retryMaxDelay?: number;
+  /** Retry non-idempotent methods (POST, PATCH) too. @default false */
+  retryAllMethods?: boolean;
+  /** Requests started per time unit, over the whole run. @default unlimited */
+  rate?: Rate;
+  /** Requests started per time unit, per origin. @default unlimited */
+  ratePerHost?: Rate;
+  /** PEM certificates added to the trusted roots. */
+  ca?: string[];
+  /** PEM client certificate and its key, for servers that ask for one. */
+  cert?: string;
+  key?: string;
+  /** TLS server name (SNI and certificate check) to use instead of the URL's host. */
+  servername?: string;
+  /** `host:port` → address, used instead of DNS (curl's --resolve). */
+  resolve?: Record<string, string>;
+  /** Send requests through an HTTP proxy. */
+  proxy?: ProxySettings;
+  /** Ask for gzip, deflate or br and decode the body, counting `decodedBytes`. @default false */
+  compressed?: boolean;
 }
