@@ -55,12 +55,15 @@ export class Engine {
   private readonly lookahead: number;
 
   private readonly pools = new Map<string, Pool>();
+  /** Pools with exchanges waiting for a connection; they are served before new targets are taken. */
+  private readonly backlog = new Set<Pool>();
   private readonly active = new Set<Exchange>();
   private inFlight = 0;
   private waiting = 0;
   private idleTotal = 0;
   private readonly idleOrder = new Set<Connection>();
   private sweeper: NodeJS.Timeout | null = null;
+  private sweepQueued = false;
 
   private syncSource: Iterator<PreparedTarget> | null = null;
   private asyncSource: AsyncIterator<PreparedTarget> | null = null;
@@ -104,6 +107,7 @@ export class Engine {
         this.settled = true;
         this.stopSweeper();
         for (const pool of this.pools.values()) pool.closeIdle();
+        if (!this.sourceDone) this.closeSource();
         if (this.sourceError !== null) reject(this.sourceError);
         else resolve();
       };
@@ -139,6 +143,22 @@ export class Engine {
       this.pumping = false;
     }
     this.checkDone();
+  }
+
+  /**
+   * A cancelled run stops reading its source before the end: tell the source, as `for…of` /
+   * `for await` do on `break` (the iteration protocol's `return()`), so a generator's `finally`
+   * runs and whatever it holds (a file, stdin, a user's cursor) is released. For an async
+   * generator with a `next()` still pending, the return is queued behind it.
+   */
+  private closeSource(): void {
+    try {
+      if (this.syncSource !== null) this.syncSource.return?.();
+      // A source that fails while closing has nobody left to tell: the run has already ended.
+      else if (this.asyncSource?.return !== undefined) this.asyncSource.return().catch(() => {});
+    } catch {
+      // A sync source's return() threw; same reasoning.
+    }
   }
 
   private admit(prepared: PreparedTarget): void {
@@ -191,11 +211,29 @@ export class Engine {
     ex.connectDeadline = now + this.connectTimeout;
     this.active.add(ex);
     this.inFlight++;
-    if (this.sweeper === null) this.sweeper = setInterval(() => this.sweep(), SWEEP_MS).unref();
+    if (this.sweeper === null) this.sweeper = setInterval(() => this.queueSweep(), SWEEP_MS).unref();
   }
 
   unwaited(): void {
     this.waiting--;
+  }
+
+  /** Whether one more request may start without passing `concurrency`. */
+  hasRoom(): boolean {
+    return this.inFlight < this.concurrency;
+  }
+
+  backlogged(pool: Pool): void {
+    this.backlog.add(pool);
+  }
+
+  /** Starts exchanges that were taken and wait for their origin, while the run has room. */
+  private drainBacklog(): void {
+    for (const pool of this.backlog) {
+      if (!this.hasRoom()) return;
+      pool.drain();
+      if (pool.waitingCount === 0) this.backlog.delete(pool);
+    }
   }
 
   requestBytes(target: Target): Buffer {
@@ -209,6 +247,8 @@ export class Engine {
     this.onResult(result);
     if (reusable && !this.cancelled) conn.pool.release(conn);
     else if (!conn.closed) conn.destroy();
+    // Targets already taken go before new ones from the source (and keep their order per origin).
+    if (!this.cancelled) this.drainBacklog();
     if (this.inFlight < this.concurrency) void this.pump();
     else this.checkDone();
   }
@@ -239,6 +279,22 @@ export class Engine {
   }
 
   // ---- deadlines and endings -----------------------------------------------------------------
+
+  /**
+   * Timers run before the event loop's poll phase. After a long turn (a GC pause, a busy reporter,
+   * an overloaded machine) a response may already sit in a socket's buffer, unread: judging
+   * deadlines right away would report `timeout` for a server that answered in time. So deadlines
+   * are judged in the check phase (setImmediate), after this turn's poll phase has read what
+   * arrived — a timeout then means the server was late, not that we were.
+   */
+  private queueSweep(): void {
+    if (this.sweepQueued) return;
+    this.sweepQueued = true;
+    setImmediate(() => {
+      this.sweepQueued = false;
+      this.sweep();
+    });
+  }
 
   private sweep(): void {
     const now = performance.now();
@@ -291,6 +347,7 @@ export class Engine {
       }
       pool.closeIdle();
     }
+    this.backlog.clear();
     for (const ex of [...this.active]) {
       ex.connection?.failAndClose('cancelled', `run cancelled during ${ex.phase}`);
     }

@@ -37,6 +37,7 @@ export class Pool {
   submit(ex: Exchange): boolean {
     if (this.runNow(ex)) return true;
     this.waiting.push(ex);
+    this.engine.backlogged(this);
     return false;
   }
 
@@ -90,9 +91,14 @@ export class Pool {
     if (this.waitingCount > 0) queueMicrotask(() => this.drain());
   }
 
-  /** Starts waiting exchanges while there is room. */
+  /**
+   * Starts waiting exchanges while there is room — in this pool, and in the run: an exchange that
+   * waited here for its origin still counts against `concurrency` when it starts (without the
+   * engine's check, a slot freed by a closed connection was filled twice: once by the next
+   * target from the source, once by the waiting exchange).
+   */
   drain(): void {
-    while (this.waitingCount > 0) {
+    while (this.waitingCount > 0 && this.engine.hasRoom()) {
       const ex = this.waiting[this.waitHead];
       if (ex === undefined || !this.runNowPeek(ex)) break;
     }
