@@ -168,6 +168,18 @@ export interface Result {
   error: ResultError | null;
   /** Expectations that did not hold, each a short sentence; empty when all held. */
   failures: string[];
+  /** Attempts made: 1, plus each retry (`--retries`). The result reports the last attempt. */
+  attempts: number;
+  /** Redirects followed (`--follow`), in order, each with the status and the URL it came from; [] when none. */
+  redirects: RedirectHop[];
+  /** URL of the final response: `url` unless redirects were followed; null for an invalid target. */
+  finalUrl: string | null;
+  /** Address of the server (or proxy) the last attempt connected to; null when no connection was made. */
+  remoteAddress: string | null;
+  /** The TLS session of the last attempt (HTTPS); null for http or when no handshake completed. */
+  tls: TlsInfo | null;
+  /** Body bytes after content decoding (`--compressed` and an encoded response); null otherwise. */
+  decodedBytes: number | null;
 }
 
 /** One hop of a followed redirect: the status that sent us on, and the URL it was sent from. */

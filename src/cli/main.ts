@@ -107,16 +107,7 @@ async function execute(targets: AsyncIterable<PreparedTarget>, config: CliConfig
   try {
     await runTargets(
       counted,
-      {
-        concurrency: config.concurrency,
-        perHost: config.perHost,
-        timeout: config.timeout,
-        connectTimeout: config.connectTimeout,
-        insecure: config.insecure,
-        expect: config.expect,
-        signal: controller.signal,
-        ...(config.maxBytes === undefined ? {} : { maxBytes: config.maxBytes }),
-      },
+      { ...config.run, signal: controller.signal },
       (result: Result) => {
         if (!result.ok) failed++;
         reporters.result(result);

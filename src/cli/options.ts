@@ -5,13 +5,16 @@ import { parseStatusSpec } from '../targets/status-spec.js';
 import type { TargetDefaults } from '../targets/normalize.js';
 import { DEFAULT_EXPECTATION } from '../targets/expect.js';
 import { normalizeMethod } from '../targets/fields.js';
-import type { Expectation, HeaderList } from '../types.js';
+import type { Expectation, HeaderList, RunOptions } from '../types.js';
+import { parseRate, parseResolve, proxySettings, tlsOptions } from './run-options.js';
 import type { RawOptions } from './program.js';
 
 export type OutputFormat = 'table' | 'ndjson' | 'json' | 'csv';
 
 /** Everything the run needs, validated once here at the boundary. */
 export interface CliConfig {
+  /** Everything the engine takes, ready to pass (the signal is added by the run). */
+  run: Omit<RunOptions, 'signal'>;
   concurrency: number;
   perHost: number;
   timeout: number;
@@ -32,6 +35,14 @@ function positiveInt(value: string, flag: string, max = Number.MAX_SAFE_INTEGER)
   const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
   if (!Number.isSafeInteger(n) || n < 1 || n > max) {
     throw new UsageError(`${flag} must be a whole number from 1 to ${max}, got "${value}"`);
+  }
+  return n;
+}
+
+function wholeNumber(value: string, flag: string, min: number, max: number): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got "${value}"`);
   }
   return n;
 }
@@ -65,6 +76,7 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
   const format: OutputFormat = raw.ndjson ? 'ndjson' : raw.json ? 'json' : raw.csv ? 'csv' : 'table';
   const noColorEnv = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
   const config: CliConfig = {
+    run: {},
     concurrency: positiveInt(raw.concurrency, '--concurrency', 100_000),
     perHost: positiveInt(raw.perHost, '--per-host', 100_000),
     timeout: duration(raw.timeout, '--timeout'),
@@ -84,6 +96,34 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
     color: raw.color && !noColorEnv && stdoutIsTTY && format === 'table',
   };
   if (raw.maxBytes !== undefined) config.maxBytes = positiveInt(raw.maxBytes, '--max-bytes');
+  const proxy = proxySettings(raw.proxy, raw.noproxy, env);
+  const resolve = parseResolve(raw.resolve);
+  config.run = {
+    concurrency: config.concurrency,
+    perHost: config.perHost,
+    timeout: config.timeout,
+    connectTimeout: config.connectTimeout,
+    insecure: config.insecure,
+    expect: config.expect,
+    ...(config.maxBytes === undefined ? {} : { maxBytes: config.maxBytes }),
+    follow: raw.follow === true,
+    maxRedirects: wholeNumber(raw.maxRedirects, '--max-redirects', 0, 100),
+    retries: wholeNumber(raw.retries, '--retries', 0, 100),
+    retryDelay: duration(raw.retryDelay, '--retry-delay'),
+    retryMaxDelay: duration(raw.retryMaxDelay, '--retry-max-delay'),
+    retryAllMethods: raw.retryAllMethods === true,
+    ...(raw.rate === undefined ? {} : { rate: parseRate(raw.rate, '--rate') }),
+    ...(raw.ratePerHost === undefined ? {} : { ratePerHost: parseRate(raw.ratePerHost, '--rate-per-host') }),
+    ...tlsOptions({
+      ...(raw.cacert === undefined ? {} : { cacert: raw.cacert }),
+      ...(raw.cert === undefined ? {} : { cert: raw.cert }),
+      ...(raw.key === undefined ? {} : { key: raw.key }),
+    }),
+    ...(raw.servername === undefined ? {} : { servername: raw.servername }),
+    ...(Object.keys(resolve).length === 0 ? {} : { resolve }),
+    ...(proxy === undefined ? {} : { proxy }),
+    compressed: raw.compressed === true,
+  };
   if (raw.junit !== undefined) {
     if (raw.junit.trim() === '') throw new UsageError('--junit needs a file name');
     config.junit = raw.junit;

@@ -21,6 +21,22 @@ export interface RawOptions {
   quiet?: boolean;
   progress: boolean;
   color: boolean;
+  follow?: boolean;
+  maxRedirects: string;
+  retries: string;
+  retryDelay: string;
+  retryMaxDelay: string;
+  retryAllMethods?: boolean;
+  rate?: string;
+  ratePerHost?: string;
+  cacert?: string;
+  cert?: string;
+  key?: string;
+  servername?: string;
+  resolve: string[];
+  proxy?: string;
+  noproxy?: string;
+  compressed?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -49,6 +65,22 @@ export function buildProgram(): Command {
     .option('-d, --data <body>', 'request body for targets that set none (sent with Content-Length)')
     .option('-k, --insecure', 'do not verify TLS certificates')
     .option('--max-bytes <n>', 'stop reading a body past n bytes (error too_large)')
+    .option('-L, --follow', 'follow redirects (301, 302, 303, 307, 308)')
+    .option('--max-redirects <n>', 'redirects followed before error too_many_redirects', '10')
+    .option('--retries <n>', 'extra attempts after a connection error, timeout, 429, 502, 503 or 504 (idempotent methods only)', '0')
+    .option('--retry-delay <dur>', 'base of the exponential backoff between attempts (with jitter)', '250ms')
+    .option('--retry-max-delay <dur>', 'longest wait between attempts, also the cap on Retry-After', '30s')
+    .option('--retry-all-methods', 'retry POST and PATCH too')
+    .option('--rate <rate>', 'start at most this many requests per second over the whole run: 50, 50/s or 600/m')
+    .option('--rate-per-host <rate>', 'the same, per origin; a 429 from one origin slows only that origin')
+    .option('--cacert <file>', 'PEM certificates to trust, added to the system roots')
+    .option('--cert <file>', 'PEM client certificate (with --key)')
+    .option('--key <file>', 'PEM private key of the client certificate')
+    .option('--servername <name>', 'TLS server name (SNI and certificate check) instead of the URL host')
+    .option('--resolve <host:port:addr>', 'connect to addr for host:port instead of asking DNS (repeatable)', collect, [])
+    .option('--proxy <url>', 'HTTP proxy for every target (default: HTTP_PROXY / HTTPS_PROXY)')
+    .option('--noproxy <hosts>', 'comma-separated hosts that bypass the proxy (default: NO_PROXY)')
+    .option('--compressed', 'ask for gzip, deflate or br and decode the body (reports decodedBytes)')
     .option('--expect <spec>', 'statuses that count as ok: codes, ranges, classes (200,204 | 200-299 | 2xx,3xx) (default: 200-399)')
     .addOption(new Option('--ndjson', 'one JSON object per result on stdout, as each completes').conflicts(['json', 'csv']))
     .addOption(new Option('--json', 'one JSON document {results, summary} on stdout at the end').conflicts(['csv']))

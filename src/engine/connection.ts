@@ -3,12 +3,13 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
 import { ParseError } from '../errors.js';
-import type { ErrorCode, Result } from '../types.js';
+import type { ErrorCode, Result, TlsInfo } from '../types.js';
 import type { Engine } from './engine.js';
 import type { Exchange } from './exchange.js';
 import { ResponseParser, type ResponseHead, type ParserHandler } from './parser.js';
 import type { Pool } from './pool.js';
 import { describeSocketError } from './socket-errors.js';
+import { describeTls } from './tls-info.js';
 
 /**
  * One socket to one origin, carrying one request at a time (no pipelining). It owns the parser and
@@ -24,6 +25,10 @@ export class Connection implements ParserHandler {
   closed = false;
   /** Set when the connection must not carry another request (extra bytes, Connection: close…). */
   spent = false;
+  /** The address connected (or being connected) to. */
+  remoteAddress: string | null = null;
+  /** What the TLS handshake established; null for plain TCP or before the handshake. */
+  tlsInfo: TlsInfo | null = null;
   private readonly parser: ResponseParser;
   private completed = false;
   private completedKeepAlive = false;
@@ -67,6 +72,7 @@ export class Connection implements ParserHandler {
     const tcpStart = performance.now();
     const socket = this.engine.connector.tcp(addr.address, addr.family, this.pool.port);
     this.tcpSocket = socket;
+    this.remoteAddress = addr.address;
     socket.on('error', (err: NodeJS.ErrnoException) => this.onTcpError(socket, err));
     socket.once('connect', () => {
       if (this.closed || this.tcpSocket !== socket) return;
@@ -108,6 +114,7 @@ export class Connection implements ParserHandler {
       const e = this.exchange;
       if (e === null) return;
       e.tls = performance.now() - tlsStart;
+      this.tlsInfo = describeTls(tlsSocket);
       this.attach(tlsSocket);
     });
   }

@@ -175,6 +175,12 @@ export class Engine {
         reused: false,
         error: { code: 'invalid_target', message: prepared.invalid },
         failures: [],
+        attempts: 0,
+        redirects: [],
+        finalUrl: null,
+        remoteAddress: null,
+        tls: null,
+        decodedBytes: null,
       };
       if (prepared.name !== undefined) result.name = prepared.name;
       this.onResult(result);

@@ -111,6 +111,12 @@ export class Exchange {
       reused: this.reused,
       error,
       failures,
+      attempts: 1,
+      redirects: [],
+      finalUrl: t.url,
+      remoteAddress: this.connection?.remoteAddress ?? null,
+      tls: this.connection?.tlsInfo ?? null,
+      decodedBytes: null,
     };
     if (t.name !== undefined) result.name = t.name;
     return result;

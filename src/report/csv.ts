@@ -23,6 +23,13 @@ export const CSV_COLUMNS = [
   'error_phase',
   'error_message',
   'failures',
+  'attempts',
+  'redirects',
+  'final_url',
+  'remote_address',
+  'tls_protocol',
+  'cert_days_left',
+  'decoded_bytes',
 ] as const;
 
 /** RFC 4180 §2.1: each record ends with CRLF. A CR or LF inside a quoted field is data, kept as sent. */
@@ -89,6 +96,13 @@ export function csvRow(r: Result): string {
       e?.phase ?? '',
       field(e?.message ?? ''),
       field(r.failures.join('; ')),
+      num(r.attempts),
+      field(r.redirects.map((h) => `${h.status} ${h.url}`).join('; ')),
+      field(r.finalUrl ?? ''),
+      field(r.remoteAddress ?? ''),
+      field(r.tls?.protocol ?? ''),
+      num(r.tls?.daysLeft ?? null),
+      num(r.decodedBytes),
     ].join(',') + EOL
   );
 }

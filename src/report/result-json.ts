@@ -3,7 +3,8 @@ import type { Result } from '../types.js';
 /**
  * One Result as compact JSON, fields in a fixed order: index, input, name (only when present),
  * url, method, status, ok, bytes, timings {dns, connect, tls, firstByte, total}, reused,
- * error {code, phase?, message} | null, failures.
+ * error {code, phase?, message} | null, failures, attempts, redirects, finalUrl, remoteAddress,
+ * tls, decodedBytes.
  *
  * Hand-built rather than `JSON.stringify` of a fresh ordered object: on Node 20 (200,000 mixed
  * results, warmed up) it measured ~1.0 µs a result against ~1.2 µs, with byte-identical output,
@@ -53,6 +54,18 @@ export function resultToJson(r: Result): string {
         '}') +
     ',"failures":' +
     (r.failures.length === 0 ? '[]' : JSON.stringify(r.failures)) +
+    ',"attempts":' +
+    num(r.attempts) +
+    ',"redirects":' +
+    (r.redirects.length === 0 ? '[]' : JSON.stringify(r.redirects)) +
+    ',"finalUrl":' +
+    (r.finalUrl === null ? 'null' : JSON.stringify(r.finalUrl)) +
+    ',"remoteAddress":' +
+    (r.remoteAddress === null ? 'null' : JSON.stringify(r.remoteAddress)) +
+    ',"tls":' +
+    (r.tls === null ? 'null' : JSON.stringify(r.tls)) +
+    ',"decodedBytes":' +
+    nullableNum(r.decodedBytes) +
     '}'
   );
 }

@@ -36,7 +36,7 @@ afterAll(async () => {
   await tmp.cleanup();
 });
 
-const RESULT_KEYS = ['index', 'input', 'url', 'method', 'status', 'ok', 'bytes', 'timings', 'reused', 'error', 'failures'];
+const RESULT_KEYS = ['index', 'input', 'url', 'method', 'status', 'ok', 'bytes', 'timings', 'reused', 'error', 'failures', 'attempts', 'redirects', 'finalUrl', 'remoteAddress', 'tls', 'decodedBytes'];
 const TIMING_KEYS = ['dns', 'connect', 'tls', 'firstByte', 'total'];
 
 /** What must be identical between two runs over the same targets (timings and reuse may vary). */

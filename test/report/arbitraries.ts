@@ -53,6 +53,12 @@ export function arbResult(index: number): fc.Arbitrary<Result> {
               ? { code: v.error.code, message: v.error.message }
               : { code: v.error.code, phase: v.error.phase, message: v.error.message },
         failures: v.failures,
+        attempts: 1,
+        redirects: [],
+        finalUrl: v.url,
+        remoteAddress: null,
+        tls: null,
+        decodedBytes: null,
       };
       if (v.name !== undefined) r.name = v.name;
       return r;

@@ -73,6 +73,9 @@ function expectedRow(r: Result): string[] {
     String(r.index), r.input, r.name ?? '', r.url ?? '', r.method, s(r.status), String(r.ok), String(r.bytes),
     s(r.timings.dns), s(r.timings.connect), s(r.timings.tls), s(r.timings.firstByte), s(r.timings.total),
     String(r.reused), r.error?.code ?? '', r.error?.phase ?? '', r.error?.message ?? '', r.failures.join('; '),
+    String(r.attempts), r.redirects.map((h) => `${h.status} ${h.url}`).join('; '), r.finalUrl ?? '', r.remoteAddress ?? '',
+    r.tls?.protocol ?? '', r.tls?.daysLeft === undefined || r.tls?.daysLeft === null ? '' : String(r.tls.daysLeft),
+    r.decodedBytes === null ? '' : String(r.decodedBytes),
   ];
 }
 

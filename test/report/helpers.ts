@@ -20,6 +20,12 @@ export function makeResult(overrides: ResultOverrides = {}): Result {
     reused: false,
     error: null,
     failures: [],
+    attempts: 1,
+    redirects: [],
+    finalUrl: rest.url === undefined ? `http://127.0.0.1:8080/item/${index}` : rest.url,
+    remoteAddress: '127.0.0.1',
+    tls: null,
+    decodedBytes: null,
     ...rest,
     timings: { dns: null, connect: 0.4, tls: null, firstByte: 2.5, total: 3.125, ...timings },
   };

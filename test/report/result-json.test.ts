@@ -4,7 +4,7 @@ import { resultToJson } from '../../src/report/result-json.js';
 import { arbResult } from './arbitraries.js';
 import { makeError, makeResult } from './helpers.js';
 
-const ORDER = ['index', 'input', 'url', 'method', 'status', 'ok', 'bytes', 'timings', 'reused', 'error', 'failures'];
+const ORDER = ['index', 'input', 'url', 'method', 'status', 'ok', 'bytes', 'timings', 'reused', 'error', 'failures', 'attempts', 'redirects', 'finalUrl', 'remoteAddress', 'tls', 'decodedBytes'];
 
 describe('resultToJson', () => {
   it('writes the Result fields in the documented order', () => {
