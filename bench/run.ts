@@ -1,0 +1,144 @@
+/**
+ * `npm run bench` — fetch-many against curl, undici, Node's fetch and wrk on a local nginx.
+ *
+ *   npm run bench                   full suite, 3 interleaved runs, writes bench/RESULTS.md
+ *   npm run bench -- --quick        small N, 1 run, writes bench/.work/RESULTS-quick.md
+ *   npm run bench -- --only a,d     selected workloads (a b c d e f g)
+ *   npm run bench -- --runs 5       more runs per program
+ *
+ * Only 127.0.0.1 is ever contacted; every child is stopped by pid at the end or on Ctrl-C.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { installCleanup } from './children.js';
+import { evaluateGoals, type SuiteResults } from './goals.js';
+import { measureInterleaved, summarize, type Sample, type CommandSpec } from './measure.js';
+import { startNeverAnswer, type NeverAnswer } from './never-answer.js';
+import { startNginx, type Nginx } from './nginx.js';
+import { renderMarkdown, renderTerminal, type WorkloadResult } from './report.js';
+import { measureStartup, type StartupResult } from './startup.js';
+import { describeMachine, ensureTools } from './tools.js';
+import { allWorkloads, type WorkloadEnv } from './workloads.js';
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+const WORK = 'bench/.work';
+const GROUPS = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+
+function options(): { quick: boolean; only: string[]; runs: number; argv: string[] } {
+  const argv = process.argv.slice(2);
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      runs: { type: 'string' },
+    },
+    strict: true,
+  });
+  const only = values.only === undefined ? GROUPS : values.only.split(',').map((s) => s.trim().toLowerCase());
+  const unknown = only.filter((g) => !GROUPS.includes(g));
+  if (unknown.length > 0) throw new Error(`--only: unknown workload(s) ${unknown.join(',')}; choose from ${GROUPS.join(',')}`);
+  const runs = values.runs === undefined ? (values.quick ? 1 : 3) : Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1 || runs > 20) throw new Error('--runs: an integer from 1 to 20');
+  return { quick: values.quick, only, runs, argv };
+}
+
+function fetchManyBuilt(): boolean {
+  if (!existsSync(join(ROOT, 'bin/fetch-many.js')) || !existsSync(join(ROOT, 'dist'))) return false;
+  const result = spawnSync('node', ['bin/fetch-many.js', '--version'], { cwd: ROOT, encoding: 'utf8', timeout: 10_000 });
+  return result.status === 0;
+}
+
+function progressLine(id: string, spec: CommandSpec, sample: Sample, run: number, runs: number): string {
+  const rss = (sample.maxRssKiB / 1024).toFixed(1);
+  const state = sample.check.ok ? 'ok' : 'FAILED';
+  const note = sample.check.note === undefined ? '' : ` (${sample.check.note})`;
+  const tail = sample.check.ok ? '' : `\n    stderr: ${sample.stderrTail.trim().split('\n').slice(-3).join(' | ')}`;
+  return `  ${id.padEnd(6)} ${spec.peer.padEnd(20)} run ${run + 1}/${runs}  wall ${sample.wallMs.toFixed(0).padStart(6)} ms  cpu ${sample.cpuMs.toFixed(0).padStart(6)} ms  rss ${rss.padStart(6)} MiB  ${state}${note}${tail}\n`;
+}
+
+async function main(): Promise<void> {
+  installCleanup();
+  const opts = options();
+  mkdirSync(join(ROOT, WORK), { recursive: true });
+  const tools = ensureTools();
+  const machine = describeMachine(tools, ROOT);
+  const haveFetchMany = fetchManyBuilt();
+  if (!haveFetchMany) {
+    process.stderr.write('bench: fetch-many is not built (node bin/fetch-many.js --version failed); measuring the peers only\n');
+  }
+
+  const workloads = allWorkloads(opts.quick).filter((w) => opts.only.includes(w.group));
+  let nginx: Nginx | null = null;
+  let neverAnswer: NeverAnswer | null = null;
+  const results: WorkloadResult[] = [];
+  let startup: StartupResult | null = null;
+  try {
+    if (workloads.some((w) => w.needs === 'nginx')) {
+      nginx = await startNginx(tools.nginx, join(ROOT, WORK));
+      process.stderr.write(`bench: nginx pid ${nginx.pid}, config ${relative(ROOT, nginx.configPath)}\n`);
+    }
+    if (workloads.some((w) => w.needs === 'never-answer')) {
+      neverAnswer = await startNeverAnswer();
+      process.stderr.write(`bench: never-answer server at ${neverAnswer.origin}\n`);
+    }
+    const env: WorkloadEnv = {
+      root: ROOT,
+      work: WORK,
+      tools,
+      quick: opts.quick,
+      haveFetchMany,
+      origins: nginx?.origins ?? [],
+      neverAnswer: neverAnswer?.origin ?? null,
+    };
+    for (const workload of workloads) {
+      if (workload.group === 'f') {
+        if (!haveFetchMany) continue;
+        process.stderr.write(`\n${workload.title}\n`);
+        startup = await measureStartup(tools, ROOT, WORK, opts.quick ? 5 : 20);
+        continue;
+      }
+      const specs = await workload.prepare(env);
+      if (specs.length === 0) continue;
+      process.stderr.write(`\n${workload.title}\n`);
+      const measureEnv = {
+        timeBin: tools.time,
+        cwd: ROOT,
+        workDir: join(ROOT, WORK),
+        statusUrl: workload.needs === 'nginx' && nginx !== null ? nginx.statusUrl : null,
+      };
+      const samples = await measureInterleaved(specs, opts.runs, measureEnv, (spec, sample, run) =>
+        process.stderr.write(progressLine(workload.id, spec, sample, run, opts.runs)),
+      );
+      results.push({ workload, specs, summaries: specs.map((spec, i) => summarize(spec, samples[i] ?? [])) });
+    }
+  } finally {
+    await neverAnswer?.stop();
+    await nginx?.stop();
+  }
+
+  const suite: SuiteResults = {
+    summaries: new Map(results.map((r) => [r.workload.id, r.summaries])),
+    shape: new Map(results.map((r) => [r.workload.id, { requests: r.workload.requests, concurrency: r.workload.concurrency }])),
+    startup,
+    origins: nginx?.origins.length ?? 10,
+  };
+  const servers = [nginx?.command, neverAnswer?.command]
+    .filter((c): c is string[] => c !== undefined)
+    .map((c) => c.map((arg) => (arg.startsWith(ROOT) ? relative(ROOT, arg) : arg)).join(' '));
+  const loadAtEnd = loadavg().map((n) => n.toFixed(2)).join(' ');
+  const report = { machine, argv: opts.argv, runs: opts.runs, quick: opts.quick, loadAtEnd, haveFetchMany, servers, results, startup, goals: evaluateGoals(suite) };
+  process.stdout.write(`\n${renderTerminal(report)}`);
+  const out = opts.quick ? join(ROOT, WORK, 'RESULTS-quick.md') : join(ROOT, 'bench', 'RESULTS.md');
+  writeFileSync(out, renderMarkdown(report));
+  process.stderr.write(`\nbench: wrote ${relative(ROOT, out)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
