@@ -1,13 +1,15 @@
 import type { LookupAddress } from 'node:dns';
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
 import { ParseError } from '../errors.js';
-import type { ErrorCode, Result, TlsInfo } from '../types.js';
+import type { ErrorCode, Result, TimeoutPhase, TlsInfo } from '../types.js';
+import { BodyDecoder, contentCodings, type Coding, type DecodeError } from './decode.js';
 import type { Engine } from './engine.js';
 import type { Exchange } from './exchange.js';
 import { ResponseParser, type ResponseHead, type ParserHandler } from './parser.js';
 import type { Pool } from './pool.js';
+import { awaitTunnel, connectRequest, type ProxyEndpoint } from './proxy.js';
 import { describeSocketError } from './socket-errors.js';
 import { describeTls } from './tls-info.js';
 
@@ -16,6 +18,10 @@ import { describeTls } from './tls-info.js';
  * routes the parser's callbacks to the exchange currently on it. Listeners are bound once per
  * connection, not per request: on a kept-alive connection the per-request cost is a write and a
  * parse.
+ *
+ * Through a proxy, the socket goes to the proxy: for an http origin it carries absolute-form
+ * requests (RFC 9112 §3.2.2); for an https origin it is first turned into a tunnel with CONNECT
+ * (RFC 9110 §9.3.6), then TLS runs over it to the origin.
  */
 export class Connection implements ParserHandler {
   socket: Socket | null = null;
@@ -25,7 +31,7 @@ export class Connection implements ParserHandler {
   closed = false;
   /** Set when the connection must not carry another request (extra bytes, Connection: close…). */
   spent = false;
-  /** The address connected (or being connected) to. */
+  /** The address connected (or being connected) to: the server's, or the proxy's. */
   remoteAddress: string | null = null;
   /** What the TLS handshake established; null for plain TCP or before the handshake. */
   tlsInfo: TlsInfo | null = null;
@@ -35,6 +41,20 @@ export class Connection implements ParserHandler {
   private addresses: LookupAddress[] = [];
   private addressIndex = 0;
   private tcpSocket: Socket | null = null;
+  /** The TCP handshake completed: from here on, a failure is not a reason to try the next address. */
+  private tcpConnected = false;
+  /** The proxy this connection goes through, or null. */
+  private proxy: ProxyEndpoint | null = null;
+  /** Still reaching the proxy (TCP, then CONNECT): failures here are the proxy's (error `proxy`). */
+  private proxyStage = false;
+  /** Codings to undo on the current response (`compressed` and an encoded response), or null. */
+  private codings: Coding[] | null = null;
+  /** Made on the first body byte of an encoded response. */
+  private decoder: BodyDecoder | null = null;
+  /** The raw response is complete; waiting for the decoder to deliver the rest. */
+  private draining = false;
+  /** Reading is paused until the decoder drains. */
+  private paused = false;
 
   constructor(
     readonly pool: Pool,
@@ -50,51 +70,92 @@ export class Connection implements ParserHandler {
     this.exchange = ex;
     ex.connection = this;
     ex.phase = 'connect';
+    const transport = this.engine.transport;
+    const proxy = transport.proxyFor(this.pool.tls, this.pool.hostname, this.pool.port);
+    this.proxy = proxy;
+    this.proxyStage = proxy !== null;
+    const host = proxy === null ? this.pool.hostname : proxy.hostname;
+    const port = proxy === null ? this.pool.port : proxy.port;
+    // curl's --resolve: a pinned name skips DNS (so reports no DNS phase) and keeps its name for
+    // Host and SNI.
+    const pinned = transport.pinned(host, port);
+    if (pinned !== undefined) {
+      this.addresses = [{ address: pinned, family: isIP(pinned) }];
+      this.addressIndex = 0;
+      this.connectTcp(port);
+      return;
+    }
     const dnsStart = performance.now();
-    this.engine.dns.resolve(this.pool.hostname, (err, addresses, cached) => {
+    this.engine.dns.resolve(host, (err, addresses, cached) => {
       if (this.closed || this.exchange !== ex) return;
       if (!cached) ex.dns = performance.now() - dnsStart;
       if (err !== null || addresses === null) {
-        this.failAndClose('dns', `cannot resolve ${this.pool.hostname}: ${err?.code ?? 'no address'}`);
+        const what = proxy === null ? host : `proxy ${proxy.label}`;
+        this.failAndClose(proxy === null ? 'dns' : 'proxy', `cannot resolve ${what}: ${err?.code ?? 'no address'}`);
         return;
       }
       this.addresses = addresses;
       this.addressIndex = 0;
-      this.connectTcp();
+      this.connectTcp(port);
     });
   }
 
-  private connectTcp(): void {
+  private connectTcp(port: number): void {
     const addr = this.addresses[this.addressIndex];
     if (addr === undefined) return;
     const ex = this.exchange;
     if (ex === null) return;
     const tcpStart = performance.now();
-    const socket = this.engine.connector.tcp(addr.address, addr.family, this.pool.port);
+    const socket = this.engine.connector.tcp(addr.address, addr.family, port);
     this.tcpSocket = socket;
     this.remoteAddress = addr.address;
-    socket.on('error', (err: NodeJS.ErrnoException) => this.onTcpError(socket, err));
+    socket.on('error', (err: NodeJS.ErrnoException) => this.onTcpError(socket, err, port));
     socket.once('connect', () => {
       if (this.closed || this.tcpSocket !== socket) return;
       const e = this.exchange;
       if (e === null) return;
+      this.tcpConnected = true;
+      if (this.proxy !== null && this.pool.tls) {
+        this.openTunnel(socket, this.proxy, tcpStart);
+        return;
+      }
       e.connect = performance.now() - tcpStart;
+      this.proxyStage = false;
       if (this.pool.tls) this.startTls(socket);
       else this.attach(socket);
     });
   }
 
-  private onTcpError(socket: Socket, err: NodeJS.ErrnoException): void {
+  private onTcpError(socket: Socket, err: NodeJS.ErrnoException, port: number): void {
     if (this.closed || this.tcpSocket !== socket) return;
     // Before the TCP connection exists, try the host's next address (e.g. localhost → ::1, then
     // 127.0.0.1) while the connect budget lasts.
-    if (this.socket === null && this.exchange?.phase === 'connect' && this.addressIndex + 1 < this.addresses.length) {
+    if (!this.tcpConnected && this.exchange?.phase === 'connect' && this.addressIndex + 1 < this.addresses.length) {
       socket.destroy();
       this.addressIndex++;
-      this.connectTcp();
+      this.connectTcp(port);
       return;
     }
     this.onSocketError(err);
+  }
+
+  /** CONNECT through the proxy; TLS to the origin starts when the proxy answers 2xx. */
+  private openTunnel(socket: Socket, proxy: ProxyEndpoint, tcpStart: number): void {
+    const { hostname, port, label } = this.pool;
+    awaitTunnel(socket, proxy, label, (outcome) => {
+      if (this.closed || this.tcpSocket !== socket) return;
+      const e = this.exchange;
+      if (e === null) return;
+      if (!outcome.open) {
+        this.failAndClose('proxy', outcome.failure);
+        return;
+      }
+      // `connect` covers reaching the origin: TCP to the proxy and its CONNECT answer.
+      e.connect = performance.now() - tcpStart;
+      this.proxyStage = false;
+      this.startTls(socket);
+    });
+    socket.write(connectRequest(proxy, hostname, port));
   }
 
   private startTls(socket: Socket): void {
@@ -102,10 +163,13 @@ export class Connection implements ParserHandler {
     if (ex === null) return;
     ex.phase = 'tls';
     const tlsStart = performance.now();
-    const hostname = this.pool.hostname;
+    const transport = this.engine.transport;
+    const name = transport.servername ?? this.pool.hostname;
     const tlsSocket: TLSSocket = this.engine.connector.tls(socket, {
-      ...(hostname.includes(':') || /^[\d.]+$/.test(hostname) ? {} : { servername: hostname }),
+      ...(isIP(name) === 0 ? { servername: name } : {}),
+      checkName: name,
       verify: !this.engine.insecure,
+      secureContext: transport.secureContext(),
     });
     this.socket = tlsSocket;
     tlsSocket.on('error', (err: NodeJS.ErrnoException) => this.onSocketError(err));
@@ -139,8 +203,11 @@ export class Connection implements ParserHandler {
     ex.connection = this;
     ex.phase = 'headers';
     this.completed = false;
+    this.codings = null;
     this.parser.start(ex.target.method);
-    socket.write(this.engine.requestBytes(ex.target));
+    // Through a proxy only http origins use absolute-form; a tunnel carries origin-form requests.
+    const viaProxy = this.pool.tls ? null : this.proxy;
+    socket.write(this.engine.transport.requestBytes(ex.target, viaProxy));
   }
 
   onHead(head: ResponseHead): void {
@@ -149,12 +216,24 @@ export class Connection implements ParserHandler {
     ex.phase = 'body';
     ex.onHead(head);
     if (!head.keepAlive) this.spent = true;
+    if (this.engine.transport.compressed) this.codings = contentCodings(head.headers);
   }
 
   onBody(chunk: Buffer, start: number, end: number): void {
     const ex = this.exchange;
     if (ex === null) return;
-    ex.onBody(chunk, start, end);
+    if (this.codings === null) {
+      ex.onBody(chunk, start, end);
+      return;
+    }
+    // `bytes` stays the bytes on the wire; the decoded ones are counted (and matched) as they come.
+    ex.bytes += end - start;
+    let decoder = this.decoder;
+    if (decoder === null) {
+      decoder = this.startDecoder(ex, this.codings);
+      this.decoder = decoder;
+    }
+    decoder.write(chunk.subarray(start, end));
   }
 
   onComplete(keepAlive: boolean): void {
@@ -162,7 +241,28 @@ export class Connection implements ParserHandler {
     this.completedKeepAlive = keepAlive;
   }
 
+  private startDecoder(ex: Exchange, codings: Coding[]): BodyDecoder {
+    ex.decodedBytes = 0;
+    return new BodyDecoder(
+      codings,
+      (decoded) => ex.onDecoded(decoded),
+      (err) => {
+        if (this.exchange === ex) this.decodeFailed(err);
+      },
+    );
+  }
+
+  private decodeFailed(err: DecodeError): void {
+    this.failAndClose('protocol', `cannot decode ${err.coding} body from ${this.pool.label}: ${err.message}`);
+  }
+
   private onData(chunk: Buffer): void {
+    if (this.draining) {
+      // Bytes after a complete response, while its decoding finishes: the framing can't be
+      // trusted for another request; the response we have stands.
+      this.spent = true;
+      return;
+    }
     const ex = this.exchange;
     if (ex === null || ex.phase === 'done') {
       // Bytes nobody asked for: whatever they are, the connection's framing can't be trusted.
@@ -177,6 +277,8 @@ export class Connection implements ParserHandler {
       this.onParseError(err);
       return;
     }
+    // A callback during the parse may have ended the exchange (and this connection) already.
+    if (this.exchange !== ex) return;
     // Checked whether or not this read also completed the response: a body over the limit is
     // too_large however the server's writes happened to be split (a small body arriving in one read
     // must not pass where the same bytes in two reads fail). The parser hands out views, so at most
@@ -189,8 +291,39 @@ export class Connection implements ParserHandler {
       // A response that ends before the bytes we received do (a second response, or a body longer
       // than announced) leaves the stream's framing unknowable: finish this one, reuse nothing.
       if (used < chunk.length) this.spent = true;
-      this.finishExchange(ex);
+      this.responseComplete(ex);
+      return;
     }
+    const decoder = this.decoder;
+    if (decoder !== null && decoder.backlogged && !this.paused && this.socket !== null) {
+      // zlib is behind: stop reading until it catches up, so undecoded input cannot pile up.
+      const socket = this.socket;
+      this.paused = true;
+      socket.pause();
+      decoder.onceDrained(() => {
+        this.paused = false;
+        socket.resume();
+      });
+    }
+  }
+
+  /** The raw response ended; with a decoder, the exchange ends when decoding does. */
+  private responseComplete(ex: Exchange): void {
+    const decoder = this.decoder;
+    if (decoder === null) {
+      this.finishExchange(ex);
+      return;
+    }
+    // The connection keeps its slot (and the request its deadline) until the decoder has
+    // delivered the last byte: bodyIncludes and decodedBytes are only known then.
+    this.draining = true;
+    decoder.end((err) => {
+      if (this.exchange !== ex) return;
+      this.draining = false;
+      this.decoder = null;
+      if (err !== null) this.decodeFailed(err);
+      else this.finishExchange(ex);
+    });
   }
 
   private onParseError(err: unknown): void {
@@ -202,12 +335,17 @@ export class Connection implements ParserHandler {
     this.served++;
     const reusable = this.completedKeepAlive && !this.spent && !ex.closeAfter;
     this.exchange = null;
+    this.decoder = null;
     const result = ex.complete(performance.now());
     if (!reusable) this.destroy();
     this.engine.finished(ex, result, this, reusable && !this.closed);
   }
 
   private onEnd(): void {
+    if (this.draining) {
+      this.spent = true;
+      return;
+    }
     const ex = this.exchange;
     if (ex === null || ex.phase === 'done') {
       this.destroy();
@@ -222,7 +360,7 @@ export class Connection implements ParserHandler {
       }
       if (this.completed) {
         this.spent = true;
-        this.finishExchange(ex);
+        this.responseComplete(ex);
         return;
       }
     }
@@ -230,6 +368,12 @@ export class Connection implements ParserHandler {
   }
 
   private onClose(): void {
+    if (this.draining) {
+      // The whole response arrived before the close; only its decoding is still running.
+      this.spent = true;
+      this.markClosed();
+      return;
+    }
     const ex = this.exchange;
     if (ex !== null && ex.phase !== 'done' && !this.closed) {
       this.peerClosedBeforeResponse(ex, 'closed');
@@ -267,9 +411,24 @@ export class Connection implements ParserHandler {
 
   private onSocketError(err: NodeJS.ErrnoException): void {
     if (this.closed) return;
+    if (this.draining) {
+      this.spent = true;
+      return;
+    }
     const ex = this.exchange;
     if (ex === null || ex.phase === 'done') {
       this.destroy();
+      return;
+    }
+    if (this.proxyStage && this.proxy !== null) {
+      this.failAndClose('proxy', proxyFailure(this.proxy, err, this.tcpConnected));
+      return;
+    }
+    if (this.pool.tls && ex.phase !== 'tls' && err.code?.startsWith('ERR_SSL_') === true) {
+      // A TLS alert after our side of the handshake finished: in TLS 1.3 the server checks a client
+      // certificate only then, so "certificate required" arrives here rather than as a handshake error.
+      const hint = err.code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' ? ' (the server wants a client certificate: --cert/--key)' : '';
+      this.failAndClose('tls', `TLS alert from ${this.pool.label}: ${err.code}${hint}`);
       return;
     }
     if ((err.code === 'ECONNRESET' || err.code === 'EPIPE') && (ex.phase === 'headers' || ex.phase === 'body')) {
@@ -285,12 +444,22 @@ export class Connection implements ParserHandler {
   // ---- endings -------------------------------------------------------------------------------
 
   /** Ends the exchange on this connection with an error; the connection is never reused. */
-  failAndClose(code: ErrorCode, message: string, phase?: 'connect' | 'tls' | 'headers' | 'body'): void {
+  failAndClose(code: ErrorCode, message: string, phase?: TimeoutPhase): void {
     const ex = this.exchange;
     this.exchange = null;
+    this.draining = false;
+    this.decoder?.destroy();
+    this.decoder = null;
     this.destroy();
     if (ex === null || ex.phase === 'done') return;
-    const result: Result = ex.error(performance.now(), code, message, phase);
+    let result: Result;
+    if (code === 'timeout' && this.proxyStage && this.proxy !== null) {
+      // The engine's deadline ran out while we were still reaching the proxy: the proxy's fault.
+      const what = this.tcpConnected ? 'did not answer CONNECT in time' : 'did not accept the connection in time';
+      result = ex.error(performance.now(), 'proxy', `proxy ${this.proxy.label} ${what}: ${message}`);
+    } else {
+      result = ex.error(performance.now(), code, message, phase);
+    }
     this.engine.finished(ex, result, this, false);
   }
 
@@ -306,4 +475,14 @@ export class Connection implements ParserHandler {
     this.closed = true;
     this.pool.connectionClosed(this);
   }
+}
+
+/** A socket error while reaching the proxy, as one line naming the proxy. */
+function proxyFailure(proxy: ProxyEndpoint, err: NodeJS.ErrnoException, connected: boolean): string {
+  const errno = err.code ?? 'error';
+  if (errno === 'ECONNREFUSED') return `proxy ${proxy.label} refused the connection (${errno})`;
+  if (errno === 'ECONNRESET' || errno === 'EPIPE') {
+    return `proxy ${proxy.label} reset the connection ${connected ? 'during CONNECT' : 'while connecting'} (${errno})`;
+  }
+  return `cannot reach proxy ${proxy.label}: ${errno}`;
 }

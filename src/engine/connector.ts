@@ -1,17 +1,24 @@
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type SecureContext, type TLSSocket } from 'node:tls';
 
 /** What the engine needs to make a TLS session over an open TCP socket. */
 export interface TlsParams {
-  /** SNI and certificate host name; omitted for IP literals (RFC 6066 §3 forbids IP addresses in SNI). */
+  /** SNI; omitted for IP literals (RFC 6066 §3 forbids IP addresses in SNI). */
   servername?: string;
+  /**
+   * The name the certificate must be valid for: the servername, or the target's IP literal. Given
+   * explicitly because the socket may be a tunnel through a proxy, whose address is not the target's.
+   */
+  checkName: string;
   /** Verify the peer's certificate chain and host name. */
   verify: boolean;
+  /** The run's one TLS context (trusted roots, client certificate). */
+  secureContext?: SecureContext;
 }
 
 /**
- * The only place that opens sockets. The engine receives a connector, so tests (and later a proxy
- * tunnel) can hand in their own sockets.
+ * The only place that opens sockets. The engine receives a connector, so tests can hand in their
+ * own sockets. A proxy tunnel is a TCP socket from `tcp` to the proxy, then `tls` over it.
  */
 export interface Connector {
   tcp(address: string, family: number, port: number): Socket;
@@ -27,6 +34,10 @@ export const defaultConnector: Connector = {
     return tlsConnect({
       socket,
       ...(params.servername === undefined ? {} : { servername: params.servername }),
+      ...(params.secureContext === undefined ? {} : { secureContext: params.secureContext }),
+      // Without a servername, node checks the certificate against `host` (then the socket's own
+      // remote host, which for a tunnel is the proxy's).
+      host: params.checkName,
       rejectUnauthorized: params.verify,
       // We speak HTTP/1.1 only; without ALPN a server could not tell, with it an h2-only server
       // fails the handshake clearly instead of answering in a protocol we cannot parse.

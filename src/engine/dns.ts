@@ -63,4 +63,14 @@ export class DnsCache {
     }
     entry.waiters.push((e) => callback(e.error, e.addresses, false));
   }
+
+  /**
+   * Drops a failed answer so the next connection to `hostname` asks again (a retry after a `dns`
+   * error must not be answered from the cache that caused it). Answers still pending and
+   * successful ones are kept.
+   */
+  forget(hostname: string): void {
+    const entry = this.entries.get(hostname);
+    if (entry?.settled === true && entry.error !== null) this.entries.delete(hostname);
+  }
 }

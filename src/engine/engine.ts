@@ -1,13 +1,17 @@
 import { performance } from 'node:perf_hooks';
-import type { Expectation, PreparedTarget, Result, RunOptions, Target, TimeoutPhase } from '../types.js';
+import type { Expectation, PreparedTarget, Rate, Result, RunOptions, Target, TimeoutPhase } from '../types.js';
 import { DEFAULT_EXPECTATION } from '../targets/expect.js';
 import { VERSION } from '../version.js';
 import type { Connection } from './connection.js';
 import { defaultConnector, type Connector } from './connector.js';
 import { DnsCache, type LookupFn } from './dns.js';
-import { Exchange } from './exchange.js';
+import { Exchange, type Chain } from './exchange.js';
 import { Pool } from './pool.js';
+import { RateLimiter } from './rate.js';
+import { DEFAULT_MAX_REDIRECTS, isRedirect, nextHop } from './redirect.js';
 import { requestsClose, serializeRequest } from './request.js';
+import { isRetryable, parseRetryAfter, RETRY_DEFAULTS, retryWait } from './retry.js';
+import { Transport } from './transport.js';
 
 /** Defaults, documented in README and `--help`. */
 export const DEFAULTS = {
@@ -26,6 +30,12 @@ const SWEEP_MS = 10;
 
 /** RFC 9110 §9.2.2: only these may be retried automatically. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+/** A retry waiting for its delay: it holds no concurrency slot, only this timer. */
+interface Sleeper {
+  ex: Exchange;
+  timer: NodeJS.Timeout;
+}
 
 export interface EngineOptions extends RunOptions {
   /** Opens sockets; tests hand in their own. */
@@ -46,6 +56,11 @@ export class Engine {
   readonly insecure: boolean;
   readonly maxHeaderBytes: number;
   readonly maxBytes: number | undefined;
+  /** TLS context, pinned names, proxies, content decoding: built once per run (transport.ts). */
+  readonly transport: Transport;
+  /** Starts go through {@link takeTokens}: a rate is set, or retries are (a 429 then pauses its origin). */
+  readonly paced: boolean;
+  readonly ratePerHost: Rate | undefined;
   private readonly concurrency: number;
   private readonly connectTimeout: number;
   private readonly timeout: number;
@@ -53,6 +68,19 @@ export class Engine {
   private readonly userAgent: string;
   /** How many targets may wait for a per-origin slot, so other origins keep moving meanwhile. */
   private readonly lookahead: number;
+  private readonly follow: boolean;
+  private readonly maxRedirects: number;
+  private readonly retries: number;
+  private readonly retryDelay: number;
+  private readonly retryMaxDelay: number;
+  private readonly retryAllMethods: boolean;
+  /** Whether a finished exchange may lead to another (redirect, retry) or pace its origin (429). */
+  private readonly followUps: boolean;
+  /** The run-wide `rate`. */
+  private readonly limiter: RateLimiter | null;
+  private wakeTimer: NodeJS.Timeout | null = null;
+  private wakeAt = Infinity;
+  private readonly sleeping = new Set<Sleeper>();
 
   private readonly pools = new Map<string, Pool>();
   /** Pools with exchanges waiting for a connection; they are served before new targets are taken. */
@@ -88,8 +116,21 @@ export class Engine {
     this.expect = options.expect ?? DEFAULT_EXPECTATION;
     this.userAgent = options.userAgent ?? `fetch-many/${VERSION}`;
     this.connector = options.connector ?? defaultConnector;
+    this.transport = new Transport(options, this.userAgent);
     this.dns = new DnsCache(options.lookup);
     this.lookahead = Math.max(256, this.concurrency * 4);
+    this.follow = options.follow ?? false;
+    this.maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+    this.retries = options.retries ?? RETRY_DEFAULTS.retries;
+    this.retryDelay = options.retryDelay ?? RETRY_DEFAULTS.retryDelay;
+    this.retryMaxDelay = options.retryMaxDelay ?? RETRY_DEFAULTS.retryMaxDelay;
+    this.retryAllMethods = options.retryAllMethods ?? false;
+    this.limiter = options.rate === undefined ? null : new RateLimiter(options.rate);
+    this.ratePerHost = options.ratePerHost;
+    // Built once here so a bad per-host rate throws now, not at the first start.
+    if (this.ratePerHost !== undefined) new RateLimiter(this.ratePerHost);
+    this.paced = this.limiter !== null || this.ratePerHost !== undefined || this.retries > 0;
+    this.followUps = this.follow || this.paced;
     if (options.signal !== undefined) {
       const signal = options.signal;
       if (signal.aborted) this.cancelled = true;
@@ -106,6 +147,7 @@ export class Engine {
         this.settle = null;
         this.settled = true;
         this.stopSweeper();
+        this.stopWakeTimers();
         for (const pool of this.pools.values()) pool.closeIdle();
         if (!this.sourceDone) this.closeSource();
         if (this.sourceError !== null) reject(this.sourceError);
@@ -190,11 +232,10 @@ export class Engine {
     ex.idempotent = IDEMPOTENT.has(prepared.method);
     ex.closeAfter = requestsClose(prepared.headers);
     if (this.cancelled) {
-      this.onResult(ex.error(performance.now(), 'cancelled', 'run cancelled before the request started'));
+      this.onResult(this.neverStarted(ex, 'run cancelled before the request started'));
       return;
     }
-    const pool = this.poolFor(prepared);
-    if (!pool.submit(ex)) this.waiting++;
+    this.poolFor(prepared).submit(ex);
   }
 
   private poolFor(target: Target): Pool {
@@ -220,6 +261,10 @@ export class Engine {
     if (this.sweeper === null) this.sweeper = setInterval(() => this.queueSweep(), SWEEP_MS).unref();
   }
 
+  waited(): void {
+    this.waiting++;
+  }
+
   unwaited(): void {
     this.waiting--;
   }
@@ -235,11 +280,80 @@ export class Engine {
 
   /** Starts exchanges that were taken and wait for their origin, while the run has room. */
   private drainBacklog(): void {
+    const run = this.limiter;
     for (const pool of this.backlog) {
       if (!this.hasRoom()) return;
-      pool.drain();
+      const started = pool.drain();
       if (pool.waitingCount === 0) this.backlog.delete(pool);
+      else if (run !== null && run.wait(performance.now()) > 0) {
+        // Out of run-wide tokens, so no origin can start anything now. The one that took the
+        // last token goes to the back of the line: the next token is the next origin's.
+        if (started) {
+          this.backlog.delete(pool);
+          this.backlog.add(pool);
+        }
+        return;
+      }
     }
+  }
+
+  /**
+   * A paced start: takes a token from the origin's limiter and the run's, or — when either (or a
+   * 429 pause) says not yet — takes nothing and sets a timer to try again when it may.
+   */
+  takeTokens(pool: Pool): boolean {
+    const now = performance.now();
+    const own = pool.blockedFor(now);
+    if (own > 0) {
+      pool.wakeIn(own);
+      return false;
+    }
+    const run = this.limiter;
+    if (run !== null) {
+      const wait = run.wait(now);
+      if (wait > 0) {
+        this.wakeIn(wait);
+        return false;
+      }
+      run.take(now);
+    }
+    pool.took(now);
+    return true;
+  }
+
+  /** The run's limiter will allow a start in `ms`: then serve the waiting origins, in turn. */
+  private wakeIn(ms: number): void {
+    const at = performance.now() + ms;
+    if (this.wakeTimer !== null) {
+      // Already due by then (within a millisecond: timers are no finer): keep it.
+      if (this.wakeAt <= at + 1) return;
+      clearTimeout(this.wakeTimer);
+    }
+    this.wakeAt = at;
+    // Not unref'd: targets wait on it, and the run must not end (nor the process exit) under them.
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = null;
+      this.wakeAt = Infinity;
+      this.drainBacklog();
+      void this.pump();
+    }, Math.ceil(ms));
+  }
+
+  /** A pool's own pace (or 429 pause) allows a start again. */
+  poolWoke(pool: Pool): void {
+    if (this.cancelled || this.settled) return;
+    pool.drain();
+    if (pool.waitingCount === 0) this.backlog.delete(pool);
+    void this.pump();
+  }
+
+  private stopWakeTimers(): void {
+    if (this.wakeTimer !== null) {
+      clearTimeout(this.wakeTimer);
+      this.wakeTimer = null;
+      this.wakeAt = Infinity;
+    }
+    for (const pool of this.pools.values()) pool.stopTimers();
   }
 
   requestBytes(target: Target): Buffer {
@@ -250,13 +364,124 @@ export class Engine {
   finished(ex: Exchange, result: Result, conn: Connection, reusable: boolean): void {
     this.active.delete(ex);
     this.inFlight--;
-    this.onResult(result);
+    if (this.followUps) {
+      const hop = this.followUp(ex, result, conn.pool);
+      if (hop !== null) {
+        const pool = this.poolFor(hop.target);
+        // The next hop takes the slot this request freed: on this very connection when it goes
+        // to the same origin (release() below hands it over), else on its own origin's pool.
+        if (pool === conn.pool && reusable) pool.queueFirst(hop);
+        else pool.submitFirst(hop);
+      }
+    } else {
+      this.onResult(result);
+    }
     if (reusable && !this.cancelled) conn.pool.release(conn);
     else if (!conn.closed) conn.destroy();
     // Targets already taken go before new ones from the source (and keep their order per origin).
     if (!this.cancelled) this.drainBacklog();
     if (this.inFlight < this.concurrency) void this.pump();
     else this.checkDone();
+  }
+
+  // ---- redirects, retries, 429s (only when followUps) --------------------------------------------
+
+  /**
+   * Decides what a finished exchange leads to: the next hop of a redirect (returned, to start
+   * now), a retry after a delay (scheduled), or nothing more — then its result is the target's.
+   * Each hop and each retry is a new exchange with its own timeouts (they start when it leaves
+   * the queue, as any request's do).
+   */
+  private followUp(ex: Exchange, result: Result, pool: Pool): Exchange | null {
+    const status = result.status;
+    if (this.paced && result.error === null && status !== null) this.paceOrigin(ex, status, pool);
+    if (this.cancelled) {
+      this.onResult(result);
+      return null;
+    }
+    if (this.follow && result.error === null && status !== null && ex.location !== null && isRedirect(status)) {
+      return this.redirect(ex, result, status, ex.location);
+    }
+    if (this.retries > 0 && this.mayRetry(ex, result)) {
+      this.scheduleRetry(ex, result);
+      return null;
+    }
+    this.onResult(result);
+    return null;
+  }
+
+  /** A 429 pauses its origin (and halves its own rate); anything else from it ends a run of 429s. */
+  private paceOrigin(ex: Exchange, status: number, pool: Pool): void {
+    if (status !== 429) {
+      pool.strikes = 0;
+      return;
+    }
+    const asked = ex.retryAfter === null ? null : parseRetryAfter(ex.retryAfter, Date.now());
+    // Without a usable Retry-After: the retry backoff's ceiling, doubling with each 429 in a row.
+    const pauseMs = Math.min(this.retryMaxDelay, asked ?? this.retryDelay * 2 ** pool.strikes);
+    pool.tooManyRequests(performance.now(), pauseMs);
+  }
+
+  private chainOf(ex: Exchange): Chain {
+    let chain = ex.chain;
+    if (chain === null) {
+      const t = ex.target;
+      chain = { first: t, attempts: 1, redirects: [], requested: new Set([`${t.method} ${t.url}`]) };
+      ex.chain = chain;
+    }
+    return chain;
+  }
+
+  private exchangeFor(target: Target, expect: Expectation, chain: Chain): Exchange {
+    const next = new Exchange(target, expect);
+    next.idempotent = IDEMPOTENT.has(target.method);
+    next.closeAfter = requestsClose(target.headers);
+    next.chain = chain;
+    return next;
+  }
+
+  /** The next hop of a redirect, or null when the chain ends here in an error (reported now). */
+  private redirect(ex: Exchange, result: Result, status: number, location: string): Exchange | null {
+    const chain = this.chainOf(ex);
+    const hop = nextHop(ex.target, status, location, chain.redirects.length, this.maxRedirects, chain.requested);
+    if (!hop.ok) {
+      result.ok = false;
+      result.error = { code: hop.code, message: hop.message };
+      this.onResult(result);
+      return null;
+    }
+    chain.redirects.push({ status, url: ex.target.url });
+    chain.requested.add(`${hop.target.method} ${hop.target.url}`);
+    return this.exchangeFor(hop.target, ex.expect, chain);
+  }
+
+  private mayRetry(ex: Exchange, result: Result): boolean {
+    const attempts = ex.chain === null ? 1 : ex.chain.attempts;
+    return attempts <= this.retries && (ex.idempotent || this.retryAllMethods) && isRetryable(result, ex.expect);
+  }
+
+  /**
+   * Runs the same request again after the backoff (or the server's Retry-After). While it waits it
+   * holds no concurrency slot — other targets take it — and no timeout runs; the run does not end
+   * before it has run.
+   */
+  private scheduleRetry(ex: Exchange, result: Result): void {
+    const chain = this.chainOf(ex);
+    const delay = retryWait(chain.attempts, result.status, ex.retryAfter, this.retryDelay, this.retryMaxDelay);
+    const next = this.exchangeFor(ex.target, ex.expect, chain);
+    const forgetName = result.error?.code === 'dns';
+    const sleeper: Sleeper = {
+      ex: next,
+      // Not unref'd: the run waits for it (cancel() clears it).
+      timer: setTimeout(() => {
+        this.sleeping.delete(sleeper);
+        chain.attempts++;
+        // Names are resolved once per run: without this the retry would get the cached failure.
+        if (forgetName) this.dns.forget(next.target.hostname);
+        this.poolFor(next.target).submit(next);
+      }, delay),
+    };
+    this.sleeping.add(sleeper);
   }
 
   /** A kept-alive connection died under `ex` before any response byte: run it again, once, on a fresh one. */
@@ -349,21 +574,38 @@ export class Engine {
     this.cancelled = true;
     for (const pool of this.pools.values()) {
       for (const ex of pool.takeWaiting()) {
-        this.onResult(ex.error(performance.now(), 'cancelled', 'run cancelled before the request started'));
+        this.onResult(this.neverStarted(ex, 'run cancelled before the request started'));
       }
       pool.closeIdle();
     }
     this.backlog.clear();
+    this.stopWakeTimers();
+    for (const sleeper of this.sleeping) {
+      clearTimeout(sleeper.timer);
+      const attempts = sleeper.ex.chain?.attempts ?? 1;
+      const made = `${attempts} ${attempts === 1 ? 'attempt' : 'attempts'} made`;
+      this.onResult(this.neverStarted(sleeper.ex, `run cancelled while waiting to retry ${sleeper.ex.target.url} (${made})`));
+    }
+    this.sleeping.clear();
     for (const ex of [...this.active]) {
       ex.connection?.failAndClose('cancelled', `run cancelled during ${ex.phase}`);
     }
     this.checkDone();
   }
 
+  /** The `cancelled` result of an exchange that never left the queue: no phase ran, so its total is 0. */
+  private neverStarted(ex: Exchange, message: string): Result {
+    const now = performance.now();
+    ex.start = now;
+    return ex.error(now, 'cancelled', message);
+  }
+
   private checkDone(): void {
     if (this.settle === null) return;
     // While cancelling, a pending read of the source must not hold the run open.
     if (this.pumping && !this.cancelled) return;
-    if ((this.sourceDone || this.cancelled) && this.inFlight === 0 && this.waiting === 0) this.settle();
+    if ((this.sourceDone || this.cancelled) && this.inFlight === 0 && this.waiting === 0 && this.sleeping.size === 0) {
+      this.settle();
+    }
   }
 }

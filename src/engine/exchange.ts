@@ -1,4 +1,4 @@
-import type { Expectation, ErrorCode, Result, ResultError, Target, TimeoutPhase } from '../types.js';
+import type { Expectation, ErrorCode, RedirectHop, Result, ResultError, Target, TimeoutPhase } from '../types.js';
 import type { ResponseHead } from './parser.js';
 import { BodyMatcher } from './body-match.js';
 import type { Connection } from './connection.js';
@@ -7,6 +7,21 @@ import type { Connection } from './connection.js';
 export type ExchangePhase = 'queued' | 'connect' | 'tls' | 'headers' | 'body' | 'done';
 
 const round = (ms: number): number => Math.round(ms * 100) / 100;
+
+/**
+ * What a target's later exchanges (a retry, a redirect's next hop) carry over from its earlier
+ * ones. Absent (null) on a target's first exchange, so a plain request allocates nothing for it.
+ */
+export interface Chain {
+  /** The target as the user gave it: its `url` and `method` stay the result's. */
+  readonly first: Target;
+  /** Attempts made so far, this one included (1 + retries). */
+  attempts: number;
+  /** Redirects followed so far. */
+  readonly redirects: RedirectHop[];
+  /** `METHOD url` of every request of the chain, to spot a redirect loop. */
+  readonly requested: Set<string>;
+}
 
 /**
  * The context of one request, as in the classic design: its target, its connection, its
@@ -35,6 +50,14 @@ export class Exchange {
   /** The request carries `Connection: close`, so its connection ends with it (RFC 9112 §9.6). */
   closeAfter = false;
   failures: string[] | null = null;
+  /** Set by a retry or a followed redirect; see {@link Chain}. */
+  chain: Chain | null = null;
+  /** `Location` of a 301/302/303/307/308 response, kept for the engine to follow. */
+  location: string | null = null;
+  /** `Retry-After` of a 429 or 503 response (RFC 9110 §10.2.3), kept for the engine's retry delay. */
+  retryAfter: string | null = null;
+  /** Body bytes after content decoding; null unless `compressed` and the response was encoded. */
+  decodedBytes: number | null = null;
   private matcher: BodyMatcher | null = null;
 
   constructor(
@@ -51,6 +74,9 @@ export class Exchange {
   /** Expectations about the head are checked as soon as it arrives. */
   onHead(head: ResponseHead): void {
     this.status = head.status;
+    const status = head.status;
+    if (status >= 301 && status <= 308) this.location = findHeader(head.headers, 'location') ?? null;
+    else if (status === 429 || status === 503) this.retryAfter = findHeader(head.headers, 'retry-after') ?? null;
     const expect = this.expect;
     if (!inRanges(head.status, expect.status)) this.fail(`status ${head.status} not in ${expect.statusText}`);
     if (expect.header !== undefined) {
@@ -67,6 +93,15 @@ export class Exchange {
     if (this.matcher !== null) this.matcher.push(chunk, start, end);
   }
 
+  /**
+   * Decoded body bytes (`compressed`, an encoded response): counted, and matched by
+   * `bodyIncludes` instead of the wire bytes; never kept.
+   */
+  onDecoded(chunk: Buffer): void {
+    this.decodedBytes = (this.decodedBytes ?? 0) + chunk.length;
+    if (this.matcher !== null) this.matcher.push(chunk, 0, chunk.length);
+  }
+
   private fail(text: string): void {
     (this.failures ??= []).push(text);
   }
@@ -80,7 +115,16 @@ export class Exchange {
     if (this.expect.maxTime !== undefined && total > this.expect.maxTime) {
       this.fail(`time ${Math.round(total)} ms > ${this.expect.maxTime} ms`);
     }
+    if (this.expect.certDaysLeft !== undefined) this.checkCertificate(this.expect.certDaysLeft);
     return this.result(now, null);
+  }
+
+  /** `expect.certDaysLeft`: the certificate this response came over must last `min` more days. */
+  private checkCertificate(min: number): void {
+    const days = this.connection?.tlsInfo?.daysLeft ?? null;
+    if (days === null) this.fail('no TLS certificate');
+    else if (days < 0) this.fail(`certificate expired ${-days} days ago (< ${min})`);
+    else if (days < min) this.fail(`certificate expires in ${days} days (< ${min})`);
   }
 
   /** Builds the result of a request that ended in an error. */
@@ -93,11 +137,12 @@ export class Exchange {
     this.phase = 'done';
     const t = this.target;
     const failures = this.failures ?? [];
+    const chain = this.chain;
     const result: Result = {
       index: t.index,
       input: t.input,
-      url: t.url,
-      method: t.method,
+      url: chain === null ? t.url : chain.first.url,
+      method: chain === null ? t.method : chain.first.method,
       status: this.status,
       ok: error === null && failures.length === 0,
       bytes: this.bytes,
@@ -111,12 +156,12 @@ export class Exchange {
       reused: this.reused,
       error,
       failures,
-      attempts: 1,
-      redirects: [],
+      attempts: chain === null ? 1 : chain.attempts,
+      redirects: chain === null ? [] : chain.redirects,
       finalUrl: t.url,
       remoteAddress: this.connection?.remoteAddress ?? null,
       tls: this.connection?.tlsInfo ?? null,
-      decodedBytes: null,
+      decodedBytes: this.decodedBytes,
     };
     if (t.name !== undefined) result.name = t.name;
     return result;

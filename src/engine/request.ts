@@ -39,12 +39,35 @@ function headerBlock(headers: HeaderList): string {
   return block;
 }
 
-export function serializeRequest(target: Target, userAgent: string): Buffer {
+/** What differs from a plain request: decided once per run (or per proxy), never per request. */
+export interface RequestForm {
+  /**
+   * Absolute-form request target (`GET http://host:port/path HTTP/1.1`), for a request sent to
+   * an HTTP proxy (RFC 9112 §3.2.2); origin-form otherwise.
+   */
+  absolute: boolean;
+  /** Send `Accept-Encoding: gzip, deflate, br` unless the user set the field (`compressed`). */
+  acceptEncoding: boolean;
+  /** Proxy-Authorization value for the proxy (from its URL's user info). */
+  proxyAuthorization?: string;
+}
+
+/** The codings we can decode (decode.ts), in the order we prefer them. */
+export const ACCEPT_ENCODING = 'gzip, deflate, br';
+
+export function serializeRequest(target: Target, userAgent: string, form?: RequestForm): Buffer {
   const { headers, body } = target;
-  let head = `${target.method} ${target.path} HTTP/1.1\r\n`;
+  const requestTarget = form?.absolute === true ? `${target.protocol}//${hostHeader(target)}${target.path}` : target.path;
+  let head = `${target.method} ${requestTarget} HTTP/1.1\r\n`;
   if (!hasHeader(headers, 'host')) head += `Host: ${hostHeader(target)}\r\n`;
   if (!hasHeader(headers, 'user-agent')) head += `User-Agent: ${userAgent}\r\n`;
   if (!hasHeader(headers, 'accept')) head += 'Accept: */*\r\n';
+  if (form !== undefined) {
+    if (form.acceptEncoding && !hasHeader(headers, 'accept-encoding')) head += `Accept-Encoding: ${ACCEPT_ENCODING}\r\n`;
+    if (form.proxyAuthorization !== undefined && !hasHeader(headers, 'proxy-authorization')) {
+      head += `Proxy-Authorization: ${form.proxyAuthorization}\r\n`;
+    }
+  }
   head += headerBlock(headers);
   if (body !== null) {
     head += `Content-Length: ${body.length}\r\n\r\n`;

@@ -10,7 +10,7 @@ export const DEFAULT_EXPECTATION: Expectation = Object.freeze({
   statusText: '200-399',
 });
 
-const EXPECT_FIELDS: ReadonlySet<string> = new Set(['status', 'maxTime', 'bodyIncludes', 'header']);
+const EXPECT_FIELDS: ReadonlySet<string> = new Set(['status', 'maxTime', 'bodyIncludes', 'header', 'certDaysLeft']);
 
 /**
  * Builds a target's expectation from its JSON `expect` object. Each field the object gives
@@ -25,7 +25,7 @@ export function buildExpectation(obj: ExpectObject | undefined, fallback: Expect
   if (unknown !== null) throw new Error(unknown);
 
   const result: Expectation = { ...fallback };
-  const { status, maxTime, bodyIncludes, header } = obj as Record<string, unknown>;
+  const { status, maxTime, bodyIncludes, header, certDaysLeft } = obj as Record<string, unknown>;
   if (status !== undefined) {
     if (typeof status !== 'string' && typeof status !== 'number') {
       throw new Error(`field "expect.status" must be a status spec like "200-299", got ${describeValue(status)}`);
@@ -47,6 +47,12 @@ export function buildExpectation(obj: ExpectObject | undefined, fallback: Expect
       throw new Error(`field "expect.bodyIncludes" must be a non-empty string, got ${describeValue(bodyIncludes)}`);
     }
     result.bodyIncludes = bodyIncludes;
+  }
+  if (certDaysLeft !== undefined) {
+    if (typeof certDaysLeft !== 'number' || !Number.isSafeInteger(certDaysLeft) || certDaysLeft < 0) {
+      throw new Error(`field "expect.certDaysLeft" must be a whole number of days (0 or more), got ${describeValue(certDaysLeft)}`);
+    }
+    result.certDaysLeft = certDaysLeft;
   }
   if (header !== undefined) {
     const list = expectedHeaders(header);

@@ -77,3 +77,19 @@ describe('buildExpectation', () => {
     expect(() => buildExpectation(obj as never, DEFAULT_EXPECTATION)).toThrow(message);
   });
 });
+
+describe('buildExpectation: certDaysLeft', () => {
+  it('takes a whole number of days, 0 or more', () => {
+    expect(buildExpectation({ certDaysLeft: 30 }, fallback)).toEqual({ ...fallback, certDaysLeft: 30 });
+    expect(buildExpectation({ certDaysLeft: 0 }, DEFAULT_EXPECTATION)).toEqual({ ...DEFAULT_EXPECTATION, certDaysLeft: 0 });
+  });
+
+  it.each([
+    ['a string', '30', /field "expect.certDaysLeft" must be a whole number of days .* got string "30"/],
+    ['a fraction', 1.5, /field "expect.certDaysLeft" .* got number 1.5/],
+    ['a negative number', -1, /field "expect.certDaysLeft" .* got number -1/],
+    ['null', null, /field "expect.certDaysLeft" .* got null/],
+  ])('rejects %s naming the field', (_, value, message) => {
+    expect(() => buildExpectation({ certDaysLeft: value } as never, DEFAULT_EXPECTATION)).toThrow(message);
+  });
+});

@@ -1,0 +1,90 @@
+import { isIP } from 'node:net';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
+import { UsageError } from '../errors.js';
+import type { RunOptions, Target } from '../types.js';
+import { parseProxies, type ProxyEndpoint, type ProxyRoutes } from './proxy.js';
+import { serializeRequest, type RequestForm } from './request.js';
+
+/**
+ * How this run reaches servers, decided once from the run's options: the TLS context, names
+ * pinned to addresses, proxies, and content decoding. Connections ask it; every question has a
+ * constant-time answer when its feature is off (a null check, no allocation), so a run that uses
+ * none of them pays nothing per request.
+ */
+export class Transport {
+  /** Ask for and decode gzip, deflate and br (`compressed`). */
+  readonly compressed: boolean;
+  /** TLS server name (SNI and certificate check) used instead of the URL's host. */
+  readonly servername: string | undefined;
+  private readonly pins: ReadonlyMap<string, string> | null;
+  private readonly proxies: ProxyRoutes | null;
+  private context: SecureContext | null = null;
+  private readonly plainForm: RequestForm | undefined;
+
+  constructor(
+    private readonly options: RunOptions,
+    private readonly userAgent: string,
+  ) {
+    this.compressed = options.compressed === true;
+    this.servername = options.servername === undefined || options.servername === '' ? undefined : options.servername;
+    this.pins = pinsFrom(options.resolve);
+    this.proxies = options.proxy === undefined ? null : parseProxies(options.proxy, this.compressed);
+    this.plainForm = this.compressed ? { absolute: false, acceptEncoding: true } : undefined;
+    // Bad PEM (or a key that does not match its certificate) is the user's input: fail the run
+    // before any request rather than every HTTPS target one by one.
+    if (options.ca !== undefined || options.cert !== undefined || options.key !== undefined) this.secureContext();
+  }
+
+  /**
+   * One TLS context for the whole run, handed to every handshake. Without it `tls.connect` builds
+   * a context (and parses its CA store) per connection; with `ca` it would re-read the bundle for
+   * each one too.
+   */
+  secureContext(): SecureContext {
+    if (this.context !== null) return this.context;
+    const { ca, cert, key } = this.options;
+    try {
+      this.context = createSecureContext({
+        // `ca` replaces OpenSSL's default store, so the system roots are listed again: the user's
+        // certificates are added to the trusted roots, not substituted for them.
+        ...(ca === undefined || ca.length === 0 ? {} : { ca: [...rootCertificates, ...ca] }),
+        ...(cert === undefined ? {} : { cert }),
+        ...(key === undefined ? {} : { key }),
+      });
+    } catch (err) {
+      const what = ca !== undefined && cert === undefined ? 'the CA certificates (ca)' : 'the TLS certificates (ca, cert, key)';
+      throw new UsageError(`cannot use ${what}: ${(err as Error).message}`);
+    }
+    return this.context;
+  }
+
+  /** The address pinned for `hostname:port` (curl's --resolve), or undefined to ask DNS. */
+  pinned(hostname: string, port: number): string | undefined {
+    if (this.pins === null) return undefined;
+    return this.pins.get(`${hostname.toLowerCase()}:${port}`);
+  }
+
+  /** The proxy a connection to this origin goes through, or null to connect directly. */
+  proxyFor(tls: boolean, hostname: string, port: number): ProxyEndpoint | null {
+    if (this.proxies === null) return null;
+    return this.proxies.route(tls, hostname, port);
+  }
+
+  /** The request's bytes; `proxy` is the http proxy the connection talks to (absolute-form), if any. */
+  requestBytes(target: Target, proxy: ProxyEndpoint | null): Buffer {
+    return serializeRequest(target, this.userAgent, proxy === null ? this.plainForm : proxy.form);
+  }
+}
+
+function pinsFrom(resolve: RunOptions['resolve']): ReadonlyMap<string, string> | null {
+  if (resolve === undefined) return null;
+  const map = new Map<string, string>();
+  for (const [hostPort, raw] of Object.entries(resolve)) {
+    const address = raw.replace(/^\[(.*)\]$/, '$1');
+    if (!/^.+:\d{1,5}$/.test(hostPort) || isIP(address) === 0) {
+      throw new UsageError(`resolve: "${hostPort}" → "${raw}" must map host:port to an IP address`);
+    }
+    map.set(hostPort.toLowerCase(), address);
+  }
+  return map.size === 0 ? null : map;
+}

@@ -1,0 +1,208 @@
+/**
+ * Rate limits (`rate`, `ratePerHost`): starts per time unit over the run and per origin, measured
+ * server side; waiting for a token runs no timeout; a 429 slows its own origin only. These tests
+ * measure a rate, so they read clocks — with tolerances of 10 % or more, as the brief asks for.
+ */
+import { performance } from 'node:perf_hooks';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RateLimiter, SLACK_MS } from '../../src/engine/rate.js';
+import { runTargets } from '../../src/engine/run.js';
+import type { Result } from '../../src/types.js';
+import { response, send, startHttpServer, type RouteHandler, type TestServer } from '../helpers/servers.js';
+import { indexesOnce, prepare, run } from './harness.js';
+
+const open: TestServer[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => s.close()));
+});
+
+/** A server whose `/r` answers 200 at once (or as `answer` says) and logs when each request arrived. */
+async function timed(answer?: (n: number) => Buffer): Promise<{ server: TestServer; arrivals: number[] }> {
+  const arrivals: number[] = [];
+  const route: RouteHandler = (_req, ctx) => {
+    arrivals.push(performance.now());
+    send(ctx.socket, answer?.(arrivals.length) ?? response(200, 'ok'));
+  };
+  const server = await startHttpServer({ '/r': route });
+  open.push(server);
+  return { server, arrivals };
+}
+
+/** How many of `times` fall in [from, from + ms). */
+function within(times: readonly number[], from: number, ms: number): number {
+  return times.filter((t) => t >= from && t < from + ms).length;
+}
+
+/** The longest gap between consecutive times. */
+function longestGap(times: readonly number[]): number {
+  let gap = 0;
+  for (let i = 1; i < times.length; i++) gap = Math.max(gap, times[i]! - times[i - 1]!);
+  return gap;
+}
+
+describe('RateLimiter (pure, on a made-up clock)', () => {
+  /** Starts as soon as allowed, waking `late` ms after each due time, for `ms`. */
+  function simulate(limiter: RateLimiter, ms: number, late: number): number[] {
+    const starts: number[] = [];
+    let now = 0;
+    while (now < ms) {
+      const wait = limiter.wait(now);
+      if (wait > 0) {
+        now += wait + late;
+        continue;
+      }
+      limiter.take(now);
+      starts.push(now);
+    }
+    return starts;
+  }
+
+  it('50/s gives 150 starts in 3 s, with a burst of at most 2', () => {
+    const starts = simulate(new RateLimiter({ count: 50, perMs: 1000 }), 3000, 0);
+    expect(starts.length).toBeGreaterThanOrEqual(150);
+    expect(starts.length).toBeLessThanOrEqual(151);
+    expect(starts.filter((t) => t === 0).length).toBeLessThanOrEqual(1 + Math.floor(SLACK_MS / 20));
+  });
+
+  it('keeps its schedule when every wake-up is late (timers are), instead of drifting', () => {
+    const starts = simulate(new RateLimiter({ count: 50, perMs: 1000 }), 3000, 4);
+    expect(starts.length).toBeGreaterThanOrEqual(148);
+    expect(starts.length).toBeLessThanOrEqual(152);
+  });
+
+  it('allows a fast rate from a coarse timer: 10 000/s with 1 ms wake-ups', () => {
+    const starts = simulate(new RateLimiter({ count: 10_000, perMs: 1000 }), 1000, 1);
+    expect(starts.length).toBeGreaterThanOrEqual(9_900);
+    expect(starts.length).toBeLessThanOrEqual(10_300);
+  });
+
+  it('saves up no more than a small burst while idle', () => {
+    const limiter = new RateLimiter({ count: 10, perMs: 1000 });
+    limiter.take(0);
+    // Idle for 10 s: then one start now, the next a full interval (less the slack) later.
+    expect(limiter.wait(10_000)).toBe(0);
+    limiter.take(10_000);
+    expect(limiter.wait(10_000)).toBeGreaterThanOrEqual(100 - SLACK_MS);
+  });
+
+  it('halve() doubles the interval, down to one start a minute', () => {
+    const limiter = new RateLimiter({ count: 10, perMs: 1000 });
+    limiter.halve();
+    expect(limiter.interval).toBe(200);
+    for (let i = 0; i < 20; i++) limiter.halve();
+    expect(limiter.interval).toBe(60_000);
+    const slow = new RateLimiter({ count: 1, perMs: 120_000 });
+    slow.halve();
+    expect(slow.interval).toBe(120_000);
+  });
+
+  it('refuses a rate that could never start anything', () => {
+    expect(() => new RateLimiter({ count: 0, perMs: 1000 })).toThrow(RangeError);
+    expect(() => new RateLimiter({ count: 5, perMs: Number.NaN })).toThrow(RangeError);
+  });
+});
+
+describe('rate (whole run)', () => {
+  it('holds 50/s within 10 % over 3 s at concurrency 100, counted server side', async () => {
+    const { server, arrivals } = await timed();
+    const results = await run(
+      Array.from({ length: 170 }, (_, i) => `${server.url}/r?i=${i}`),
+      { rate: { count: 50, perMs: 1000 }, concurrency: 100, timeout: 10_000 },
+    );
+    expect(indexesOnce(results, 170)).toBe(true);
+    expect(results.every((r) => r.ok)).toBe(true);
+    const inWindow = within(arrivals, arrivals[0]!, 3000);
+    expect(inWindow).toBeGreaterThanOrEqual(135);
+    expect(inWindow).toBeLessThanOrEqual(165);
+  });
+
+  it('counts starts across origins, serves the origins in turn, and runs no timeout while a target waits', async () => {
+    const a = await timed();
+    const b = await timed();
+    // Six targets for A, then six for B. 20/s: the last waits ~500 ms in the queue, past the 200 ms timeout.
+    const inputs = [...Array.from({ length: 6 }, (_, i) => `${a.server.url}/r?i=${i}`), ...Array.from({ length: 6 }, (_, i) => `${b.server.url}/r?i=${i}`)];
+    const began = performance.now();
+    const results = await run(inputs, { rate: { count: 20, perMs: 1000 }, concurrency: 100, timeout: 200 });
+    expect(results.map((r) => r.error)).toEqual(Array(12).fill(null));
+    // 12 starts at 20/s (one every 50 ms, the first at once) cannot end sooner than ~530 ms in.
+    expect(Math.max(...a.arrivals, ...b.arrivals) - began).toBeGreaterThanOrEqual(500);
+    // Tokens go to the waiting origins in turn: B does not wait for all of A's queue to drain.
+    const order = [...a.arrivals.map((t) => ['a', t] as const), ...b.arrivals.map((t) => ['b', t] as const)]
+      .sort((x, y) => x[1] - y[1])
+      .map(([o]) => o);
+    expect(order.slice(0, 5)).toContain('b');
+  });
+
+  it('applies to a retry and to a redirect hop too: each is a start', async () => {
+    const { server, arrivals } = await timed((n) =>
+      n === 1 ? response(302, '', [['Location', '/r?hop=1']]) : n === 2 ? response(503, 'busy') : response(200, 'ok'),
+    );
+    const began = performance.now();
+    const r = await run([`${server.url}/r`], {
+      rate: { count: 10, perMs: 1000 },
+      follow: true,
+      retries: 1,
+      retryDelay: 1,
+      timeout: 2000,
+    });
+    expect([r[0]!.status, r[0]!.attempts, r[0]!.redirects.length]).toEqual([200, 2, 1]);
+    // Three starts at 10/s (one every 100 ms, the first at once): the third ~180 ms in, at the soonest.
+    expect(arrivals[2]! - began).toBeGreaterThanOrEqual(170);
+  });
+});
+
+describe('ratePerHost', () => {
+  it('paces each origin on its own: two origins at 20/s each run side by side', async () => {
+    const a = await timed();
+    const b = await timed();
+    const inputs: string[] = [];
+    for (let i = 0; i < 30; i++) inputs.push(`${a.server.url}/r?i=${i}`, `${b.server.url}/r?i=${i}`);
+    const began = performance.now();
+    const results = await run(inputs, { ratePerHost: { count: 20, perMs: 1000 }, concurrency: 100, timeout: 10_000 });
+    const ended = performance.now();
+    expect(results.every((r) => r.ok)).toBe(true);
+    for (const { arrivals } of [a, b]) {
+      // Each origin's 30 starts at 20/s take ~1.45 s, at the soonest …
+      expect(arrivals[29]! - began).toBeGreaterThanOrEqual(1400);
+      const inSecond = within(arrivals, arrivals[0]!, 1000);
+      expect(inSecond).toBeLessThanOrEqual(23);
+      expect(inSecond).toBeGreaterThanOrEqual(15);
+    }
+    // … side by side: one shared pace would need 60 / 20 = 3 s for both.
+    expect(ended - began).toBeLessThan(2600);
+  });
+
+  it('a 429 with Retry-After: 1 pauses only its origin and halves its rate; the other keeps its pace', async () => {
+    // Origin A refuses its 3rd request; B never does.
+    const a = await timed((n) => (n === 3 ? response(429, 'slow down', [['Retry-After', '1']]) : response(200, 'ok')));
+    const b = await timed();
+    const inputs: string[] = [];
+    for (let i = 0; i < 30; i++) inputs.push(`${a.server.url}/r?i=${i}`, `${b.server.url}/r?i=${i}`);
+    const results = await run(inputs, { ratePerHost: { count: 20, perMs: 1000 }, concurrency: 100, timeout: 10_000 });
+    expect(indexesOnce(results, 60)).toBe(true);
+    expect(results.filter((r) => r.status === 429)).toHaveLength(1);
+    // A: nothing for a second after the 429, then at half its rate (10/s).
+    const refusedAt = a.arrivals[2]!;
+    const after = a.arrivals.slice(3);
+    expect(after[0]! - refusedAt).toBeGreaterThanOrEqual(950);
+    expect(within(after, after[0]!, 1000)).toBeLessThanOrEqual(12);
+    expect(within(after, after[0]!, 1000)).toBeGreaterThanOrEqual(7);
+    // B kept its 20/s through A's pause: about 19 of its requests fell in that second.
+    expect(b.arrivals.filter((t) => t > refusedAt && t < after[0]!).length).toBeGreaterThanOrEqual(12);
+    expect(longestGap(b.arrivals)).toBeLessThan(700);
+  });
+
+  it('without a per-host rate, a 429 still pauses its origin when retries are on, and the retry succeeds', async () => {
+    const a = await timed((n) => (n === 1 ? response(429, '', [['Retry-After', '1']]) : response(200, 'ok')));
+    const b = await timed();
+    const results: Result[] = [];
+    const inputs = [`${a.server.url}/r?i=0`, `${a.server.url}/r?i=1`, ...Array.from({ length: 10 }, (_, i) => `${b.server.url}/r?i=${i}`)];
+    await runTargets(prepare(inputs), { retries: 1, retryDelay: 1, concurrency: 1, timeout: 2000 }, (r) => results.push(r));
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(results.find((r) => r.index === 0)?.attempts).toBe(2);
+    // Every later request to A waited out the Retry-After; B was served meanwhile.
+    for (const t of a.arrivals.slice(1)) expect(t - a.arrivals[0]!).toBeGreaterThanOrEqual(950);
+    expect(b.arrivals).toHaveLength(10);
+    expect(b.arrivals[9]!).toBeLessThan(a.arrivals[1]!);
+  });
+});
