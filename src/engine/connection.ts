@@ -14,6 +14,12 @@ import { describeSocketError } from './socket-errors.js';
 import { describeTls } from './tls-info.js';
 
 /**
+ * The buffer plain sockets read into (see connectTcp). One is enough for the whole process:
+ * reads are delivered one at a time, and each is consumed before the next.
+ */
+const readBuffer = Buffer.allocUnsafe(64 * 1024);
+
+/**
  * One socket to one origin, carrying one request at a time (no pipelining). It owns the parser and
  * routes the parser's callbacks to the exchange currently on it. Listeners are bound once per
  * connection, not per request: on a kept-alive connection the per-request cost is a write and a
@@ -106,7 +112,13 @@ export class Connection implements ParserHandler {
     const ex = this.exchange;
     if (ex === null) return;
     const tcpStart = performance.now();
-    const socket = this.engine.connector.tcp(addr.address, addr.family, port);
+    // Plain http without decoding reads into the run's one shared buffer: every byte is parsed (or
+    // copied by the parser) before the callback returns, so nothing keeps a view into it. TLS
+    // reads through its own layer; a decoder holds on to the chunks it is given.
+    const plain = !this.pool.tls && !this.engine.transport.compressed;
+    const socket = plain
+      ? this.engine.connector.tcp(addr.address, addr.family, port, { buffer: readBuffer, callback: this.onRead })
+      : this.engine.connector.tcp(addr.address, addr.family, port);
     this.tcpSocket = socket;
     this.remoteAddress = addr.address;
     socket.on('error', (err: NodeJS.ErrnoException) => this.onTcpError(socket, err, port));
@@ -182,6 +194,12 @@ export class Connection implements ParserHandler {
       this.attach(tlsSocket);
     });
   }
+
+  /** node's `onread` callback for plain sockets: the bytes read sit at the start of `buffer`. */
+  private readonly onRead = (bytes: number, buffer: Buffer): boolean => {
+    this.onData(buffer.subarray(0, bytes));
+    return true;
+  };
 
   /** The transport is ready: listen for the response and send the request. */
   private attach(socket: Socket): void {

@@ -20,15 +20,27 @@ export interface TlsParams {
  * The only place that opens sockets. The engine receives a connector, so tests can hand in their
  * own sockets. A proxy tunnel is a TCP socket from `tcp` to the proxy, then `tls` over it.
  */
+/**
+ * Reads straight into a caller's buffer (node's `onread`), instead of a fresh Buffer and a
+ * 'data' event per read. `callback` gets the view of what was read.
+ */
+export interface ReadInto {
+  buffer: Buffer;
+  /** Returning false would pause reading; the engine never does (it parses as it reads). */
+  callback(bytes: number, buffer: Buffer): boolean;
+}
+
 export interface Connector {
-  tcp(address: string, family: number, port: number): Socket;
+  /** `readInto` is only given for sockets that stay plain TCP (no TLS on top). */
+  tcp(address: string, family: number, port: number, readInto?: ReadInto): Socket;
   tls(socket: Socket, params: TlsParams): TLSSocket;
 }
 
 export const defaultConnector: Connector = {
-  tcp(address, family, port) {
+  tcp(address, family, port, readInto) {
     // Nagle would hold the request head back waiting for an ACK on every reused connection.
-    return netConnect({ host: address, family, port, noDelay: true });
+    if (readInto === undefined) return netConnect({ host: address, family, port, noDelay: true });
+    return netConnect({ host: address, family, port, noDelay: true, onread: readInto });
   },
   tls(socket, params) {
     return tlsConnect({
