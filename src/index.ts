@@ -90,6 +90,10 @@ export async function* fetchMany(
 }
 
 export type {
+  ProxySettings,
+  Rate,
+  RedirectHop,
+  TlsInfo,
   ErrorCode,
   ExpectObject,
   Expectation,
@@ -103,3 +107,5 @@ export type {
   TimeoutPhase,
 } from './types.js';
 export { VERSION } from './version.js';
+/** Thrown (the run rejects) for bad run-wide input, e.g. a key that does not match its certificate. */
+export { UsageError } from './errors.js';

@@ -9,7 +9,7 @@ import { Exchange, type Chain } from './exchange.js';
 import { Pool } from './pool.js';
 import { RateLimiter } from './rate.js';
 import { DEFAULT_MAX_REDIRECTS, isRedirect, nextHop } from './redirect.js';
-import { requestsClose, serializeRequest } from './request.js';
+import { requestsClose } from './request.js';
 import { isRetryable, parseRetryAfter, RETRY_DEFAULTS, retryWait } from './retry.js';
 import { Transport } from './transport.js';
 
@@ -356,9 +356,7 @@ export class Engine {
     for (const pool of this.pools.values()) pool.stopTimers();
   }
 
-  requestBytes(target: Target): Buffer {
-    return serializeRequest(target, this.userAgent);
-  }
+
 
   /** Exactly one call per exchange: its result is final. */
   finished(ex: Exchange, result: Result, conn: Connection, reusable: boolean): void {

@@ -14,29 +14,41 @@ export function hostHeader(target: Target): string {
   return target.port === DEFAULT_PORT[target.protocol] ? host : `${host}:${target.port}`;
 }
 
-function hasHeader(headers: HeaderList, lowerName: string): boolean {
-  for (const [name] of headers) if (name.toLowerCase() === lowerName) return true;
-  return false;
+/**
+ * What a header list means for serialization, worked out once per list: targets that took the
+ * run-wide `-H` flags (or a file's defaults) share one list, so this is not redone per request.
+ */
+interface HeaderFacts {
+  /** The user's fields, serialized (Content-Length left out: it is ours to compute). */
+  block: string;
+  host: boolean;
+  userAgent: boolean;
+  accept: boolean;
+  acceptEncoding: boolean;
+  proxyAuthorization: boolean;
+  /** The user asked the server to close after the request (RFC 9112 §9.6). */
+  close: boolean;
 }
 
-/**
- * The user's header block is the same object for every target that took the run-wide `-H`
- * flags, so its serialization is cached per header list instead of rebuilt per request.
- */
-const headerBlockCache = new WeakMap<HeaderList, string>();
+const factsCache = new WeakMap<HeaderList, HeaderFacts>();
 
-function headerBlock(headers: HeaderList): string {
-  let block = headerBlockCache.get(headers);
-  if (block === undefined) {
-    block = '';
-    for (const [name, value] of headers) {
-      // Content-Length is ours to compute from the body actually sent.
-      if (name.toLowerCase() === 'content-length') continue;
-      block += `${name}: ${value}\r\n`;
-    }
-    headerBlockCache.set(headers, block);
+function factsOf(headers: HeaderList): HeaderFacts {
+  let facts = factsCache.get(headers);
+  if (facts !== undefined) return facts;
+  facts = { block: '', host: false, userAgent: false, accept: false, acceptEncoding: false, proxyAuthorization: false, close: false };
+  for (const [name, value] of headers) {
+    const lower = name.toLowerCase();
+    if (lower === 'content-length') continue;
+    facts.block += `${name}: ${value}\r\n`;
+    if (lower === 'host') facts.host = true;
+    else if (lower === 'user-agent') facts.userAgent = true;
+    else if (lower === 'accept') facts.accept = true;
+    else if (lower === 'accept-encoding') facts.acceptEncoding = true;
+    else if (lower === 'proxy-authorization') facts.proxyAuthorization = true;
+    else if (lower === 'connection' && /(^|,)\s*close\s*(,|$)/i.test(value)) facts.close = true;
   }
-  return block;
+  factsCache.set(headers, facts);
+  return facts;
 }
 
 /** What differs from a plain request: decided once per run (or per proxy), never per request. */
@@ -55,20 +67,25 @@ export interface RequestForm {
 /** The codings we can decode (decode.ts), in the order we prefer them. */
 export const ACCEPT_ENCODING = 'gzip, deflate, br';
 
-export function serializeRequest(target: Target, userAgent: string, form?: RequestForm): Buffer {
+/**
+ * The request's bytes. A request without a body is returned as a string, which the socket
+ * encodes straight into its write (no Buffer made here).
+ */
+export function serializeRequest(target: Target, userAgent: string, form?: RequestForm): string | Buffer {
   const { headers, body } = target;
+  const facts = factsOf(headers);
   const requestTarget = form?.absolute === true ? `${target.protocol}//${hostHeader(target)}${target.path}` : target.path;
   let head = `${target.method} ${requestTarget} HTTP/1.1\r\n`;
-  if (!hasHeader(headers, 'host')) head += `Host: ${hostHeader(target)}\r\n`;
-  if (!hasHeader(headers, 'user-agent')) head += `User-Agent: ${userAgent}\r\n`;
-  if (!hasHeader(headers, 'accept')) head += 'Accept: */*\r\n';
+  if (!facts.host) head += `Host: ${hostHeader(target)}\r\n`;
+  if (!facts.userAgent) head += `User-Agent: ${userAgent}\r\n`;
+  if (!facts.accept) head += 'Accept: */*\r\n';
   if (form !== undefined) {
-    if (form.acceptEncoding && !hasHeader(headers, 'accept-encoding')) head += `Accept-Encoding: ${ACCEPT_ENCODING}\r\n`;
-    if (form.proxyAuthorization !== undefined && !hasHeader(headers, 'proxy-authorization')) {
+    if (form.acceptEncoding && !facts.acceptEncoding) head += `Accept-Encoding: ${ACCEPT_ENCODING}\r\n`;
+    if (form.proxyAuthorization !== undefined && !facts.proxyAuthorization) {
       head += `Proxy-Authorization: ${form.proxyAuthorization}\r\n`;
     }
   }
-  head += headerBlock(headers);
+  head += facts.block;
   if (body !== null) {
     head += `Content-Length: ${body.length}\r\n\r\n`;
     const headBytes = Buffer.from(head, 'utf8');
@@ -76,14 +93,10 @@ export function serializeRequest(target: Target, userAgent: string, form?: Reque
   }
   // POST/PUT/PATCH without a body still announce zero length, so the server does not wait for one.
   if (target.method === 'POST' || target.method === 'PUT' || target.method === 'PATCH') head += 'Content-Length: 0\r\n';
-  head += '\r\n';
-  return Buffer.from(head, 'utf8');
+  return head + '\r\n';
 }
 
 /** Whether the user asked the server to close after this request (RFC 9112 §9.6). */
 export function requestsClose(headers: HeaderList): boolean {
-  for (const [name, value] of headers) {
-    if (name.toLowerCase() === 'connection' && /(^|,)\s*close\s*(,|$)/i.test(value)) return true;
-  }
-  return false;
+  return factsOf(headers).close;
 }

@@ -71,7 +71,7 @@ export class Transport {
   }
 
   /** The request's bytes; `proxy` is the http proxy the connection talks to (absolute-form), if any. */
-  requestBytes(target: Target, proxy: ProxyEndpoint | null): Buffer {
+  requestBytes(target: Target, proxy: ProxyEndpoint | null): string | Buffer {
     return serializeRequest(target, this.userAgent, proxy === null ? this.plainForm : proxy.form);
   }
 }
