@@ -140,6 +140,14 @@ export class Connection implements ParserHandler {
 
   private onTcpError(socket: Socket, err: NodeJS.ErrnoException, port: number): void {
     if (this.closed || this.tcpSocket !== socket) return;
+    if ((err.code === 'EMFILE' || err.code === 'ENFILE') && !this.tcpConnected && this.exchange !== null) {
+      // No socket could be made at all: not the target's fault (see Engine.outOfDescriptors).
+      const ex = this.exchange;
+      this.exchange = null;
+      this.destroy();
+      this.engine.outOfDescriptors(ex, this, err.code);
+      return;
+    }
     // Before the TCP connection exists, try the host's next address (e.g. localhost → ::1, then
     // 127.0.0.1) while the connect budget lasts.
     if (!this.tcpConnected && this.exchange?.phase === 'connect' && this.addressIndex + 1 < this.addresses.length) {

@@ -87,6 +87,12 @@ export class Engine {
   private readonly backlog = new Set<Pool>();
   private readonly active = new Set<Exchange>();
   private inFlight = 0;
+  /**
+   * Requests allowed in flight while the process is short of file descriptors (EMFILE): lowered
+   * to what was open when a socket could not be made, then raised by one per finished request.
+   */
+  private fdCap = Infinity;
+  private fdTimer: NodeJS.Timeout | null = null;
   private waiting = 0;
   private idleTotal = 0;
   private readonly idleOrder = new Set<Connection>();
@@ -146,6 +152,7 @@ export class Engine {
       this.settle = () => {
         this.settle = null;
         this.settled = true;
+        if (this.fdTimer !== null) clearTimeout(this.fdTimer);
         this.stopSweeper();
         this.stopWakeTimers();
         for (const pool of this.pools.values()) pool.closeIdle();
@@ -271,7 +278,39 @@ export class Engine {
 
   /** Whether one more request may start without passing `concurrency`. */
   hasRoom(): boolean {
-    return this.inFlight < this.concurrency;
+    return this.inFlight < this.concurrency && this.inFlight < this.fdCap;
+  }
+
+  /**
+   * No socket could be made for `ex` (EMFILE/ENFILE: out of file descriptors). A high
+   * `--concurrency` must slow the run down, not fail targets: `ex` goes back to the head of its
+   * origin's queue (its timeouts start again when it leaves it), and fewer requests run at once
+   * until descriptors free up. Only when nothing else is open to free any does it fail, after a
+   * few tries.
+   */
+  outOfDescriptors(ex: Exchange, conn: Connection, errno: string): void {
+    ex.fdStalls++;
+    if (this.inFlight <= 1 && ex.fdStalls > 20) {
+      const message = `cannot open a socket to ${conn.pool.label}: ${errno} (out of file descriptors, nothing else open)`;
+      this.finished(ex, ex.error(performance.now(), 'connect', message), conn, false);
+      return;
+    }
+    this.active.delete(ex);
+    this.inFlight--;
+    this.fdCap = Math.max(1, this.inFlight);
+    ex.phase = 'queued';
+    ex.connection = null;
+    ex.dns = ex.connect = ex.tls = ex.firstByte = null;
+    conn.pool.queueFirst(ex);
+    // Nothing may finish to make room (all stalled): look again shortly. Not unref'd — the run
+    // waits for the requeued request.
+    if (this.fdTimer === null) {
+      this.fdTimer = setTimeout(() => {
+        this.fdTimer = null;
+        if (this.inFlight === 0) this.fdCap = Math.max(this.fdCap, 1);
+        if (!this.cancelled) this.drainBacklog();
+      }, 50);
+    }
   }
 
   backlogged(pool: Pool): void {
@@ -362,6 +401,7 @@ export class Engine {
   finished(ex: Exchange, result: Result, conn: Connection, reusable: boolean): void {
     this.active.delete(ex);
     this.inFlight--;
+    if (this.fdCap !== Infinity && ++this.fdCap >= this.concurrency) this.fdCap = Infinity;
     if (this.followUps) {
       const hop = this.followUp(ex, result, conn.pool);
       if (hop !== null) {

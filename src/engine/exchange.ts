@@ -43,6 +43,8 @@ export class Exchange {
   status: number | null = null;
   bytes = 0;
   reused = false;
+  /** Times no socket could be made for this request (EMFILE) and it went back to the queue. */
+  fdStalls = 0;
   /** A stale kept-alive connection was retried once on a fresh one. */
   retried = false;
   /** RFC 9110 §9.2.2: only idempotent requests are retried on a stale connection. */
