@@ -2,20 +2,13 @@
  * The public library API, used as a user would: `fetchMany` over an array or an async generator,
  * with options, and with the consumer leaving the loop early.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fetchMany, VERSION, type Result, type TargetInput } from '../src/index.js';
 import { eventually } from './helpers/raw-client.js';
 import { startHttpServer, type TestServer } from './helpers/servers.js';
+import { closeAfterEach } from './helpers/track.js';
 
-const open: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
-async function start(p: Promise<TestServer>): Promise<TestServer> {
-  const s = await p;
-  open.push(s);
-  return s;
-}
+const start = closeAfterEach();
 
 async function collect(iterable: AsyncIterable<Result>): Promise<Result[]> {
   const out: Result[] = [];

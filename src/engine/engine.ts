@@ -7,6 +7,7 @@ import { defaultConnector, type Connector } from './connector.js';
 import { DnsCache, type LookupFn } from './dns.js';
 import { Exchange, type Chain } from './exchange.js';
 import { Pool } from './pool.js';
+import { WakeUp } from './wake.js';
 import { RateLimiter } from './rate.js';
 import { DEFAULT_MAX_REDIRECTS, isRedirect, nextHop } from './redirect.js';
 import { requestsClose } from './request.js';
@@ -78,8 +79,11 @@ export class Engine {
   private readonly followUps: boolean;
   /** The run-wide `rate`. */
   private readonly limiter: RateLimiter | null;
-  private wakeTimer: NodeJS.Timeout | null = null;
-  private wakeAt = Infinity;
+  /** When the run's limiter next allows a start: then serve the waiting origins, in turn. */
+  private readonly wake = new WakeUp(() => {
+    this.drainBacklog();
+    void this.pump();
+  });
   private readonly sleeping = new Set<Sleeper>();
 
   private readonly pools = new Map<string, Pool>();
@@ -351,31 +355,13 @@ export class Engine {
     if (run !== null) {
       const wait = run.wait(now);
       if (wait > 0) {
-        this.wakeIn(wait);
+        this.wake.in(wait);
         return false;
       }
       run.take(now);
     }
     pool.took(now);
     return true;
-  }
-
-  /** The run's limiter will allow a start in `ms`: then serve the waiting origins, in turn. */
-  private wakeIn(ms: number): void {
-    const at = performance.now() + ms;
-    if (this.wakeTimer !== null) {
-      // Already due by then (within a millisecond: timers are no finer): keep it.
-      if (this.wakeAt <= at + 1) return;
-      clearTimeout(this.wakeTimer);
-    }
-    this.wakeAt = at;
-    // Not unref'd: targets wait on it, and the run must not end (nor the process exit) under them.
-    this.wakeTimer = setTimeout(() => {
-      this.wakeTimer = null;
-      this.wakeAt = Infinity;
-      this.drainBacklog();
-      void this.pump();
-    }, Math.ceil(ms));
   }
 
   /** A pool's own pace (or 429 pause) allows a start again. */
@@ -387,11 +373,7 @@ export class Engine {
   }
 
   private stopWakeTimers(): void {
-    if (this.wakeTimer !== null) {
-      clearTimeout(this.wakeTimer);
-      this.wakeTimer = null;
-      this.wakeAt = Infinity;
-    }
+    this.wake.stop();
     for (const pool of this.pools.values()) pool.stopTimers();
   }
 

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Engine } from './engine.js';
 import { Connection } from './connection.js';
+import { WakeUp } from './wake.js';
 import type { Exchange } from './exchange.js';
 import { RateLimiter } from './rate.js';
 
@@ -28,8 +29,7 @@ export class Pool {
   private pausedUntil = 0;
   /** 429s in a row from this origin, for the pause's backoff when it sent no Retry-After. */
   strikes = 0;
-  private wakeTimer: NodeJS.Timeout | null = null;
-  private wakeAt = Infinity;
+  private readonly wake = new WakeUp(() => this.engine.poolWoke(this));
 
   constructor(
     readonly key: string,
@@ -214,26 +214,10 @@ export class Pool {
 
   /** Wakes the pool in `ms` (or sooner, if a wake-up is already due sooner) to start what waits. */
   wakeIn(ms: number): void {
-    const at = performance.now() + ms;
-    if (this.wakeTimer !== null) {
-      // Already due by then (within a millisecond: timers are no finer): keep it.
-      if (this.wakeAt <= at + 1) return;
-      clearTimeout(this.wakeTimer);
-    }
-    this.wakeAt = at;
-    // Rounded up: a timer that fires a fraction of a millisecond early would find nothing allowed yet.
-    this.wakeTimer = setTimeout(() => {
-      this.wakeTimer = null;
-      this.wakeAt = Infinity;
-      this.engine.poolWoke(this);
-    }, Math.ceil(ms));
+    this.wake.in(ms);
   }
 
   stopTimers(): void {
-    if (this.wakeTimer !== null) {
-      clearTimeout(this.wakeTimer);
-      this.wakeTimer = null;
-      this.wakeAt = Infinity;
-    }
+    this.wake.stop();
   }
 }

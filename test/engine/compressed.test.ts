@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { contentCodings, isZlibHeader } from '../../src/engine/decode.js';
 import {
   chunk,
@@ -19,16 +19,9 @@ import {
   type TestServer,
 } from '../helpers/servers.js';
 import { byIndex, one, run } from './harness.js';
+import { closeAfterEach } from '../helpers/track.js';
 
-const open: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
-async function start(p: Promise<TestServer>): Promise<TestServer> {
-  const s = await p;
-  open.push(s);
-  return s;
-}
+const start = closeAfterEach();
 
 const TEXT = `${'The quick brown fox jumps over the lazy dog. '.repeat(200)}NEEDLE-at-the-end`;
 

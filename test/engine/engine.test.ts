@@ -5,7 +5,7 @@
  */
 import type { LookupAddress } from 'node:dns';
 import { Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultConnector, type Connector } from '../../src/engine/connector.js';
 import type { LookupFn } from '../../src/engine/dns.js';
 import { runTargets } from '../../src/engine/run.js';
@@ -25,16 +25,9 @@ import {
 import { prepareTarget } from '../../src/targets/index.js';
 import { eventually } from '../helpers/raw-client.js';
 import { byIndex, fakeLookup, indexesOnce, one, prepare, run } from './harness.js';
+import { closeAfterEach } from '../helpers/track.js';
 
-const open: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
-async function start(p: Promise<TestServer>): Promise<TestServer> {
-  const s = await p;
-  open.push(s);
-  return s;
-}
+const start = closeAfterEach();
 
 /** Every header named `name` (any case) the server received in `req`. */
 function all(req: ServerRequest | undefined, name: string): string[] {

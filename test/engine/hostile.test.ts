@@ -4,7 +4,7 @@
  * connection for the next target.
  */
 import tls from 'node:tls';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultConnector, type Connector } from '../../src/engine/connector.js';
 import type { Result } from '../../src/types.js';
 import { caCert } from '../helpers/certs.js';
@@ -34,16 +34,9 @@ import {
   type TestServer,
 } from '../helpers/servers.js';
 import { byIndex, fakeLookup, one, run } from './harness.js';
+import { closeAfterEach } from '../helpers/track.js';
 
-const open: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
-async function start(p: Promise<TestServer>): Promise<TestServer> {
-  const s = await p;
-  open.push(s);
-  return s;
-}
+const start = closeAfterEach();
 
 /** The budget every timeout test uses; results must land in [BUDGET, BUDGET + 1000). */
 const BUDGET = 300;

@@ -3,7 +3,7 @@
  * tunnel, NO_PROXY bypasses, and proxy failures reported as error `proxy` naming the proxy.
  * The proxy is a local one the test starts (test/helpers/proxy-server.ts).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProxyRoutes, parseProxies } from '../../src/engine/proxy.js';
 import { caCert } from '../helpers/certs.js';
 import { startProxyServer, type TestProxy } from '../helpers/proxy-server.js';
@@ -17,16 +17,9 @@ import {
   type TestServer,
 } from '../helpers/servers.js';
 import { byIndex, fakeLookup, one, run } from './harness.js';
+import { closeAfterEach } from '../helpers/track.js';
 
-const open: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
-async function start<T extends TestServer>(p: Promise<T>): Promise<T> {
-  const s = await p;
-  open.push(s);
-  return s;
-}
+const start = closeAfterEach();
 
 describe('http targets through a proxy', () => {
   it('sends an absolute-form request to the proxy; the origin gets it in origin-form with its Host', async () => {

@@ -4,17 +4,15 @@
  * measure a rate, so they read clocks — with tolerances of 10 % or more, as the brief asks for.
  */
 import { performance } from 'node:perf_hooks';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RateLimiter, SLACK_MS } from '../../src/engine/rate.js';
 import { runTargets } from '../../src/engine/run.js';
 import type { Result } from '../../src/types.js';
 import { response, send, startHttpServer, type RouteHandler, type TestServer } from '../helpers/servers.js';
 import { indexesOnce, prepare, run } from './harness.js';
+import { closeAfterEach } from '../helpers/track.js';
 
-const open: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
+const track = closeAfterEach();
 
 /** A server whose `/r` answers 200 at once (or as `answer` says) and logs when each request arrived. */
 async function timed(answer?: (n: number) => Buffer): Promise<{ server: TestServer; arrivals: number[] }> {
@@ -23,8 +21,7 @@ async function timed(answer?: (n: number) => Buffer): Promise<{ server: TestServ
     arrivals.push(performance.now());
     send(ctx.socket, answer?.(arrivals.length) ?? response(200, 'ok'));
   };
-  const server = await startHttpServer({ '/r': route });
-  open.push(server);
+  const server = await track(startHttpServer({ '/r': route }));
   return { server, arrivals };
 }
 

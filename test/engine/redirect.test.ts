@@ -3,7 +3,7 @@
  * §15.4), relative Locations, loops and the hop limit, credentials kept to their origin, and what
  * the result says about the chain. Against local servers; every hop is checked server side.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isRedirect, nextHop } from '../../src/engine/redirect.js';
 import type { Target } from '../../src/types.js';
 import {
@@ -17,15 +17,11 @@ import {
   type TestServer,
 } from '../helpers/servers.js';
 import { byIndex, indexesOnce, one, prepare, run } from './harness.js';
+import { closeAfterEach } from '../helpers/track.js';
 
-const open: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
-async function start(routes: Routes = {}): Promise<TestServer> {
-  const s = await startHttpServer(routes);
-  open.push(s);
-  return s;
+const track = closeAfterEach();
+function start(routes: Routes = {}): Promise<TestServer> {
+  return track(startHttpServer(routes));
 }
 
 /** A route answering `status` with this Location (and a small body, which must be read past). */

@@ -9,18 +9,13 @@ import { DnsCache } from '../../src/engine/dns.js';
 import { caCert } from '../helpers/certs.js';
 import { response, send, startHttpServer, startHttpsServer, type TestServer } from '../helpers/servers.js';
 import { byIndex, fakeLookup, one, run } from './harness.js';
+import { closeAfterEach } from '../helpers/track.js';
 
-const open: TestServer[] = [];
+const start = closeAfterEach();
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
   await Promise.all(closers.splice(0).map((c) => c()));
 });
-async function start(p: Promise<TestServer>): Promise<TestServer> {
-  const s = await p;
-  open.push(s);
-  return s;
-}
 
 /**
  * A minimal keep-alive HTTP server on ::1 (the kit's servers listen on 127.0.0.1 only), answering

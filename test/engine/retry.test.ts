@@ -5,7 +5,7 @@
  * plus the pure delay functions.
  */
 import { performance } from 'node:perf_hooks';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LookupFn } from '../../src/engine/dns.js';
 import { backoffDelay, isRetryable, parseRetryAfter, retryWait } from '../../src/engine/retry.js';
 import { runTargets } from '../../src/engine/run.js';
@@ -24,16 +24,9 @@ import {
 } from '../helpers/servers.js';
 import { eventually } from '../helpers/raw-client.js';
 import { byIndex, fakeLookup, one, prepare, run } from './harness.js';
+import { closeAfterEach } from '../helpers/track.js';
 
-const open: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
-async function start(p: Promise<TestServer>): Promise<TestServer> {
-  const s = await p;
-  open.push(s);
-  return s;
-}
+const start = closeAfterEach();
 
 /**
  * Fails the first `failures` requests with `status` (and `headers`), then answers 200 `ok`.

@@ -4,23 +4,16 @@
  * `tls` field of results (fresh and reused connections), and `expect.certDaysLeft`.
  */
 import type { TLSSocket } from 'node:tls';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { runTargets } from '../../src/engine/run.js';
 import type { Result } from '../../src/types.js';
 import { caCert, clientCert, clientKey, selfSignedCert, serverKey } from '../helpers/certs.js';
 import { response, send, startHttpServer, startHttpsServer, type TestServer } from '../helpers/servers.js';
 import { byIndex, one, prepare, run } from './harness.js';
+import { closeAfterEach } from '../helpers/track.js';
 
-const open: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
-async function start(p: Promise<TestServer>): Promise<TestServer> {
-  const s = await p;
-  open.push(s);
-  return s;
-}
+const start = closeAfterEach();
 
 const DAY_MS = 86_400_000;
 
