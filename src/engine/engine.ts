@@ -1,11 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import type { Expectation, PreparedTarget, Rate, Result, RunOptions, Target, TimeoutPhase } from '../types.js';
+import type { Expectation, PreparedTarget, Rate, Result, RunOptions, Target } from '../types.js';
 import { DEFAULT_EXPECTATION } from '../targets/expect.js';
 import { VERSION } from '../version.js';
 import type { Connection } from './connection.js';
 import { defaultConnector, type Connector } from './connector.js';
 import { DnsCache, type LookupFn } from './dns.js';
 import { Exchange, type Chain } from './exchange.js';
+import { Deadlines } from './deadlines.js';
 import { Pool } from './pool.js';
 import { WakeUp } from './wake.js';
 import { RateLimiter } from './rate.js';
@@ -24,10 +25,6 @@ export const DEFAULTS = {
   /** RFC 9112 sets no limit; 64 KiB is several times what real servers send and bounds memory. */
   maxHeaderBytes: 64 * 1024,
 } as const;
-
-
-/** How often deadlines are checked. Timeouts fire within this much of their budget. */
-const SWEEP_MS = 10;
 
 /** RFC 9110 §9.2.2: only these may be retried automatically. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -89,7 +86,7 @@ export class Engine {
   private readonly pools = new Map<string, Pool>();
   /** Pools with exchanges waiting for a connection; they are served before new targets are taken. */
   private readonly backlog = new Set<Pool>();
-  private readonly active = new Set<Exchange>();
+  private readonly deadlines: Deadlines;
   private inFlight = 0;
   /**
    * Requests allowed in flight while the process is short of file descriptors (EMFILE): lowered
@@ -100,8 +97,6 @@ export class Engine {
   private waiting = 0;
   private idleTotal = 0;
   private readonly idleOrder = new Set<Connection>();
-  private sweeper: NodeJS.Timeout | null = null;
-  private sweepQueued = false;
 
   private syncSource: Iterator<PreparedTarget> | null = null;
   private asyncSource: AsyncIterator<PreparedTarget> | null = null;
@@ -120,6 +115,7 @@ export class Engine {
     this.perHost = options.perHost ?? DEFAULTS.perHost;
     this.connectTimeout = options.connectTimeout ?? DEFAULTS.connectTimeout;
     this.timeout = options.timeout ?? DEFAULTS.timeout;
+    this.deadlines = new Deadlines(this.connectTimeout, this.timeout);
     this.insecure = options.insecure ?? false;
     this.maxHeaderBytes = options.maxHeaderBytes ?? DEFAULTS.maxHeaderBytes;
     this.maxBytes = options.maxBytes;
@@ -157,7 +153,7 @@ export class Engine {
         this.settle = null;
         this.settled = true;
         if (this.fdTimer !== null) clearTimeout(this.fdTimer);
-        this.stopSweeper();
+        this.deadlines.stop();
         this.stopWakeTimers();
         for (const pool of this.pools.values()) pool.closeIdle();
         if (!this.sourceDone) this.closeSource();
@@ -267,9 +263,8 @@ export class Engine {
     ex.start = now;
     ex.deadline = now + (ex.target.timeout ?? this.timeout);
     ex.connectDeadline = now + this.connectTimeout;
-    this.active.add(ex);
+    this.deadlines.add(ex);
     this.inFlight++;
-    if (this.sweeper === null) this.sweeper = setInterval(() => this.queueSweep(), SWEEP_MS).unref();
   }
 
   waited(): void {
@@ -299,7 +294,7 @@ export class Engine {
       this.finished(ex, ex.error(performance.now(), 'connect', message), conn, false);
       return;
     }
-    this.active.delete(ex);
+    this.deadlines.delete(ex);
     this.inFlight--;
     this.fdCap = Math.max(1, this.inFlight);
     ex.phase = 'queued';
@@ -381,7 +376,7 @@ export class Engine {
 
   /** Exactly one call per exchange: its result is final. */
   finished(ex: Exchange, result: Result, conn: Connection, reusable: boolean): void {
-    this.active.delete(ex);
+    this.deadlines.delete(ex);
     this.inFlight--;
     if (this.fdCap !== Infinity && ++this.fdCap >= this.concurrency) this.fdCap = Infinity;
     if (this.followUps) {
@@ -529,64 +524,7 @@ export class Engine {
     if (this.idleOrder.delete(conn)) this.idleTotal--;
   }
 
-  // ---- deadlines and endings -----------------------------------------------------------------
-
-  /**
-   * Timers run before the event loop's poll phase. After a long turn (a GC pause, a busy reporter,
-   * an overloaded machine) a response may already sit in a socket's buffer, unread: judging
-   * deadlines right away would report `timeout` for a server that answered in time. So deadlines
-   * are judged in the check phase (setImmediate), after this turn's poll phase has read what
-   * arrived — a timeout then means the server was late, not that we were.
-   */
-  private queueSweep(): void {
-    if (this.sweepQueued) return;
-    this.sweepQueued = true;
-    setImmediate(() => {
-      this.sweepQueued = false;
-      this.sweep();
-    });
-  }
-
-  private sweep(): void {
-    const now = performance.now();
-    for (const ex of this.active) {
-      const connecting = ex.phase === 'connect' || ex.phase === 'tls';
-      if (connecting && now >= ex.connectDeadline && ex.connectDeadline <= ex.deadline) {
-        this.timeOut(ex, ex.phase as TimeoutPhase, this.connectTimeout, 'connect timeout');
-      } else if (now >= ex.deadline) {
-        this.timeOut(ex, ex.phase as TimeoutPhase, ex.target.timeout ?? this.timeout, 'request timeout');
-      }
-    }
-    if (this.active.size === 0) this.stopSweeper();
-  }
-
-  private timeOut(ex: Exchange, phase: TimeoutPhase, budget: number, which: string): void {
-    const conn = ex.connection;
-    if (conn === null) return;
-    const label = conn.pool.label;
-    let message: string;
-    switch (phase) {
-      case 'connect':
-        message = `connecting to ${label} took over ${budget} ms (${which})`;
-        break;
-      case 'tls':
-        message = `TLS handshake with ${label} took over ${budget} ms (${which})`;
-        break;
-      case 'headers':
-        message = `no response headers from ${label} within ${budget} ms`;
-        break;
-      default:
-        message = `body from ${label} not complete within ${budget} ms (${ex.bytes} bytes read)`;
-    }
-    conn.failAndClose('timeout', message, phase);
-  }
-
-  private stopSweeper(): void {
-    if (this.sweeper !== null) {
-      clearInterval(this.sweeper);
-      this.sweeper = null;
-    }
-  }
+  // ---- endings -------------------------------------------------------------------------------
 
   /** Stop starting requests; everything taken but unfinished is reported `cancelled`. */
   cancel(): void {
@@ -607,7 +545,7 @@ export class Engine {
       this.onResult(this.neverStarted(sleeper.ex, `run cancelled while waiting to retry ${sleeper.ex.target.url} (${made})`));
     }
     this.sleeping.clear();
-    for (const ex of [...this.active]) {
+    for (const ex of [...this.deadlines.active]) {
       ex.connection?.failAndClose('cancelled', `run cancelled during ${ex.phase}`);
     }
     this.checkDone();

@@ -1,0 +1,90 @@
+import type { TimeoutPhase } from '../types.js';
+import type { Exchange } from './exchange.js';
+
+/** How often deadlines are checked. Timeouts fire within this much of their budget. */
+const SWEEP_MS = 10;
+
+/**
+ * The deadlines of every request in flight, checked by one coarse sweep every few milliseconds
+ * instead of a timer per phase per request. Each request's clock starts when it leaves the queue
+ * (Engine.begin); `connectDeadline` covers DNS + TCP + TLS, `deadline` the whole request.
+ */
+export class Deadlines {
+  /** Requests in flight (left the queue, not finished). */
+  readonly active = new Set<Exchange>();
+  private sweeper: NodeJS.Timeout | null = null;
+  private sweepQueued = false;
+
+  constructor(
+    private readonly connectTimeout: number,
+    private readonly timeout: number,
+  ) {}
+
+  add(ex: Exchange): void {
+    this.active.add(ex);
+    // Unref'd: sockets keep the process alive while requests are in flight; this must not.
+    if (this.sweeper === null) this.sweeper = setInterval(() => this.queueSweep(), SWEEP_MS).unref();
+  }
+
+  delete(ex: Exchange): void {
+    this.active.delete(ex);
+  }
+
+  stop(): void {
+    if (this.sweeper !== null) {
+      clearInterval(this.sweeper);
+      this.sweeper = null;
+    }
+  }
+
+  /**
+   * Timers run before the event loop's poll phase. After a long turn (a GC pause, a busy reporter,
+   * an overloaded machine) a response may already sit in a socket's buffer, unread: judging
+   * deadlines right away would report `timeout` for a server that answered in time. So deadlines
+   * are judged in the check phase (setImmediate), after this turn's poll phase has read what
+   * arrived — a timeout then means the server was late, not that we were.
+   */
+  private queueSweep(): void {
+    if (this.sweepQueued) return;
+    this.sweepQueued = true;
+    setImmediate(() => {
+      this.sweepQueued = false;
+      this.sweep();
+    });
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    for (const ex of this.active) {
+      const connecting = ex.phase === 'connect' || ex.phase === 'tls';
+      if (connecting && now >= ex.connectDeadline && ex.connectDeadline <= ex.deadline) {
+        timeOut(ex, ex.phase as TimeoutPhase, this.connectTimeout, 'connect timeout');
+      } else if (now >= ex.deadline) {
+        timeOut(ex, ex.phase as TimeoutPhase, ex.target.timeout ?? this.timeout, 'request timeout');
+      }
+    }
+    if (this.active.size === 0) this.stop();
+  }
+}
+
+/** Ends `ex` with error `timeout`, naming the phase, the origin and the budget that ran out. */
+function timeOut(ex: Exchange, phase: TimeoutPhase, budget: number, which: string): void {
+  const conn = ex.connection;
+  if (conn === null) return;
+  const label = conn.pool.label;
+  let message: string;
+  switch (phase) {
+    case 'connect':
+      message = `connecting to ${label} took over ${budget} ms (${which})`;
+      break;
+    case 'tls':
+      message = `TLS handshake with ${label} took over ${budget} ms (${which})`;
+      break;
+    case 'headers':
+      message = `no response headers from ${label} within ${budget} ms`;
+      break;
+    default:
+      message = `body from ${label} not complete within ${budget} ms (${ex.bytes} bytes read)`;
+  }
+  conn.failAndClose('timeout', message, phase);
+}
