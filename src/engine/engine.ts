@@ -5,14 +5,14 @@ import { VERSION } from '../version.js';
 import type { Connection } from './connection.js';
 import { defaultConnector, type Connector } from './connector.js';
 import { DnsCache, type LookupFn } from './dns.js';
-import { Exchange, type Chain } from './exchange.js';
+import { Exchange } from './exchange.js';
 import { Deadlines } from './deadlines.js';
 import { Pool } from './pool.js';
 import { WakeUp } from './wake.js';
 import { RateLimiter } from './rate.js';
-import { DEFAULT_MAX_REDIRECTS, isRedirect, nextHop } from './redirect.js';
-import { requestsClose } from './request.js';
-import { isRetryable, parseRetryAfter, RETRY_DEFAULTS, retryWait } from './retry.js';
+import { FollowUps } from './follow-ups.js';
+import { DEFAULT_MAX_REDIRECTS } from './redirect.js';
+import { RETRY_DEFAULTS } from './retry.js';
 import { Transport } from './transport.js';
 
 /** Defaults, documented in README and `--help`. */
@@ -26,14 +26,6 @@ export const DEFAULTS = {
   maxHeaderBytes: 64 * 1024,
 } as const;
 
-/** RFC 9110 §9.2.2: only these may be retried automatically. */
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
-
-/** A retry waiting for its delay: it holds no concurrency slot, only this timer. */
-interface Sleeper {
-  ex: Exchange;
-  timer: NodeJS.Timeout;
-}
 
 export interface EngineOptions extends RunOptions {
   /** Opens sockets; tests hand in their own. */
@@ -66,14 +58,8 @@ export class Engine {
   private readonly userAgent: string;
   /** How many targets may wait for a per-origin slot, so other origins keep moving meanwhile. */
   private readonly lookahead: number;
-  private readonly follow: boolean;
-  private readonly maxRedirects: number;
-  private readonly retries: number;
-  private readonly retryDelay: number;
-  private readonly retryMaxDelay: number;
-  private readonly retryAllMethods: boolean;
-  /** Whether a finished exchange may lead to another (redirect, retry) or pace its origin (429). */
-  private readonly followUps: boolean;
+  /** Redirects, retries and 429 pacing; null when none is asked for (a run then pays nothing for them). */
+  private readonly followUps: FollowUps | null;
   /** The run-wide `rate`. */
   private readonly limiter: RateLimiter | null;
   /** When the run's limiter next allows a start: then serve the waiting origins, in turn. */
@@ -81,7 +67,6 @@ export class Engine {
     this.drainBacklog();
     void this.pump();
   });
-  private readonly sleeping = new Set<Sleeper>();
 
   private readonly pools = new Map<string, Pool>();
   /** Pools with exchanges waiting for a connection; they are served before new targets are taken. */
@@ -125,18 +110,32 @@ export class Engine {
     this.transport = new Transport(options, this.userAgent);
     this.dns = new DnsCache(options.lookup);
     this.lookahead = Math.max(256, this.concurrency * 4);
-    this.follow = options.follow ?? false;
-    this.maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
-    this.retries = options.retries ?? RETRY_DEFAULTS.retries;
-    this.retryDelay = options.retryDelay ?? RETRY_DEFAULTS.retryDelay;
-    this.retryMaxDelay = options.retryMaxDelay ?? RETRY_DEFAULTS.retryMaxDelay;
-    this.retryAllMethods = options.retryAllMethods ?? false;
+    const retries = options.retries ?? RETRY_DEFAULTS.retries;
     this.limiter = options.rate === undefined ? null : new RateLimiter(options.rate);
     this.ratePerHost = options.ratePerHost;
     // Built once here so a bad per-host rate throws now, not at the first start.
     if (this.ratePerHost !== undefined) new RateLimiter(this.ratePerHost);
-    this.paced = this.limiter !== null || this.ratePerHost !== undefined || this.retries > 0;
-    this.followUps = this.follow || this.paced;
+    this.paced = this.limiter !== null || this.ratePerHost !== undefined || retries > 0;
+    const follow = options.follow ?? false;
+    this.followUps =
+      follow || this.paced
+        ? new FollowUps(
+            {
+              report: (result) => this.onResult(result),
+              resubmit: (next) => this.poolFor(next.target).submit(next),
+              forgetName: (hostname) => this.dns.forget(hostname),
+            },
+            {
+              follow,
+              maxRedirects: options.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
+              retries,
+              retryDelay: options.retryDelay ?? RETRY_DEFAULTS.retryDelay,
+              retryMaxDelay: options.retryMaxDelay ?? RETRY_DEFAULTS.retryMaxDelay,
+              retryAllMethods: options.retryAllMethods ?? false,
+              paced: this.paced,
+            },
+          )
+        : null;
     if (options.signal !== undefined) {
       const signal = options.signal;
       if (signal.aborted) this.cancelled = true;
@@ -236,8 +235,6 @@ export class Engine {
       return;
     }
     const ex = new Exchange(prepared, prepared.expect ?? this.expect);
-    ex.idempotent = IDEMPOTENT.has(prepared.method);
-    ex.closeAfter = requestsClose(prepared.headers);
     if (this.cancelled) {
       this.onResult(this.neverStarted(ex, 'run cancelled before the request started'));
       return;
@@ -379,8 +376,8 @@ export class Engine {
     this.deadlines.delete(ex);
     this.inFlight--;
     if (this.fdCap !== Infinity && ++this.fdCap >= this.concurrency) this.fdCap = Infinity;
-    if (this.followUps) {
-      const hop = this.followUp(ex, result, conn.pool);
+    if (this.followUps !== null) {
+      const hop = this.followUps.after(ex, result, conn.pool, this.cancelled);
       if (hop !== null) {
         const pool = this.poolFor(hop.target);
         // The next hop takes the slot this request freed: on this very connection when it goes
@@ -397,106 +394,6 @@ export class Engine {
     if (!this.cancelled) this.drainBacklog();
     if (this.inFlight < this.concurrency) void this.pump();
     else this.checkDone();
-  }
-
-  // ---- redirects, retries, 429s (only when followUps) --------------------------------------------
-
-  /**
-   * Decides what a finished exchange leads to: the next hop of a redirect (returned, to start
-   * now), a retry after a delay (scheduled), or nothing more — then its result is the target's.
-   * Each hop and each retry is a new exchange with its own timeouts (they start when it leaves
-   * the queue, as any request's do).
-   */
-  private followUp(ex: Exchange, result: Result, pool: Pool): Exchange | null {
-    const status = result.status;
-    if (this.paced && result.error === null && status !== null) this.paceOrigin(ex, status, pool);
-    if (this.cancelled) {
-      this.onResult(result);
-      return null;
-    }
-    if (this.follow && result.error === null && status !== null && ex.location !== null && isRedirect(status)) {
-      return this.redirect(ex, result, status, ex.location);
-    }
-    if (this.retries > 0 && this.mayRetry(ex, result)) {
-      this.scheduleRetry(ex, result);
-      return null;
-    }
-    this.onResult(result);
-    return null;
-  }
-
-  /** A 429 pauses its origin (and halves its own rate); anything else from it ends a run of 429s. */
-  private paceOrigin(ex: Exchange, status: number, pool: Pool): void {
-    if (status !== 429) {
-      pool.strikes = 0;
-      return;
-    }
-    const asked = ex.retryAfter === null ? null : parseRetryAfter(ex.retryAfter, Date.now());
-    // Without a usable Retry-After: the retry backoff's ceiling, doubling with each 429 in a row.
-    const pauseMs = Math.min(this.retryMaxDelay, asked ?? this.retryDelay * 2 ** pool.strikes);
-    pool.tooManyRequests(performance.now(), pauseMs);
-  }
-
-  private chainOf(ex: Exchange): Chain {
-    let chain = ex.chain;
-    if (chain === null) {
-      const t = ex.target;
-      chain = { first: t, attempts: 1, redirects: [], requested: new Set([`${t.method} ${t.url}`]) };
-      ex.chain = chain;
-    }
-    return chain;
-  }
-
-  private exchangeFor(target: Target, expect: Expectation, chain: Chain): Exchange {
-    const next = new Exchange(target, expect);
-    next.idempotent = IDEMPOTENT.has(target.method);
-    next.closeAfter = requestsClose(target.headers);
-    next.chain = chain;
-    return next;
-  }
-
-  /** The next hop of a redirect, or null when the chain ends here in an error (reported now). */
-  private redirect(ex: Exchange, result: Result, status: number, location: string): Exchange | null {
-    const chain = this.chainOf(ex);
-    const hop = nextHop(ex.target, status, location, chain.redirects.length, this.maxRedirects, chain.requested);
-    if (!hop.ok) {
-      result.ok = false;
-      result.error = { code: hop.code, message: hop.message };
-      this.onResult(result);
-      return null;
-    }
-    chain.redirects.push({ status, url: ex.target.url });
-    chain.requested.add(`${hop.target.method} ${hop.target.url}`);
-    return this.exchangeFor(hop.target, ex.expect, chain);
-  }
-
-  private mayRetry(ex: Exchange, result: Result): boolean {
-    const attempts = ex.chain === null ? 1 : ex.chain.attempts;
-    return attempts <= this.retries && (ex.idempotent || this.retryAllMethods) && isRetryable(result, ex.expect);
-  }
-
-  /**
-   * Runs the same request again after the backoff (or the server's Retry-After). While it waits it
-   * holds no concurrency slot — other targets take it — and no timeout runs; the run does not end
-   * before it has run.
-   */
-  private scheduleRetry(ex: Exchange, result: Result): void {
-    const chain = this.chainOf(ex);
-    const delay = retryWait(chain.attempts, result.status, ex.retryAfter, this.retryDelay, this.retryMaxDelay);
-    const next = this.exchangeFor(ex.target, ex.expect, chain);
-    const forgetName = result.error?.code === 'dns';
-    const sleeper: Sleeper = {
-      ex: next,
-      // Not unref'd: the run waits for it (cancel() clears it).
-      timer: setTimeout(() => {
-        this.sleeping.delete(sleeper);
-        chain.attempts++;
-        // Names are resolved once per run: without this the retry would get the cached failure.
-        if (forgetName) this.dns.forget(next.target.hostname);
-        this.poolFor(next.target).submit(next);
-      }, delay),
-    };
-    this.sleeping.add(sleeper);
   }
 
   /** A kept-alive connection died under `ex` before any response byte: run it again, once, on a fresh one. */
@@ -538,13 +435,7 @@ export class Engine {
     }
     this.backlog.clear();
     this.stopWakeTimers();
-    for (const sleeper of this.sleeping) {
-      clearTimeout(sleeper.timer);
-      const attempts = sleeper.ex.chain?.attempts ?? 1;
-      const made = `${attempts} ${attempts === 1 ? 'attempt' : 'attempts'} made`;
-      this.onResult(this.neverStarted(sleeper.ex, `run cancelled while waiting to retry ${sleeper.ex.target.url} (${made})`));
-    }
-    this.sleeping.clear();
+    this.followUps?.cancelPending((ex, message) => this.onResult(this.neverStarted(ex, message)));
     for (const ex of [...this.deadlines.active]) {
       ex.connection?.failAndClose('cancelled', `run cancelled during ${ex.phase}`);
     }
@@ -562,7 +453,7 @@ export class Engine {
     if (this.settle === null) return;
     // While cancelling, a pending read of the source must not hold the run open.
     if (this.pumping && !this.cancelled) return;
-    if ((this.sourceDone || this.cancelled) && this.inFlight === 0 && this.waiting === 0 && this.sleeping.size === 0) {
+    if ((this.sourceDone || this.cancelled) && this.inFlight === 0 && this.waiting === 0 && (this.followUps?.pending ?? 0) === 0) {
       this.settle();
     }
   }

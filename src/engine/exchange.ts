@@ -1,6 +1,10 @@
 import type { Expectation, ErrorCode, RedirectHop, Result, ResultError, Target, TimeoutPhase } from '../types.js';
 import type { ResponseHead } from './parser.js';
 import { BodyMatcher } from './body-match.js';
+import { requestsClose } from './request.js';
+
+/** RFC 9110 §9.2.2: only these may be retried automatically. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 import type { Connection } from './connection.js';
 
 /** Where an exchange is. Timeouts name the phase they ran out in. */
@@ -48,9 +52,9 @@ export class Exchange {
   /** A stale kept-alive connection was retried once on a fresh one. */
   retried = false;
   /** RFC 9110 §9.2.2: only idempotent requests are retried on a stale connection. */
-  idempotent = false;
+  readonly idempotent: boolean;
   /** The request carries `Connection: close`, so its connection ends with it (RFC 9112 §9.6). */
-  closeAfter = false;
+  readonly closeAfter: boolean;
   failures: string[] | null = null;
   /** Set by a retry or a followed redirect; see {@link Chain}. */
   chain: Chain | null = null;
@@ -67,6 +71,8 @@ export class Exchange {
     readonly expect: Expectation,
   ) {
     if (expect.bodyIncludes !== undefined) this.matcher = new BodyMatcher(expect.bodyIncludes);
+    this.idempotent = IDEMPOTENT.has(target.method);
+    this.closeAfter = requestsClose(target.headers);
   }
 
   get origin(): string {
