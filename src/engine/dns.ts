@@ -22,6 +22,9 @@ const systemLookup: LookupFn = (hostname, callback) => {
   dnsLookup(hostname, { all: true }, callback);
 };
 
+/** Names remembered at once (see evictOldest). */
+export const MAX_NAMES = 10_000;
+
 export class DnsCache {
   private readonly entries = new Map<string, Entry>();
 
@@ -40,28 +43,44 @@ export class DnsCache {
       callback(null, [{ address: hostname, family }], true);
       return;
     }
-    let entry = this.entries.get(hostname);
+    const entry = this.entries.get(hostname);
     if (entry?.settled) {
       callback(entry.error, entry.addresses, true);
       return;
     }
-    if (entry === undefined) {
-      const created: Entry = { settled: false, addresses: null, error: null, waiters: [] };
-      entry = created;
-      this.entries.set(hostname, created);
-      this.lookupFn(hostname, (err, addresses) => {
-        created.settled = true;
-        if (err || addresses.length === 0) {
-          created.error = err ?? Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' });
-        } else {
-          created.addresses = addresses;
-        }
-        const waiters = created.waiters;
-        created.waiters = [];
-        for (const waiter of waiters) waiter(created);
-      });
+    if (entry !== undefined) {
+      entry.waiters.push((e) => callback(e.error, e.addresses, false));
+      return;
     }
-    entry.waiters.push((e) => callback(e.error, e.addresses, false));
+    const created: Entry = { settled: false, addresses: null, error: null, waiters: [] };
+    // Waiting before asking: a resolver may answer synchronously (tests hand in such ones).
+    created.waiters.push((e) => callback(e.error, e.addresses, false));
+    this.entries.set(hostname, created);
+    if (this.entries.size > MAX_NAMES) this.evictOldest();
+    this.lookupFn(hostname, (err, addresses) => {
+      created.settled = true;
+      if (err || addresses.length === 0) {
+        created.error = err ?? Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' });
+      } else {
+        created.addresses = addresses;
+      }
+      const waiters = created.waiters;
+      created.waiters = [];
+      for (const waiter of waiters) waiter(created);
+    });
+  }
+
+  /**
+   * A list of a million URLs over as many hosts must not keep a million answers: past
+   * {@link MAX_NAMES}, the oldest settled answer goes (a later connection to it asks again).
+   */
+  private evictOldest(): void {
+    for (const [name, entry] of this.entries) {
+      if (entry.settled) {
+        this.entries.delete(name);
+        return;
+      }
+    }
   }
 
   /**

@@ -268,6 +268,15 @@ export class Engine {
     this.waiting++;
   }
 
+  /**
+   * A pool with no connection and nothing waiting is dropped, so a long list over many distinct
+   * origins does not keep one pool per origin for the whole run. Not when paced: a pool then
+   * carries its origin's rate and 429 pause, which must outlive its connections.
+   */
+  poolEmpty(pool: Pool): void {
+    if (!this.paced && this.pools.get(pool.key) === pool) this.pools.delete(pool.key);
+  }
+
   unwaited(): void {
     this.waiting--;
   }

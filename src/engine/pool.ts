@@ -143,6 +143,7 @@ export class Pool {
     // A slot opened up: the next waiting exchange may open a fresh connection. Deferred, because
     // we may be inside the closing connection's own callbacks.
     if (this.waitingCount > 0) queueMicrotask(() => this.drain());
+    else if (this.open === 0) this.engine.poolEmpty(this);
   }
 
   /**
