@@ -56,7 +56,7 @@ function duration(value: string, flag: string): number {
 }
 
 export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIsTTY: boolean): CliConfig {
-  const headers: HeaderList = raw.header.map((h) => parseHeaderFlag(h));
+  const headers: HeaderList = (raw.header ?? []).map((h) => parseHeaderFlag(h));
   // Only an --expect the user gave overrides a target file's `defaults.expect`; otherwise the
   // run-wide default (200-399) applies only to targets that say nothing.
   let expect: Expectation = DEFAULT_EXPECTATION;
@@ -97,7 +97,7 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
   };
   if (raw.maxBytes !== undefined) config.maxBytes = positiveInt(raw.maxBytes, '--max-bytes');
   const proxy = proxySettings(raw.proxy, raw.noproxy, env);
-  const resolve = parseResolve(raw.resolve);
+  const resolve = parseResolve(raw.resolve ?? []);
   config.run = {
     concurrency: config.concurrency,
     perHost: config.perHost,
