@@ -34,7 +34,7 @@ const DIGITS = /^\d+$/;
 export function parseTargetUrl(text: string): ParsedUrl {
   if (text === '') throw new Error('empty URL');
   const bad = BAD_CHAR.exec(text);
-  if (bad !== null) throw new Error(`URL contains ${controlName(bad[0])}`);
+  if (bad !== null) throw new Error(`URL contains ${controlName(bad[0])} at character ${bad.index + 1}`);
 
   const fast = parseSimpleUrl(text);
   if (fast !== null) return fast;

@@ -47,7 +47,7 @@ describe('prepareTarget: strings', () => {
       input: 'ftp://x.test',
       invalid: 'unsupported scheme "ftp:" (use http or https)',
     });
-    expect(invalid(prepareTarget('a.test/\r\nHost: evil', 0, none)).invalid).toBe('URL contains CR');
+    expect(invalid(prepareTarget('a.test/\r\nHost: evil', 0, none)).invalid).toBe('URL contains CR at character 8');
     expect(invalid(prepareTarget('   ', 0, none)).invalid).toBe('empty URL');
   });
 

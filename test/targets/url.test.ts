@@ -106,7 +106,9 @@ describe('parseTargetUrl', () => {
     ['http://a.test/\u007f', 'control character U+007F'],
     ['http://a.test/\ufffd', 'bytes that are not valid UTF-8'],
   ])('refuses %j instead of letting WHATWG strip it (contains %s)', (text, what) => {
-    expect(reason(text)).toBe(`URL contains ${what}`);
+    // The position names where: the first bad character, counted from 1.
+    const at = [...text].findIndex((c) => /[\u0000-\u0020\u007f-\u009f\ufffd]/.test(c)) + 1;
+    expect(reason(text)).toBe(`URL contains ${what} at character ${at}`);
   });
 });
 
