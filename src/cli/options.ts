@@ -15,13 +15,6 @@ export type OutputFormat = 'table' | 'ndjson' | 'json' | 'csv';
 export interface CliConfig {
   /** Everything the engine takes, ready to pass (the signal is added by the run). */
   run: Omit<RunOptions, 'signal'>;
-  concurrency: number;
-  perHost: number;
-  timeout: number;
-  connectTimeout: number;
-  insecure: boolean;
-  maxBytes?: number;
-  expect: Expectation;
   defaults: TargetDefaults;
   format: OutputFormat;
   junit?: string;
@@ -29,14 +22,6 @@ export interface CliConfig {
   quiet: boolean;
   progress: boolean;
   color: boolean;
-}
-
-function positiveInt(value: string, flag: string, max = Number.MAX_SAFE_INTEGER): number {
-  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > max) {
-    throw new UsageError(`${flag} must be a whole number from 1 to ${max}, got "${value}"`);
-  }
-  return n;
 }
 
 function wholeNumber(value: string, flag: string, min: number, max: number): number {
@@ -75,14 +60,35 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
   }
   const format: OutputFormat = raw.ndjson ? 'ndjson' : raw.json ? 'json' : raw.csv ? 'csv' : 'table';
   const noColorEnv = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
+  const proxy = proxySettings(raw.proxy, raw.noproxy, env);
+  const resolve = parseResolve(raw.resolve ?? []);
   const config: CliConfig = {
-    run: {},
-    concurrency: positiveInt(raw.concurrency, '--concurrency', 100_000),
-    perHost: positiveInt(raw.perHost, '--per-host', 100_000),
-    timeout: duration(raw.timeout, '--timeout'),
-    connectTimeout: duration(raw.connectTimeout, '--connect-timeout'),
-    insecure: raw.insecure === true,
-    expect,
+    run: {
+      concurrency: wholeNumber(raw.concurrency, '--concurrency', 1, 100_000),
+      perHost: wholeNumber(raw.perHost, '--per-host', 1, 100_000),
+      timeout: duration(raw.timeout, '--timeout'),
+      connectTimeout: duration(raw.connectTimeout, '--connect-timeout'),
+      insecure: raw.insecure === true,
+      expect,
+      ...(raw.maxBytes === undefined ? {} : { maxBytes: wholeNumber(raw.maxBytes, '--max-bytes', 1, Number.MAX_SAFE_INTEGER) }),
+      follow: raw.follow === true,
+      maxRedirects: wholeNumber(raw.maxRedirects, '--max-redirects', 0, 100),
+      retries: wholeNumber(raw.retries, '--retries', 0, 100),
+      retryDelay: duration(raw.retryDelay, '--retry-delay'),
+      retryMaxDelay: duration(raw.retryMaxDelay, '--retry-max-delay'),
+      retryAllMethods: raw.retryAllMethods === true,
+      ...(raw.rate === undefined ? {} : { rate: parseRate(raw.rate, '--rate') }),
+      ...(raw.ratePerHost === undefined ? {} : { ratePerHost: parseRate(raw.ratePerHost, '--rate-per-host') }),
+      ...tlsOptions({
+        ...(raw.cacert === undefined ? {} : { cacert: raw.cacert }),
+        ...(raw.cert === undefined ? {} : { cert: raw.cert }),
+        ...(raw.key === undefined ? {} : { key: raw.key }),
+      }),
+      ...(raw.servername === undefined ? {} : { servername: raw.servername }),
+      ...(Object.keys(resolve).length === 0 ? {} : { resolve }),
+      ...(proxy === undefined ? {} : { proxy }),
+      compressed: raw.compressed === true,
+    },
     defaults: {
       ...(method === undefined ? {} : { method }),
       headers,
@@ -94,35 +100,6 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
     quiet: raw.quiet === true,
     progress: raw.progress,
     color: raw.color && !noColorEnv && stdoutIsTTY && format === 'table',
-  };
-  if (raw.maxBytes !== undefined) config.maxBytes = positiveInt(raw.maxBytes, '--max-bytes');
-  const proxy = proxySettings(raw.proxy, raw.noproxy, env);
-  const resolve = parseResolve(raw.resolve ?? []);
-  config.run = {
-    concurrency: config.concurrency,
-    perHost: config.perHost,
-    timeout: config.timeout,
-    connectTimeout: config.connectTimeout,
-    insecure: config.insecure,
-    expect: config.expect,
-    ...(config.maxBytes === undefined ? {} : { maxBytes: config.maxBytes }),
-    follow: raw.follow === true,
-    maxRedirects: wholeNumber(raw.maxRedirects, '--max-redirects', 0, 100),
-    retries: wholeNumber(raw.retries, '--retries', 0, 100),
-    retryDelay: duration(raw.retryDelay, '--retry-delay'),
-    retryMaxDelay: duration(raw.retryMaxDelay, '--retry-max-delay'),
-    retryAllMethods: raw.retryAllMethods === true,
-    ...(raw.rate === undefined ? {} : { rate: parseRate(raw.rate, '--rate') }),
-    ...(raw.ratePerHost === undefined ? {} : { ratePerHost: parseRate(raw.ratePerHost, '--rate-per-host') }),
-    ...tlsOptions({
-      ...(raw.cacert === undefined ? {} : { cacert: raw.cacert }),
-      ...(raw.cert === undefined ? {} : { cert: raw.cert }),
-      ...(raw.key === undefined ? {} : { key: raw.key }),
-    }),
-    ...(raw.servername === undefined ? {} : { servername: raw.servername }),
-    ...(Object.keys(resolve).length === 0 ? {} : { resolve }),
-    ...(proxy === undefined ? {} : { proxy }),
-    compressed: raw.compressed === true,
   };
   if (raw.junit !== undefined) {
     if (raw.junit.trim() === '') throw new UsageError('--junit needs a file name');

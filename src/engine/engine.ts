@@ -80,7 +80,7 @@ export class Engine {
   private fdCap = Infinity;
   private fdTimer: NodeJS.Timeout | null = null;
   private waiting = 0;
-  private idleTotal = 0;
+  /** Idle connections of every pool, longest idle first. */
   private readonly idleOrder = new Set<Connection>();
 
   private syncSource: Iterator<PreparedTarget> | null = null;
@@ -304,15 +304,13 @@ export class Engine {
     this.inFlight--;
     this.fdCap = Math.max(1, this.inFlight);
     ex.phase = 'queued';
-    ex.connection = null;
-    ex.dns = ex.connect = ex.tls = ex.firstByte = null;
+    ex.leaveConnection();
     conn.pool.queueFirst(ex);
     // Nothing may finish to make room (all stalled): look again shortly. Not unref'd — the run
     // waits for the requeued request.
     if (this.fdTimer === null) {
       this.fdTimer = setTimeout(() => {
         this.fdTimer = null;
-        if (this.inFlight === 0) this.fdCap = Math.max(this.fdCap, 1);
         if (!this.cancelled) this.drainBacklog();
       }, 50);
     }
@@ -408,18 +406,16 @@ export class Engine {
   /** A kept-alive connection died under `ex` before any response byte: run it again, once, on a fresh one. */
   retryStale(ex: Exchange, stale: Connection): void {
     ex.retried = true;
-    ex.reused = false;
-    ex.dns = ex.connect = ex.tls = ex.firstByte = null;
+    ex.leaveConnection();
     ex.connectDeadline = performance.now() + this.connectTimeout;
     stale.pool.openFresh(ex);
   }
 
   idleAdded(conn: Connection): void {
     this.idleOrder.add(conn);
-    this.idleTotal++;
     // Idle connections to origins that may never be asked again would pile up on a long list of
     // distinct hosts: keep at most `concurrency` of them, closing the longest idle first.
-    if (this.idleTotal > this.concurrency) {
+    if (this.idleOrder.size > this.concurrency) {
       const oldest = this.idleOrder.values().next().value;
       if (oldest !== undefined) oldest.destroy();
     }
@@ -427,7 +423,7 @@ export class Engine {
   }
 
   idleTaken(conn: Connection): void {
-    if (this.idleOrder.delete(conn)) this.idleTotal--;
+    this.idleOrder.delete(conn);
   }
 
   // ---- endings -------------------------------------------------------------------------------

@@ -75,8 +75,11 @@ export class Exchange {
     this.closeAfter = requestsClose(target.headers);
   }
 
-  get origin(): string {
-    return `${this.target.hostname}:${this.target.port}`;
+  /** The request will run on another connection: what this one measured no longer applies. */
+  leaveConnection(): void {
+    this.connection = null;
+    this.reused = false;
+    this.dns = this.connect = this.tls = this.firstByte = null;
   }
 
   /** Expectations about the head are checked as soon as it arrives. */

@@ -47,10 +47,6 @@ export class Pool {
     return this.waiting.length - this.waitHead;
   }
 
-  get idleCount(): number {
-    return this.idle.length;
-  }
-
   /** Runs `ex` now if it may start, else queues it behind those already waiting here. */
   submit(ex: Exchange): void {
     if (this.waitingCount === 0) {
