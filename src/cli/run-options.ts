@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { UsageError } from '../errors.js';
+import { cannotRead } from '../targets/sources.js';
 import type { ProxySettings, Rate, RunOptions } from '../types.js';
 
 /** `50`, `50/s`, `600/m` → a rate. A bare number is per second. */
@@ -37,8 +38,7 @@ function readPem(path: string, flag: string): string {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`${flag}: cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code ?? 'error'}`);
+    throw cannotRead(path, err, flag);
   }
   if (!text.includes('-----BEGIN ')) throw new UsageError(`${flag}: ${path} holds no PEM block (-----BEGIN …)`);
   return text;

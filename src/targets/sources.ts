@@ -118,7 +118,11 @@ async function openFile(path: string): Promise<OpenedSource> {
   return openStream(handle.createReadStream({ highWaterMark: 256 * 1024 }), path);
 }
 
-function cannotRead(path: string, err: unknown): UsageError {
+/**
+ * Why a file could not be read, in a few words (`no such file`, `is a directory`, …). Also used
+ * for the CLI's own files (--cacert, --cert, --key).
+ */
+export function cannotRead(path: string, err: unknown, flag?: string): UsageError {
   const code = (err as NodeJS.ErrnoException).code;
   const what =
     code === 'ENOENT' || code === 'ENOTDIR'
@@ -128,5 +132,5 @@ function cannotRead(path: string, err: unknown): UsageError {
         : code === 'EACCES' || code === 'EPERM'
           ? 'permission denied'
           : ((err as Error).message ?? String(err));
-  return new UsageError(`cannot read ${path}: ${what}`, { cause: err });
+  return new UsageError(`${flag === undefined ? '' : `${flag}: `}cannot read ${path}: ${what}`, { cause: err });
 }
