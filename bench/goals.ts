@@ -44,14 +44,27 @@ const fmt = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(d
 function ratioVsCurl(results: SuiteResults, id: string, goal: string, bound: number, by: 'wall' | 'rps'): Goal {
   const fm = peer(results, id, 'fetch-many');
   const curl = peer(results, id, 'curl');
-  if (!usable(fm)) return { ...notMeasured(id, goal, `fetch-many: ${failedRuns(fm)}`), pass: fm === undefined ? null : false };
+  if (!usable(fm))
+    return { ...notMeasured(id, goal, `fetch-many: ${failedRuns(fm)}`), pass: fm === undefined ? null : false };
   if (!usable(curl)) return notMeasured(id, goal, `curl: ${failedRuns(curl)}`);
   if (by === 'wall') {
     const ratio = fm.wallMs / curl.wallMs;
-    return { workload: id, goal, ratio, pass: ratio <= bound, measured: `${fmt(fm.wallMs, 0)} ms vs curl ${fmt(curl.wallMs, 0)} ms = ${fmt(ratio)}×` };
+    return {
+      workload: id,
+      goal,
+      ratio,
+      pass: ratio <= bound,
+      measured: `${fmt(fm.wallMs, 0)} ms vs curl ${fmt(curl.wallMs, 0)} ms = ${fmt(ratio)}×`,
+    };
   }
   const ratio = fm.rps / curl.rps;
-  return { workload: id, goal, ratio, pass: ratio >= bound, measured: `${fmt(fm.rps, 0)} rps vs curl ${fmt(curl.rps, 0)} rps = ${fmt(ratio)}×` };
+  return {
+    workload: id,
+    goal,
+    ratio,
+    pass: ratio >= bound,
+    measured: `${fmt(fm.rps, 0)} rps vs curl ${fmt(curl.rps, 0)} rps = ${fmt(ratio)}×`,
+  };
 }
 
 export function evaluateGoals(results: SuiteResults): Goal[] {
@@ -63,10 +76,28 @@ export function evaluateGoals(results: SuiteResults): Goal[] {
     const fm = peer(results, 'a', 'fetch-many');
     const shape = results.shape.get('a');
     if (usable(fm) && shape !== undefined) {
-      goals.push({ workload: 'a', goal: '≤ 25 µs CPU per request', ratio: fm.cpuUsPerRequest / 25, pass: fm.cpuUsPerRequest <= 25, measured: `${fmt(fm.cpuUsPerRequest, 1)} µs (${fmt(fm.cpuMs, 0)} ms user+sys / ${fm.requests}, startup included)` });
-      goals.push({ workload: 'a', goal: 'peak RSS ≤ 60 MB', ratio: fm.maxRssMiB / 60, pass: fm.maxRssMiB <= 60, measured: `${fmt(fm.maxRssMiB, 1)} MiB` });
+      goals.push({
+        workload: 'a',
+        goal: '≤ 25 µs CPU per request',
+        ratio: fm.cpuUsPerRequest / 25,
+        pass: fm.cpuUsPerRequest <= 25,
+        measured: `${fmt(fm.cpuUsPerRequest, 1)} µs (${fmt(fm.cpuMs, 0)} ms user+sys / ${fm.requests}, startup included)`,
+      });
+      goals.push({
+        workload: 'a',
+        goal: 'peak RSS ≤ 60 MB',
+        ratio: fm.maxRssMiB / 60,
+        pass: fm.maxRssMiB <= 60,
+        measured: `${fmt(fm.maxRssMiB, 1)} MiB`,
+      });
       const limit = shape.concurrency + results.origins;
-      goals.push({ workload: 'a', goal: `connections ≤ C + origins (${limit})`, ratio: fm.accepts === null ? null : fm.accepts / limit, pass: fm.accepts === null ? null : fm.accepts <= limit, measured: `${String(fm.accepts)} accepted by nginx` });
+      goals.push({
+        workload: 'a',
+        goal: `connections ≤ C + origins (${limit})`,
+        ratio: fm.accepts === null ? null : fm.accepts / limit,
+        pass: fm.accepts === null ? null : fm.accepts <= limit,
+        measured: `${String(fm.accepts)} accepted by nginx`,
+      });
     } else {
       for (const g of ['≤ 25 µs CPU per request', 'peak RSS ≤ 60 MB', 'connections ≤ C + origins']) {
         goals.push({ ...notMeasured('a', g, `fetch-many: ${failedRuns(fm)}`), pass: fm === undefined ? null : false });
@@ -89,17 +120,32 @@ export function evaluateGoals(results: SuiteResults): Goal[] {
       continue;
     }
     const allTimeout = fm.okRuns === fm.runs;
-    goals.push({ workload: id, goal, ratio: fm.wallMs / boundMs, pass: allTimeout && fm.wallMs <= boundMs, measured: `${fmt(fm.wallMs / 1000, 2)} s; ${allTimeout ? 'every run: all timeout' : `check failed: ${fm.notes.join('; ')}`}` });
+    goals.push({
+      workload: id,
+      goal,
+      ratio: fm.wallMs / boundMs,
+      pass: allTimeout && fm.wallMs <= boundMs,
+      measured: `${fmt(fm.wallMs / 1000, 2)} s; ${allTimeout ? 'every run: all timeout' : `check failed: ${fm.notes.join('; ')}`}`,
+    });
   }
 
   if (has('e')) {
     const [small, large] = results.summaries.get('e') ?? [];
     const goal = 'peak RSS ≤ 120 MB at the large run and within 10% of the small run';
     if (!usable(small) || !usable(large)) {
-      goals.push({ ...notMeasured('e', goal, `${failedRuns(small)} / ${failedRuns(large)}`), pass: small === undefined ? null : false });
+      goals.push({
+        ...notMeasured('e', goal, `${failedRuns(small)} / ${failedRuns(large)}`),
+        pass: small === undefined ? null : false,
+      });
     } else {
       const growth = large.maxRssMiB / small.maxRssMiB;
-      goals.push({ workload: 'e', goal, ratio: growth, pass: large.maxRssMiB <= 120 && growth <= 1.1, measured: `${small.peer}: ${fmt(small.maxRssMiB, 1)} MiB, ${large.peer}: ${fmt(large.maxRssMiB, 1)} MiB (${fmt(growth)}×)` });
+      goals.push({
+        workload: 'e',
+        goal,
+        ratio: growth,
+        pass: large.maxRssMiB <= 120 && growth <= 1.1,
+        measured: `${small.peer}: ${fmt(small.maxRssMiB, 1)} MiB, ${large.peer}: ${fmt(large.maxRssMiB, 1)} MiB (${fmt(growth)}×)`,
+      });
     }
   }
 
@@ -109,7 +155,13 @@ export function evaluateGoals(results: SuiteResults): Goal[] {
     if (!st.ok) goals.push({ ...notMeasured('f', goal, st.note ?? 'failed'), pass: false });
     else {
       const ratio = st.fetchManyMs / st.nodeMs;
-      goals.push({ workload: 'f', goal, ratio, pass: ratio <= 1.3, measured: `${fmt(st.fetchManyMs, 1)} ms vs ${fmt(st.nodeMs, 1)} ms = ${fmt(ratio)}×` });
+      goals.push({
+        workload: 'f',
+        goal,
+        ratio,
+        pass: ratio <= 1.3,
+        measured: `${fmt(st.fetchManyMs, 1)} ms vs ${fmt(st.nodeMs, 1)} ms = ${fmt(ratio)}×`,
+      });
     }
   }
 
@@ -118,10 +170,19 @@ export function evaluateGoals(results: SuiteResults): Goal[] {
     const ndjson = peer(results, 'g', 'fetch-many ndjson');
     const goal = 'table wall ≤ 1.2 × ndjson wall';
     if (!usable(table) || !usable(ndjson)) {
-      goals.push({ ...notMeasured('g', goal, `${failedRuns(table)} / ${failedRuns(ndjson)}`), pass: table === undefined ? null : false });
+      goals.push({
+        ...notMeasured('g', goal, `${failedRuns(table)} / ${failedRuns(ndjson)}`),
+        pass: table === undefined ? null : false,
+      });
     } else {
       const ratio = table.wallMs / ndjson.wallMs;
-      goals.push({ workload: 'g', goal, ratio, pass: ratio <= 1.2, measured: `${fmt(table.wallMs, 0)} ms vs ${fmt(ndjson.wallMs, 0)} ms = ${fmt(ratio)}×` });
+      goals.push({
+        workload: 'g',
+        goal,
+        ratio,
+        pass: ratio <= 1.2,
+        measured: `${fmt(table.wallMs, 0)} ms vs ${fmt(ndjson.wallMs, 0)} ms = ${fmt(ratio)}×`,
+      });
     }
   }
   return goals;

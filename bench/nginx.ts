@@ -82,7 +82,10 @@ async function rawGet(port: number, path: string, timeoutMs: number): Promise<st
   return await new Promise<string>((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port });
     const chunks: Buffer[] = [];
-    const timer = setTimeout(() => socket.destroy(new Error(`GET ${path} on ${port}: no answer in ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => socket.destroy(new Error(`GET ${path} on ${port}: no answer in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     socket.on('connect', () => socket.end(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`));
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', (error) => {

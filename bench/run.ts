@@ -41,7 +41,8 @@ function options(): { quick: boolean; only: string[]; runs: number; argv: string
   });
   const only = values.only === undefined ? GROUPS : values.only.split(',').map((s) => s.trim().toLowerCase());
   const unknown = only.filter((g) => !GROUPS.includes(g));
-  if (unknown.length > 0) throw new Error(`--only: unknown workload(s) ${unknown.join(',')}; choose from ${GROUPS.join(',')}`);
+  if (unknown.length > 0)
+    throw new Error(`--only: unknown workload(s) ${unknown.join(',')}; choose from ${GROUPS.join(',')}`);
   const runs = values.runs === undefined ? (values.quick ? 1 : 3) : Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1 || runs > 20) throw new Error('--runs: an integer from 1 to 20');
   return { quick: values.quick, only, runs, argv };
@@ -49,7 +50,11 @@ function options(): { quick: boolean; only: string[]; runs: number; argv: string
 
 function fetchManyBuilt(): boolean {
   if (!existsSync(join(ROOT, 'bin/fetch-many.js')) || !existsSync(join(ROOT, 'dist'))) return false;
-  const result = spawnSync('node', ['bin/fetch-many.js', '--version'], { cwd: ROOT, encoding: 'utf8', timeout: 10_000 });
+  const result = spawnSync('node', ['bin/fetch-many.js', '--version'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
   return result.status === 0;
 }
 
@@ -69,7 +74,9 @@ async function main(): Promise<void> {
   const machine = describeMachine(tools, ROOT);
   const haveFetchMany = fetchManyBuilt();
   if (!haveFetchMany) {
-    process.stderr.write('bench: fetch-many is not built (node bin/fetch-many.js --version failed); measuring the peers only\n');
+    process.stderr.write(
+      'bench: fetch-many is not built (node bin/fetch-many.js --version failed); measuring the peers only\n',
+    );
   }
 
   const workloads = allWorkloads(opts.quick).filter((w) => opts.only.includes(w.group));
@@ -123,15 +130,30 @@ async function main(): Promise<void> {
 
   const suite: SuiteResults = {
     summaries: new Map(results.map((r) => [r.workload.id, r.summaries])),
-    shape: new Map(results.map((r) => [r.workload.id, { requests: r.workload.requests, concurrency: r.workload.concurrency }])),
+    shape: new Map(
+      results.map((r) => [r.workload.id, { requests: r.workload.requests, concurrency: r.workload.concurrency }]),
+    ),
     startup,
     origins: nginx?.origins.length ?? 10,
   };
   const servers = [nginx?.command, neverAnswer?.command]
     .filter((c): c is string[] => c !== undefined)
     .map((c) => c.map((arg) => (arg.startsWith(ROOT) ? relative(ROOT, arg) : arg)).join(' '));
-  const loadAtEnd = loadavg().map((n) => n.toFixed(2)).join(' ');
-  const report = { machine, argv: opts.argv, runs: opts.runs, quick: opts.quick, loadAtEnd, haveFetchMany, servers, results, startup, goals: evaluateGoals(suite) };
+  const loadAtEnd = loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
+  const report = {
+    machine,
+    argv: opts.argv,
+    runs: opts.runs,
+    quick: opts.quick,
+    loadAtEnd,
+    haveFetchMany,
+    servers,
+    results,
+    startup,
+    goals: evaluateGoals(suite),
+  };
   process.stdout.write(`\n${renderTerminal(report)}`);
   const out = opts.quick ? join(ROOT, WORK, 'RESULTS-quick.md') : join(ROOT, 'bench', 'RESULTS.md');
   writeFileSync(out, renderMarkdown(report));

@@ -28,10 +28,23 @@ export async function measureStartup(tools: Tools, root: string, work: string, r
     const out = join(work, 'f.hyperfine.json');
     // -N: no intermediate shell, so the shell's own startup does not dilute the ratio.
     const args = ['-N', '--warmup', '3', '--runs', String(runs), '--export-json', out, FETCH_MANY, NODE];
-    const result = spawnSync(tools.hyperfine, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 120_000 });
+    const result = spawnSync(tools.hyperfine, args, {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     const command = `hyperfine ${args.map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')}`;
     if (result.status !== 0) {
-      return { method: 'hyperfine', command, runs, fetchManyMs: NaN, nodeMs: NaN, ok: false, note: `hyperfine exit ${String(result.status)}: ${(result.stderr ?? '').slice(-300)}` };
+      return {
+        method: 'hyperfine',
+        command,
+        runs,
+        fetchManyMs: NaN,
+        nodeMs: NaN,
+        ok: false,
+        note: `hyperfine exit ${String(result.status)}: ${(result.stderr ?? '').slice(-300)}`,
+      };
     }
     const json = JSON.parse(readFileSync(join(root, out), 'utf8')) as HyperfineJson;
     const find = (cmd: string): number => (json.results.find((r) => r.command === cmd)?.median ?? NaN) * 1000;
@@ -43,7 +56,10 @@ export async function measureStartup(tools: Tools, root: string, work: string, r
   const node: number[] = [];
   let ok = true;
   for (let i = 0; i < runs + 3; i++) {
-    const a = await measureOnce({ peer: 'fetch-many', argv: FETCH_MANY.split(' '), requests: 1, timeoutMs: 10_000 }, env);
+    const a = await measureOnce(
+      { peer: 'fetch-many', argv: FETCH_MANY.split(' '), requests: 1, timeoutMs: 10_000 },
+      env,
+    );
     const b = await measureOnce({ peer: 'node', argv: NODE.split(' '), requests: 1, timeoutMs: 10_000 }, env);
     ok &&= a.check.ok && b.check.ok;
     // The first three of each are warm-up (disk cache), as hyperfine's --warmup 3.
@@ -52,5 +68,12 @@ export async function measureStartup(tools: Tools, root: string, work: string, r
       node.push(b.wallMs);
     }
   }
-  return { method: `own loop, ${runs} runs each, interleaved (median)`, command: `${FETCH_MANY}  vs  ${NODE}`, runs, fetchManyMs: median(fm), nodeMs: median(node), ok };
+  return {
+    method: `own loop, ${runs} runs each, interleaved (median)`,
+    command: `${FETCH_MANY}  vs  ${NODE}`,
+    runs,
+    fetchManyMs: median(fm),
+    nodeMs: median(node),
+    ok,
+  };
 }

@@ -25,7 +25,12 @@ export async function writeLines(file: string, count: number, line: (i: number) 
 }
 
 /** One URL per line: what fetch-many reads on stdin and the Node peers read from a file. */
-export async function writeUrlList(file: string, origins: readonly string[], path: string, count: number): Promise<void> {
+export async function writeUrlList(
+  file: string,
+  origins: readonly string[],
+  path: string,
+  count: number,
+): Promise<void> {
   await writeLines(file, count, (i) => `${urlAt(origins, path, i)}\n`);
 }
 
@@ -33,6 +38,11 @@ export async function writeUrlList(file: string, origins: readonly string[], pat
  * A curl config (`-K`) with one `url` and one `output = /dev/null` per target: curl pairs each
  * output with the URL before it, so every transfer is discarded rather than printed.
  */
-export async function writeCurlConfig(file: string, origins: readonly string[], path: string, count: number): Promise<void> {
+export async function writeCurlConfig(
+  file: string,
+  origins: readonly string[],
+  path: string,
+  count: number,
+): Promise<void> {
   await writeLines(file, count, (i) => `url = "${urlAt(origins, path, i)}"\noutput = "/dev/null"\n`);
 }

@@ -15,7 +15,7 @@ export interface Tools {
   hyperfine: string | null;
 }
 
-const SEARCH_PATH = [...(process.env['PATH'] ?? '').split(':'), '/usr/sbin', '/usr/local/sbin', '/sbin'];
+const SEARCH_PATH = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin', '/sbin'];
 
 export function which(name: string): string | null {
   for (const dir of SEARCH_PATH) {
@@ -133,7 +133,8 @@ export function describeMachine(tools: Tools, root: string): Machine {
   }
   let undici = 'unknown';
   try {
-    undici = (JSON.parse(readFileSync(`${root}/node_modules/undici/package.json`, 'utf8')) as { version: string }).version;
+    undici = (JSON.parse(readFileSync(`${root}/node_modules/undici/package.json`, 'utf8')) as { version: string })
+      .version;
   } catch {
     // Not installed: the undici peer will fail and say so.
   }
@@ -143,12 +144,14 @@ export function describeMachine(tools: Tools, root: string): Machine {
     cpuModel,
     memGiB,
     kernel: firstLine('uname', ['-sr']),
-    loadAtStart: loadavg().map((n) => n.toFixed(2)).join(' '),
+    loadAtStart: loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' '),
     node: process.version,
     curl: firstLine(tools.curl, ['--version']),
     nginx: stderrLine(tools.nginx, ['-v']).replace(/^nginx version:\s*/, ''),
     undici,
-    nodeBundledUndici: process.versions['undici'] ?? 'unknown',
+    nodeBundledUndici: process.versions.undici ?? 'unknown',
     wrk: tools.wrk === null ? null : stderrLine(tools.wrk, ['-v']),
     hyperfine: tools.hyperfine === null ? null : firstLine(tools.hyperfine, ['--version']),
   };

@@ -36,7 +36,18 @@ export interface Workload {
 
 /** The CLI under test, in the form the brief fixes: targets on stdin, one JSON line per result. */
 function fetchMany(concurrency: number, perHost: number, extra: string[] = []): string[] {
-  return ['node', 'bin/fetch-many.js', '--ndjson', '--no-progress', '-c', String(concurrency), '--per-host', String(perHost), ...extra, '-'];
+  return [
+    'node',
+    'bin/fetch-many.js',
+    '--ndjson',
+    '--no-progress',
+    '-c',
+    String(concurrency),
+    '--per-host',
+    String(perHost),
+    ...extra,
+    '-',
+  ];
 }
 
 /** Checks a run that should have succeeded: exit 0 and nginx saw exactly the requests asked for. */
@@ -81,7 +92,12 @@ function wrkCheck(sample: Sample, outFile: string): Check {
   if (rps === undefined || sample.exitCode !== 0) return { ok: false, note: `wrk exit ${String(sample.exitCode)}` };
   const errors = /Socket errors:[^\n]*|Non-2xx or 3xx responses:[^\n]*/.exec(text)?.[0];
   const requests = Number(/(\d+) requests in/.exec(text)?.[1] ?? NaN);
-  return { ok: errors === undefined, rps: Number(rps), requests, ...(errors === undefined ? {} : { note: errors.trim() }) };
+  return {
+    ok: errors === undefined,
+    rps: Number(rps),
+    requests,
+    ...(errors === undefined ? {} : { note: errors.trim() }),
+  };
 }
 
 interface PeerSetOptions {
@@ -126,7 +142,17 @@ function peerSet(group: string, title: string, options: PeerSetOptions, quick: b
         {
           peer: 'curl',
           // --no-progress-meter: curl 7.88 draws its parallel progress meter on stderr even with -s.
-          argv: ['curl', '-Z', '--parallel-max', String(concurrency), ...closeHeader, '-K', cfg, '-s', '--no-progress-meter'],
+          argv: [
+            'curl',
+            '-Z',
+            '--parallel-max',
+            String(concurrency),
+            ...closeHeader,
+            '-K',
+            cfg,
+            '-s',
+            '--no-progress-meter',
+          ],
           requests,
           timeoutMs,
           check: servedAll(requests),
@@ -150,7 +176,17 @@ function peerSet(group: string, title: string, options: PeerSetOptions, quick: b
         const out = join(env.work, `${group}.wrk.txt`);
         specs.push({
           peer: 'wrk (ceiling)',
-          argv: ['wrk', '-c', String(concurrency), '-t', '1', '-d', quick ? '1s' : '3s', ...closeHeader, `${env.origins[0] ?? ''}${options.path}`],
+          argv: [
+            'wrk',
+            '-c',
+            String(concurrency),
+            '-t',
+            '1',
+            '-d',
+            quick ? '1s' : '3s',
+            ...closeHeader,
+            `${env.origins[0] ?? ''}${options.path}`,
+          ],
           stdout: out,
           requests: NaN,
           timeoutMs: 30_000,
@@ -167,7 +203,9 @@ function allTimedOut(file: string, requests: number): (sample: Sample) => Check 
   return (sample) => {
     let lines: string[] = [];
     try {
-      lines = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+      lines = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '');
     } catch {
       return { ok: false, note: 'no ndjson output' };
     }
@@ -195,7 +233,9 @@ function curlAllTimedOut(file: string, requests: number): (sample: Sample) => Ch
   return () => {
     let lines: string[] = [];
     try {
-      lines = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+      lines = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '');
     } catch {
       return { ok: false, note: 'no curl output' };
     }
@@ -240,7 +280,20 @@ function neverAnswering(concurrency: number, quick: boolean): Workload {
         peer: 'curl',
         // curl 7.88 never runs more than 300 transfers at once, whatever --parallel-max says
         // (its progress meter shows Live ≤ 300), so at C=1000 it works in waves of 300.
-        argv: ['curl', '-Z', '--parallel-max', String(concurrency), '-m', '1', '-K', cfg, '-s', '--no-progress-meter', '-w', '%{exitcode}\\n'],
+        argv: [
+          'curl',
+          '-Z',
+          '--parallel-max',
+          String(concurrency),
+          '-m',
+          '1',
+          '-K',
+          cfg,
+          '-s',
+          '--no-progress-meter',
+          '-w',
+          '%{exitcode}\\n',
+        ],
         stdout: out,
         requests,
         timeoutMs: 60_000,
@@ -300,11 +353,23 @@ function tableVsNdjson(quick: boolean): Workload {
       const tableOut = join(env.work, 'g.table.txt');
       const ndjsonOut = join(env.work, 'g.ndjson');
       const lineCount = (file: string): number =>
-        readFileSync(join(env.root, file), 'utf8').split('\n').filter((l) => l.trim() !== '').length;
+        readFileSync(join(env.root, file), 'utf8')
+          .split('\n')
+          .filter((l) => l.trim() !== '').length;
       return [
         {
           peer: 'fetch-many table',
-          argv: ['node', 'bin/fetch-many.js', '--no-progress', '--no-color', '-c', '100', '--per-host', String(perHost), '-'],
+          argv: [
+            'node',
+            'bin/fetch-many.js',
+            '--no-progress',
+            '--no-color',
+            '-c',
+            '100',
+            '--per-host',
+            String(perHost),
+            '-',
+          ],
           stdin: urls,
           stdout: tableOut,
           requests,
@@ -349,9 +414,24 @@ function startupPlaceholder(): Workload {
 
 export function allWorkloads(quick: boolean): Workload[] {
   return [
-    peerSet('a', `(a) ${quick ? 2000 : 10_000} distinct /small (1 KiB) URLs over 10 origins, keep-alive, C=100`, { path: '/small', bodyBytes: SMALL_BODY_BYTES, close: false }, quick),
-    peerSet('b', `(b) as (a), every request Connection: close`, { path: '/small', bodyBytes: SMALL_BODY_BYTES, close: true }, quick),
-    peerSet('c', `(c) ${quick ? 2000 : 10_000} × /big (64 KiB) over 10 origins, keep-alive, C=100`, { path: '/big', bodyBytes: BIG_BODY_BYTES, close: false }, quick),
+    peerSet(
+      'a',
+      `(a) ${quick ? 2000 : 10_000} distinct /small (1 KiB) URLs over 10 origins, keep-alive, C=100`,
+      { path: '/small', bodyBytes: SMALL_BODY_BYTES, close: false },
+      quick,
+    ),
+    peerSet(
+      'b',
+      `(b) as (a), every request Connection: close`,
+      { path: '/small', bodyBytes: SMALL_BODY_BYTES, close: true },
+      quick,
+    ),
+    peerSet(
+      'c',
+      `(c) ${quick ? 2000 : 10_000} × /big (64 KiB) over 10 origins, keep-alive, C=100`,
+      { path: '/big', bodyBytes: BIG_BODY_BYTES, close: false },
+      quick,
+    ),
     neverAnswering(100, quick),
     neverAnswering(1000, quick),
     streamed(quick),

@@ -16,5 +16,7 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
   // commander is CommonJS and calls require() for node built-ins; an ES module has no require.
-  banner: { js: "import { createRequire as __fmRequire } from 'node:module'; const require = __fmRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __fmRequire } from 'node:module'; const require = __fmRequire(import.meta.url);",
+  },
 });

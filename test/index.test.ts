@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { fetchMany, VERSION, type Result, type TargetInput } from '../src/index.js';
 import { eventually } from './helpers/raw-client.js';
-import { startHttpServer, type TestServer } from './helpers/servers.js';
+import { startHttpServer } from './helpers/servers.js';
 import { closeAfterEach } from './helpers/track.js';
 
 const start = closeAfterEach();

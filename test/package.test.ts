@@ -75,8 +75,16 @@ describe('npm package', () => {
   it('installs into an empty project and its bin runs: --version and one fetch', async () => {
     const project = join(work, 'project');
     await mkdir(project);
-    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
-    const install = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], project, 55_000);
+    await writeFile(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }),
+    );
+    const install = await run(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball],
+      project,
+      55_000,
+    );
     expect(install.code, install.stderr).toBe(0);
 
     const bin = join(project, 'node_modules', '.bin', 'fetch-many');

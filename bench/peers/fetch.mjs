@@ -15,7 +15,9 @@ if (file === undefined || concurrencyText === undefined) {
 const concurrency = Number(concurrencyText);
 const init = flags.includes('--close') ? { headers: { connection: 'close' } } : {};
 
-const urls = readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+const urls = readFileSync(file, 'utf8')
+  .split('\n')
+  .filter((line) => line !== '');
 
 let next = 0;
 let ok = 0;

@@ -18,7 +18,9 @@ if (file === undefined || concurrencyText === undefined) {
 const concurrency = Number(concurrencyText);
 const close = flags.includes('--close');
 
-const urls = readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+const urls = readFileSync(file, 'utf8')
+  .split('\n')
+  .filter((line) => line !== '');
 const origins = new Set(urls.map((url) => new URL(url).origin));
 const connections = Math.max(1, Math.ceil(concurrency / origins.size));
 const agent = new Agent({ connections, pipelining: 1, keepAliveTimeout: 60_000 });

@@ -16,7 +16,12 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
 }
 
-const defaultIO = (): CliIO => ({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+const defaultIO = (): CliIO => ({
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+});
 
 /** Exit codes: the only place that decides them. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, sigint: 130, sigpipe: 141, sigterm: 143 } as const;
@@ -105,14 +110,10 @@ async function execute(targets: AsyncIterable<PreparedTarget>, config: CliConfig
   const started = performance.now();
   let failed = 0;
   try {
-    await runTargets(
-      counted,
-      { ...config.run, signal: controller.signal },
-      (result: Result) => {
-        if (!result.ok) failed++;
-        reporters.result(result);
-      },
-    );
+    await runTargets(counted, { ...config.run, signal: controller.signal }, (result: Result) => {
+      if (!result.ok) failed++;
+      reporters.result(result);
+    });
   } finally {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
@@ -129,7 +130,7 @@ async function execute(targets: AsyncIterable<PreparedTarget>, config: CliConfig
     await reporters.abandon();
     return EXIT.sigpipe;
   }
-  let summary;
+  let summary: Awaited<ReturnType<typeof reporters.end>>;
   try {
     summary = await reporters.end(wallMs);
   } catch (err) {

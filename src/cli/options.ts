@@ -70,7 +70,9 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
       connectTimeout: duration(raw.connectTimeout, '--connect-timeout'),
       insecure: raw.insecure === true,
       expect,
-      ...(raw.maxBytes === undefined ? {} : { maxBytes: wholeNumber(raw.maxBytes, '--max-bytes', 1, Number.MAX_SAFE_INTEGER) }),
+      ...(raw.maxBytes === undefined
+        ? {}
+        : { maxBytes: wholeNumber(raw.maxBytes, '--max-bytes', 1, Number.MAX_SAFE_INTEGER) }),
       follow: raw.follow === true,
       maxRedirects: wholeNumber(raw.maxRedirects, '--max-redirects', 0, 100),
       retries: wholeNumber(raw.retries, '--retries', 0, 100),

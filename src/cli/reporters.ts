@@ -34,7 +34,9 @@ export async function createReporters(config: CliConfig, io: CliIO): Promise<Run
   if (!config.quiet) {
     switch (config.format) {
       case 'table':
-        parts.push(createTableReporter(stdout, { color: config.color, onlyFailures: config.onlyFailures, summaryOut: stdout }));
+        parts.push(
+          createTableReporter(stdout, { color: config.color, onlyFailures: config.onlyFailures, summaryOut: stdout }),
+        );
         break;
       case 'ndjson':
         parts.push(onlyFailures(createNdjsonReporter(stdout), config));

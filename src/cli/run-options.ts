@@ -51,7 +51,8 @@ function validProxyUrl(value: string, where: string): string {
   } catch {
     throw new UsageError(`${where}: "${value}" is not a proxy URL (use http://host:port)`);
   }
-  if (url.protocol !== 'http:') throw new UsageError(`${where}: only http:// proxies are supported, got "${url.protocol}"`);
+  if (url.protocol !== 'http:')
+    throw new UsageError(`${where}: only http:// proxies are supported, got "${url.protocol}"`);
   return url.href;
 }
 
@@ -59,7 +60,11 @@ function validProxyUrl(value: string, where: string): string {
  * `--proxy` wins over the environment; otherwise HTTP_PROXY / HTTPS_PROXY (lower-case spellings
  * first, as curl reads them) and NO_PROXY. An empty `--proxy ""` turns proxies off.
  */
-export function proxySettings(flag: string | undefined, noproxy: string | undefined, env: NodeJS.ProcessEnv): ProxySettings | undefined {
+export function proxySettings(
+  flag: string | undefined,
+  noproxy: string | undefined,
+  env: NodeJS.ProcessEnv,
+): ProxySettings | undefined {
   const pick = (...names: string[]): string | undefined => {
     for (const n of names) {
       const v = env[n];
@@ -80,7 +85,10 @@ export function proxySettings(flag: string | undefined, noproxy: string | undefi
   }
   if (http === undefined && https === undefined) return undefined;
   const list = noproxy ?? pick('no_proxy', 'NO_PROXY') ?? '';
-  const noProxy = list.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  const noProxy = list
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
   return {
     ...(http === undefined ? {} : { http }),
     ...(https === undefined ? {} : { https }),

@@ -21,11 +21,15 @@ const args = [
   '2s',
   ...process.argv.slice(2),
 ];
-process.stderr.write(`demo: serving on ${base}; running: fetch-many ${args.map((a) => (a.includes(' ') ? JSON.stringify(a) : a)).join(' ')}\n\n`);
+process.stderr.write(
+  `demo: serving on ${base}; running: fetch-many ${args.map((a) => (a.includes(' ') ? JSON.stringify(a) : a)).join(' ')}\n\n`,
+);
 const code = await main(args);
 await demo.close();
 process.stderr.write(
   `\ndemo: fetch-many exited with ${code}` +
-    (code === 1 ? ' — some targets failed, which is what this demo shows (404, 500, a timeout, a refused port, a bad target).\n' : '\n'),
+    (code === 1
+      ? ' — some targets failed, which is what this demo shows (404, 500, a timeout, a refused port, a bad target).\n'
+      : '\n'),
 );
 process.exit(0);

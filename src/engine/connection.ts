@@ -310,7 +310,10 @@ export class Connection implements ParserHandler {
     // must not pass where the same bytes in two reads fail). The parser hands out views, so at most
     // one read's worth was looked at past the limit.
     if (this.engine.maxBytes !== undefined && ex.bytes > this.engine.maxBytes) {
-      this.failAndClose('too_large', `body from ${this.pool.label} over --max-bytes ${this.engine.maxBytes} (read ${ex.bytes} bytes)`);
+      this.failAndClose(
+        'too_large',
+        `body from ${this.pool.label} over --max-bytes ${this.engine.maxBytes} (read ${ex.bytes} bytes)`,
+      );
       return;
     }
     if (this.completed) {
@@ -321,7 +324,7 @@ export class Connection implements ParserHandler {
       return;
     }
     const decoder = this.decoder;
-    if (decoder !== null && decoder.backlogged && !this.paused && this.socket !== null) {
+    if (decoder?.backlogged && !this.paused && this.socket !== null) {
       // zlib is behind: stop reading until it catches up, so undecoded input cannot pile up.
       const socket = this.socket;
       this.paused = true;
@@ -453,7 +456,10 @@ export class Connection implements ParserHandler {
     if (this.pool.tls && ex.phase !== 'tls' && err.code?.startsWith('ERR_SSL_') === true) {
       // A TLS alert after our side of the handshake finished: in TLS 1.3 the server checks a client
       // certificate only then, so "certificate required" arrives here rather than as a handshake error.
-      const hint = err.code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' ? ' (the server wants a client certificate: --cert/--key)' : '';
+      const hint =
+        err.code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'
+          ? ' (the server wants a client certificate: --cert/--key)'
+          : '';
       this.failAndClose('tls', `TLS alert from ${this.pool.label}: ${err.code}${hint}`);
       return;
     }

@@ -39,9 +39,16 @@ export function contentCodings(headers: readonly string[]): Coding[] | null {
       const token = raw.trim().toLowerCase();
       if (token === '' || token === 'identity') continue;
       const coding: Coding | null =
-        token === 'gzip' || token === 'x-gzip' ? 'gzip' : token === 'deflate' ? 'deflate' : token === 'br' ? 'br' : null;
+        token === 'gzip' || token === 'x-gzip'
+          ? 'gzip'
+          : token === 'deflate'
+            ? 'deflate'
+            : token === 'br'
+              ? 'br'
+              : null;
       if (coding === null) return null;
-      (codings ??= []).push(coding);
+      codings ??= [];
+      codings.push(coding);
     }
   }
   if (codings === null || codings.length > MAX_CODINGS) return null;

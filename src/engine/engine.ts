@@ -26,7 +26,6 @@ export const DEFAULTS = {
   maxHeaderBytes: 64 * 1024,
 } as const;
 
-
 export interface EngineOptions extends RunOptions {
   /** Opens sockets; tests hand in their own. */
   connector?: Connector;
@@ -376,8 +375,6 @@ export class Engine {
     for (const pool of this.pools.values()) pool.stopTimers();
   }
 
-
-
   /** Exactly one call per exchange: its result is final. */
   finished(ex: Exchange, result: Result, conn: Connection, reusable: boolean): void {
     this.deadlines.delete(ex);
@@ -458,7 +455,12 @@ export class Engine {
     if (this.settle === null) return;
     // While cancelling, a pending read of the source must not hold the run open.
     if (this.pumping && !this.cancelled) return;
-    if ((this.sourceDone || this.cancelled) && this.inFlight === 0 && this.waiting === 0 && (this.followUps?.pending ?? 0) === 0) {
+    if (
+      (this.sourceDone || this.cancelled) &&
+      this.inFlight === 0 &&
+      this.waiting === 0 &&
+      (this.followUps?.pending ?? 0) === 0
+    ) {
       this.settle();
     }
   }

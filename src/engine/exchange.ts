@@ -114,7 +114,8 @@ export class Exchange {
   }
 
   private fail(text: string): void {
-    (this.failures ??= []).push(text);
+    this.failures ??= [];
+    this.failures.push(text);
   }
 
   /** Builds the result of a response that completed. */

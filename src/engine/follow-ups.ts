@@ -115,7 +115,14 @@ export class FollowUps {
   /** The next hop of a redirect, or null when the chain ends here in an error (reported now). */
   private redirect(ex: Exchange, result: Result, status: number, location: string): Exchange | null {
     const chain = this.chainOf(ex);
-    const hop = nextHop(ex.target, status, location, chain.redirects.length, this.options.maxRedirects, chain.requested);
+    const hop = nextHop(
+      ex.target,
+      status,
+      location,
+      chain.redirects.length,
+      this.options.maxRedirects,
+      chain.requested,
+    );
     if (!hop.ok) {
       result.ok = false;
       result.error = { code: hop.code, message: hop.message };

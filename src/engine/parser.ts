@@ -102,7 +102,9 @@ const CLASS = new Uint8Array(256);
 const LOWER = new Uint8Array(256);
 /** Hex digit value, or 255. */
 const HEX = new Uint8Array(256).fill(255);
-{
+fillTables();
+
+function fillTables(): void {
   for (let b = 0x21; b <= 0x7e; b++) CLASS[b] = C_VCHAR;
   for (let b = 0x80; b <= 0xff; b++) CLASS[b] = C_VCHAR;
   for (const ch of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
@@ -200,9 +202,10 @@ function printable(buf: Buffer, start: number, end: number): string {
   let out = '';
   for (let i = start; i < stop; i++) {
     const b = buf[i]!;
-    out += b >= 0x20 && b < 0x7f && b !== DQUOTE && b !== BACKSLASH
-      ? String.fromCharCode(b)
-      : `\\x${b.toString(16).padStart(2, '0')}`;
+    out +=
+      b >= 0x20 && b < 0x7f && b !== DQUOTE && b !== BACKSLASH
+        ? String.fromCharCode(b)
+        : `\\x${b.toString(16).padStart(2, '0')}`;
   }
   return `"${out}${end > stop ? '…' : ''}"`;
 }
@@ -370,34 +373,40 @@ export class ResponseParser {
         this.handler.onComplete(false);
         return;
       case S_HEAD:
-        return this.truncatedHead();
+        this.truncatedHead();
+        return;
       case S_BODY_LENGTH:
-        return this.fail(
+        this.fail(
           'truncated',
           `connection closed after ${this.expected - this.remaining} of ${this.expected} body bytes`,
         );
+        return;
       case S_CHUNK_DATA:
-        return this.fail(
+        this.fail(
           'truncated',
           `connection closed in the middle of a chunk (${this.expected - this.remaining} of ${this.expected} bytes)`,
         );
+        return;
       case S_CHUNK_SIZE:
-        return this.fail(
+        this.fail(
           'truncated',
           this.lineBytes === 0
             ? `connection closed before the next chunk (after ${this.bodyBytes} body bytes)`
             : `connection closed in a chunk-size line (after ${this.bodyBytes} body bytes)`,
         );
+        return;
       case S_CHUNK_END:
-        return this.fail(
+        this.fail(
           'truncated',
           `connection closed before the CRLF that ends a chunk (after ${this.bodyBytes} body bytes)`,
         );
+        return;
       default: // S_TRAILER
-        return this.fail(
+        this.fail(
           'truncated',
           `connection closed in the trailer section after the last chunk (${this.bodyBytes} body bytes received)`,
         );
+        return;
     }
   }
 
@@ -430,9 +439,7 @@ export class ResponseParser {
       } else {
         const limit = pos + allowance;
         const next =
-          this.lines === 0
-            ? this.statusLine(chunk, pos, len, limit)
-            : this.fieldLine(chunk, pos, len, limit);
+          this.lines === 0 ? this.statusLine(chunk, pos, len, limit) : this.fieldLine(chunk, pos, len, limit);
         if (next < 0) {
           // Only the unfinished line is kept; it is within the allowance (else we threw).
           this.appendPending(chunk, pos, len);
@@ -462,7 +469,7 @@ export class ResponseParser {
     const lf = chunk.indexOf(LF, pos);
     const want = (lf < 0 ? len : lf + 1) - pos;
     const room = allowance + 1 - this.pendLen;
-    const take = want < room ? want : room;
+    const take = Math.min(want, room);
     this.appendPending(chunk, pos, pos + take);
     this.received += take;
     const pend = this.pend;
@@ -481,7 +488,7 @@ export class ResponseParser {
       this.scanPending(allowance);
     } else if (this.lines === 0) {
       // Garbage is recognised from its first bytes, not after 64 KiB of it.
-      this.checkStatusPrefix(pend, 0, n < STATUS_FIXED ? n : STATUS_FIXED);
+      this.checkStatusPrefix(pend, 0, Math.min(n, STATUS_FIXED));
     }
     return pos + take;
   }
@@ -521,7 +528,7 @@ export class ResponseParser {
    * when buf[s, end) holds only part of it. Bytes at `limit` and beyond are over the size limit.
    */
   private statusLine(buf: Buffer, s: number, end: number, limit: number): number {
-    const stop = end < limit ? end : limit;
+    const stop = Math.min(end, limit);
     if (stop - s < STATUS_FIXED) {
       this.checkStatusPrefix(buf, s, stop - s);
       return this.needMore(stop, end);
@@ -600,7 +607,7 @@ export class ResponseParser {
    * Returns the index after its LF, or -1 when buf[s, end) holds only part of it.
    */
   private fieldLine(buf: Buffer, s: number, end: number, limit: number): number {
-    const stop = end < limit ? end : limit;
+    const stop = Math.min(end, limit);
     let i = s;
     if (i >= stop) return this.needMore(i, end);
     let b = buf[i]!;
@@ -639,7 +646,7 @@ export class ResponseParser {
     let valueEnd = -1;
     let running = 0;
     let valueHash = 0;
-    for (;; i++) {
+    for (; ; i++) {
       if (i >= stop) return this.needMore(i, end);
       b = buf[i]!;
       const c = CLASS[b]!;
@@ -806,9 +813,7 @@ export class ResponseParser {
       if (this.lastCodingChunked) {
         this.fail(
           'protocol',
-          chunked
-            ? 'Transfer-Encoding applies chunked more than once'
-            : 'Transfer-Encoding has a coding after chunked',
+          chunked ? 'Transfer-Encoding applies chunked more than once' : 'Transfer-Encoding has a coding after chunked',
         );
       }
       this.lastCodingChunked = chunked;
@@ -875,7 +880,7 @@ export class ResponseParser {
       state = S_BODY_CLOSE;
     }
     this.keepAlive = keepAlive;
-    this.remaining = contentLength > 0 ? contentLength : 0;
+    this.remaining = Math.max(contentLength, 0);
     this.expected = this.remaining;
     this.sub = Z_DIGITS;
     // A response without a body becomes `done` in complete(), after onHead, not before it.
@@ -904,7 +909,7 @@ export class ResponseParser {
 
   private lengthBody(chunk: Buffer, pos: number, len: number): number {
     const avail = len - pos;
-    const n = avail < this.remaining ? avail : this.remaining;
+    const n = Math.min(avail, this.remaining);
     this.remaining -= n;
     this.received += n;
     this.bodyBytes += n;
@@ -991,7 +996,7 @@ export class ResponseParser {
 
   private chunkData(chunk: Buffer, pos: number, len: number): number {
     const avail = len - pos;
-    const n = avail < this.remaining ? avail : this.remaining;
+    const n = Math.min(avail, this.remaining);
     this.remaining -= n;
     this.received += n;
     this.bodyBytes += n;
@@ -1013,10 +1018,7 @@ export class ResponseParser {
         continue;
       }
       if (b !== LF) {
-        this.fail(
-          'protocol',
-          `chunk data not followed by CRLF (${byteName(b)} after ${this.expected} chunk bytes)`,
-        );
+        this.fail('protocol', `chunk data not followed by CRLF (${byteName(b)} after ${this.expected} chunk bytes)`);
       }
       this.state = S_CHUNK_SIZE;
       this.sub = Z_DIGITS;

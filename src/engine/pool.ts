@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import type { Engine } from './engine.js';
 import { Connection } from './connection.js';
 import { WakeUp } from './wake.js';
@@ -189,7 +188,7 @@ export class Pool {
   blockedFor(now: number): number {
     const own = this.limiter === null ? 0 : this.limiter.wait(now);
     const paused = this.pausedUntil - now;
-    return paused > own ? paused : own;
+    return Math.max(paused, own);
   }
 
   /** A start happened here at `now`. */

@@ -151,7 +151,12 @@ export type TunnelOutcome = { open: true } | { open: false; failure: string };
  * Transfer-Encoding are ignored as the RFC says). Anything else, an answer that is not HTTP, or
  * a close before the answer fails. Socket errors are left to the caller's own 'error' listener.
  */
-export function awaitTunnel(socket: Socket, proxy: ProxyEndpoint, authority: string, done: (outcome: TunnelOutcome) => void): void {
+export function awaitTunnel(
+  socket: Socket,
+  proxy: ProxyEndpoint,
+  authority: string,
+  done: (outcome: TunnelOutcome) => void,
+): void {
   let buffered: Buffer | null = null;
   let finished = false;
   const finish = (outcome: TunnelOutcome): void => {
@@ -162,7 +167,8 @@ export function awaitTunnel(socket: Socket, proxy: ProxyEndpoint, authority: str
     socket.off('close', onEnd);
     done(outcome);
   };
-  const fail = (why: string): void => finish({ open: false, failure: `proxy ${proxy.label} ${why} (CONNECT ${authority})` });
+  const fail = (why: string): void =>
+    finish({ open: false, failure: `proxy ${proxy.label} ${why} (CONNECT ${authority})` });
   const onData = (chunk: Buffer): void => {
     const data: Buffer = buffered === null ? chunk : Buffer.concat([buffered, chunk]);
     const end = headEnd(data);

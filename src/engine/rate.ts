@@ -37,7 +37,7 @@ export class RateLimiter {
 
   /** Records a start at `now` (call only when {@link wait} returned 0). */
   take(now: number): void {
-    const from = this.next > now - SLACK_MS ? this.next : now - SLACK_MS;
+    const from = Math.max(this.next, now - SLACK_MS);
     this.next = from + this.interval;
   }
 

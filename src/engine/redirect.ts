@@ -80,7 +80,10 @@ export function nextHop(
   let headers = hopHeaders(current.headers, crossOrigin, toGet);
   if (parsed.authorization !== undefined) {
     // Credentials written into the Location (`user:pass@`) are used as a target's would be.
-    headers = [...headers.filter(([n]) => n.toLowerCase() !== 'authorization'), ['Authorization', parsed.authorization]];
+    headers = [
+      ...headers.filter(([n]) => n.toLowerCase() !== 'authorization'),
+      ['Authorization', parsed.authorization],
+    ];
   }
   const target: Target = {
     index: current.index,

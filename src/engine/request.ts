@@ -35,7 +35,15 @@ const factsCache = new WeakMap<HeaderList, HeaderFacts>();
 function factsOf(headers: HeaderList): HeaderFacts {
   let facts = factsCache.get(headers);
   if (facts !== undefined) return facts;
-  facts = { block: '', host: false, userAgent: false, accept: false, acceptEncoding: false, proxyAuthorization: false, close: false };
+  facts = {
+    block: '',
+    host: false,
+    userAgent: false,
+    accept: false,
+    acceptEncoding: false,
+    proxyAuthorization: false,
+    close: false,
+  };
   for (const [name, value] of headers) {
     const lower = name.toLowerCase();
     if (lower === 'content-length') continue;
@@ -74,7 +82,8 @@ export const ACCEPT_ENCODING = 'gzip, deflate, br';
 export function serializeRequest(target: Target, userAgent: string, form?: RequestForm): string | Buffer {
   const { headers, body } = target;
   const facts = factsOf(headers);
-  const requestTarget = form?.absolute === true ? `${target.protocol}//${hostHeader(target)}${target.path}` : target.path;
+  const requestTarget =
+    form?.absolute === true ? `${target.protocol}//${hostHeader(target)}${target.path}` : target.path;
   let head = `${target.method} ${requestTarget} HTTP/1.1\r\n`;
   if (!facts.host) head += `Host: ${hostHeader(target)}\r\n`;
   if (!facts.userAgent) head += `User-Agent: ${userAgent}\r\n`;
@@ -93,7 +102,7 @@ export function serializeRequest(target: Target, userAgent: string, form?: Reque
   }
   // POST/PUT/PATCH without a body still announce zero length, so the server does not wait for one.
   if (target.method === 'POST' || target.method === 'PUT' || target.method === 'PATCH') head += 'Content-Length: 0\r\n';
-  return head + '\r\n';
+  return `${head}\r\n`;
 }
 
 /** Whether the user asked the server to close after this request (RFC 9112 §9.6). */

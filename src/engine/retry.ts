@@ -14,7 +14,14 @@ export const RETRY_DEFAULTS = {
  * before the response was whole, or the server was too slow. Not `tls`, `protocol`,
  * `too_large` or `proxy`: the same server (or proxy) would answer the same way.
  */
-const RETRY_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['dns', 'refused', 'reset', 'connect', 'truncated', 'timeout']);
+const RETRY_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'dns',
+  'refused',
+  'reset',
+  'connect',
+  'truncated',
+  'timeout',
+]);
 
 /** RFC 9110 §15.5.30 / §15.6.3-5: statuses that say "not now" rather than "no". */
 export function isRetryStatus(status: number): boolean {

@@ -22,7 +22,8 @@ export function describeSocketError(
     // OpenSSL verification codes (CERT_HAS_EXPIRED, ERR_TLS_CERT_ALTNAME_INVALID, …) are stable.
     return { code: 'tls', message: `TLS handshake with ${label} failed: ${errno || 'error'}: ${oneLine(err.message)}` };
   }
-  if (errno === 'ETIMEDOUT') return { code: 'timeout', phase: 'connect', message: `connection to ${label} timed out (${errno})` };
+  if (errno === 'ETIMEDOUT')
+    return { code: 'timeout', phase: 'connect', message: `connection to ${label} timed out (${errno})` };
   return { code: 'connect', message: `connection to ${label} failed: ${errno || oneLine(err.message)}` };
 }
 

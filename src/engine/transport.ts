@@ -52,7 +52,8 @@ export class Transport {
         ...(key === undefined ? {} : { key }),
       });
     } catch (err) {
-      const what = ca !== undefined && cert === undefined ? 'the CA certificates (ca)' : 'the TLS certificates (ca, cert, key)';
+      const what =
+        ca !== undefined && cert === undefined ? 'the CA certificates (ca)' : 'the TLS certificates (ca, cert, key)';
       throw new UsageError(`cannot use ${what}: ${(err as Error).message}`);
     }
     return this.context;

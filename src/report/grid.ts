@@ -56,5 +56,5 @@ export function renderGrid(columns: readonly GridColumn[], paintHead?: (s: strin
     lines.push(line);
   }
   lines.push(rule('└', '┴', '┘'));
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

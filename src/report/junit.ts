@@ -56,10 +56,14 @@ function toCase(r: Result): Case {
   const e = r.error;
   if (e !== null) {
     if (e.code === 'cancelled') {
-      return { index: r.index, outcome: 'skipped', xml: `${open}>\n      <skipped message="${xmlAttr(e.message)}"/>\n    </testcase>` };
+      return {
+        index: r.index,
+        outcome: 'skipped',
+        xml: `${open}>\n      <skipped message="${xmlAttr(e.message)}"/>\n    </testcase>`,
+      };
     }
     const type = e.phase === undefined ? e.code : `${e.code}:${e.phase}`;
-    const body = describe(r) + '\n' + e.message + (r.failures.length > 0 ? '\n' + r.failures.join('\n') : '');
+    const body = `${describe(r)}\n${e.message}${r.failures.length > 0 ? `\n${r.failures.join('\n')}` : ''}`;
     return {
       index: r.index,
       outcome: 'error',
@@ -70,7 +74,7 @@ function toCase(r: Result): Case {
     // ok is false without an error only when an expectation failed; say so even if the engine
     // left `failures` empty.
     const message = r.failures.length > 0 ? r.failures.join('; ') : 'not ok';
-    const body = describe(r) + '\n' + (r.failures.length > 0 ? r.failures.join('\n') : message);
+    const body = `${describe(r)}\n${r.failures.length > 0 ? r.failures.join('\n') : message}`;
     return {
       index: r.index,
       outcome: 'failure',
@@ -108,7 +112,7 @@ function render(cases: Case[], summary: Summary, startedAt: number): string {
     `tests="${cases.length}" failures="${n.failure}" errors="${n.error}" skipped="${n.skipped}"` +
     ` time="${seconds(summary.wallMs)}"`;
   // xs:dateTime, UTC, whole seconds: what Ant's formatter wrote and every reader accepts.
-  const timestamp = new Date(startedAt).toISOString().slice(0, 19) + 'Z';
+  const timestamp = `${new Date(startedAt).toISOString().slice(0, 19)}Z`;
   const parts = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="fetch-many" ${counts}>`,

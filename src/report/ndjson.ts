@@ -13,7 +13,7 @@ export function createNdjsonReporter(out: Output): Reporter {
   let ended = false;
   return {
     result(r: Result): void {
-      if (!ended) out.write(resultToJson(r) + '\n');
+      if (!ended) out.write(`${resultToJson(r)}\n`);
     },
     end(_summary: Summary): Promise<void> {
       ended = true;

@@ -137,8 +137,7 @@ export class Output {
   }
 
   #settleIfIdle(): void {
-    const idle =
-      this.#closed || (this.#pending.length === 0 && this.#inFlight === 0 && !this.#waitingDrain);
+    const idle = this.#closed || (this.#pending.length === 0 && this.#inFlight === 0 && !this.#waitingDrain);
     if (!idle || this.#waiters.length === 0) return;
     const waiters = this.#waiters;
     this.#waiters = [];

@@ -84,10 +84,7 @@ export function createProgress(stream: NodeJS.WriteStream, opts: ProgressOptions
 /** The progress line's text (no control characters). */
 export function formatProgress(s: ProgressState): string {
   const rate = s.elapsedMs > 0 ? s.done / (s.elapsedMs / 1000) : 0;
-  return [
-    `${s.done}/${s.total ?? '?'}`,
-    formatRate(rate),
-    `${s.failed} failed`,
-    formatSeconds(s.elapsedMs),
-  ].join(' · ');
+  return [`${s.done}/${s.total ?? '?'}`, formatRate(rate), `${s.failed} failed`, formatSeconds(s.elapsedMs)].join(
+    ' · ',
+  );
 }

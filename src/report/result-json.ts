@@ -20,7 +20,7 @@ export function resultToJson(r: Result): string {
     num(r.index) +
     ',"input":' +
     JSON.stringify(r.input) +
-    (r.name === undefined ? '' : ',"name":' + JSON.stringify(r.name)) +
+    (r.name === undefined ? '' : `,"name":${JSON.stringify(r.name)}`) +
     ',"url":' +
     (r.url === null ? 'null' : JSON.stringify(r.url)) +
     ',"method":' +
@@ -48,7 +48,7 @@ export function resultToJson(r: Result): string {
       ? 'null'
       : '{"code":' +
         JSON.stringify(e.code) +
-        (e.phase === undefined ? '' : ',"phase":' + JSON.stringify(e.phase)) +
+        (e.phase === undefined ? '' : `,"phase":${JSON.stringify(e.phase)}`) +
         ',"message":' +
         JSON.stringify(e.message) +
         '}') +

@@ -36,7 +36,7 @@ export function sanitize(text: string, maxWidth?: number): string {
   let cutAt = 0;
   for (const ch of text) {
     const cp = ch.codePointAt(0) ?? 0;
-    const piece = UNSAFE.test(ch) ? escape(cp) : ch;
+    const piece = UNSAFE.test(ch) ? escapeCodePoint(cp) : ch;
     const w = piece === ch ? charWidth(cp) : piece.length;
     if (width + w > limit) return out.slice(0, cutAt) + ELLIPSIS;
     out += piece;
@@ -58,12 +58,12 @@ function isAscii(text: string): boolean {
   return /^[\x20-\x7e]*$/.test(text);
 }
 
-function escape(cp: number): string {
+function escapeCodePoint(cp: number): string {
   if (cp === 0x09) return '\\t';
   if (cp === 0x0a) return '\\n';
   if (cp === 0x0d) return '\\r';
-  if (cp < 0x100) return '\\x' + cp.toString(16).padStart(2, '0');
-  return '\\u' + cp.toString(16).padStart(4, '0');
+  if (cp < 0x100) return `\\x${cp.toString(16).padStart(2, '0')}`;
+  return `\\u${cp.toString(16).padStart(4, '0')}`;
 }
 
 /**

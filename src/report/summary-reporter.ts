@@ -10,7 +10,7 @@ export function createSummaryReporter(out: Output, opts: { color: boolean }): Re
     result(_r: Result): void {},
     end(summary: Summary): Promise<void> {
       ended ??= (() => {
-        out.write(formatSummary(summary, opts.color) + '\n');
+        out.write(`${formatSummary(summary, opts.color)}\n`);
         return out.flush();
       })();
       return ended;

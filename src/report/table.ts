@@ -79,10 +79,8 @@ export function createTableReporter(out: Output, opts: TableReporterOptions): Re
           rows.sort((a, b) => a.index - b.index);
           out.write(renderRows(rows, opts.width ?? out.columns ?? DEFAULT_WIDTH, chalk, opts.color));
         }
-        opts.summaryOut.write(formatSummary(summary, opts.color) + '\n');
-        await Promise.all(
-          opts.summaryOut === out ? [out.flush()] : [out.flush(), opts.summaryOut.flush()],
-        );
+        opts.summaryOut.write(`${formatSummary(summary, opts.color)}\n`);
+        await Promise.all(opts.summaryOut === out ? [out.flush()] : [out.flush(), opts.summaryOut.flush()]);
       })();
       return ended;
     },
@@ -103,7 +101,10 @@ function renderRows(rows: readonly Row[], width: number, chalk: ChalkInstance, c
     times[i] = `${formatMsNumber(row.ms)} ms`;
   }
   const fixedWidth =
-    maxLength(ns, 1) + maxLength(statuses, 'status'.length) + maxLength(bytes, 'bytes'.length) + maxLength(times, 'time'.length);
+    maxLength(ns, 1) +
+    maxLength(statuses, 'status'.length) +
+    maxLength(bytes, 'bytes'.length) +
+    maxLength(times, 'time'.length);
 
   // Whatever the fixed columns leave goes to target and error: the target may take half when
   // there are errors to show, all of it otherwise; the error column gets the rest.

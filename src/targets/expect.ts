@@ -50,7 +50,9 @@ export function buildExpectation(obj: ExpectObject | undefined, fallback: Expect
   }
   if (certDaysLeft !== undefined) {
     if (typeof certDaysLeft !== 'number' || !Number.isSafeInteger(certDaysLeft) || certDaysLeft < 0) {
-      throw new Error(`field "expect.certDaysLeft" must be a whole number of days (0 or more), got ${describeValue(certDaysLeft)}`);
+      throw new Error(
+        `field "expect.certDaysLeft" must be a whole number of days (0 or more), got ${describeValue(certDaysLeft)}`,
+      );
     }
     result.certDaysLeft = certDaysLeft;
   }
@@ -72,7 +74,9 @@ function expectedHeaders(header: unknown): Array<readonly [string, string]> {
     const nameProblem = validateHeaderName(name);
     if (nameProblem !== null) throw new Error(`field "expect.header": ${nameProblem}`);
     if (typeof raw !== 'string' && !(typeof raw === 'number' && Number.isFinite(raw))) {
-      throw new Error(`field "expect.header": value of ${JSON.stringify(name)} must be a string, got ${describeValue(raw)}`);
+      throw new Error(
+        `field "expect.header": value of ${JSON.stringify(name)} must be a string, got ${describeValue(raw)}`,
+      );
     }
     const value = String(raw);
     const valueProblem = validateHeaderValue(value);

@@ -45,7 +45,8 @@ export function readName(name: unknown): string | undefined {
 export function readMethod(method: unknown, field = 'method'): string {
   if (typeof method !== 'string') throw new Error(`field "${field}" must be a string, got ${describeValue(method)}`);
   const normalized = normalizeMethod(method);
-  if (normalized === null) throw new Error(`field "${field}": ${quote(method)} is not a valid method token (RFC 9110 §9.1)`);
+  if (normalized === null)
+    throw new Error(`field "${field}": ${quote(method)} is not a valid method token (RFC 9110 §9.1)`);
   return normalized;
 }
 
@@ -56,7 +57,9 @@ export function readHeaders(headers: unknown, field = 'headers'): HeaderList {
   const list: Array<readonly [string, string]> = [];
   for (const [name, raw] of Object.entries(headers)) {
     if (typeof raw !== 'string' && !(typeof raw === 'number' && Number.isFinite(raw))) {
-      throw new Error(`field "${field}": value of ${quote(name)} must be a string or number, got ${describeValue(raw)}`);
+      throw new Error(
+        `field "${field}": value of ${quote(name)} must be a string or number, got ${describeValue(raw)}`,
+      );
     }
     list.push(checkHeader(name, String(raw).replace(/^[ \t]+|[ \t]+$/g, ''), field));
   }
@@ -81,7 +84,9 @@ export function readBody(obj: Record<string, unknown>): Buffer | null {
 
 export function readTimeout(value: unknown, field: string): number {
   if (typeof value !== 'string' && typeof value !== 'number') {
-    throw new Error(`field "${field}" must be a duration like "2s" or a number of seconds, got ${describeValue(value)}`);
+    throw new Error(
+      `field "${field}" must be a duration like "2s" or a number of seconds, got ${describeValue(value)}`,
+    );
   }
   return withField(field, () => parseDuration(value));
 }

@@ -70,14 +70,14 @@ export function findJsonError(text: string): Failure | null {
         return null;
       }
       if (c === 0x5c) {
-        const escape = text[i + 1];
-        if (escape === undefined) break;
-        if (escape === 'u') {
+        const escaped = text[i + 1];
+        if (escaped === undefined) break;
+        if (escaped === 'u') {
           if (!HEX4.test(text.slice(i + 2, i + 6))) return fail(i, 'bad \\u escape (needs 4 hex digits)');
           i += 6;
           continue;
         }
-        if (!ESCAPES.includes(escape)) return fail(i, `bad escape ${JSON.stringify(`\\${escape}`)} in a string`);
+        if (!ESCAPES.includes(escaped)) return fail(i, `bad escape ${JSON.stringify(`\\${escaped}`)} in a string`);
         i += 2;
         continue;
       }

@@ -101,8 +101,7 @@ function compileFileDefaults(value: unknown): Layer | Error {
         headers: value.headers === undefined ? EMPTY_HEADERS : Object.freeze(readHeaders(value.headers)),
         body: readBody(value),
         timeout: value.timeout === undefined ? undefined : readTimeout(value.timeout, 'timeout'),
-        expect:
-          value.expect === undefined ? undefined : buildExpectation(value.expect as never, DEFAULT_EXPECTATION),
+        expect: value.expect === undefined ? undefined : buildExpectation(value.expect as never, DEFAULT_EXPECTATION),
       };
     }, 'defaults: ');
     fileCache.set(value, layer);
@@ -117,7 +116,10 @@ function mergeLayers(file: Layer, cli: Layer): Layer {
     headers: Object.freeze(mergeHeaders(file.headers, cli.headers)),
     body: cli.body ?? file.body,
     timeout: cli.timeout ?? file.timeout,
-    expect: file.expect !== undefined && cli.expect !== undefined ? { ...file.expect, ...cli.expect } : (cli.expect ?? file.expect),
+    expect:
+      file.expect !== undefined && cli.expect !== undefined
+        ? { ...file.expect, ...cli.expect }
+        : (cli.expect ?? file.expect),
   };
 }
 

@@ -70,7 +70,7 @@ export class LineSplitter {
     const length = chunk.length - start;
     // +1: the line may still end in CR, which is not counted.
     if (this.carryBytes + length > this.maxBytes + 1) {
-      const first = this.carryBytes > 0 ? this.carry[0] ?? chunk.subarray(start) : chunk.subarray(start);
+      const first = this.carryBytes > 0 ? (this.carry[0] ?? chunk.subarray(start)) : chunk.subarray(start);
       this.handler.overlong(this.lineNo, first.toString('utf8', 0, Math.min(HEAD_BYTES, first.length)));
       this.carry = [];
       this.carryBytes = 0;

@@ -1,7 +1,17 @@
 import type { HeaderList, PreparedTarget, Target, TargetInput, TargetObject } from '../types.js';
 import { describeValue, isPlainObject, quote, unknownFieldError } from './describe.js';
 import { buildExpectation, DEFAULT_EXPECTATION } from './expect.js';
-import { EMPTY_HEADERS, mergeHeaders, readBody, readHeaders, readMethod, readName, readPort, readTimeout, withField } from './fields.js';
+import {
+  EMPTY_HEADERS,
+  mergeHeaders,
+  readBody,
+  readHeaders,
+  readMethod,
+  readName,
+  readPort,
+  readTimeout,
+  withField,
+} from './fields.js';
 import { controlName } from './header.js';
 import { baseLayer, type Layer, type TargetDefaults } from './layers.js';
 import { parseTargetUrl, type ParsedUrl } from './url.js';
@@ -10,7 +20,17 @@ export { normalizeMethod } from './fields.js';
 export { checkFileDefaults, type TargetDefaults } from './layers.js';
 
 const TARGET_FIELDS: ReadonlySet<string> = new Set([
-  'url', 'host', 'port', 'path', 'method', 'headers', 'body', 'data', 'timeout', 'name', 'expect',
+  'url',
+  'host',
+  'port',
+  'path',
+  'method',
+  'headers',
+  'body',
+  'data',
+  'timeout',
+  'name',
+  'expect',
 ]);
 
 /**
@@ -99,9 +119,7 @@ function assemble(
   const timeout = own?.timeout ?? base.timeout;
   if (timeout !== undefined) target.timeout = timeout;
   const expect =
-    ownExpect === undefined
-      ? base.expect
-      : buildExpectation(ownExpect as never, base.expect ?? DEFAULT_EXPECTATION);
+    ownExpect === undefined ? base.expect : buildExpectation(ownExpect as never, base.expect ?? DEFAULT_EXPECTATION);
   if (expect !== undefined) target.expect = expect;
   return target;
 }
@@ -150,7 +168,9 @@ function hostLocation(obj: Record<string, unknown>): ParsedUrl {
     throw new Error(`field "${pathField}" must be a string, got ${describeValue(pathValue)}`);
   }
   if (!pathValue.startsWith('/')) {
-    throw new Error(`field "${pathField}" must be a path starting with "/" when "host" is given, got ${quote(pathValue)}`);
+    throw new Error(
+      `field "${pathField}" must be a path starting with "/" when "host" is given, got ${quote(pathValue)}`,
+    );
   }
   const bad = /[\u0000-\u0020\u007f-\u009f\ufffd]/.exec(pathValue);
   if (bad !== null) throw new Error(`field "${pathField}" contains ${controlName(bad[0])}`);

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import { documentItems, parseJsonDocument } from './json-document.js';
 import type { SourceItem } from './source-item.js';
@@ -102,7 +102,7 @@ async function openFile(path: string): Promise<OpenedSource> {
     const items = documentItems(parseJsonDocument(text, path), path);
     return { batches: [items], close() {} };
   }
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(path, 'r');
   } catch (err) {

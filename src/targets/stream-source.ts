@@ -166,4 +166,3 @@ async function* streamItems(
     await iterator.return?.();
   }
 }
-

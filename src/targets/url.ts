@@ -92,7 +92,8 @@ const SIMPLE =
 // A domain whose last label starts with a letter: WHATWG would parse a numeric last label as IPv4.
 // No `xn--` labels (their punycode would be validated) and no empty labels.
 const SIMPLE_DOMAIN = /^(?:[A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*$/;
-const SIMPLE_IPV4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/;
+const SIMPLE_IPV4 =
+  /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/;
 // A "." or ".." segment would be removed by WHATWG path normalization.
 const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
 

@@ -7,7 +7,16 @@ import { readFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpServer, type TestServer } from '../helpers/servers.js';
-import { expectNoCrash, expectUsageError, parseJsonReport, parseNdjson, ROOT, runCli, runOnTty, tempDir } from './harness.js';
+import {
+  expectNoCrash,
+  expectUsageError,
+  parseJsonReport,
+  parseNdjson,
+  ROOT,
+  runCli,
+  runOnTty,
+  tempDir,
+} from './harness.js';
 
 let server: TestServer;
 let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -71,9 +80,26 @@ describe('--help and --version', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
     const flags = [
-      '--concurrency', '--per-host', '--timeout', '--connect-timeout', '--method', '--header', '--data',
-      '--insecure', '--max-bytes', '--expect', '--ndjson', '--json', '--csv', '--junit', '--only-failures',
-      '--quiet', '--no-progress', '--no-color', '--version', '--help',
+      '--concurrency',
+      '--per-host',
+      '--timeout',
+      '--connect-timeout',
+      '--method',
+      '--header',
+      '--data',
+      '--insecure',
+      '--max-bytes',
+      '--expect',
+      '--ndjson',
+      '--json',
+      '--csv',
+      '--junit',
+      '--only-failures',
+      '--quiet',
+      '--no-progress',
+      '--no-color',
+      '--version',
+      '--help',
     ];
     for (const flag of flags) expect(run.stdout).toContain(flag);
     // And every option the program defines, so a new flag cannot go undocumented.
@@ -168,9 +194,11 @@ describe('stdin', () => {
       bytes[i] = seed >>> 24;
     }
     bytes[0] = 0xff; // not `[`, `{` or `"`: the line format
-    for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x0a) bytes[i - 1 < 0 ? 0 : i - 1] = 0;
+    for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x0a) bytes[Math.max(i - 1, 0)] = 0;
     bytes[bytes.length - 1] = 0;
-    const run = await runCli(['--ndjson'], { stdin: Buffer.concat([bytes, Buffer.from(`\n${ok('after-garbage')}\n`)]) });
+    const run = await runCli(['--ndjson'], {
+      stdin: Buffer.concat([bytes, Buffer.from(`\n${ok('after-garbage')}\n`)]),
+    });
     expect(run.code).toBe(1);
     expectNoCrash(run);
     const results = parseNdjson(run.stdout).sort((a, b) => a.index - b.index);
@@ -219,7 +247,14 @@ describe('one bad target among good ones', () => {
     expectNoCrash(run);
     const { results } = parseJsonReport(run.stdout);
     expect(results.map((r) => r.error?.code ?? 'ok')).toEqual([
-      'ok', 'invalid_target', 'invalid_target', 'invalid_target', 'invalid_target', 'invalid_target', 'invalid_target', 'ok',
+      'ok',
+      'invalid_target',
+      'invalid_target',
+      'invalid_target',
+      'invalid_target',
+      'invalid_target',
+      'invalid_target',
+      'ok',
     ]);
     // Each message names the field that was wrong.
     expect(results[1]?.error?.message).toContain('timeout');
@@ -232,17 +267,29 @@ describe('one bad target among good ones', () => {
   });
 
   it('a URL with CR/LF or a space is invalid_target, and nothing is injected', async () => {
-    const bad = [`${server.url}/ok?t=crlf\r\nX-Injected: 1`, `${server.url}/ok?t=lf\nX-Injected: 1`, `${server.url}/ok?t=has space`];
+    const bad = [
+      `${server.url}/ok?t=crlf\r\nX-Injected: 1`,
+      `${server.url}/ok?t=lf\nX-Injected: 1`,
+      `${server.url}/ok?t=has space`,
+    ];
     const run = await runCli(['--json', ok('crlf-good'), ...bad]);
     expect(run.code).toBe(1);
     expectNoCrash(run);
     const { results } = parseJsonReport(run.stdout);
-    expect(results.map((r) => r.error?.code ?? 'ok')).toEqual(['ok', 'invalid_target', 'invalid_target', 'invalid_target']);
+    expect(results.map((r) => r.error?.code ?? 'ok')).toEqual([
+      'ok',
+      'invalid_target',
+      'invalid_target',
+      'invalid_target',
+    ]);
     expect(server.received.some((r) => r.header('x-injected') !== undefined)).toBe(false);
   });
 
   it('a URL with CR/LF in a JSON target is invalid_target too', async () => {
-    const file = await tmp.file('crlf.json', JSON.stringify([{ url: `${server.url}/ok\r\nX-Injected: 1` }, ok('crlf-json')]));
+    const file = await tmp.file(
+      'crlf.json',
+      JSON.stringify([{ url: `${server.url}/ok\r\nX-Injected: 1` }, ok('crlf-json')]),
+    );
     const run = await runCli(['--json', file]);
     expect(run.code).toBe(1);
     const { results } = parseJsonReport(run.stdout);
@@ -250,7 +297,10 @@ describe('one bad target among good ones', () => {
   });
 
   it('a header with CR/LF in a JSON target is invalid_target', async () => {
-    const file = await tmp.file('hdr.json', JSON.stringify([{ url: ok('hdr-bad'), headers: { 'X-A': 'v\r\nX-Injected: 1' } }, ok('hdr-good')]));
+    const file = await tmp.file(
+      'hdr.json',
+      JSON.stringify([{ url: ok('hdr-bad'), headers: { 'X-A': 'v\r\nX-Injected: 1' } }, ok('hdr-good')]),
+    );
     const run = await runCli(['--json', file]);
     expect(run.code).toBe(1);
     const { results } = parseJsonReport(run.stdout);

@@ -25,9 +25,21 @@ describe('out of file descriptors', () => {
       const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
         execFile(
           'bash',
-          ['-c', 'ulimit -Sn 48 && ulimit -Hn 48 && exec "$0" "$@"', process.execPath, BIN, '-c', '300', '--per-host', '300', '--ndjson', file],
+          [
+            '-c',
+            'ulimit -Sn 48 && ulimit -Hn 48 && exec "$0" "$@"',
+            process.execPath,
+            BIN,
+            '-c',
+            '300',
+            '--per-host',
+            '300',
+            '--ndjson',
+            file,
+          ],
           { timeout: 30_000, maxBuffer: 16 * 1024 * 1024 },
-          (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr }),
+          (err, stdout, stderr) =>
+            resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr }),
         );
       });
       const results = parseNdjson(run.stdout);

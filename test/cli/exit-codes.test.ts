@@ -36,7 +36,14 @@ describe('exit codes', () => {
     ['a refused connection', () => `http://127.0.0.1:${refusedPort}/`, 'refused'],
     ['a timeout', () => `${silent.url}/`, 'timeout'],
   ])('1 when one target fails with %s, and the others still run', async (_what, failing, code) => {
-    const run = await runCli(['--json', '-t', '300ms', `${server.url}/ok?t=before`, failing(), `${server.url}/ok?t=after`]);
+    const run = await runCli([
+      '--json',
+      '-t',
+      '300ms',
+      `${server.url}/ok?t=before`,
+      failing(),
+      `${server.url}/ok?t=after`,
+    ]);
     expect(run.code, run.stderr).toBe(1);
     expectNoCrash(run);
     const { results } = parseJsonReport(run.stdout);
@@ -59,7 +66,15 @@ describe('--expect', () => {
   });
 
   it('accepts lists, ranges and classes', async () => {
-    const run = await runCli(['--expect', '200,3xx,400-404', '--json', `${server.url}/ok`, `${server.url}/status/302`, `${server.url}/status/404`, `${server.url}/status/405`]);
+    const run = await runCli([
+      '--expect',
+      '200,3xx,400-404',
+      '--json',
+      `${server.url}/ok`,
+      `${server.url}/status/302`,
+      `${server.url}/status/404`,
+      `${server.url}/status/405`,
+    ]);
     expect(run.code).toBe(1);
     expect(parseJsonReport(run.stdout).results.map((r) => r.ok)).toEqual([true, true, true, false]);
   });
@@ -90,8 +105,11 @@ describe('per-target expect in JSON', () => {
     }
   });
 
-  it('a target\'s own expect wins over --expect', async () => {
-    const file = await tmp.file('own.json', JSON.stringify([{ url: `${server.url}/ok`, expect: { status: 200 } }, `${server.url}/status/404`]));
+  it("a target's own expect wins over --expect", async () => {
+    const file = await tmp.file(
+      'own.json',
+      JSON.stringify([{ url: `${server.url}/ok`, expect: { status: 200 } }, `${server.url}/status/404`]),
+    );
     const run = await runCli(['--expect', '404', '--json', file]);
     expect(run.code, run.stderr).toBe(0);
     expect(parseJsonReport(run.stdout).results.map((r) => r.status)).toEqual([200, 404]);

@@ -28,7 +28,8 @@ function tryNumber(target: string): { key: string; n: number } {
 beforeAll(async () => {
   const routes: Record<string, RouteHandler> = {
     // -L: /start → 301 → other origin /mid → 302 → back to /final.
-    '/start': (req, ctx) => send(ctx.socket, response(301, '', [['Location', `${b.url}/mid?${req.target.split('?')[1] ?? ''}`]])),
+    '/start': (req, ctx) =>
+      send(ctx.socket, response(301, '', [['Location', `${b.url}/mid?${req.target.split('?')[1] ?? ''}`]])),
     '/final': (_req, ctx) => send(ctx.socket, response(200, 'final')),
     // Fails twice (503, then 502), succeeds on the third try.
     '/flaky': (req, ctx) => {
@@ -52,7 +53,8 @@ beforeAll(async () => {
   };
   a = await startHttpServer(routes);
   b = await startHttpServer({
-    '/mid': (req, ctx) => send(ctx.socket, response(302, '', [['Location', `${a.url}/final?${req.target.split('?')[1] ?? ''}`]])),
+    '/mid': (req, ctx) =>
+      send(ctx.socket, response(302, '', [['Location', `${a.url}/final?${req.target.split('?')[1] ?? ''}`]])),
   });
 });
 afterAll(async () => {
@@ -93,7 +95,18 @@ describe('-L / --follow', () => {
 
 describe('--retries', () => {
   it('a flaky endpoint that succeeds on the third try: ok with attempts 3, for 100 targets at once', async () => {
-    const run = await runCli(['-c', '100', '--per-host', '100', '--retries', '3', '--retry-delay', '20ms', '--ndjson', ...urls(100, '/flaky')]);
+    const run = await runCli([
+      '-c',
+      '100',
+      '--per-host',
+      '100',
+      '--retries',
+      '3',
+      '--retry-delay',
+      '20ms',
+      '--ndjson',
+      ...urls(100, '/flaky'),
+    ]);
     expect(run.code, run.stderr).toBe(0);
     const results = parseNdjson(run.stdout);
     expect(results).toHaveLength(100);
@@ -108,7 +121,18 @@ describe('--retries', () => {
 
   it('a 429 with Retry-After: 1 is retried after the second it asked for', async () => {
     const targets = urls(100, '/limited');
-    const run = await runCli(['-c', '100', '--per-host', '100', '--retries', '2', '--retry-delay', '1ms', '--ndjson', ...targets]);
+    const run = await runCli([
+      '-c',
+      '100',
+      '--per-host',
+      '100',
+      '--retries',
+      '2',
+      '--retry-delay',
+      '1ms',
+      '--ndjson',
+      ...targets,
+    ]);
     expect(run.code, run.stderr).toBe(0);
     const results = parseNdjson(run.stdout);
     for (const r of results) expect([r.status, r.attempts]).toEqual([200, 2]);
@@ -123,7 +147,9 @@ describe('--retries', () => {
 describe('--rate', () => {
   it('holds 50/s within 10 % over 3 s at -c 100, counted server side', async () => {
     paced.length = 0;
-    const run = await runCli(['-c', '100', '--rate', '50/s', '--ndjson', ...urls(170, '/paced')], { killAfterMs: 20_000 });
+    const run = await runCli(['-c', '100', '--rate', '50/s', '--ndjson', ...urls(170, '/paced')], {
+      killAfterMs: 20_000,
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(parseNdjson(run.stdout)).toHaveLength(170);
     const first = paced[0]!;

@@ -8,7 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '../../src/types.js';
 import { startHttpServer, startRefusedPort, type TestServer } from '../helpers/servers.js';
 import { childrenNamed, parseXml, type XmlElement } from '../report/xml-reader.js';
-import { csvObjects, expectNoCrash, parseJsonReport, parseNdjson, runCli, runOnTty, tempDir, type CliRun } from './harness.js';
+import {
+  csvObjects,
+  expectNoCrash,
+  parseJsonReport,
+  parseNdjson,
+  runCli,
+  runOnTty,
+  tempDir,
+  type CliRun,
+} from './harness.js';
 
 let server: TestServer;
 let refusedPort: number;
@@ -36,7 +45,25 @@ afterAll(async () => {
   await tmp.cleanup();
 });
 
-const RESULT_KEYS = ['index', 'input', 'url', 'method', 'status', 'ok', 'bytes', 'timings', 'reused', 'error', 'failures', 'attempts', 'redirects', 'finalUrl', 'remoteAddress', 'tls', 'decodedBytes'];
+const RESULT_KEYS = [
+  'index',
+  'input',
+  'url',
+  'method',
+  'status',
+  'ok',
+  'bytes',
+  'timings',
+  'reused',
+  'error',
+  'failures',
+  'attempts',
+  'redirects',
+  'finalUrl',
+  'remoteAddress',
+  'tls',
+  'decodedBytes',
+];
 const TIMING_KEYS = ['dns', 'connect', 'tls', 'firstByte', 'total'];
 
 /** What must be identical between two runs over the same targets (timings and reuse may vary). */
@@ -126,7 +153,9 @@ describe('--json', () => {
     expectExitFailed(run);
     const doc = parseJsonReport(run.stdout);
     expect(doc.results.map((r) => r.index)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(doc.results.map((r) => r.input)).toEqual(targets.map((t) => (typeof t === 'string' ? t : JSON.stringify(t))));
+    expect(doc.results.map((r) => r.input)).toEqual(
+      targets.map((t) => (typeof t === 'string' ? t : JSON.stringify(t))),
+    );
     expect(doc.summary.total).toBe(6);
     expect(doc.summary.ok).toBe(2);
     expect(doc.summary.failed).toBe(4);
@@ -179,7 +208,8 @@ describe('--junit', () => {
     const suites: XmlElement[] = root.name === 'testsuites' ? childrenNamed(root, 'testsuite') : [root];
     const cases = suites.flatMap((s) => childrenNamed(s, 'testcase'));
     expect(cases).toHaveLength(6);
-    const outcome = (c: XmlElement) => c.children.map((ch) => ch.name).find((n) => ['failure', 'error', 'skipped'].includes(n)) ?? 'passed';
+    const outcome = (c: XmlElement) =>
+      c.children.map((ch) => ch.name).find((n) => ['failure', 'error', 'skipped'].includes(n)) ?? 'passed';
     expect(cases.map(outcome)).toEqual(['passed', 'failure', 'error', 'error', 'passed', 'failure']);
     expect(cases[4]?.attrs.name).toBe('he said "hi", twice');
     expect(suites[0]?.attrs.tests).toBe('6');
@@ -190,7 +220,12 @@ describe('table (default)', () => {
   /** Data rows of the box table: the cells of each line that starts with │, header excluded. */
   function tableRows(stdout: string): string[][] {
     const lines = stdout.split('\n').filter((l) => l.startsWith('│'));
-    return lines.slice(1).map((l) => l.split('│').slice(1, -1).map((c) => c.trim()));
+    return lines.slice(1).map((l) =>
+      l
+        .split('│')
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
   }
 
   it('prints one row per target in input order, and no ANSI escapes when stdout is not a TTY', async () => {

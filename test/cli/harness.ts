@@ -108,11 +108,18 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
  * same TTY, so `output` is everything the CLI wrote, merged. `script -e` returns its exit code.
  * Asynchronous on purpose: test servers answer from this same event loop.
  */
-export function runOnTty(args: readonly string[], env: Record<string, string | undefined> = {}): Promise<{ code: number | null; output: string }> {
+export function runOnTty(
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+): Promise<{ code: number | null; output: string }> {
   const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   return new Promise((resolveRun) => {
-    const child = execFile('script', ['-qec', quoted, '/dev/null'], { env: cliEnv(env), encoding: 'utf8', timeout: 15_000 }, (err, stdout) =>
-      resolveRun({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : null, output: stdout }),
+    const child = execFile(
+      'script',
+      ['-qec', quoted, '/dev/null'],
+      { env: cliEnv(env), encoding: 'utf8', timeout: 15_000 },
+      (err, stdout) =>
+        resolveRun({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : null, output: stdout }),
     );
     child.stdin?.end();
   });
@@ -128,7 +135,11 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
 }
 
 /** A temp directory removed by the returned `cleanup`. */
-export async function tempDir(): Promise<{ dir: string; file(name: string, content: string | Buffer): Promise<string>; cleanup(): Promise<void> }> {
+export async function tempDir(): Promise<{
+  dir: string;
+  file(name: string, content: string | Buffer): Promise<string>;
+  cleanup(): Promise<void>;
+}> {
   const dir = await mkdtemp(join(tmpdir(), 'fetch-many-cli-'));
   return {
     dir,

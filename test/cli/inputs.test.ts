@@ -104,7 +104,11 @@ describe('targets from a JSON file', () => {
     const file = await tmp.file('list.txt', `# my targets\n${ok('l1')}\n\n  ${ok('l2')}  \r\n`);
     const run = await runCli(['--ndjson', file]);
     expect(run.code, run.stderr).toBe(0);
-    expect(parseNdjson(run.stdout).map((r) => r.url).sort()).toEqual([ok('l1'), ok('l2')]);
+    expect(
+      parseNdjson(run.stdout)
+        .map((r) => r.url)
+        .sort(),
+    ).toEqual([ok('l1'), ok('l2')]);
   });
 });
 
@@ -151,7 +155,11 @@ describe('targets from stdin', () => {
   });
 
   it('reads a pretty-printed {defaults, targets} document from stdin', async () => {
-    const stdin = JSON.stringify({ defaults: { headers: { 'X-Doc': 'yes' } }, targets: [ok('pd1'), ok('pd2')] }, null, 2);
+    const stdin = JSON.stringify(
+      { defaults: { headers: { 'X-Doc': 'yes' } }, targets: [ok('pd1'), ok('pd2')] },
+      null,
+      2,
+    );
     const run = await runCli(['--json', '-'], { stdin });
     expect(run.code, run.stderr).toBe(0);
     expect(parseJsonReport(run.stdout).results).toHaveLength(2);
@@ -163,7 +171,10 @@ describe('all sources in one run', () => {
   it('yields one result per target, in argument order, across args, a file and stdin', async () => {
     const file = await tmp.file(
       'mixed.json',
-      JSON.stringify({ defaults: { headers: { 'X-From': 'file' } }, targets: [ok('m-f1'), { url: ok('m-f2'), name: 'second' }] }),
+      JSON.stringify({
+        defaults: { headers: { 'X-From': 'file' } },
+        targets: [ok('m-f1'), { url: ok('m-f2'), name: 'second' }],
+      }),
     );
     const stdin = `${ok('m-s1')}\n# skip\n\n${ok('m-s2')}\n`;
     const args = [ok('m-a0'), file, '-', `${server.url}/status/404?t=m-a9`];
@@ -190,7 +201,8 @@ describe('all sources in one run', () => {
       }
     }
     // The file's defaults reached the file's targets only.
-    const from = (tag: string) => server.received.filter((r) => r.target === `/ok?t=${tag}`).map((r) => r.header('x-from'));
+    const from = (tag: string) =>
+      server.received.filter((r) => r.target === `/ok?t=${tag}`).map((r) => r.header('x-from'));
     expect(from('m-f1')).toEqual(['file', 'file', 'file']);
     expect(from('m-a0')).toEqual([undefined, undefined, undefined]);
     expect(from('m-s1')).toEqual([undefined, undefined, undefined]);

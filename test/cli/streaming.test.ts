@@ -53,6 +53,10 @@ describe('streaming stdin', () => {
     cli.child.stdin.end(`${ok('nd-2')}\n`);
     const run = await cli.done;
     expect(run.code, run.stderr).toBe(0);
-    expect(parseNdjson(run.stdout).map((r) => r.index).sort()).toEqual([0, 1]);
+    expect(
+      parseNdjson(run.stdout)
+        .map((r) => r.index)
+        .sort(),
+    ).toEqual([0, 1]);
   });
 });

@@ -9,7 +9,14 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '../../src/types.js';
 import { startProxyServer, type TestProxy } from '../helpers/proxy-server.js';
-import { response, send, startHttpServer, startHttpsServer, startRefusedPort, type TestServer } from '../helpers/servers.js';
+import {
+  response,
+  send,
+  startHttpServer,
+  startHttpsServer,
+  startRefusedPort,
+  type TestServer,
+} from '../helpers/servers.js';
 import { expectNoCrash, expectUsageError, parseNdjson, runCli, tempDir, type CliRun } from './harness.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url));
@@ -54,8 +61,14 @@ afterAll(async () => {
 });
 
 /** Runs the CLI with NDJSON output and no proxy from the environment unless `env` sets one. */
-async function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<{ run: CliRun; results: Result[] }> {
-  const run = await runCli(['--ndjson', '--no-progress', ...args], { env: { ...NO_PROXY_ENV, ...env }, killAfterMs: 30_000 });
+async function cli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<{ run: CliRun; results: Result[] }> {
+  const run = await runCli(['--ndjson', '--no-progress', ...args], {
+    env: { ...NO_PROXY_ENV, ...env },
+    killAfterMs: 30_000,
+  });
   expectNoCrash(run);
   return { run, results: parseNdjson(run.stdout).sort((a, b) => a.index - b.index) };
 }
@@ -64,12 +77,22 @@ const many = (n: number, url: (i: number) => string): string[] => Array.from({ l
 
 describe('--cacert', () => {
   it('trusts a self-signed server, 200 requests at -c 100, each reporting its TLS session', async () => {
-    const { run, results } = await cli(['-c', '100', '--cacert', SELF_SIGNED, ...many(200, (i) => `${selfSigned.url}/bytes/${i}`)]);
+    const { run, results } = await cli([
+      '-c',
+      '100',
+      '--cacert',
+      SELF_SIGNED,
+      ...many(200, (i) => `${selfSigned.url}/bytes/${i}`),
+    ]);
     expect(run.code, run.stderr).toBe(0);
     expect(results).toHaveLength(200);
     for (const [i, r] of results.entries()) {
       expect(r).toMatchObject({ ok: true, status: 200, bytes: i, remoteAddress: '127.0.0.1' });
-      expect(r.tls).toMatchObject({ subject: 'CN=localhost', issuer: 'CN=localhost', validTo: '2075-01-01T00:00:00.000Z' });
+      expect(r.tls).toMatchObject({
+        subject: 'CN=localhost',
+        issuer: 'CN=localhost',
+        validTo: '2075-01-01T00:00:00.000Z',
+      });
       expect(r.tls?.daysLeft).toBeGreaterThan(10_000);
     }
   });
@@ -102,7 +125,9 @@ describe('--cert / --key', () => {
 
   it('a key that does not match the certificate is a usage error before any request', async () => {
     const before = mtls.connections;
-    const run = await runCli(['--cacert', CA, '--cert', CLIENT_CERT, '--key', SERVER_KEY, `${mtls.url}/ok`], { env: NO_PROXY_ENV });
+    const run = await runCli(['--cacert', CA, '--cert', CLIENT_CERT, '--key', SERVER_KEY, `${mtls.url}/ok`], {
+      env: NO_PROXY_ENV,
+    });
     expectUsageError(run, /cannot use/);
     expect(mtls.connections).toBe(before);
   });
@@ -124,7 +149,9 @@ describe('--servername', () => {
 
 describe('--resolve', () => {
   it('pins a name to 127.0.0.1 for http and https, 200 requests at -c 100', async () => {
-    const urls = many(200, (i) => (i % 2 === 0 ? `http://app.test:${plain.port}/bytes/${i}` : `https://localhost:${caSigned.port}/bytes/${i}`));
+    const urls = many(200, (i) =>
+      i % 2 === 0 ? `http://app.test:${plain.port}/bytes/${i}` : `https://localhost:${caSigned.port}/bytes/${i}`,
+    );
     const { run, results } = await cli([
       '-c',
       '100',
@@ -137,7 +164,9 @@ describe('--resolve', () => {
       ...urls,
     ]);
     expect(run.code, run.stderr).toBe(0);
-    expect(results.map((r) => [r.ok, r.bytes, r.remoteAddress, r.timings.dns])).toEqual(urls.map((_, i) => [true, i, '127.0.0.1', null]));
+    expect(results.map((r) => [r.ok, r.bytes, r.remoteAddress, r.timings.dns])).toEqual(
+      urls.map((_, i) => [true, i, '127.0.0.1', null]),
+    );
   });
 
   it('a pinned name keeps its Host header', async () => {
@@ -159,7 +188,9 @@ describe('proxies', () => {
 
   it('--proxy carries http targets (absolute-form) and https targets (CONNECT), 200 requests at -c 100', async () => {
     const before = proxy.lines.length;
-    const urls = many(200, (i) => (i % 2 === 0 ? `http://origin.test:${plain.port}/bytes/${i}` : `https://localhost:${caSigned.port}/bytes/${i}`));
+    const urls = many(200, (i) =>
+      i % 2 === 0 ? `http://origin.test:${plain.port}/bytes/${i}` : `https://localhost:${caSigned.port}/bytes/${i}`,
+    );
     const { run, results } = await cli(['-c', '100', '--cacert', CA, '--proxy', proxy.url, ...urls]);
     expect(run.code, run.stderr).toBe(0);
     expect(results.map((r) => [r.ok, r.bytes])).toEqual(urls.map((_, i) => [true, i]));
@@ -173,10 +204,13 @@ describe('proxies', () => {
 
   it('HTTP_PROXY and HTTPS_PROXY from the environment', async () => {
     const before = proxy.lines.length;
-    const { run } = await cli(['--cacert', CA, `http://origin.test:${plain.port}/ok`, `https://localhost:${caSigned.port}/ok`], {
-      HTTP_PROXY: proxy.url,
-      HTTPS_PROXY: proxy.url,
-    });
+    const { run } = await cli(
+      ['--cacert', CA, `http://origin.test:${plain.port}/ok`, `https://localhost:${caSigned.port}/ok`],
+      {
+        HTTP_PROXY: proxy.url,
+        HTTPS_PROXY: proxy.url,
+      },
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(proxy.lines.slice(before).sort()).toEqual(
       [`GET http://origin.test:${plain.port}/ok HTTP/1.1`, `CONNECT localhost:${caSigned.port} HTTP/1.1`].sort(),
@@ -242,7 +276,10 @@ describe('expect.certDaysLeft in a target file', () => {
   });
 
   it('a certDaysLeft that is not a whole number of days makes that target invalid', async () => {
-    const file = await tmp.file('bad.json', JSON.stringify([{ url: `${caSigned.url}/ok`, expect: { certDaysLeft: '30' } }]));
+    const file = await tmp.file(
+      'bad.json',
+      JSON.stringify([{ url: `${caSigned.url}/ok`, expect: { certDaysLeft: '30' } }]),
+    );
     const { run, results } = await cli(['--cacert', CA, file]);
     expect(run.code).toBe(1);
     expect(results[0]?.error?.code).toBe('invalid_target');

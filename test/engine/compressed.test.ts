@@ -16,7 +16,6 @@ import {
   send,
   startHttpServer,
   type RouteHandler,
-  type TestServer,
 } from '../helpers/servers.js';
 import { byIndex, one, run } from './harness.js';
 import { closeAfterEach } from '../helpers/track.js';
@@ -66,7 +65,10 @@ describe('the request', () => {
 
   it("keeps the user's own Accept-Encoding, sent once", async () => {
     const server = await start(startHttpServer(routes));
-    await one({ url: `${server.url}/plain`, headers: { 'accept-encoding': 'br' } }, { compressed: true, timeout: 5000 });
+    await one(
+      { url: `${server.url}/plain`, headers: { 'accept-encoding': 'br' } },
+      { compressed: true, timeout: 5000 },
+    );
     const sent = server.received[0]!.headers.filter(([n]) => n.toLowerCase() === 'accept-encoding');
     expect(sent).toEqual([['accept-encoding', 'br']]);
   });
@@ -83,8 +85,17 @@ describe('decoding', () => {
     ['two codings in two fields (gzip; br)', '/two-fields', brotliCompressSync(gzipSync(TEXT)).length],
   ])('%s: bytes on the wire, decodedBytes decoded, bodyIncludes on the decoded text', async (_, path, wire) => {
     const server = await start(startHttpServer(routes));
-    const r = await one({ url: `${server.url}${path}`, expect: { bodyIncludes: 'NEEDLE-at-the-end' } }, { compressed: true, timeout: 5000 });
-    expect(r).toMatchObject({ ok: true, error: null, failures: [], bytes: wire, decodedBytes: Buffer.byteLength(TEXT) });
+    const r = await one(
+      { url: `${server.url}${path}`, expect: { bodyIncludes: 'NEEDLE-at-the-end' } },
+      { compressed: true, timeout: 5000 },
+    );
+    expect(r).toMatchObject({
+      ok: true,
+      error: null,
+      failures: [],
+      bytes: wire,
+      decodedBytes: Buffer.byteLength(TEXT),
+    });
     expect(wire).toBeLessThan(Buffer.byteLength(TEXT));
   });
 
@@ -111,7 +122,10 @@ describe('decoding', () => {
 
   it('fails bodyIncludes when the decoded text lacks the needle', async () => {
     const server = await start(startHttpServer(routes));
-    const r = await one({ url: `${server.url}/gzip`, expect: { bodyIncludes: 'not in there' } }, { compressed: true, timeout: 5000 });
+    const r = await one(
+      { url: `${server.url}/gzip`, expect: { bodyIncludes: 'not in there' } },
+      { compressed: true, timeout: 5000 },
+    );
     expect(r.ok).toBe(false);
     expect(r.decodedBytes).toBe(Buffer.byteLength(TEXT));
     expect(r.failures).toEqual(['body does not include "not in there"']);
@@ -120,7 +134,10 @@ describe('decoding', () => {
   it('has nothing to decode in an empty body or after HEAD', async () => {
     const server = await start(startHttpServer(routes));
     const results = byIndex(
-      await run([`${server.url}/empty`, { url: `${server.url}/head-ok`, method: 'HEAD' }], { compressed: true, timeout: 5000 }),
+      await run([`${server.url}/empty`, { url: `${server.url}/head-ok`, method: 'HEAD' }], {
+        compressed: true,
+        timeout: 5000,
+      }),
     );
     for (const r of results) expect(r).toMatchObject({ ok: true, bytes: 0, decodedBytes: null });
   });
@@ -143,7 +160,12 @@ describe('bad encoded bodies', () => {
   it('a decoding error does not poison the next request: it goes out on a fresh connection', async () => {
     const server = await start(startHttpServer(routes));
     const results = byIndex(
-      await run([`${server.url}/corrupt`, `${server.url}/gzip`], { compressed: true, concurrency: 1, perHost: 1, timeout: 5000 }),
+      await run([`${server.url}/corrupt`, `${server.url}/gzip`], {
+        compressed: true,
+        concurrency: 1,
+        perHost: 1,
+        timeout: 5000,
+      }),
     );
     expect(results[0]!.error?.code).toBe('protocol');
     expect(results[1]).toMatchObject({ ok: true, reused: false, decodedBytes: Buffer.byteLength(TEXT) });
@@ -154,7 +176,13 @@ describe('bad encoded bodies', () => {
     const server = await start(
       rawServer((ctx) =>
         onRequests(ctx, () => {
-          send(ctx.socket, head(200, [['Content-Encoding', 'gzip'], ['Content-Length', String(gz.length)]]));
+          send(
+            ctx.socket,
+            head(200, [
+              ['Content-Encoding', 'gzip'],
+              ['Content-Length', String(gz.length)],
+            ]),
+          );
           send(ctx.socket, gz.subarray(0, 30));
         }),
       ),
@@ -173,13 +201,23 @@ describe('large and split bodies', () => {
     const server = await start(
       rawServer((ctx) =>
         onRequests(ctx, () => {
-          send(ctx.socket, head(200, [['Content-Encoding', 'gzip'], ['Transfer-Encoding', 'chunked']]));
-          for (let i = 0; i < gz.length; i += 7919) send(ctx.socket, chunk(gz.subarray(i, Math.min(gz.length, i + 7919))));
+          send(
+            ctx.socket,
+            head(200, [
+              ['Content-Encoding', 'gzip'],
+              ['Transfer-Encoding', 'chunked'],
+            ]),
+          );
+          for (let i = 0; i < gz.length; i += 7919)
+            send(ctx.socket, chunk(gz.subarray(i, Math.min(gz.length, i + 7919))));
           send(ctx.socket, '0\r\n\r\n');
         }),
       ),
     );
-    const r = await one({ url: `${server.url}/`, expect: { bodyIncludes: 'THE-END' } }, { compressed: true, timeout: 20_000 });
+    const r = await one(
+      { url: `${server.url}/`, expect: { bodyIncludes: 'THE-END' } },
+      { compressed: true, timeout: 20_000 },
+    );
     expect(r).toMatchObject({ ok: true, error: null, bytes: gz.length, decodedBytes: text.length });
   });
 
@@ -187,7 +225,10 @@ describe('large and split bodies', () => {
     // zlib hands decoded output out in 16 KiB pieces: put the needle across the first boundary.
     const text = Buffer.concat([Buffer.alloc(16 * 1024 - 3, 'a'), Buffer.from('STRADDLE'), Buffer.alloc(40_000, 'b')]);
     const server = await start(startHttpServer({ '/s': encoded(gzipSync(text), 'gzip') }));
-    const r = await one({ url: `${server.url}/s`, expect: { bodyIncludes: 'STRADDLE' } }, { compressed: true, timeout: 5000 });
+    const r = await one(
+      { url: `${server.url}/s`, expect: { bodyIncludes: 'STRADDLE' } },
+      { compressed: true, timeout: 5000 },
+    );
     expect(r).toMatchObject({ ok: true, decodedBytes: text.length });
   });
 

@@ -190,7 +190,11 @@ describe('the request on the wire', () => {
       tcp: () => defaultConnector.tcp('127.0.0.1', 4, server.port),
       tls: defaultConnector.tls,
     };
-    await run(['http://127.0.0.1/a', 'http://[::1]:8080/b', 'http://[::1]/c'], { connector, concurrency: 1, timeout: 2000 });
+    await run(['http://127.0.0.1/a', 'http://[::1]:8080/b', 'http://[::1]/c'], {
+      connector,
+      concurrency: 1,
+      timeout: 2000,
+    });
     const hosts = [...server.received].sort((a, b) => a.target.localeCompare(b.target)).map((r) => all(r, 'host'));
     expect(hosts).toEqual([['127.0.0.1'], ['[::1]:8080'], ['[::1]']]);
   });
@@ -203,9 +207,12 @@ describe('the request on the wire', () => {
 
   it("lets the user's headers replace Host and User-Agent, sending each once", async () => {
     const server = await start(startHttpServer());
-    await run([{ url: `${server.url}/ok`, headers: { host: 'example.test', 'User-Agent': 'mine/1', 'X-Extra': 'yes' } }], {
-      timeout: 2000,
-    });
+    await run(
+      [{ url: `${server.url}/ok`, headers: { host: 'example.test', 'User-Agent': 'mine/1', 'X-Extra': 'yes' } }],
+      {
+        timeout: 2000,
+      },
+    );
     const req = server.received[0];
     expect(all(req, 'host')).toEqual(['example.test']);
     expect(all(req, 'user-agent')).toEqual(['mine/1']);
@@ -269,7 +276,9 @@ describe('results', () => {
 describe('limits', () => {
   it('never has more than `concurrency` requests in flight across origins', async () => {
     const counter = inFlightCounter();
-    const servers = await Promise.all(Array.from({ length: 4 }, () => start(startHttpServer({ '/hold': counter.route }))));
+    const servers = await Promise.all(
+      Array.from({ length: 4 }, () => start(startHttpServer({ '/hold': counter.route }))),
+    );
     const inputs = servers.flatMap((s) => Array.from({ length: 6 }, () => `${s.url}/hold`));
     const results = await run(inputs, { concurrency: 3, perHost: 6, timeout: 5000 });
     expect(results.every((r) => r.ok)).toBe(true);
@@ -281,7 +290,9 @@ describe('limits', () => {
     // closes its connection, freeing the origin's slot at the moment the run's slot frees: only
     // one of the waiting target and the next one from the source may take it.
     const counter = inFlightCounter(20, true);
-    const servers = await Promise.all(Array.from({ length: 4 }, () => start(startHttpServer({ '/hold': counter.route }))));
+    const servers = await Promise.all(
+      Array.from({ length: 4 }, () => start(startHttpServer({ '/hold': counter.route }))),
+    );
     const inputs: string[] = [];
     for (let round = 0; round < 4; round++) for (const s of servers) inputs.push(`${s.url}/hold`, `${s.url}/hold`);
     const results = await run(inputs, { concurrency: 2, perHost: 1, timeout: 5000 });
@@ -293,11 +304,14 @@ describe('limits', () => {
   it('never has more than `perHost` connections or requests at once to one origin', async () => {
     const counter = inFlightCounter();
     const server = await start(startHttpServer({ '/hold': counter.route }));
-    const results = await run(Array.from({ length: 12 }, () => `${server.url}/hold`), {
-      concurrency: 10,
-      perHost: 2,
-      timeout: 5000,
-    });
+    const results = await run(
+      Array.from({ length: 12 }, () => `${server.url}/hold`),
+      {
+        concurrency: 10,
+        perHost: 2,
+        timeout: 5000,
+      },
+    );
     expect(results.every((r) => r.ok)).toBe(true);
     expect(counter.max).toBe(2);
     expect(server.connections).toBeLessThanOrEqual(2);
@@ -378,7 +392,10 @@ describe('keep-alive', () => {
   it('does not reuse a connection after a timeout on it', async () => {
     const server = await start(startHttpServer());
     const results = byIndex(
-      await run([{ url: `${server.url}/never`, timeout: '150ms' }, `${server.url}/ok`], { concurrency: 1, timeout: 2000 }),
+      await run([{ url: `${server.url}/never`, timeout: '150ms' }, `${server.url}/ok`], {
+        concurrency: 1,
+        timeout: 2000,
+      }),
     );
     expect(results[0]!.error).toMatchObject({ code: 'timeout', phase: 'headers' });
     expect([results[1]!.ok, results[1]!.reused]).toEqual([true, false]);
@@ -415,10 +432,10 @@ describe('timeouts', () => {
   it('lets queued requests that each fit the budget all succeed', async () => {
     const server = await start(startHttpServer());
     // Each takes 150 ms of a 400 ms budget; the third has waited 300 ms before it starts.
-    const results = await run(
-      [`${server.url}/slow/150`, `${server.url}/slow/150`, `${server.url}/slow/150`],
-      { concurrency: 1, timeout: 400 },
-    );
+    const results = await run([`${server.url}/slow/150`, `${server.url}/slow/150`, `${server.url}/slow/150`], {
+      concurrency: 1,
+      timeout: 400,
+    });
     expect(results.map((r) => r.error)).toEqual([null, null, null]);
   });
 
@@ -523,7 +540,10 @@ describe('DNS', () => {
     const server = await start(startHttpServer());
     const lookup = fakeLookup({});
     const results = byIndex(
-      await run(['http://nowhere.invalid/a', 'http://nowhere.invalid/b', `${server.url}/ok`], { lookup, timeout: 2000 }),
+      await run(['http://nowhere.invalid/a', 'http://nowhere.invalid/b', `${server.url}/ok`], {
+        lookup,
+        timeout: 2000,
+      }),
     );
     expect(results.map((r) => r.error?.code ?? 'ok')).toEqual(['dns', 'dns', 'ok']);
     for (const r of results.slice(0, 2)) {
@@ -653,9 +673,13 @@ describe('cancellation', () => {
       }
     }
     const results: Result[] = [];
-    const done = runTargets(endless(), { concurrency: 3, perHost: 3, timeout: 10_000, signal: controller.signal }, (r) => {
-      results.push(r);
-    });
+    const done = runTargets(
+      endless(),
+      { concurrency: 3, perHost: 3, timeout: 10_000, signal: controller.signal },
+      (r) => {
+        results.push(r);
+      },
+    );
     await eventually(() => server.requests === 3, 'three requests in flight');
     controller.abort();
     await done;

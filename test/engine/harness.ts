@@ -25,7 +25,11 @@ export async function run(
 }
 
 /** Runs a single target and returns its result. */
-export async function one(input: TargetInput, options: EngineOptions = {}, defaults: TargetDefaults = {}): Promise<Result> {
+export async function one(
+  input: TargetInput,
+  options: EngineOptions = {},
+  defaults: TargetDefaults = {},
+): Promise<Result> {
   const results = await run([input], options, defaults);
   if (results.length !== 1) throw new Error(`expected one result, got ${results.length}`);
   return results[0]!;

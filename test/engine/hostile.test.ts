@@ -31,7 +31,6 @@ import {
   startStallAfterStatusServer,
   startTlsStallServer,
   type CloseMidPoint,
-  type TestServer,
 } from '../helpers/servers.js';
 import { byIndex, fakeLookup, one, run } from './harness.js';
 import { closeAfterEach } from '../helpers/track.js';
@@ -377,7 +376,11 @@ describe('TLS', () => {
     const server = await start(startHttpsServer());
     const lookup = fakeLookup({ localhost: [{ address: '127.0.0.1', family: 4 }] });
     const results = byIndex(
-      await run([`${server.url}/ok`, `https://localhost:${server.port}/ok`], { connector: trustingTestCa, lookup, timeout: 5000 }),
+      await run([`${server.url}/ok`, `https://localhost:${server.port}/ok`], {
+        connector: trustingTestCa,
+        lookup,
+        timeout: 5000,
+      }),
     );
     for (const r of results) {
       expect([r.ok, r.status, r.bytes]).toEqual([true, 200, 2]);

@@ -49,7 +49,12 @@ interface Kind {
 const servers: TestServer[] = [];
 const kinds: Record<string, Kind> = {};
 
-async function add(name: string, server: Promise<TestServer>, path: string, outcomes: readonly Outcome[]): Promise<void> {
+async function add(
+  name: string,
+  server: Promise<TestServer>,
+  path: string,
+  outcomes: readonly Outcome[],
+): Promise<void> {
   const s = await server;
   servers.push(s);
   const url = `${s.url}${path}`;
@@ -132,7 +137,8 @@ describe('a mixed run', () => {
     const wrong: string[] = [];
     for (const r of results) {
       const name = names[r.index]!;
-      if (!kinds[name]!.outcomes.includes(outcome(r))) wrong.push(`#${r.index} ${name}: ${outcome(r)} (${r.error?.message ?? ''})`);
+      if (!kinds[name]!.outcomes.includes(outcome(r)))
+        wrong.push(`#${r.index} ${name}: ${outcome(r)} (${r.error?.message ?? ''})`);
       // The shape every result keeps, whatever happened.
       if (r.ok) expect([r.error, r.failures]).toEqual([null, []]);
       if (r.error === null) expect(r.status).not.toBeNull();

@@ -1,11 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ParseError } from '../../src/errors.js';
-import {
-  ResponseParser,
-  type ParserOptions,
-  type ResponseHead,
-} from '../../src/engine/parser.js';
+import { ResponseParser, type ParserOptions, type ResponseHead } from '../../src/engine/parser.js';
 
 // ------------------------------------------------------------------------------------------------
 // Harness (the unit test file has a fuller one; this is what the properties need)
@@ -75,7 +71,7 @@ function run(bytes: Buffer, cuts: readonly number[], feed: Feed): Outcome {
 }
 
 /** `PARSER_FUZZ_SCALE=50 npx vitest run test/engine/parser.property.test.ts` fuzzes 50 times longer. */
-const SCALE = Math.max(1, Number(process.env['PARSER_FUZZ_SCALE'] ?? 1) || 1);
+const SCALE = Math.max(1, Number(process.env.PARSER_FUZZ_SCALE ?? 1) || 1);
 const runs = (n: number): number => n * SCALE;
 
 const bytewise = (length: number): number[] => Array.from({ length }, (_, i) => i);
@@ -92,8 +88,7 @@ const VCHARS = (() => {
 })();
 const FRAMING_NAMES = new Set(['content-length', 'transfer-encoding', 'connection']);
 
-const tokenArb = (max: number) =>
-  fc.string({ unit: fc.constantFrom(...TCHARS), minLength: 1, maxLength: max });
+const tokenArb = (max: number) => fc.string({ unit: fc.constantFrom(...TCHARS), minLength: 1, maxLength: max });
 const owsArb = fc.string({ unit: fc.constantFrom(' ', '\t'), maxLength: 2 });
 /** A field value as sent: OWS around field-vchars with inner SP/HTAB. */
 const valueArb = fc
@@ -121,7 +116,9 @@ const extArb = fc.oneof(
   fc.constant(''),
   tokenArb(8).map((n) => `;${n}`),
   fc.tuple(tokenArb(8), tokenArb(8)).map(([n, v]) => ` ;${n}=${v}`),
-  fc.tuple(tokenArb(8), fc.string({ unit: fc.constantFrom(...'ab;,= '), maxLength: 6 })).map(([n, v]) => `;${n}="${v}"`),
+  fc
+    .tuple(tokenArb(8), fc.string({ unit: fc.constantFrom(...'ab;,= '), maxLength: 6 }))
+    .map(([n, v]) => `;${n}="${v}"`),
 );
 
 const framingArb: fc.Arbitrary<Framing> = fc.oneof(
@@ -269,7 +266,11 @@ describe('generated valid responses', () => {
         fc.pre(spec.framing.kind !== 'close' || spec.method === 'HEAD' || spec.status === 204 || spec.status === 304);
         const built = build(spec);
         const bytes = Buffer.concat([built.bytes, extra]);
-        const o = run(bytes, rawCuts.map((c) => c % (bytes.length + 1)), { method: spec.method, close: false });
+        const o = run(
+          bytes,
+          rawCuts.map((c) => c % (bytes.length + 1)),
+          { method: spec.method, close: false },
+        );
         expect(o.error).toBeNull();
         expect(o.consumed).toBe(built.bytes.length);
         expect(o.body).toBe(built.body);
@@ -332,7 +333,13 @@ describe('damaged responses', () => {
           const feed: Feed = { method: spec.method, close, options };
           // run() lets anything but a ParseError escape, failing the property.
           const whole = run(bytes, [], feed);
-          expect(run(bytes, rawCuts.map((c) => c % (bytes.length + 1)), feed)).toEqual(whole);
+          expect(
+            run(
+              bytes,
+              rawCuts.map((c) => c % (bytes.length + 1)),
+              feed,
+            ),
+          ).toEqual(whole);
           expect(run(bytes, bytewise(bytes.length), feed)).toEqual(whole);
         },
       ),
@@ -375,7 +382,9 @@ describe('work is bounded', () => {
   });
 
   it('endless tiny chunks and trailers stop at the limit instead of running forever', () => {
-    const trailers = Buffer.from(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n${'a: b\r\n'.repeat(20_000)}`);
+    const trailers = Buffer.from(
+      `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n${'a: b\r\n'.repeat(20_000)}`,
+    );
     expect(run(trailers, [], { method: 'GET', close: false }).error).toBe('too_large');
   });
 });

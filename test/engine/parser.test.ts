@@ -1,12 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ParseError } from '../../src/errors.js';
-import {
-  ResponseParser,
-  type ParserHandler,
-  type ParserOptions,
-  type ResponseHead,
-} from '../../src/engine/parser.js';
+import { ResponseParser, type ParserHandler, type ParserOptions, type ResponseHead } from '../../src/engine/parser.js';
 
 // ------------------------------------------------------------------------------------------------
 // Harness
@@ -213,11 +208,7 @@ describe('status line', () => {
   });
 
   it('refuses 101 Switching Protocols: we never ask to upgrade', () => {
-    expectError(
-      run(raw('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n')),
-      'protocol',
-      /101/,
-    );
+    expectError(run(raw('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n')), 'protocol', /101/);
   });
 });
 
@@ -238,9 +229,7 @@ describe('interim (1xx) responses', () => {
   });
 
   it('ignores framing fields in a 1xx head', () => {
-    const o = run(
-      raw('HTTP/1.1 102 Processing\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n' + OK_CL),
-    );
+    const o = run(raw(`HTTP/1.1 102 Processing\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n${OK_CL}`));
     expect(onlyHead(o).status).toBe(200);
     expect(o.body.toString()).toBe('hello');
   });
@@ -254,7 +243,7 @@ describe('interim (1xx) responses', () => {
   it('counts each interim head separately against maxHeaderBytes', () => {
     const interim = 'HTTP/1.1 103 Early Hints\r\nLink: </style.css>\r\n\r\n'; // 49 bytes
     const parser = { maxHeaderBytes: 60 };
-    const ok = run(raw(interim.repeat(5) + 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'), [], { parser });
+    const ok = run(raw(`${interim.repeat(5)}HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n`), [], { parser });
     expect(onlyHead(ok).status).toBe(200);
     const big = 'HTTP/1.1 103 Early Hints\r\nLink: </a-much-longer-name.css>\r\n\r\n'; // 65 bytes
     expectError(run(raw(big + OK_CL), [], { parser }), 'too_large');
@@ -355,7 +344,7 @@ describe('header fields', () => {
 });
 
 describe('head size limit', () => {
-  const head = 'HTTP/1.1 200 OK\r\nX-Fill: ' + 'a'.repeat(100) + '\r\n\r\n';
+  const head = `HTTP/1.1 200 OK\r\nX-Fill: ${'a'.repeat(100)}\r\n\r\n`;
 
   it('refuses a head over maxHeaderBytes with too_large, naming the limit', () => {
     const o = run(raw(head), [], { parser: { maxHeaderBytes: head.length - 1 } });
@@ -392,7 +381,7 @@ describe('head size limit', () => {
   });
 
   it('reports a malformed byte before the limit the same way however the bytes are split', () => {
-    const text = raw('HTTP/1.1 200 OK\r\nX: a\0' + 'b'.repeat(50) + '\r\n\r\n');
+    const text = raw(`HTTP/1.1 200 OK\r\nX: a\0${'b'.repeat(50)}\r\n\r\n`);
     const o = expectSplitInvariant(text, { parser: { maxHeaderBytes: 40 } });
     expectError(o, 'protocol');
     // ...and the limit when it comes first.
@@ -432,7 +421,9 @@ describe('framing (RFC 9112 §6.3)', () => {
 
   it('refuses a Content-Length too large to count exactly', () => {
     expectError(run(raw('HTTP/1.1 200 OK\r\nContent-Length: 9007199254740992\r\n\r\n')), 'protocol');
-    const head = onlyHead(run(raw('HTTP/1.1 200 OK\r\nContent-Length: 9007199254740991\r\n\r\n'), [], { close: false }));
+    const head = onlyHead(
+      run(raw('HTTP/1.1 200 OK\r\nContent-Length: 9007199254740991\r\n\r\n'), [], { close: false }),
+    );
     expect(head.contentLength).toBe(Number.MAX_SAFE_INTEGER);
   });
 
@@ -447,7 +438,9 @@ describe('framing (RFC 9112 §6.3)', () => {
   });
 
   it('reads chunked as the final coding, across several Transfer-Encoding fields', () => {
-    const o = run(raw('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: Chunked\r\n\r\n2\r\nzz\r\n0\r\n\r\n'));
+    const o = run(
+      raw('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: Chunked\r\n\r\n2\r\nzz\r\n0\r\n\r\n'),
+    );
     expect(onlyHead(o).chunked).toBe(true);
     expect(o.body.toString()).toBe('zz');
     expect(o.completes).toEqual([true]);
@@ -495,8 +488,7 @@ describe('framing (RFC 9112 §6.3)', () => {
 });
 
 describe('responses without a body', () => {
-  const withBodyHeaders = (status: string): Buffer =>
-    raw(`HTTP/1.1 ${status}\r\nContent-Length: 10\r\n\r\n0123456789`);
+  const withBodyHeaders = (status: string): Buffer => raw(`HTTP/1.1 ${status}\r\nContent-Length: 10\r\n\r\n0123456789`);
 
   it('HEAD: no body whatever Content-Length says', () => {
     const o = run(withBodyHeaders('200 OK'), [], { method: 'HEAD' });
@@ -566,7 +558,9 @@ describe('keep-alive (RFC 9112 §9.3)', () => {
   });
 
   it('an HTTP/1.0 response with Transfer-Encoding is read, then not reused (RFC 9112 §6.1)', () => {
-    const o = run(raw('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n'));
+    const o = run(
+      raw('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n'),
+    );
     expect(onlyHead(o).keepAlive).toBe(false);
     expect(o.body.toString()).toBe('x');
     expect(o.completes).toEqual([false]);
@@ -633,7 +627,7 @@ describe('chunked bodies (RFC 9112 §7.1)', () => {
   });
 
   it('bounds the trailer section by maxTrailerBytes', () => {
-    const trailer = 'X-T: ' + 'y'.repeat(50) + '\r\n';
+    const trailer = `X-T: ${'y'.repeat(50)}\r\n`;
     const bytes = chunked(`0\r\n${trailer.repeat(10)}\r\n`);
     expectError(run(bytes, [], { parser: { maxTrailerBytes: 200 } }), 'too_large', /trailer section over 200 bytes/);
     expect(run(bytes, [], { parser: { maxTrailerBytes: 1000 } }).completes).toEqual([true]);
@@ -662,7 +656,7 @@ describe('chunked bodies (RFC 9112 §7.1)', () => {
 describe('execute and completion', () => {
   it('returns fewer bytes than fed when the response ends mid-chunk', () => {
     const { parser, completes } = recorder();
-    const bytes = raw(OK_CL + 'HTTP/1.1 200 OK\r\n');
+    const bytes = raw(`${OK_CL}HTTP/1.1 200 OK\r\n`);
     expect(parser.execute(bytes)).toBe(OK_CL.length);
     expect(completes).toEqual([true]);
     expect(parser.done).toBe(true);
@@ -712,7 +706,7 @@ describe('execute and completion', () => {
 
   it('counts interim heads in bytesReceived', () => {
     const { parser } = recorder();
-    const bytes = raw('HTTP/1.1 100 Continue\r\n\r\n' + OK_CL);
+    const bytes = raw(`HTTP/1.1 100 Continue\r\n\r\n${OK_CL}`);
     parser.execute(bytes);
     expect(parser.bytesReceived).toBe(bytes.length);
   });
@@ -815,13 +809,19 @@ describe('finish (the peer closed)', () => {
 // ------------------------------------------------------------------------------------------------
 
 const REPRESENTATIVE: ReadonlyArray<readonly [string, string, RunOptions?]> = [
-  ['content-length', 'HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\nhello world'],
+  [
+    'content-length',
+    'HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\nhello world',
+  ],
   [
     'chunked with extensions and trailers',
     'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4;a=b\r\nWiki\r\n5\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\nX-T: 1\r\n\r\n',
   ],
   ['close-delimited', 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end'],
-  ['interim then final', 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'],
+  [
+    'interim then final',
+    'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+  ],
   ['bare LF', 'HTTP/1.1 200 OK\nContent-Length: 3\n\nabc'],
   ['no body: 204 with trailing bytes', 'HTTP/1.1 204 No Content\r\nContent-Length: 3\r\n\r\nabc'],
   ['HEAD', 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n', { method: 'HEAD' }],
@@ -836,7 +836,11 @@ const REPRESENTATIVE: ReadonlyArray<readonly [string, string, RunOptions?]> = [
   ['obs-fold', 'HTTP/1.1 200 OK\r\nX: a\r\n b\r\nContent-Length: 0\r\n\r\n'],
   ['huge chunk size', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10000000000000000\r\n'],
   ['too large head', `HTTP/1.1 200 OK\r\nX: ${'a'.repeat(60)}\r\n\r\n`, { parser: { maxHeaderBytes: 40 } }],
-  ['too large trailers', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: aaaaaaaaaaaaaaaaaaaa\r\n\r\n', { parser: { maxTrailerBytes: 10 } }],
+  [
+    'too large trailers',
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: aaaaaaaaaaaaaaaaaaaa\r\n\r\n',
+    { parser: { maxTrailerBytes: 10 } },
+  ],
 ];
 
 describe('every split point gives the same outcome', () => {

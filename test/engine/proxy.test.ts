@@ -4,9 +4,9 @@
  * The proxy is a local one the test starts (test/helpers/proxy-server.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { ProxyRoutes, parseProxies } from '../../src/engine/proxy.js';
+import { type ProxyRoutes, parseProxies } from '../../src/engine/proxy.js';
 import { caCert } from '../helpers/certs.js';
-import { startProxyServer, type TestProxy } from '../helpers/proxy-server.js';
+import { startProxyServer } from '../helpers/proxy-server.js';
 import {
   rawServer,
   send,
@@ -14,7 +14,6 @@ import {
   startHttpsServer,
   startRefusedPort,
   startSilentServer,
-  type TestServer,
 } from '../helpers/servers.js';
 import { byIndex, fakeLookup, one, run } from './harness.js';
 import { closeAfterEach } from '../helpers/track.js';
@@ -49,7 +48,13 @@ describe('http targets through a proxy', () => {
     const origin = await start(startHttpServer());
     const proxy = await start(startProxyServer());
     const urls = Array.from({ length: 5 }, (_, i) => `http://origin.test:${origin.port}/bytes/${i + 1}`);
-    const results = await run(urls, { proxy: { http: proxy.url }, lookup: fakeLookup({}), concurrency: 1, perHost: 1, timeout: 5000 });
+    const results = await run(urls, {
+      proxy: { http: proxy.url },
+      lookup: fakeLookup({}),
+      concurrency: 1,
+      perHost: 1,
+      timeout: 5000,
+    });
     expect(results.every((r) => r.ok)).toBe(true);
     expect(results.filter((r) => r.reused)).toHaveLength(4);
     expect(proxy.connections).toBe(1);
@@ -59,7 +64,11 @@ describe('http targets through a proxy', () => {
     const origin = await start(startHttpServer());
     const proxy = await start(startProxyServer());
     const auth = `http://us%40er:pa%20ss@127.0.0.1:${proxy.port}`;
-    const r = await one(`http://origin.test:${origin.port}/ok`, { proxy: { http: auth }, lookup: fakeLookup({}), timeout: 5000 });
+    const r = await one(`http://origin.test:${origin.port}/ok`, {
+      proxy: { http: auth },
+      lookup: fakeLookup({}),
+      timeout: 5000,
+    });
     expect(r.ok).toBe(true);
     const header = /\r\nProxy-Authorization: Basic (\S+)/.exec(proxy.heads[0] ?? '')?.[1];
     expect(Buffer.from(header ?? '', 'base64').toString()).toBe('us@er:pa ss');
@@ -112,7 +121,13 @@ describe('https targets through a CONNECT tunnel', () => {
     const origin = await start(startHttpsServer());
     const proxy = await start(startProxyServer());
     const urls = Array.from({ length: 4 }, () => `https://localhost:${origin.port}/ok`);
-    const results = await run(urls, { proxy: { https: proxy.url }, ca: [caCert], concurrency: 1, perHost: 1, timeout: 5000 });
+    const results = await run(urls, {
+      proxy: { https: proxy.url },
+      ca: [caCert],
+      concurrency: 1,
+      perHost: 1,
+      timeout: 5000,
+    });
     expect(results.every((r) => r.ok && r.tls !== null)).toBe(true);
     expect(proxy.lines.filter((l) => l.startsWith('CONNECT'))).toHaveLength(1);
     expect(results.filter((r) => r.reused)).toHaveLength(3);
@@ -137,7 +152,9 @@ describe('https targets through a CONNECT tunnel', () => {
   });
 
   it('reports an answer that is not HTTP as error proxy', async () => {
-    const proxy = await start(rawServer((ctx) => ctx.socket.once('data', () => send(ctx.socket, 'SSH-2.0-OpenSSH\r\n\r\n'))));
+    const proxy = await start(
+      rawServer((ctx) => ctx.socket.once('data', () => send(ctx.socket, 'SSH-2.0-OpenSSH\r\n\r\n'))),
+    );
     const r = await one('https://localhost:9/ok', { proxy: { https: proxy.url }, timeout: 5000 });
     expect(r.error?.code).toBe('proxy');
     expect(r.error?.message).toMatch(/not HTTP/);
@@ -185,7 +202,11 @@ describe('proxy failures', () => {
   });
 
   it('a proxy name that does not resolve: error proxy', async () => {
-    const r = await one('http://origin.test/', { proxy: { http: 'http://proxy.test:3128' }, lookup: fakeLookup({}), timeout: 5000 });
+    const r = await one('http://origin.test/', {
+      proxy: { http: 'http://proxy.test:3128' },
+      lookup: fakeLookup({}),
+      timeout: 5000,
+    });
     expect(r.error?.code).toBe('proxy');
     expect(r.error?.message).toMatch(/cannot resolve proxy proxy\.test:3128/);
   });
@@ -223,8 +244,10 @@ describe('noProxy', () => {
     expect(proxy.connections).toBe(0);
   });
 
-  const routes = (noProxy: string[]): ProxyRoutes => parseProxies({ http: 'http://p:1', https: 'http://p:1', noProxy }, false)!;
-  const direct = (noProxy: string[], host: string, port = 80): boolean => routes(noProxy).route(false, host, port) === null;
+  const routes = (noProxy: string[]): ProxyRoutes =>
+    parseProxies({ http: 'http://p:1', https: 'http://p:1', noProxy }, false)!;
+  const direct = (noProxy: string[], host: string, port = 80): boolean =>
+    routes(noProxy).route(false, host, port) === null;
 
   it.each([
     // [entries, host, port, bypassed]
@@ -260,8 +283,15 @@ describe('noProxy', () => {
   });
 
   it('reads a proxy URL without a port as port 80, and brackets IPv6 proxies in labels', () => {
-    expect(parseProxies({ http: 'http://proxy.test' }, false)!.route(false, 'x', 80)).toMatchObject({ hostname: 'proxy.test', port: 80 });
-    expect(parseProxies({ http: 'http://[::1]:3128' }, false)!.route(false, 'x', 80)).toMatchObject({ hostname: '::1', port: 3128, label: '[::1]:3128' });
+    expect(parseProxies({ http: 'http://proxy.test' }, false)!.route(false, 'x', 80)).toMatchObject({
+      hostname: 'proxy.test',
+      port: 80,
+    });
+    expect(parseProxies({ http: 'http://[::1]:3128' }, false)!.route(false, 'x', 80)).toMatchObject({
+      hostname: '::1',
+      port: 3128,
+      label: '[::1]:3128',
+    });
   });
 });
 

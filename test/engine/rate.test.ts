@@ -117,7 +117,10 @@ describe('rate (whole run)', () => {
     const a = await timed();
     const b = await timed();
     // Six targets for A, then six for B. 20/s: the last waits ~500 ms in the queue, past the 200 ms timeout.
-    const inputs = [...Array.from({ length: 6 }, (_, i) => `${a.server.url}/r?i=${i}`), ...Array.from({ length: 6 }, (_, i) => `${b.server.url}/r?i=${i}`)];
+    const inputs = [
+      ...Array.from({ length: 6 }, (_, i) => `${a.server.url}/r?i=${i}`),
+      ...Array.from({ length: 6 }, (_, i) => `${b.server.url}/r?i=${i}`),
+    ];
     const began = performance.now();
     const results = await run(inputs, { rate: { count: 20, perMs: 1000 }, concurrency: 100, timeout: 200 });
     expect(results.map((r) => r.error)).toEqual(Array(12).fill(null));
@@ -193,8 +196,14 @@ describe('ratePerHost', () => {
     const a = await timed((n) => (n === 1 ? response(429, '', [['Retry-After', '1']]) : response(200, 'ok')));
     const b = await timed();
     const results: Result[] = [];
-    const inputs = [`${a.server.url}/r?i=0`, `${a.server.url}/r?i=1`, ...Array.from({ length: 10 }, (_, i) => `${b.server.url}/r?i=${i}`)];
-    await runTargets(prepare(inputs), { retries: 1, retryDelay: 1, concurrency: 1, timeout: 2000 }, (r) => results.push(r));
+    const inputs = [
+      `${a.server.url}/r?i=0`,
+      `${a.server.url}/r?i=1`,
+      ...Array.from({ length: 10 }, (_, i) => `${b.server.url}/r?i=${i}`),
+    ];
+    await runTargets(prepare(inputs), { retries: 1, retryDelay: 1, concurrency: 1, timeout: 2000 }, (r) =>
+      results.push(r),
+    );
     expect(results.every((r) => r.ok)).toBe(true);
     expect(results.find((r) => r.index === 0)?.attempts).toBe(2);
     // Every later request to A waited out the Retry-After; B was served meanwhile.

@@ -78,7 +78,10 @@ describe('a followed chain', () => {
     const a = await start({
       '/start': (_req, ctx) =>
         // A chunked 3xx body: the hop can only reuse the connection if it was framed right.
-        send(ctx.socket, 'HTTP/1.1 302 Found\r\nLocation: /ok\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'),
+        send(
+          ctx.socket,
+          'HTTP/1.1 302 Found\r\nLocation: /ok\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+        ),
     });
     const r = await one(`${a.url}/start`, { follow: true, timeout: 2000 });
     expect([r.status, r.ok, r.bytes, r.reused]).toEqual([200, true, 2, true]);
@@ -90,7 +93,9 @@ describe('a followed chain', () => {
       '/bare': (_req, ctx) => send(ctx.socket, response(302, 'nowhere')),
       '/multiple': to(300, () => '/ok'),
     });
-    const results = byIndex(await run([`${a.url}/bare`, `${a.url}/multiple`, `${a.url}/status/304`], { follow: true, timeout: 2000 }));
+    const results = byIndex(
+      await run([`${a.url}/bare`, `${a.url}/multiple`, `${a.url}/status/304`], { follow: true, timeout: 2000 }),
+    );
     expect(results.map((r) => [r.status, r.redirects.length, r.error])).toEqual([
       [302, 0, null],
       [300, 0, null],
@@ -100,13 +105,15 @@ describe('a followed chain', () => {
   });
 
   it('gives each hop its own timeout: three 200 ms hops pass a 350 ms budget', async () => {
-    const slow = (next: string): RouteHandler => (_req, ctx) =>
-      new Promise((done) =>
-        ctx.later(200, () => {
-          send(ctx.socket, response(302, '', [['Location', next]]));
-          done();
-        }),
-      );
+    const slow =
+      (next: string): RouteHandler =>
+      (_req, ctx) =>
+        new Promise((done) =>
+          ctx.later(200, () => {
+            send(ctx.socket, response(302, '', [['Location', next]]));
+            done();
+          }),
+        );
     const a = await start({ '/1': slow('/2'), '/2': slow('/slow/200') });
     const r = await one(`${a.url}/1`, { follow: true, timeout: 350 });
     expect(r.error).toBeNull();
@@ -139,7 +146,12 @@ describe('the method and body of the next hop', () => {
   ])('%i after a %s: a GET without body, Content-Length or Content-Type', async (status, method) => {
     const a = await start({ '/form': to(status, () => '/echo') });
     const r = await one(
-      { url: `${a.url}/form`, method, body: 'name=x', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Keep': 'yes' } },
+      {
+        url: `${a.url}/form`,
+        method,
+        body: 'name=x',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Keep': 'yes' },
+      },
       { follow: true, timeout: 2000 },
     );
     expect([r.status, r.ok, r.method]).toEqual([200, true, method]);
@@ -155,10 +167,16 @@ describe('the method and body of the next hop', () => {
   it('keeps HEAD a HEAD after a 303, and a PUT a PUT after a 301', async () => {
     const a = await start({ '/see': to(303, () => '/bytes/10'), '/moved': to(301, () => '/echo') });
     const results = byIndex(
-      await run([{ url: `${a.url}/see`, method: 'HEAD' }, { url: `${a.url}/moved`, method: 'PUT', body: 'abc' }], {
-        follow: true,
-        timeout: 2000,
-      }),
+      await run(
+        [
+          { url: `${a.url}/see`, method: 'HEAD' },
+          { url: `${a.url}/moved`, method: 'PUT', body: 'abc' },
+        ],
+        {
+          follow: true,
+          timeout: 2000,
+        },
+      ),
     );
     expect(results.map((r) => [r.status, r.ok])).toEqual([
       [200, true],
@@ -172,7 +190,12 @@ describe('the method and body of the next hop', () => {
   it.each([307, 308])('%i keeps POST, its body and Content-Type', async (status) => {
     const a = await start({ '/form': to(status, () => '/echo') });
     const r = await one(
-      { url: `${a.url}/form`, method: 'POST', body: 'name=ü', headers: { 'Content-Type': 'text/plain; charset=utf-8' } },
+      {
+        url: `${a.url}/form`,
+        method: 'POST',
+        body: 'name=ü',
+        headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+      },
       { follow: true, timeout: 2000 },
     );
     expect([r.status, r.ok]).toEqual([200, true]);
@@ -285,7 +308,12 @@ describe('credentials stay with their origin', () => {
       '/same': to(302, () => `${b!.url}/other`),
     });
     b = await start({ '/other': to(302, () => '/ok') });
-    const headers = { Authorization: 'Bearer secret', Cookie: 'sid=1', 'Proxy-Authorization': 'Basic x', 'X-Trace': 't1' };
+    const headers = {
+      Authorization: 'Bearer secret',
+      Cookie: 'sid=1',
+      'Proxy-Authorization': 'Basic x',
+      'X-Trace': 't1',
+    };
     const r = await one({ url: `${a.url}/login`, headers }, { follow: true, timeout: 2000 });
     expect([r.status, r.ok, r.redirects.length]).toEqual([200, true, 3]);
     for (const path of ['/login', '/same']) {
@@ -361,7 +389,12 @@ describe('at concurrency 100', () => {
     );
     expect(indexesOnce(results, n)).toBe(true);
     for (const r of results) {
-      expect([r.ok, r.status, r.redirects.map((h) => h.status), r.finalUrl]).toEqual([true, 200, [301, 307], `${a.url}/done`]);
+      expect([r.ok, r.status, r.redirects.map((h) => h.status), r.finalUrl]).toEqual([
+        true,
+        200,
+        [301, 307],
+        `${a.url}/done`,
+      ]);
     }
     expect(a.requests + b.requests).toBe(3 * n);
     expect(max).toBeLessThanOrEqual(100);
@@ -373,16 +406,18 @@ describe('the concurrency limit', () => {
     let current = 0;
     let max = 0;
     /** Holds each request 10 ms, counting how many overlap across both servers. */
-    const held = (answer: () => Buffer): RouteHandler => (_req, ctx) =>
-      new Promise((done) => {
-        current++;
-        max = Math.max(max, current);
-        ctx.later(10, () => {
-          current--;
-          send(ctx.socket, answer());
-          done();
+    const held =
+      (answer: () => Buffer): RouteHandler =>
+      (_req, ctx) =>
+        new Promise((done) => {
+          current++;
+          max = Math.max(max, current);
+          ctx.later(10, () => {
+            current--;
+            send(ctx.socket, answer());
+            done();
+          });
         });
-      });
     let b: TestServer | undefined;
     const a = await start({
       '/go': held(() => response(302, '', [['Location', `${b!.url}/via`]])),

@@ -7,7 +7,7 @@ import type { TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DnsCache } from '../../src/engine/dns.js';
 import { caCert } from '../helpers/certs.js';
-import { response, send, startHttpServer, startHttpsServer, type TestServer } from '../helpers/servers.js';
+import { response, send, startHttpServer, startHttpsServer } from '../helpers/servers.js';
 import { byIndex, fakeLookup, one, run } from './harness.js';
 import { closeAfterEach } from '../helpers/track.js';
 
@@ -31,8 +31,7 @@ async function startIpv6Server(): Promise<{ port: number; hosts: string[] }> {
     let buffered = '';
     socket.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('latin1');
-      let end: number;
-      while ((end = buffered.indexOf('\r\n\r\n')) !== -1) {
+      for (let end = buffered.indexOf('\r\n\r\n'); end !== -1; end = buffered.indexOf('\r\n\r\n')) {
         const head = buffered.slice(0, end);
         buffered = buffered.slice(end + 4);
         const host = /\r\nhost: *([^\r]*)/i.exec(head)?.[1] ?? '';

@@ -20,7 +20,6 @@ import {
   startRefusedPort,
   type ResponseHeaders,
   type RouteHandler,
-  type TestServer,
 } from '../helpers/servers.js';
 import { eventually } from '../helpers/raw-client.js';
 import { byIndex, fakeLookup, one, prepare, run } from './harness.js';
@@ -32,7 +31,11 @@ const start = closeAfterEach();
  * Fails the first `failures` requests with `status` (and `headers`), then answers 200 `ok`.
  * Records when each request arrived (performance.now(), server side).
  */
-function flaky(failures: number, status = 503, headers: ResponseHeaders = []): { route: RouteHandler; arrivals: number[] } {
+function flaky(
+  failures: number,
+  status = 503,
+  headers: ResponseHeaders = [],
+): { route: RouteHandler; arrivals: number[] } {
   const arrivals: number[] = [];
   const route: RouteHandler = (_req, ctx) => {
     arrivals.push(performance.now());
@@ -82,7 +85,10 @@ describe('what is retried', () => {
 
   it('does not retry a status the expectation accepts', async () => {
     const server = await start(startHttpServer());
-    const r = await one({ url: `${server.url}/status/503`, expect: { status: 503 } }, { retries: 3, retryDelay: 5, timeout: 2000 });
+    const r = await one(
+      { url: `${server.url}/status/503`, expect: { status: 503 } },
+      { retries: 3, retryDelay: 5, timeout: 2000 },
+    );
     expect([r.status, r.ok, r.attempts]).toEqual([503, true, 1]);
   });
 
@@ -91,7 +97,8 @@ describe('what is retried', () => {
     const server = await start(
       startHttpServer({
         // The first request is never answered; the second is, at once.
-        '/once-silent': (_req, ctx) => (n++ === 0 ? new Promise<void>(() => {}) : send(ctx.socket, response(200, 'ok'))),
+        '/once-silent': (_req, ctx) =>
+          n++ === 0 ? new Promise<void>(() => {}) : send(ctx.socket, response(200, 'ok')),
       }),
     );
     const r = await one(`${server.url}/once-silent`, { retries: 1, retryDelay: 5, timeout: 200 });
@@ -147,7 +154,12 @@ describe('what is retried', () => {
       });
     };
     const results = byIndex(
-      await run([`http://svc.test:${server.port}/ok`, `http://svc.test:${server.port}/ok?2`], { lookup, retries: 1, retryDelay: 5, timeout: 2000 }),
+      await run([`http://svc.test:${server.port}/ok`, `http://svc.test:${server.port}/ok?2`], {
+        lookup,
+        retries: 1,
+        retryDelay: 5,
+        timeout: 2000,
+      }),
     );
     expect(results.map((r) => [r.ok, r.attempts])).toEqual([
       [true, 2],
@@ -172,20 +184,33 @@ describe('what is retried', () => {
       [503, 1],
       [503, 1],
     ]);
-    const all = await one({ url: `${server.url}/post-all`, method: 'POST', body: 'x' }, { retries: 3, retryDelay: 5, retryAllMethods: true, timeout: 2000 });
+    const all = await one(
+      { url: `${server.url}/post-all`, method: 'POST', body: 'x' },
+      { retries: 3, retryDelay: 5, retryAllMethods: true, timeout: 2000 },
+    );
     expect([all.status, all.ok, all.attempts]).toEqual([200, true, 2]);
     // The retried POST carried its body again.
-    expect(server.received.filter((q) => q.target === '/post-all').map((q) => q.body.toString())).toEqual(['x', 'x', 'x']);
+    expect(server.received.filter((q) => q.target === '/post-all').map((q) => q.body.toString())).toEqual([
+      'x',
+      'x',
+      'x',
+    ]);
   });
 
   it('retries PUT and DELETE (idempotent, RFC 9110 §9.2.2)', async () => {
     const server = await start(startHttpServer({ '/put': flaky(1).route, '/delete': flaky(1).route }));
     const results = byIndex(
-      await run([{ url: `${server.url}/put`, method: 'PUT', body: 'v' }, { url: `${server.url}/delete`, method: 'DELETE' }], {
-        retries: 1,
-        retryDelay: 5,
-        timeout: 2000,
-      }),
+      await run(
+        [
+          { url: `${server.url}/put`, method: 'PUT', body: 'v' },
+          { url: `${server.url}/delete`, method: 'DELETE' },
+        ],
+        {
+          retries: 1,
+          retryDelay: 5,
+          timeout: 2000,
+        },
+      ),
     );
     expect(results.map((r) => [r.status, r.attempts])).toEqual([
       [200, 2],
@@ -238,7 +263,12 @@ describe('the wait between attempts', () => {
         },
       }),
     );
-    const results = await run([`${server.url}/busy`, `${server.url}/other`], { concurrency: 1, retries: 1, retryDelay: 1, timeout: 2000 });
+    const results = await run([`${server.url}/busy`, `${server.url}/other`], {
+      concurrency: 1,
+      retries: 1,
+      retryDelay: 1,
+      timeout: 2000,
+    });
     // Completion order: the second target finished while the first waited for its retry.
     expect(results.map((r) => [r.index, r.status, r.attempts])).toEqual([
       [1, 200, 1],
@@ -255,9 +285,13 @@ describe('the wait between attempts', () => {
     const controller = new AbortController();
     const results: Result[] = [];
     let settled = false;
-    const done = runTargets(prepare([`${server.url}/busy`, `${server.url}/ok`]), { retries: 2, timeout: 2000, signal: controller.signal }, (r) => {
-      results.push(r);
-    }).then(() => {
+    const done = runTargets(
+      prepare([`${server.url}/busy`, `${server.url}/ok`]),
+      { retries: 2, timeout: 2000, signal: controller.signal },
+      (r) => {
+        results.push(r);
+      },
+    ).then(() => {
       settled = true;
     });
     await eventually(() => results.length === 1 && f.arrivals.length === 1, 'the other target done, the retry pending');
@@ -305,11 +339,28 @@ describe('delays (pure)', () => {
 
   it('isRetryable: dns, connection errors and timeouts, not tls/protocol/proxy; statuses only when not expected', () => {
     const base: Result = {
-      index: 0, input: 'x', url: 'http://x/', method: 'GET', status: null, ok: false, bytes: 0,
-      timings: { dns: null, connect: null, tls: null, firstByte: null, total: 0 }, reused: false, error: null,
-      failures: [], attempts: 1, redirects: [], finalUrl: 'http://x/', remoteAddress: null, tls: null, decodedBytes: null,
+      index: 0,
+      input: 'x',
+      url: 'http://x/',
+      method: 'GET',
+      status: null,
+      ok: false,
+      bytes: 0,
+      timings: { dns: null, connect: null, tls: null, firstByte: null, total: 0 },
+      reused: false,
+      error: null,
+      failures: [],
+      attempts: 1,
+      redirects: [],
+      finalUrl: 'http://x/',
+      remoteAddress: null,
+      tls: null,
+      decodedBytes: null,
     };
-    const withError = (code: NonNullable<Result['error']>['code']): Result => ({ ...base, error: { code, message: '' } });
+    const withError = (code: NonNullable<Result['error']>['code']): Result => ({
+      ...base,
+      error: { code, message: '' },
+    });
     for (const code of ['dns', 'refused', 'reset', 'connect', 'truncated', 'timeout'] as const) {
       expect(isRetryable(withError(code), DEFAULT_EXPECTATION)).toBe(true);
     }

@@ -9,7 +9,7 @@ import { UsageError } from '../../src/errors.js';
 import { runTargets } from '../../src/engine/run.js';
 import type { Result } from '../../src/types.js';
 import { caCert, clientCert, clientKey, selfSignedCert, serverKey } from '../helpers/certs.js';
-import { response, send, startHttpServer, startHttpsServer, type TestServer } from '../helpers/servers.js';
+import { response, send, startHttpServer, startHttpsServer } from '../helpers/servers.js';
 import { byIndex, one, prepare, run } from './harness.js';
 import { closeAfterEach } from '../helpers/track.js';
 
@@ -108,7 +108,9 @@ describe('cert/key: client certificates', () => {
   it('keeps working under concurrency: 40 mTLS requests over several connections', async () => {
     const server = await start(startHttpsServer({ requireClientCert: true }));
     const urls = Array.from({ length: 40 }, (_, i) => `${server.url}/bytes/${i + 1}`);
-    const results = byIndex(await run(urls, { ca: [caCert], cert: clientCert, key: clientKey, concurrency: 100, timeout: 10_000 }));
+    const results = byIndex(
+      await run(urls, { ca: [caCert], cert: clientCert, key: clientKey, concurrency: 100, timeout: 10_000 }),
+    );
     expect(results.every((r) => r.ok)).toBe(true);
     expect(results.map((r) => r.bytes)).toEqual(urls.map((_, i) => i + 1));
   });
@@ -143,7 +145,11 @@ describe('servername', () => {
 
   it('a servername the certificate does not name fails, even when the URL host would pass', async () => {
     const server = await start(startHttpsServer());
-    const r = await one(`https://localhost:${server.port}/ok`, { ca: [caCert], servername: 'wrong.example', timeout: 5000 });
+    const r = await one(`https://localhost:${server.port}/ok`, {
+      ca: [caCert],
+      servername: 'wrong.example',
+      timeout: 5000,
+    });
     expect(r.error?.code).toBe('tls');
   });
 
@@ -164,7 +170,10 @@ describe('expect.certDaysLeft', () => {
 
   it('fails with the days left and the minimum when it does not', async () => {
     const server = await start(startHttpsServer());
-    const r = await one({ url: `${server.url}/ok`, expect: { certDaysLeft: 100_000 } }, { ca: [caCert], timeout: 5000 });
+    const r = await one(
+      { url: `${server.url}/ok`, expect: { certDaysLeft: 100_000 } },
+      { ca: [caCert], timeout: 5000 },
+    );
     expect(r.ok).toBe(false);
     expect(r.error).toBeNull();
     expect(r.status).toBe(200);
@@ -176,7 +185,8 @@ describe('expect.certDaysLeft', () => {
     const targets = [1, 2, 3].map(() => ({ url: `${server.url}/ok`, expect: { certDaysLeft: 100_000 } }));
     const results = await run(targets, { ca: [caCert], concurrency: 1, perHost: 1, timeout: 5000 });
     expect(results.some((r) => r.reused)).toBe(true);
-    for (const r of results) expect(r.failures).toEqual([expect.stringMatching(/^certificate expires in \d+ days \(< 100000\)$/)]);
+    for (const r of results)
+      expect(r.failures).toEqual([expect.stringMatching(/^certificate expires in \d+ days \(< 100000\)$/)]);
   });
 
   it('says an expired certificate (accepted with insecure) has expired', async () => {

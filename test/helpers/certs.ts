@@ -4,8 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 
-const pem = (file: string): string =>
-  readFileSync(new URL(`../fixtures/tls/${file}`, import.meta.url), 'utf8');
+const pem = (file: string): string => readFileSync(new URL(`../fixtures/tls/${file}`, import.meta.url), 'utf8');
 
 /** The test root CA. Pass as `ca` to trust every CA-signed fixture. */
 export const caCert = pem('ca.pem');

@@ -304,7 +304,9 @@ describe('framing violations', () => {
       const res = parseResponse(data)!;
       expect(res.length - 2).toBe(bytes);
       expect(res.body.toString()).toBe('ok');
-      expect(res.headers.filter(([n]) => n.startsWith('x-pad-')).length).toBeGreaterThanOrEqual(Math.floor(bytes / 1000));
+      expect(res.headers.filter(([n]) => n.startsWith('x-pad-')).length).toBeGreaterThanOrEqual(
+        Math.floor(bytes / 1000),
+      );
     },
   );
 

@@ -81,7 +81,10 @@ function serveHttp(ctx: ConnectionContext, routes: Routes, options: HttpServerOp
 
 /** Sends a response; for HEAD the body is left out but the framing headers stay (RFC 9110 §9.3.2). */
 function reply(socket: Socket, req: ServerRequest, bytes: Buffer): void {
-  if (req.method !== 'HEAD') return send(socket, bytes);
+  if (req.method !== 'HEAD') {
+    send(socket, bytes);
+    return;
+  }
   const end = bytes.indexOf('\r\n\r\n');
   send(socket, bytes.subarray(0, end + 4));
 }
@@ -133,7 +136,13 @@ function builtIn(req: ServerRequest, ctx: ConnectionContext, path: string): void
 
 /** Large bodies are streamed with backpressure instead of allocated whole. */
 function streamPattern(ctx: ConnectionContext, req: ServerRequest, length: number): Promise<void> {
-  send(ctx.socket, head(200, [['Content-Type', 'application/octet-stream'], ['Content-Length', String(length)]]));
+  send(
+    ctx.socket,
+    head(200, [
+      ['Content-Type', 'application/octet-stream'],
+      ['Content-Length', String(length)],
+    ]),
+  );
   if (req.method === 'HEAD') return Promise.resolve();
   let offset = 0;
   return new Promise((done) =>
@@ -151,7 +160,13 @@ function streamPattern(ctx: ConnectionContext, req: ServerRequest, length: numbe
 }
 
 function sendChunked(socket: Socket, req: ServerRequest, length: number): void {
-  send(socket, head(200, [['Content-Type', 'application/octet-stream'], ['Transfer-Encoding', 'chunked']]));
+  send(
+    socket,
+    head(200, [
+      ['Content-Type', 'application/octet-stream'],
+      ['Transfer-Encoding', 'chunked'],
+    ]),
+  );
   if (req.method === 'HEAD') return;
   const size = Math.max(1, Math.ceil(length / 4));
   for (let offset = 0; offset < length; offset += size) {
@@ -164,9 +179,13 @@ function sendStatus(socket: Socket, req: ServerRequest, status: number): void {
   if (status < 200) {
     // An interim response is not an answer (RFC 9110 §15.2); follow it with the final one.
     send(socket, head(status, status === 103 ? [['Link', '</style.css>; rel=preload']] : []));
-    return reply(socket, req, response(200, 'ok'));
+    reply(socket, req, response(200, 'ok'));
+    return;
   }
   // RFC 9110 §8.6: no Content-Length in a 204; §15.4.5: a 304 has no body.
-  if (status === 204 || status === 304) return send(socket, head(status));
+  if (status === 204 || status === 304) {
+    send(socket, head(status));
+    return;
+  }
   reply(socket, req, response(status, `status ${status}`, [['Content-Type', 'text/plain']]));
 }

@@ -132,10 +132,7 @@ function bodyLength(req: ServerRequest): number {
  * settles, like `/never`, parks the connection). A malformed request gets its status and a close.
  * A handler that throws rejects the chain, so the bug shows up as an unhandled rejection.
  */
-export function onRequests(
-  ctx: ConnectionContext,
-  handler: (req: ServerRequest) => void | Promise<void>,
-): void {
+export function onRequests(ctx: ConnectionContext, handler: (req: ServerRequest) => void | Promise<void>): void {
   const reader = new RequestReader(ctx.index);
   let chain: Promise<void> = Promise.resolve();
   const onData = (chunk: Buffer): void => {

@@ -39,16 +39,9 @@ export function head(status: number, headers: ResponseHeaders = []): string {
 }
 
 /** A complete response with `Content-Length` framing. */
-export function response(
-  status: number,
-  body: Buffer | string = '',
-  headers: ResponseHeaders = [],
-): Buffer {
+export function response(status: number, body: Buffer | string = '', headers: ResponseHeaders = []): Buffer {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-  return Buffer.concat([
-    Buffer.from(head(status, [...headers, ['Content-Length', String(bytes.length)]])),
-    bytes,
-  ]);
+  return Buffer.concat([Buffer.from(head(status, [...headers, ['Content-Length', String(bytes.length)]])), bytes]);
 }
 
 /** One chunk in chunked transfer coding (RFC 9112 §7.1): hex size, CRLF, data, CRLF. */

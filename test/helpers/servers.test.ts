@@ -204,9 +204,7 @@ describe('startHttpServer', () => {
   });
 
   it('custom routes win over the built-in ones', async () => {
-    const server = await use(
-      startHttpServer({ '/ok': (_req, ctx) => void ctx.socket.write(response(299, 'mine')) }),
-    );
+    const server = await use(startHttpServer({ '/ok': (_req, ctx) => void ctx.socket.write(response(299, 'mine')) }));
     const c = await connect(server);
     const res = await roundTrip(c, request('/ok?q'));
     expect([res.status, res.body.toString()]).toEqual([299, 'mine']);

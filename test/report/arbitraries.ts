@@ -1,13 +1,35 @@
 import fc from 'fast-check';
 import type { ErrorCode, Result, TimeoutPhase } from '../../src/types.js';
 
-const CODES: ErrorCode[] = ['invalid_target', 'dns', 'refused', 'reset', 'timeout', 'tls', 'protocol', 'truncated', 'too_large', 'cancelled', 'connect'];
+const CODES: ErrorCode[] = [
+  'invalid_target',
+  'dns',
+  'refused',
+  'reset',
+  'timeout',
+  'tls',
+  'protocol',
+  'truncated',
+  'too_large',
+  'cancelled',
+  'connect',
+];
 const PHASES: TimeoutPhase[] = ['connect', 'tls', 'headers', 'body'];
 
 /** Text a hostile server or a careless user might produce: controls, quotes, commas, non-BMP, lone surrogates. */
 export const nastyText = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constantFrom('a,b', 'say "hi"', 'line1\r\nline2', '<tag attr="x">&amp;\'', '\x1b[31m', '', ' lead', 'trail ', '=1+2'),
+  fc.constantFrom(
+    'a,b',
+    'say "hi"',
+    'line1\r\nline2',
+    '<tag attr="x">&amp;\'',
+    '\x1b[31m',
+    '',
+    ' lead',
+    'trail ',
+    '=1+2',
+  ),
 );
 
 const ms = fc.double({ min: 0, max: 1e6, noNaN: true });
@@ -30,7 +52,11 @@ export function arbResult(index: number): fc.Arbitrary<Result> {
       total: ms,
       reused: fc.boolean(),
       error: fc.option(
-        fc.record({ code: fc.constantFrom(...CODES), phase: fc.option(fc.constantFrom(...PHASES), { nil: undefined }), message: nastyText }),
+        fc.record({
+          code: fc.constantFrom(...CODES),
+          phase: fc.option(fc.constantFrom(...PHASES), { nil: undefined }),
+          message: nastyText,
+        }),
         { nil: null },
       ),
       failures: fc.array(nastyText, { maxLength: 3 }),

@@ -21,12 +21,14 @@ async function run(results: readonly Result[]): Promise<{ text: string; doc: Doc
 
 describe('json reporter', () => {
   it('is one document with results in input order and the summary', async () => {
-    const results = Array.from({ length: 30 }, (_, i) => (i % 7 === 3 ? makeError(i, { code: 'reset', message: 'reset by peer' }) : makeResult({ index: i })));
+    const results = Array.from({ length: 30 }, (_, i) =>
+      i % 7 === 3 ? makeError(i, { code: 'reset', message: 'reset by peer' }) : makeResult({ index: i }),
+    );
     const { text, doc } = await run(shuffled(results));
     expect(text.endsWith('}\n')).toBe(true);
     expect(text.split('\n').filter(Boolean).length).toBeGreaterThan(1); // a result per line
     expect(doc.results.map((r) => r.index)).toEqual(results.map((r) => r.index));
-    expect(doc.results[3]?.['error']).toEqual({ code: 'reset', message: 'reset by peer' });
+    expect(doc.results[3]?.error).toEqual({ code: 'reset', message: 'reset by peer' });
     expect(doc.summary.total).toBe(30);
     expect(doc.summary.wallMs).toBe(250);
     expect(Object.keys(doc)).toEqual(['results', 'summary']);
@@ -65,7 +67,9 @@ describe('json reporter', () => {
     await fc.assert(
       fc.asyncProperty(arbRun, async (results) => {
         const { doc } = await run(results);
-        const expected = [...results].sort((a, b) => a.index - b.index).map((r) => JSON.parse(JSON.stringify(r)) as unknown);
+        const expected = [...results]
+          .sort((a, b) => a.index - b.index)
+          .map((r) => JSON.parse(JSON.stringify(r)) as unknown);
         expect(doc.results).toEqual(expected);
       }),
       { numRuns: 100 },

@@ -18,7 +18,10 @@ afterAll(async () => {
 });
 
 let n = 0;
-async function run(results: readonly Result[], wallMs = 1234): Promise<{ suite: XmlElement; root: XmlElement; cases: XmlElement[] }> {
+async function run(
+  results: readonly Result[],
+  wallMs = 1234,
+): Promise<{ suite: XmlElement; root: XmlElement; cases: XmlElement[] }> {
   const path = join(dir, `report-${n++}.xml`);
   const rep = createJUnitReporter(path);
   for (const r of results) rep.result(r);
@@ -42,10 +45,17 @@ describe('junit reporter', () => {
   it('writes one testcase per target in input order, with counts on the suite', async () => {
     const { root, suite, cases } = await run(shuffled(sample()));
     expect(root.name).toBe('testsuites');
-    expect(suite.attrs).toMatchObject({ name: 'fetch-many', tests: '6', failures: '1', errors: '2', skipped: '1', time: '1.234' });
+    expect(suite.attrs).toMatchObject({
+      name: 'fetch-many',
+      tests: '6',
+      failures: '1',
+      errors: '2',
+      skipped: '1',
+      time: '1.234',
+    });
     expect(root.attrs).toMatchObject({ tests: '6', failures: '1', errors: '2', skipped: '1' });
-    expect(suite.attrs['timestamp']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-    expect(cases.map((c) => c.attrs['name'])).toEqual([
+    expect(suite.attrs.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(cases.map((c) => c.attrs.name)).toEqual([
       'GET http://127.0.0.1:8080/item/0',
       'api health',
       'GET http://127.0.0.1:8080/item/2',
@@ -53,10 +63,15 @@ describe('junit reporter', () => {
       'ht!tp://',
       'GET http://127.0.0.1:8080/item/5',
     ]);
-    expect(cases.map((c) => c.attrs['classname'])).toEqual([
-      '127.0.0.1:8080', 'api.example.com:8443', '127.0.0.1:8080', '127.0.0.1:8080', 'invalid', '127.0.0.1:8080',
+    expect(cases.map((c) => c.attrs.classname)).toEqual([
+      '127.0.0.1:8080',
+      'api.example.com:8443',
+      '127.0.0.1:8080',
+      '127.0.0.1:8080',
+      'invalid',
+      '127.0.0.1:8080',
     ]);
-    expect(cases[0]?.attrs['time']).toBe('0.012');
+    expect(cases[0]?.attrs.time).toBe('0.012');
   });
 
   it('maps expectations to <failure>, transport errors to <error>, cancelled to <skipped>', async () => {
@@ -67,8 +82,11 @@ describe('junit reporter', () => {
     expect(failure?.attrs).toEqual({ message: 'status 503 not in 200-399', type: 'expectation' });
     expect(failure?.text).toContain('status 503');
     const error = cases[3]?.children[0];
-    expect(error?.attrs).toEqual({ message: 'headers from 127.0.0.1:9 timed out after 1000 ms', type: 'timeout:headers' });
-    expect(cases[4]?.children[0]?.attrs['type']).toBe('invalid_target');
+    expect(error?.attrs).toEqual({
+      message: 'headers from 127.0.0.1:9 timed out after 1000 ms',
+      type: 'timeout:headers',
+    });
+    expect(cases[4]?.children[0]?.attrs.type).toBe('invalid_target');
   });
 
   it('escapes markup and strips what XML cannot carry', async () => {
@@ -78,14 +96,14 @@ describe('junit reporter', () => {
       makeResult({ index: 0, name, status: 500, ok: false, failures: [message] }),
       makeError(1, { code: 'protocol', message }),
     ]);
-    expect(cases[0]?.attrs['name']).toBe(`<script>alert("x") & 'y'</script>[31m`);
-    expect(cases[0]?.children[0]?.attrs['message']).toBe('bad header <x-y> & "z"\r\nsecond line');
+    expect(cases[0]?.attrs.name).toBe(`<script>alert("x") & 'y'</script>[31m`);
+    expect(cases[0]?.children[0]?.attrs.message).toBe('bad header <x-y> & "z"\r\nsecond line');
     expect(cases[1]?.children[0]?.text).toContain('bad header <x-y> & "z"\r\nsecond line');
   });
 
   it('writes a valid file for an empty run', async () => {
     const { suite, cases } = await run([]);
-    expect(suite.attrs['tests']).toBe('0');
+    expect(suite.attrs.tests).toBe('0');
     expect(cases).toEqual([]);
   });
 
@@ -97,7 +115,9 @@ describe('junit reporter', () => {
     rep.result(makeResult());
     await rep.end(summaryOf([makeResult()]));
     expect(await readdir(sub)).toEqual(['junit.xml']);
-    expect(childrenNamed(childrenNamed(parseXml(await readFile(path, 'utf8')), 'testsuite')[0]!, 'testcase')).toHaveLength(1);
+    expect(
+      childrenNamed(childrenNamed(parseXml(await readFile(path, 'utf8')), 'testsuite')[0]!, 'testcase'),
+    ).toHaveLength(1);
   });
 
   it('rejects when the directory does not exist', async () => {
@@ -110,14 +130,16 @@ describe('junit reporter', () => {
       fc.asyncProperty(arbRun, async (results) => {
         const { suite, cases } = await run(results);
         expect(cases).toHaveLength(results.length);
-        expect(Number(suite.attrs['tests'])).toBe(results.length);
+        expect(Number(suite.attrs.tests)).toBe(results.length);
         const counted = (kind: string): number => cases.filter((c) => c.children[0]?.name === kind).length;
-        expect(Number(suite.attrs['failures'])).toBe(counted('failure'));
-        expect(Number(suite.attrs['errors'])).toBe(counted('error'));
-        expect(Number(suite.attrs['skipped'])).toBe(counted('skipped'));
+        expect(Number(suite.attrs.failures)).toBe(counted('failure'));
+        expect(Number(suite.attrs.errors)).toBe(counted('error'));
+        expect(Number(suite.attrs.skipped)).toBe(counted('skipped'));
         // Every not-ok result shows up as something other than a pass.
         const byIndex = [...results].sort((a, b) => a.index - b.index);
-        byIndex.forEach((r, i) => expect(cases[i]?.children.length).toBe(r.ok && r.error === null ? 0 : 1));
+        for (const [i, r] of byIndex.entries()) {
+          expect(cases[i]?.children.length).toBe(r.ok && r.error === null ? 0 : 1);
+        }
       }),
       { numRuns: 60 },
     );

@@ -42,7 +42,9 @@ describe('ReorderBuffer', () => {
   it('yields input order for any completion order (property)', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 0, max: 200 }).chain((n) => fc.shuffledSubarray([...Array(n).keys()], { minLength: n, maxLength: n })),
+        fc
+          .integer({ min: 0, max: 200 })
+          .chain((n) => fc.shuffledSubarray([...Array(n).keys()], { minLength: n, maxLength: n })),
         (order) => {
           const out: number[] = [];
           const buf = new ReorderBuffer<number>((item) => out.push(item));

@@ -4,14 +4,32 @@ import { resultToJson } from '../../src/report/result-json.js';
 import { arbResult } from './arbitraries.js';
 import { makeError, makeResult } from './helpers.js';
 
-const ORDER = ['index', 'input', 'url', 'method', 'status', 'ok', 'bytes', 'timings', 'reused', 'error', 'failures', 'attempts', 'redirects', 'finalUrl', 'remoteAddress', 'tls', 'decodedBytes'];
+const ORDER = [
+  'index',
+  'input',
+  'url',
+  'method',
+  'status',
+  'ok',
+  'bytes',
+  'timings',
+  'reused',
+  'error',
+  'failures',
+  'attempts',
+  'redirects',
+  'finalUrl',
+  'remoteAddress',
+  'tls',
+  'decodedBytes',
+];
 
 describe('resultToJson', () => {
   it('writes the Result fields in the documented order', () => {
     expect(Object.keys(JSON.parse(resultToJson(makeResult())))).toEqual(ORDER);
     const named = JSON.parse(resultToJson(makeResult({ name: 'api' }))) as Record<string, unknown>;
     expect(Object.keys(named)).toEqual(['index', 'input', 'name', ...ORDER.slice(2)]);
-    expect(Object.keys(named['timings'] as object)).toEqual(['dns', 'connect', 'tls', 'firstByte', 'total']);
+    expect(Object.keys(named.timings as object)).toEqual(['dns', 'connect', 'tls', 'firstByte', 'total']);
   });
 
   it('writes the error with phase only when present', () => {

@@ -18,7 +18,14 @@ const mixed = () => [
   makeError(6, { code: 'refused', message: 'refused' }),
   makeError(7, { code: 'refused', message: 'refused' }),
   makeError(8, { code: 'cancelled', message: 'cancelled' }),
-  makeResult({ index: 9, status: 200, ok: false, bytes: 7, error: { code: 'truncated', message: 'body ended early' }, timings: { total: 6 } }),
+  makeResult({
+    index: 9,
+    status: 200,
+    ok: false,
+    bytes: 7,
+    error: { code: 'truncated', message: 'body ended early' },
+    timings: { total: 6 },
+  }),
 ];
 
 describe('SummaryCollector', () => {

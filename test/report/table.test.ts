@@ -64,7 +64,14 @@ describe('table reporter', () => {
 
   it('fills each column from the result', async () => {
     const { rows } = parseTable((await render(shuffled(sample()))).table);
-    expect(rows[0]).toEqual({ n: '1', target: 'GET http://127.0.0.1:8080/item/0', status: '200', bytes: '1.0 KiB', time: '3.1 ms', error: '' });
+    expect(rows[0]).toEqual({
+      n: '1',
+      target: 'GET http://127.0.0.1:8080/item/0',
+      status: '200',
+      bytes: '1.0 KiB',
+      time: '3.1 ms',
+      error: '',
+    });
     expect(rows[1]).toMatchObject({ target: 'health check', status: '301', bytes: '0 B', time: '46 ms' });
     expect(rows[2]).toMatchObject({ status: '404', error: 'status 404 not in 200-399' });
     expect(rows[3]).toMatchObject({ status: 'refused', bytes: '-', error: 'connect ECONNREFUSED 127.0.0.1:1' });
@@ -133,7 +140,11 @@ describe('table reporter', () => {
   it('renders 10,000 rows, all of them, in order', async () => {
     const results = Array.from({ length: 10_000 }, (_, i) =>
       i % 10 === 0
-        ? makeError(i, { code: 'timeout', phase: 'headers', message: `headers timed out after 1000 ms on 127.0.0.1:${i}` })
+        ? makeError(i, {
+            code: 'timeout',
+            phase: 'headers',
+            message: `headers timed out after 1000 ms on 127.0.0.1:${i}`,
+          })
         : makeResult({ index: i }),
     );
     const { table } = await render(results.reverse());

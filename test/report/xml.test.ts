@@ -23,7 +23,7 @@ describe('xml escaping', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 80 }), (s) => {
         const doc = parseXml(`<r a="${xmlAttr(s)}">${xmlText(s)}</r>`);
-        expect(doc.attrs['a']).toBe(strip(s));
+        expect(doc.attrs.a).toBe(strip(s));
         expect(doc.text).toBe(strip(s));
       }),
       { numRuns: 500 },

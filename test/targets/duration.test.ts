@@ -56,9 +56,13 @@ describe('parseDuration', () => {
 
   it('agrees with the unit arithmetic for any whole number of each unit', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 500 }), fc.constantFrom(['ms', 1], ['s', 1000], ['m', 60_000], ['h', 3_600_000]), (n, [unit, factor]) => {
-        expect(parseDuration(`${n}${unit}`)).toBe(n * (factor as number));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 500 }),
+        fc.constantFrom(['ms', 1], ['s', 1000], ['m', 60_000], ['h', 3_600_000]),
+        (n, [unit, factor]) => {
+          expect(parseDuration(`${n}${unit}`)).toBe(n * (factor as number));
+        },
+      ),
     );
   });
 });

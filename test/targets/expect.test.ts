@@ -32,15 +32,26 @@ describe('buildExpectation', () => {
 
   it('replaces the fields it gives', () => {
     const built = buildExpectation(
-      { status: '2xx,304', maxTime: 1.5, bodyIncludes: 'hello', header: { 'Content-Type': 'text/html', ETag: 7 as never } },
+      {
+        status: '2xx,304',
+        maxTime: 1.5,
+        bodyIncludes: 'hello',
+        header: { 'Content-Type': 'text/html', ETag: 7 as never },
+      },
       DEFAULT_EXPECTATION,
     );
     expect(built).toEqual({
-      status: [[200, 299], [304, 304]],
+      status: [
+        [200, 299],
+        [304, 304],
+      ],
       statusText: '2xx,304',
       maxTime: 1500,
       bodyIncludes: 'hello',
-      header: [['content-type', 'text/html'], ['etag', '7']],
+      header: [
+        ['content-type', 'text/html'],
+        ['etag', '7'],
+      ],
     });
   });
 
@@ -72,7 +83,11 @@ describe('buildExpectation', () => {
     ['a header list', { header: ['x'] }, /field "expect.header" must be an object/],
     ['a bad header name', { header: { 'a b': 'x' } }, /field "expect.header": header name "a b"/],
     ['a header value with CRLF', { header: { a: 'x\r\ny' } }, /field "expect.header": .*contains CR/],
-    ['a header value of the wrong type', { header: { a: null } }, /field "expect.header": value of "a" must be a string, got null/],
+    [
+      'a header value of the wrong type',
+      { header: { a: null } },
+      /field "expect.header": value of "a" must be a string, got null/,
+    ],
   ])('rejects %s naming the field', (_, obj, message) => {
     expect(() => buildExpectation(obj as never, DEFAULT_EXPECTATION)).toThrow(message);
   });
@@ -81,7 +96,10 @@ describe('buildExpectation', () => {
 describe('buildExpectation: certDaysLeft', () => {
   it('takes a whole number of days, 0 or more', () => {
     expect(buildExpectation({ certDaysLeft: 30 }, fallback)).toEqual({ ...fallback, certDaysLeft: 30 });
-    expect(buildExpectation({ certDaysLeft: 0 }, DEFAULT_EXPECTATION)).toEqual({ ...DEFAULT_EXPECTATION, certDaysLeft: 0 });
+    expect(buildExpectation({ certDaysLeft: 0 }, DEFAULT_EXPECTATION)).toEqual({
+      ...DEFAULT_EXPECTATION,
+      certDaysLeft: 0,
+    });
   });
 
   it.each([

@@ -13,7 +13,8 @@ async function all<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-const summary = (t: PreparedTarget) => ('invalid' in t ? { index: t.index, invalid: t.invalid } : { index: t.index, url: t.url });
+const summary = (t: PreparedTarget) =>
+  'invalid' in t ? { index: t.index, invalid: t.invalid } : { index: t.index, url: t.url };
 
 describe('prepareTargets', () => {
   it('indexes from 0 over a sync iterable', async () => {
@@ -75,12 +76,20 @@ describe('readTargets', () => {
     expect(got[0]).toMatchObject({
       method: 'POST',
       timeout: 3000,
-      headers: [['Authorization', 'Bearer file'], ['X-File', '1'], ['X-Cli', 'c']],
+      headers: [
+        ['Authorization', 'Bearer file'],
+        ['X-File', '1'],
+        ['X-Cli', 'c'],
+      ],
       expect: { status: [[200, 299]], statusText: '2xx' },
     });
     expect(got[1]).toMatchObject({
       method: 'PUT',
-      headers: [['X-File', '1'], ['X-Cli', 'c'], ['authorization', 'Bearer own']],
+      headers: [
+        ['X-File', '1'],
+        ['X-Cli', 'c'],
+        ['authorization', 'Bearer own'],
+      ],
     });
   });
 
@@ -104,7 +113,13 @@ describe('readTargets', () => {
 
   it('throws usage errors before yielding anything', async () => {
     await expect(
-      readTargets([{ kind: 'arg', value: 'a.test' }, { kind: 'file', path: join(fixtures, 'malformed.json') }], {}),
+      readTargets(
+        [
+          { kind: 'arg', value: 'a.test' },
+          { kind: 'file', path: join(fixtures, 'malformed.json') },
+        ],
+        {},
+      ),
     ).rejects.toThrow(UsageError);
   });
 

@@ -13,7 +13,14 @@ function parses(text: string): boolean {
 
 describe('locateJsonError', () => {
   it('returns null for valid JSON', () => {
-    for (const text of ['{}', '[]', ' 1 ', '"a\\u00e9\\n"', '{"a":[1,-2.5e+3,true,false,null,{"b":"c"}]}', '[[[[]]]]']) {
+    for (const text of [
+      '{}',
+      '[]',
+      ' 1 ',
+      '"a\\u00e9\\n"',
+      '{"a":[1,-2.5e+3,true,false,null,{"b":"c"}]}',
+      '[[[[]]]]',
+    ]) {
       expect(locateJsonError(text), text).toBeNull();
     }
   });
@@ -58,8 +65,34 @@ describe('locateJsonError', () => {
 
   it('agrees with JSON.parse on what is valid, for JSON-like random text', () => {
     const piece = fc.constantFrom(
-      '{', '}', '[', ']', ',', ':', '"', '"a"', '\\', '\\u00e9', '\\n', '1', '-', '0', '.', 'e', '+', '12.5e-3',
-      'true', 'false', 'null', 'tru', ' ', '\n', '\t', "'", 'x', '\u0001',
+      '{',
+      '}',
+      '[',
+      ']',
+      ',',
+      ':',
+      '"',
+      '"a"',
+      '\\',
+      '\\u00e9',
+      '\\n',
+      '1',
+      '-',
+      '0',
+      '.',
+      'e',
+      '+',
+      '12.5e-3',
+      'true',
+      'false',
+      'null',
+      'tru',
+      ' ',
+      '\n',
+      '\t',
+      "'",
+      'x',
+      '\u0001',
     );
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 14 }), (pieces) => {
@@ -72,11 +105,17 @@ describe('locateJsonError', () => {
 
   it('agrees with JSON.parse on mutations of real JSON', () => {
     fc.assert(
-      fc.property(fc.json(), fc.nat(), fc.constantFrom('', ',', '}', ']', '"', ' ', ':', '0'), fc.boolean(), (json, at, insert, cut) => {
-        const i = json.length === 0 ? 0 : at % json.length;
-        const text = cut ? json.slice(0, i) + insert + json.slice(i + 1) : json.slice(0, i) + insert + json.slice(i);
-        expect(findJsonError(text) === null).toBe(parses(text));
-      }),
+      fc.property(
+        fc.json(),
+        fc.nat(),
+        fc.constantFrom('', ',', '}', ']', '"', ' ', ':', '0'),
+        fc.boolean(),
+        (json, at, insert, cut) => {
+          const i = json.length === 0 ? 0 : at % json.length;
+          const text = cut ? json.slice(0, i) + insert + json.slice(i + 1) : json.slice(0, i) + insert + json.slice(i);
+          expect(findJsonError(text) === null).toBe(parses(text));
+        },
+      ),
       { numRuns: 20_000 },
     );
   });

@@ -65,7 +65,9 @@ describe('LineSplitter', () => {
           expect(split(cut(data, offsets))).toEqual(whole);
           // A final newline ends the last line; it does not start an empty one.
           const text = data.toString();
-          const expected = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n').map((l) => l.replace(/\r$/, ''));
+          const expected = (text.endsWith('\n') ? text.slice(0, -1) : text)
+            .split('\n')
+            .map((l) => l.replace(/\r$/, ''));
           if (text === '') expected.pop();
           expect(whole.map((e) => ('line' in e ? e.line : null))).toEqual(expected);
         },
@@ -83,7 +85,11 @@ describe('LineSplitter', () => {
   });
 
   it('reports an overlong line spread over many chunks without buffering it', () => {
-    const chunks = [Buffer.from('first\nxxxx'), ...Array.from({ length: 50 }, () => Buffer.from('y'.repeat(7))), Buffer.from('z\r\nlast')];
+    const chunks = [
+      Buffer.from('first\nxxxx'),
+      ...Array.from({ length: 50 }, () => Buffer.from('y'.repeat(7))),
+      Buffer.from('z\r\nlast'),
+    ];
     const events = split(chunks, 10);
     expect(events).toEqual([
       { line: 'first', n: 1 },

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InvalidTarget, PreparedTarget, Target, TargetObject } from '../../src/types.js';
 import { DEFAULT_EXPECTATION } from '../../src/targets/expect.js';
-import {
-  checkFileDefaults,
-  normalizeMethod,
-  prepareTarget,
-  type TargetDefaults,
-} from '../../src/targets/normalize.js';
+import { checkFileDefaults, normalizeMethod, prepareTarget, type TargetDefaults } from '../../src/targets/normalize.js';
 
 function valid(prepared: PreparedTarget): Target {
   if ('invalid' in prepared) throw new Error(`unexpectedly invalid: ${prepared.invalid}`);
@@ -89,7 +84,10 @@ describe('prepareTarget: objects', () => {
       name: 'create item',
       url: 'https://a.test/items',
       method: 'POST',
-      headers: [['Content-Type', 'application/json'], ['X-Count', '3']],
+      headers: [
+        ['Content-Type', 'application/json'],
+        ['X-Count', '3'],
+      ],
       timeout: 2500,
       expect: { status: [[201, 201]], statusText: '201', bodyIncludes: 'id' },
     });
@@ -182,19 +180,34 @@ describe('prepareTarget: objects', () => {
     [{ url: 'a.test', method: 'GE T' }, 'field "method": "GE T" is not a valid method token (RFC 9110 §9.1)'],
     [{ url: 'a.test', method: 1 }, 'field "method" must be a string, got number 1'],
     [{ url: 'a.test', headers: [] }, 'field "headers" must be an object of name → value, got an array'],
-    [{ url: 'a.test', headers: { 'a b': 'x' } }, 'field "headers": header name "a b" is not a valid token (RFC 9110 §5.6.2)'],
-    [{ url: 'a.test', headers: { a: 'x\r\nB: y' } }, 'field "headers": header value "x\\r\\nB: y" contains CR (RFC 9110 §5.5)'],
+    [
+      { url: 'a.test', headers: { 'a b': 'x' } },
+      'field "headers": header name "a b" is not a valid token (RFC 9110 §5.6.2)',
+    ],
+    [
+      { url: 'a.test', headers: { a: 'x\r\nB: y' } },
+      'field "headers": header value "x\\r\\nB: y" contains CR (RFC 9110 §5.5)',
+    ],
     [{ url: 'a.test', headers: { a: 'x\0' } }, 'field "headers": header value "x\\u0000" contains NUL (RFC 9110 §5.5)'],
     [{ url: 'a.test', headers: { a: null } }, 'field "headers": value of "a" must be a string or number, got null'],
-    [{ url: 'a.test', headers: { a: Number.NaN } }, 'field "headers": value of "a" must be a string or number, got number NaN'],
-    [{ url: 'a.test', headers: { 'Content-Length': 3 } }, 'field "headers": header "Content-Length" is set by fetch-many from the body (RFC 9112 §6)'],
+    [
+      { url: 'a.test', headers: { a: Number.NaN } },
+      'field "headers": value of "a" must be a string or number, got number NaN',
+    ],
+    [
+      { url: 'a.test', headers: { 'Content-Length': 3 } },
+      'field "headers": header "Content-Length" is set by fetch-many from the body (RFC 9112 §6)',
+    ],
     [{ url: 'a.test', body: 'a', data: 'b' }, 'give "body" or "data" (an alias), not both'],
     [{ url: 'a.test', body: { a: 1 } }, 'field "body" must be a string, got an object'],
     [{ url: 'a.test', data: 1 }, 'field "data" must be a string, got number 1'],
     [{ url: 'a.test', timeout: 'soon' }, 'field "timeout": invalid duration "soon" (use e.g. 250ms, 2s, 1.5m)'],
     [{ url: 'a.test', timeout: 0 }, 'field "timeout": invalid duration 0: must be greater than 0'],
     [{ url: 'a.test', timeout: null }, 'field "timeout" must be a duration like "2s" or a number of seconds, got null'],
-    [{ url: 'a.test', expect: { status: 'abc' } }, 'field "expect.status": bad status "abc" in "abc" (use e.g. 200, 200-299, 2xx or a comma list)'],
+    [
+      { url: 'a.test', expect: { status: 'abc' } },
+      'field "expect.status": bad status "abc" in "abc" (use e.g. 200, 200-299, 2xx or a comma list)',
+    ],
     [{ url: 'a.test', expect: 200 }, 'field "expect" must be an object, got number 200'],
     [{ url: 'a.test', name: 5 }, 'field "name" must be a string, got number 5'],
     [{ url: 'a.test', name: 'a\nb' }, 'field "name" contains a control character'],
@@ -231,9 +244,9 @@ describe('prepareTarget: objects', () => {
 
 describe('normalizeMethod', () => {
   it('upper-cases the standard methods only', () => {
-    expect(['get', 'Head', 'post', 'put', 'delete', 'options', 'patch', 'trace', 'connect'].map(normalizeMethod)).toEqual([
-      'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE', 'CONNECT',
-    ]);
+    expect(
+      ['get', 'Head', 'post', 'put', 'delete', 'options', 'patch', 'trace', 'connect'].map(normalizeMethod),
+    ).toEqual(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE', 'CONNECT']);
     expect(normalizeMethod('PROPFIND')).toBe('PROPFIND');
     expect(normalizeMethod('mkcol')).toBe('mkcol');
   });
@@ -247,7 +260,12 @@ describe('normalizeMethod', () => {
 describe('precedence: target > CLI defaults > file defaults', () => {
   const cli: TargetDefaults = {
     method: 'put',
-    headers: [['X-Cli', 'c'], ['x-shared', 'cli'], ['X-Multi', '1'], ['X-Multi', '2']],
+    headers: [
+      ['X-Cli', 'c'],
+      ['x-shared', 'cli'],
+      ['X-Multi', '1'],
+      ['X-Multi', '2'],
+    ],
     body: 'cli body',
     timeout: 3000,
     expect: { status: [[200, 200]], statusText: '200' },
@@ -263,7 +281,11 @@ describe('precedence: target > CLI defaults > file defaults', () => {
   it('uses file defaults when nothing else is set', () => {
     const target = valid(prepareTarget('a.test', 0, none, file));
     expect(target.method).toBe('PATCH');
-    expect(target.headers).toEqual([['X-File', 'f'], ['X-SHARED', 'file'], ['x-multi', 'file']]);
+    expect(target.headers).toEqual([
+      ['X-File', 'f'],
+      ['X-SHARED', 'file'],
+      ['x-multi', 'file'],
+    ]);
     expect(target.body?.toString()).toBe('file body');
     expect(target.timeout).toBe(9000);
     expect(target.expect).toEqual({ status: [[500, 599]], statusText: '5xx', maxTime: 1000 });
@@ -322,19 +344,25 @@ describe('precedence: target > CLI defaults > file defaults', () => {
 
   it('reports broken CLI defaults on every target', () => {
     const broken: TargetDefaults = { headers: [['bad name', 'x']] };
-    expect(invalid(prepareTarget('a.test', 0, broken)).invalid).toMatch(/^defaults: field "headers": header name "bad name"/);
+    expect(invalid(prepareTarget('a.test', 0, broken)).invalid).toMatch(
+      /^defaults: field "headers": header name "bad name"/,
+    );
     expect(invalid(prepareTarget('a.test', 0, { method: 'G T' })).invalid).toMatch(/^defaults: field "method"/);
     expect(invalid(prepareTarget('a.test', 0, { timeout: -1 })).invalid).toMatch(/^defaults: timeout must be/);
   });
 
   it('reports broken file defaults on every target from that file', () => {
-    expect(invalid(prepareTarget('a.test', 0, none, obj({ timeout: 'x' }))).invalid).toMatch(/^defaults: field "timeout"/);
+    expect(invalid(prepareTarget('a.test', 0, none, obj({ timeout: 'x' }))).invalid).toMatch(
+      /^defaults: field "timeout"/,
+    );
   });
 });
 
 describe('checkFileDefaults', () => {
   it('accepts the settable fields', () => {
-    expect(checkFileDefaults({ method: 'GET', headers: { a: 'b' }, data: 'x', timeout: 2, expect: { status: 200 } })).toBeNull();
+    expect(
+      checkFileDefaults({ method: 'GET', headers: { a: 'b' }, data: 'x', timeout: 2, expect: { status: 200 } }),
+    ).toBeNull();
     expect(checkFileDefaults({})).toBeNull();
   });
   it.each([
@@ -342,8 +370,14 @@ describe('checkFileDefaults', () => {
     [{ url: 'a.test' }, 'defaults: unknown field "url"'],
     [{ nmae: 'x' }, 'defaults: unknown field "nmae"'],
     [{ hedaers: {} }, 'defaults: unknown field "hedaers" (did you mean "headers"?)'],
-    [{ headers: { 'a:b': 'c' } }, 'defaults: field "headers": header name "a:b" is not a valid token (RFC 9110 §5.6.2)'],
-    [{ expect: { status: 'x' } }, 'defaults: field "expect.status": bad status "x" in "x" (use e.g. 200, 200-299, 2xx or a comma list)'],
+    [
+      { headers: { 'a:b': 'c' } },
+      'defaults: field "headers": header name "a:b" is not a valid token (RFC 9110 §5.6.2)',
+    ],
+    [
+      { expect: { status: 'x' } },
+      'defaults: field "expect.status": bad status "x" in "x" (use e.g. 200, 200-299, 2xx or a comma list)',
+    ],
   ])('refuses %j', (value, reason) => {
     expect(checkFileDefaults(value)).toBe(reason);
   });

@@ -37,7 +37,10 @@ describe('classifyArgument', () => {
 
   it('reads target-list extensions as files even when missing', () => {
     for (const name of ['urls.json', 'URLS.JSON', 'x.jsonl', 'x.ndjson', 'list.txt', 'hosts.list']) {
-      expect(classifyArgument(join(scratch, 'missing', name))).toEqual({ kind: 'file', path: join(scratch, 'missing', name) });
+      expect(classifyArgument(join(scratch, 'missing', name))).toEqual({
+        kind: 'file',
+        path: join(scratch, 'missing', name),
+      });
     }
   });
 
@@ -120,13 +123,18 @@ describe('openSources: files', () => {
     ['"just a string"', 'expected an array of targets or {"targets": [...]}, got string "just a string"'],
     ['{"targets": {}}', '"targets" must be an array, got an object'],
     ['{"targets": [], "defaults": []}', '"defaults" must be an object, got an array'],
-    ['{"targets": [], "defaults": {"timeout": "soon"}}', 'defaults: field "timeout": invalid duration "soon" (use e.g. 250ms, 2s, 1.5m)'],
+    [
+      '{"targets": [], "defaults": {"timeout": "soon"}}',
+      'defaults: field "timeout": invalid duration "soon" (use e.g. 250ms, 2s, 1.5m)',
+    ],
     ['{"targets": [], "defaults": {"url": "a.test"}}', 'defaults: unknown field "url"'],
     ['', '1:1: unexpected end of input, expected a value'],
   ])('refuses the document %j', async (text, message) => {
     const path = join(scratch, `doc-${Math.random().toString(36).slice(2)}.json`);
     writeFileSync(path, text);
-    expect(await usageError([{ kind: 'file', path }])).toBe(message.startsWith('1:1') ? `${path}:${message}` : `${path}: ${message}`);
+    expect(await usageError([{ kind: 'file', path }])).toBe(
+      message.startsWith('1:1') ? `${path}:${message}` : `${path}: ${message}`,
+    );
   });
 
   it('accepts a UTF-8 BOM, keeping columns right', async () => {
@@ -139,8 +147,12 @@ describe('openSources: files', () => {
   });
 
   it('reports a missing file', async () => {
-    expect(await usageError([{ kind: 'file', path: 'no/such/urls.json' }])).toBe('cannot read no/such/urls.json: no such file');
-    expect(await usageError([{ kind: 'file', path: 'no/such/urls.txt' }])).toBe('cannot read no/such/urls.txt: no such file');
+    expect(await usageError([{ kind: 'file', path: 'no/such/urls.json' }])).toBe(
+      'cannot read no/such/urls.json: no such file',
+    );
+    expect(await usageError([{ kind: 'file', path: 'no/such/urls.txt' }])).toBe(
+      'cannot read no/such/urls.txt: no such file',
+    );
   });
 
   it('reports a directory', async () => {
@@ -151,9 +163,9 @@ describe('openSources: files', () => {
   });
 
   it('checks every source before returning, so a bad last file stops the run up front', async () => {
-    expect(await usageError([fixture('urls.txt'), { kind: 'arg', value: 'a.test' }, { kind: 'file', path: 'missing.json' }])).toBe(
-      'cannot read missing.json: no such file',
-    );
+    expect(
+      await usageError([fixture('urls.txt'), { kind: 'arg', value: 'a.test' }, { kind: 'file', path: 'missing.json' }]),
+    ).toBe('cannot read missing.json: no such file');
   });
 
   it('refuses stdin twice', async () => {
@@ -161,7 +173,11 @@ describe('openSources: files', () => {
   });
 
   it('yields sources in the order given', async () => {
-    const got = await items([{ kind: 'arg', value: 'first.test' }, fixture('strings.json'), { kind: 'arg', value: 'last.test' }]);
+    const got = await items([
+      { kind: 'arg', value: 'first.test' },
+      fixture('strings.json'),
+      { kind: 'arg', value: 'last.test' },
+    ]);
     expect(got.map((item) => ('input' in item ? item.input : item.raw))).toEqual([
       'first.test',
       'http://a.test/',

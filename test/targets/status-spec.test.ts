@@ -3,11 +3,27 @@ import { parseStatusSpec } from '../../src/targets/status-spec.js';
 
 describe('parseStatusSpec', () => {
   it('parses single codes, ranges, classes and mixes', () => {
-    expect(parseStatusSpec('200,204')).toEqual({ ranges: [[200, 200], [204, 204]], text: '200,204' });
+    expect(parseStatusSpec('200,204')).toEqual({
+      ranges: [
+        [200, 200],
+        [204, 204],
+      ],
+      text: '200,204',
+    });
     expect(parseStatusSpec('200-299')).toEqual({ ranges: [[200, 299]], text: '200-299' });
-    expect(parseStatusSpec('2xx,3xx')).toEqual({ ranges: [[200, 299], [300, 399]], text: '2xx,3xx' });
+    expect(parseStatusSpec('2xx,3xx')).toEqual({
+      ranges: [
+        [200, 299],
+        [300, 399],
+      ],
+      text: '2xx,3xx',
+    });
     expect(parseStatusSpec('2XX, 304 ,400 - 404')).toEqual({
-      ranges: [[200, 299], [304, 304], [400, 404]],
+      ranges: [
+        [200, 299],
+        [304, 304],
+        [400, 404],
+      ],
       text: '2xx,304,400-404',
     });
   });
@@ -18,7 +34,10 @@ describe('parseStatusSpec', () => {
 
   it('accepts the edges of the code space', () => {
     expect(parseStatusSpec('100-599').ranges).toEqual([[100, 599]]);
-    expect(parseStatusSpec('1xx,5xx').ranges).toEqual([[100, 199], [500, 599]]);
+    expect(parseStatusSpec('1xx,5xx').ranges).toEqual([
+      [100, 199],
+      [500, 599],
+    ]);
   });
 
   it.each([

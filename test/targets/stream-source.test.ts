@@ -59,9 +59,9 @@ describe('stdin: newline-delimited targets', () => {
 
   it('strips a UTF-8 BOM split across chunks', async () => {
     const bom = Buffer.from([0xef, 0xbb, 0xbf]);
-    expect(inputs(await read(stdin(bom.subarray(0, 1), Buffer.concat([bom.subarray(1), Buffer.from('a.test\n')]))))).toEqual([
-      'a.test',
-    ]);
+    expect(
+      inputs(await read(stdin(bom.subarray(0, 1), Buffer.concat([bom.subarray(1), Buffer.from('a.test\n')])))),
+    ).toEqual(['a.test']);
   });
 
   it('yields nothing for empty or blank input', async () => {
@@ -141,7 +141,9 @@ describe('stdin: JSON lines', () => {
   });
 
   it('reports a malformed multi-line document as a usage error with position', async () => {
-    expect(await usage(stdin('{\n  "targets": [\n    "a.test",\n  ]\n}\n'))).toBe('stdin:4:3: trailing comma before "]"');
+    expect(await usage(stdin('{\n  "targets": [\n    "a.test",\n  ]\n}\n'))).toBe(
+      'stdin:4:3: trailing comma before "]"',
+    );
   });
 
   it('reports a multi-line object that is not a {targets} document', async () => {

@@ -130,8 +130,24 @@ describe('parseSimpleUrl (fast path)', () => {
   const label = fc.stringMatching(/^[a-zA-Z0-9-]{1,6}$/);
   const host = fc.oneof(
     { arbitrary: fc.array(label, { minLength: 1, maxLength: 4 }).map((labels) => labels.join('.')), weight: 4 },
-    { arbitrary: fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 1, maxLength: 5 }).map((ns) => ns.join('.')), weight: 2 },
-    { arbitrary: fc.constantFrom('xn--mnchen-3ya.de', 'xn--a.b', 'a..b', '.a', 'a.', '0x7f.1', '1.2.3.04', '01.2.3.4', 'LocalHost'), weight: 1 },
+    {
+      arbitrary: fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 1, maxLength: 5 }).map((ns) => ns.join('.')),
+      weight: 2,
+    },
+    {
+      arbitrary: fc.constantFrom(
+        'xn--mnchen-3ya.de',
+        'xn--a.b',
+        'a..b',
+        '.a',
+        'a.',
+        '0x7f.1',
+        '1.2.3.04',
+        '01.2.3.4',
+        'LocalHost',
+      ),
+      weight: 1,
+    },
   );
   const port = fc.oneof(
     fc.constant(''),
@@ -144,7 +160,10 @@ describe('parseSimpleUrl (fast path)', () => {
     { arbitrary: fc.stringMatching(/^[a-zA-Z0-9\-._~!$&'()*+,;=:@%"<>`{}|^\\]{0,5}$/), weight: 1 },
     { arbitrary: fc.constantFrom('.', '..', '%2e', '%2E%2e', ''), weight: 1 },
   );
-  const path = fc.oneof(fc.constant(''), fc.array(segment, { maxLength: 4 }).map((s) => `/${s.join('/')}`));
+  const path = fc.oneof(
+    fc.constant(''),
+    fc.array(segment, { maxLength: 4 }).map((s) => `/${s.join('/')}`),
+  );
   const query = fc.oneof(
     { arbitrary: fc.constant(''), weight: 2 },
     { arbitrary: fc.stringMatching(/^\?[a-zA-Z0-9\-._~!$&()*+,;=:@/?]{1,6}$/), weight: 2 },
@@ -185,7 +204,9 @@ describe('parseSimpleUrl (fast path)', () => {
   });
 
   it('handles the common shapes', () => {
-    expect(parseSimpleUrl('api.example.com:8080/v1/items?id=3')).toEqual(viaWhatwg('api.example.com:8080/v1/items?id=3'));
+    expect(parseSimpleUrl('api.example.com:8080/v1/items?id=3')).toEqual(
+      viaWhatwg('api.example.com:8080/v1/items?id=3'),
+    );
     expect(parseSimpleUrl('https://127.0.0.1:443/')).toEqual(viaWhatwg('https://127.0.0.1:443/'));
   });
 });
