@@ -1,0 +1,122 @@
+import { createHash, type Hash } from 'node:crypto';
+import { UsageError } from '../errors.js';
+import type { Expectation, HashAlgorithm, RunOptions, Target } from '../types.js';
+import { BodyBuffer, checkContent, needsBody } from './body-checks.js';
+import { BodyFile } from './body-file.js';
+import { OutputDir } from './output-dir.js';
+import { checkTemplate, DEFAULT_TEMPLATE, NameClaims, STATUS_MARK, templateComponents } from './save-path.js';
+
+export const HASH_ALGORITHMS: readonly HashAlgorithm[] = ['sha256', 'sha1', 'md5'];
+
+/** Default of `maxBodyBuffer`: what `expect.json` / `expect.bodyMatches` may hold in memory. */
+export const DEFAULT_MAX_BODY_BUFFER = 1024 * 1024;
+
+/**
+ * What a run does with response bodies beyond counting them: save (`outputDir`), hash (`hash`),
+ * hold for content checks (`expect.json`, `expect.bodyMatches`). Built once per run; a run that
+ * asks for none of it pays a null check per response.
+ */
+export class Bodies {
+  readonly out: OutputDir | null;
+  readonly hash: HashAlgorithm | null;
+  readonly maxBodyBuffer: number;
+  private readonly template: string;
+  private readonly claims: NameClaims | null;
+
+  /** @throws UsageError for a bad template, algorithm or limit */
+  constructor(options: RunOptions) {
+    const template = options.outputTemplate ?? DEFAULT_TEMPLATE;
+    try {
+      checkTemplate(template);
+    } catch (err) {
+      throw new UsageError(`--output-template ${JSON.stringify(template)}: ${(err as Error).message}`);
+    }
+    if (options.hash !== undefined && !HASH_ALGORITHMS.includes(options.hash)) {
+      throw new UsageError(`--hash must be one of ${HASH_ALGORITHMS.join(', ')}, got ${JSON.stringify(options.hash)}`);
+    }
+    const max = options.maxBodyBuffer ?? DEFAULT_MAX_BODY_BUFFER;
+    if (!Number.isSafeInteger(max) || max < 0) {
+      throw new UsageError(`--max-body-buffer must be a whole number of bytes, got ${max}`);
+    }
+    this.template = template;
+    this.out = options.outputDir === undefined ? null : new OutputDir(options.outputDir);
+    this.claims = this.out === null ? null : new NameClaims();
+    this.hash = options.hash ?? null;
+    this.maxBodyBuffer = max;
+  }
+
+  /**
+   * The file name target `target` will be saved under (components; `{status}` still a mark),
+   * claimed now — call in input order, so that collisions are settled the same way every run.
+   */
+  claim(target: Target): string[] | null {
+    if (this.claims === null) return null;
+    return this.claims.claim(templateComponents(this.template, target), target.index);
+  }
+
+  /**
+   * The work on one final response's body, or null when there is none to do.
+   * @param saveAs the claimed name (see {@link claim}), null to save nothing
+   * @param onWriteError a write failure while the body streams (message names the path and errno)
+   */
+  start(
+    expect: Expectation,
+    index: number,
+    status: number,
+    saveAs: readonly string[] | null,
+    onWriteError: (message: string) => void,
+  ): BodyWork | null {
+    const check = needsBody(expect);
+    if (saveAs === null && this.hash === null && !check) return null;
+    const file =
+      saveAs === null || this.out === null
+        ? null
+        : new BodyFile(
+            this.out,
+            saveAs.map((c) => c.replaceAll(STATUS_MARK, String(status))),
+            index,
+            onWriteError,
+          );
+    return new BodyWork(
+      file,
+      this.hash === null ? null : createHash(this.hash),
+      check ? new BodyBuffer(this.maxBodyBuffer) : null,
+    );
+  }
+}
+
+/** One response body's consumers: its file, its digest, its in-memory copy for checks. */
+export class BodyWork {
+  constructor(
+    readonly file: BodyFile | null,
+    private readonly hasher: Hash | null,
+    private readonly buffer: BodyBuffer | null,
+  ) {}
+
+  /** The body as the user sees it (decoded with `compressed`), in order. */
+  push(chunk: Buffer): void {
+    this.file?.push(chunk);
+    this.hasher?.update(chunk);
+    this.buffer?.push(chunk);
+  }
+
+  /** The file's queue is full: stop reading until {@link BodyFile.onceDrained}. */
+  get backlogged(): boolean {
+    return this.file?.backlogged ?? false;
+  }
+
+  /** Hex digest; call once, at the end. */
+  digest(): string | null {
+    return this.hasher === null ? null : this.hasher.digest('hex');
+  }
+
+  /** Failures of the content checks (none when there are none to run). */
+  failures(expect: Expectation, limit: number): string[] {
+    return this.buffer === null ? [] : checkContent(expect, this.buffer, limit);
+  }
+
+  /** The body failed: drop the file. */
+  abort(): void {
+    this.file?.abort();
+  }
+}
