@@ -41,9 +41,8 @@ const TEMP_PREFIX = '.fetch-many-';
  * could make a name display as something it is not.
  */
 export function safeComponent(text: string): string {
-  return text.replace(
-    /[\u0000-\u001f\u007f-\u009f/\\:*?"<>|\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g,
-    (c) => encodeChar(c),
+  return text.replace(/[\u0000-\u001f\u007f-\u009f/\\:*?"<>|\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g, (c) =>
+    encodeChar(c),
   );
 }
 
