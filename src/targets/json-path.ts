@@ -246,7 +246,7 @@ export function buildJsonCheck(path: string, expected: unknown): JsonCheck {
  */
 export function parseJsonFlag(text: string): JsonCheck {
   const { steps, end } = parsePathPrefix(text.trim());
-  const rest = text.trim().slice(end);
+  const rest = text.trim().slice(end).trimStart();
   if (!rest.startsWith('=')) {
     throw new Error(
       rest === ''

@@ -22,7 +22,7 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import type { Result } from '../../src/types.js';
-import { chunk, head, patternBytes, response, send, startHttpServer, type RouteHandler } from '../helpers/servers.js';
+import { head, patternBytes, response, send, startHttpServer, type RouteHandler } from '../helpers/servers.js';
 import { closeAfterEach } from '../helpers/track.js';
 import { byIndex, one, run } from './harness.js';
 
@@ -198,7 +198,6 @@ describe('saving bodies', () => {
     for (const r of results) {
       expect(r.savedTo).not.toBeNull();
       expect(r.savedTo).not.toMatch(/(^|\/)\.\.?(\/|$)/);
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting there are none
       expect(r.savedTo).not.toMatch(/[\u0000-\u001f]/);
       expect(realpathSync(join(out, r.savedTo!)).startsWith(`${root}/`)).toBe(true);
     }
