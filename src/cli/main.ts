@@ -6,6 +6,7 @@ import { readTargets } from '../targets/index.js';
 import type { PreparedTarget, Result } from '../types.js';
 import { buildProgram, type RawOptions } from './program.js';
 import { resolveOptions, type CliConfig } from './options.js';
+import { OutputDir } from '../engine/output-dir.js';
 import { checkOutputPath } from './output-path.js';
 import { createReporters } from './reporters.js';
 
@@ -46,12 +47,21 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
   }
 }
 
+function helpWidth(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): number {
+  if (stream.isTTY === true && stream.columns > 0) return stream.columns;
+  const columns = Number(env.COLUMNS);
+  return Number.isInteger(columns) && columns >= 40 ? columns : 80;
+}
+
 async function run(argv: string[], io: CliIO): Promise<number> {
   const program = buildProgram()
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      // Piped help (`--help | less`) wraps to COLUMNS when set, as on a terminal.
+      getOutHelpWidth: () => helpWidth(io.stdout, io.env),
+      getErrHelpWidth: () => helpWidth(io.stderr, io.env),
       // One line, no usage dump: the error names what was wrong.
       outputError: (s, write) => write(`fetch-many: ${s.replace(/^error: /, '').trimEnd()} (see --help)\n`),
     });
@@ -59,6 +69,8 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const raw = program.opts<RawOptions>();
   const config = resolveOptions(raw, io.env, io.stdout.isTTY === true);
   if (config.junit !== undefined) await checkOutputPath(config.junit, '--junit');
+  // Before reading targets or starting reporters: a directory that cannot be used is a usage error.
+  if (config.run.outputDir !== undefined) await new OutputDir(config.run.outputDir).prepare();
 
   const specs: SourceSpec[] = program.args.map((arg) => classifyArgument(arg));
   if (specs.length === 0) {
@@ -110,10 +122,15 @@ async function execute(targets: AsyncIterable<PreparedTarget>, config: CliConfig
   const started = performance.now();
   let failed = 0;
   try {
-    await runTargets(counted, { ...config.run, signal: controller.signal }, (result: Result) => {
-      if (!result.ok) failed++;
-      reporters.result(result);
-    });
+    await runTargets(
+      counted,
+      config.run,
+      (result: Result) => {
+        if (!result.ok) failed++;
+        reporters.result(result);
+      },
+      { signal: controller.signal },
+    );
   } finally {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);

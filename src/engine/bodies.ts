@@ -1,15 +1,10 @@
 import { createHash, type Hash } from 'node:crypto';
-import { UsageError } from '../errors.js';
-import type { Expectation, HashAlgorithm, RunOptions, Target } from '../types.js';
+import type { RunConfig } from '../config/run-config.js';
+import type { Expectation, HashAlgorithm, Target } from '../types.js';
 import { BodyBuffer, checkContent, needsBody } from './body-checks.js';
 import { BodyFile } from './body-file.js';
 import { OutputDir } from './output-dir.js';
-import { checkTemplate, DEFAULT_TEMPLATE, NameClaims, STATUS_MARK, templateComponents } from './save-path.js';
-
-export const HASH_ALGORITHMS: readonly HashAlgorithm[] = ['sha256', 'sha1', 'md5'];
-
-/** Default of `maxBodyBuffer`: what `expect.json` / `expect.bodyMatches` may hold in memory. */
-export const DEFAULT_MAX_BODY_BUFFER = 1024 * 1024;
+import { DEFAULT_TEMPLATE, NameClaims, STATUS_MARK, templateComponents } from './save-path.js';
 
 /**
  * What a run does with response bodies beyond counting them: save (`outputDir`), hash (`hash`),
@@ -23,26 +18,13 @@ export class Bodies {
   private readonly template: string;
   private readonly claims: NameClaims | null;
 
-  /** @throws UsageError for a bad template, algorithm or limit */
-  constructor(options: RunOptions) {
-    const template = options.outputTemplate ?? DEFAULT_TEMPLATE;
-    try {
-      checkTemplate(template);
-    } catch (err) {
-      throw new UsageError(`--output-template ${JSON.stringify(template)}: ${(err as Error).message}`);
-    }
-    if (options.hash !== undefined && !HASH_ALGORITHMS.includes(options.hash)) {
-      throw new UsageError(`--hash must be one of ${HASH_ALGORITHMS.join(', ')}, got ${JSON.stringify(options.hash)}`);
-    }
-    const max = options.maxBodyBuffer ?? DEFAULT_MAX_BODY_BUFFER;
-    if (!Number.isSafeInteger(max) || max < 0) {
-      throw new UsageError(`--max-body-buffer must be a whole number of bytes, got ${max}`);
-    }
-    this.template = template;
+  /** @param options validated run options (src/config/run-config.ts) */
+  constructor(options: RunConfig) {
+    this.template = options.outputTemplate ?? DEFAULT_TEMPLATE;
     this.out = options.outputDir === undefined ? null : new OutputDir(options.outputDir);
     this.claims = this.out === null ? null : new NameClaims();
     this.hash = options.hash ?? null;
-    this.maxBodyBuffer = max;
+    this.maxBodyBuffer = options.maxBodyBuffer;
   }
 
   /**

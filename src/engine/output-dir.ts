@@ -36,7 +36,9 @@ export class OutputDir {
     try {
       await mkdir(this.path, { recursive: true });
     } catch (err) {
-      throw fail(err, 'cannot create it');
+      // mkdir -p says EEXIST when the path (or a parent) is a file.
+      const e = err as NodeJS.ErrnoException;
+      throw fail(e.code === 'EEXIST' ? errno('ENOTDIR', e.message) : err, 'cannot create it');
     }
     let root: string;
     try {

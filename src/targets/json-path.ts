@@ -244,24 +244,28 @@ export function buildJsonCheck(path: string, expected: unknown): JsonCheck {
  * bracketed name. The value must be JSON (a string needs its quotes: `'$.state="up"'`).
  * @throws Error naming what is wrong
  */
-export function parseJsonFlag(text: string): JsonCheck {
-  const { steps, end } = parsePathPrefix(text.trim());
-  const rest = text.trim().slice(end).trimStart();
+export function splitJsonFlag(text: string): { path: string; value: unknown } {
+  const trimmed = text.trim();
+  const { end } = parsePathPrefix(trimmed);
+  const path = trimmed.slice(0, end);
+  const rest = trimmed.slice(end).trimStart();
   if (!rest.startsWith('=')) {
     throw new Error(
       rest === ''
         ? `${JSON.stringify(text)} needs "=<json value>" after the path`
-        : `JSONPath ${JSON.stringify(text.trim())} at character ${end + 1}: expected "=" or a path segment`,
+        : `JSONPath ${JSON.stringify(trimmed)} at character ${end + 1}: expected "=" or a path segment`,
     );
   }
   const raw = rest.slice(1).trim();
-  let value: unknown;
   try {
-    value = JSON.parse(raw);
+    return { path, value: JSON.parse(raw) };
   } catch {
-    throw new Error(
-      `value ${JSON.stringify(raw)} is not JSON (a string needs quotes: '${text.trim().slice(0, end)}="${raw}"')`,
-    );
+    throw new Error(`value ${JSON.stringify(raw)} is not JSON (a string needs quotes: '${path}="${raw}"')`);
   }
-  return { path: text.trim().slice(0, end), steps, test: jsonTest(value) };
+}
+
+/** One check from `--expect-json`. @throws Error naming what is wrong */
+export function parseJsonFlag(text: string): JsonCheck {
+  const { path, value } = splitJsonFlag(text);
+  return buildJsonCheck(path, value);
 }
