@@ -17,7 +17,8 @@ export const directory: ValueReader<string> = (value) => {
 
 /** An output template: only the known placeholders, and at least one component. */
 export const outputTemplate: ValueReader<string> = (value) => {
-  if (typeof value !== 'string' || value.trim() === '') throw new Error(`must be a template like "{host}/{path}", got ${shown(value)}`);
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new Error(`must be a template like "{host}/{path}", got ${shown(value)}`);
   checkTemplate(value);
   return value;
 };

@@ -54,7 +54,7 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
   },
   {
     flags: '--expect-json <path=value>',
-    help: "the body must be JSON whose JSONPath selects this JSON value: '$.status=\"ok\"', '$.items.length=3', '$.version={\"matches\":\"^1\"}' (repeatable)",
+    help: 'the body must be JSON whose JSONPath selects this JSON value: \'$.status="ok"\', \'$.items.length=3\', \'$.version={"matches":"^1"}\' (repeatable)',
     group: 'expectations',
     repeatable: true,
   },

@@ -376,7 +376,7 @@ describe('hash', () => {
 
   it('rejects an unknown algorithm before any request', async () => {
     await expect(one('http://127.0.0.1:9/', { hash: 'crc32' as never })).rejects.toThrow(
-      /--hash must be one of sha256, sha1, md5/,
+      /option "hash": must be one of sha256, sha1, md5, got "crc32"/,
     );
   });
 });
