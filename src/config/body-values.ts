@@ -8,7 +8,6 @@ export const HASH_ALGORITHMS: readonly HashAlgorithm[] = ['sha256', 'sha1', 'md5
 
 /** A directory path: any non-empty string without control characters (it is shown in messages). */
 export const directory: ValueReader<string> = (value) => {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters
   if (typeof value !== 'string' || value.trim() === '' || /[\u0000-\u001f\u007f]/.test(value)) {
     throw new Error(`must be a directory path, got ${shown(value)}`);
   }
