@@ -75,9 +75,13 @@ export class BodyWork {
     private readonly buffer: BodyBuffer | null,
   ) {}
 
-  /** The body as the user sees it (decoded with `compressed`), in order. */
-  push(chunk: Buffer): void {
-    this.file?.push(chunk);
+  /**
+   * The body as the user sees it (decoded with `compressed`), in order. `view`: `chunk` points
+   * into a buffer that is reused (or a large read slab), so what is queued for the disk is a copy
+   * of exactly its bytes.
+   */
+  push(chunk: Buffer, view: boolean): void {
+    if (this.file !== null) this.file.push(view ? Buffer.from(chunk) : chunk);
     this.hasher?.update(chunk);
     this.buffer?.push(chunk);
   }

@@ -73,7 +73,7 @@ export class BodyFile {
       );
   }
 
-  /** Queues body bytes (kept, not copied: callers hand over buffers nobody reuses). */
+  /** Queues body bytes (kept, not copied: callers hand over buffers nobody else writes to). */
   push(chunk: Buffer): void {
     if (this.state !== 'open' || chunk.length === 0) return;
     this.queue.push(chunk);

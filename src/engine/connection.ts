@@ -114,9 +114,9 @@ export class Connection implements ParserHandler {
     const tcpStart = performance.now();
     // Plain http without decoding reads into the run's one shared buffer: every byte is parsed (or
     // copied by the parser) before the callback returns, so nothing keeps a view into it. TLS
-    // reads through its own layer; a decoder (and a body being saved) holds on to the chunks it is given.
-    // Saved bodies are queued for the disk as they arrive, so they need buffers of their own too.
-    const plain = !this.pool.tls && !this.engine.transport.compressed && this.engine.bodies.out === null;
+    // reads through its own layer; a decoder holds on to the chunks it is given. (A body being
+    // saved copies what it queues: see Exchange.onBody.)
+    const plain = !this.pool.tls && !this.engine.transport.compressed;
     const socket = plain
       ? this.engine.connector.tcp(addr.address, addr.family, port, { buffer: readBuffer, callback: this.onRead })
       : this.engine.connector.tcp(addr.address, addr.family, port);

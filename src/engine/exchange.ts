@@ -125,7 +125,8 @@ export class Exchange {
   onBody(chunk: Buffer, start: number, end: number): void {
     this.bytes += end - start;
     if (this.matcher !== null) this.matcher.push(chunk, start, end);
-    if (this.body !== null) this.body.push(chunk.subarray(start, end));
+    // A view of a socket read, which may be the run's shared read buffer: a saved body copies it.
+    if (this.body !== null) this.body.push(chunk.subarray(start, end), true);
   }
 
   /**
@@ -135,7 +136,8 @@ export class Exchange {
   onDecoded(chunk: Buffer): void {
     this.decodedBytes = (this.decodedBytes ?? 0) + chunk.length;
     if (this.matcher !== null) this.matcher.push(chunk, 0, chunk.length);
-    if (this.body !== null) this.body.push(chunk);
+    // zlib's output buffers are its own and never reused: queued as they are.
+    if (this.body !== null) this.body.push(chunk, false);
   }
 
   private fail(text: string): void {
