@@ -15,7 +15,7 @@ type State = 'open' | 'finishing' | 'done' | 'aborted' | 'failed';
 
 /**
  * One response body being written to its file under the output directory: appended as it
- * streams to a temp file (`.fetch-many-<index>-<random>.tmp`, beside the final name), renamed to
+ * streams to a temp file (`.fetch-many-<index>-<run tag>-<n>.tmp`, beside the final name), renamed to
  * the final name once the body is complete. A body that fails, or a write that fails, leaves no
  * file: the temp file is closed and removed.
  */
@@ -145,9 +145,11 @@ export class BodyFile {
     this.fd = null;
     this.writing = true;
     close(fd, (closeErr) => {
-      if (closeErr !== null) {
+      if (closeErr !== null || this.state === 'aborted') {
+        // Aborted while closing (the run was cancelled, the deadline passed): no rename.
         this.writing = false;
-        this.fail(closeErr);
+        if (closeErr !== null) this.fail(closeErr);
+        else this.cleanup();
         return;
       }
       rename(this.temp!, join(this.dir!, this.finalName), (renameErr) => {

@@ -19,6 +19,13 @@ export class OutputDir {
   /** Disk work still running (writes, closes, renames, removals): the run ends after it. */
   private busy = 0;
   private onIdle: (() => void) | null = null;
+  /**
+   * Temp names are this run's random tag and a counter: unique within the run, unlikely to meet
+   * another run's, and O_EXCL refuses a name that exists anyway. (A random draw per file cost
+   * more than the rest of the naming.)
+   */
+  private readonly tag = randomBytes(6).toString('hex');
+  private seq = 0;
 
   /** @param path the directory as the user gave it; messages name files under it */
   constructor(readonly path: string) {}
@@ -96,7 +103,7 @@ export class OutputDir {
 
   /** A temp file in `dir`, opened for writing; never follows a symlink, never reuses a name. */
   async openTemp(dir: string, index: number): Promise<{ fd: number; path: string }> {
-    const path = join(dir, `.fetch-many-${index}-${randomBytes(6).toString('hex')}.tmp`);
+    const path = join(dir, `.fetch-many-${index}-${this.tag}-${this.seq++}.tmp`);
     // A plain descriptor, not a FileHandle (which would close itself when collected): BodyFile
     // writes with the callback API and closes it.
     const fd = await new Promise<number>((resolve, reject) =>

@@ -101,6 +101,18 @@ describe('expect.json', () => {
   });
 });
 
+describe("run-wide content checks (the library's expect option)", () => {
+  it('apply to every target that sets no expect of its own', async () => {
+    const server = await start(startHttpServer(routes));
+    const results = byIndex(
+      await run([`${server.url}/health`, `${server.url}/html`], {
+        expect: { status: '2xx', json: { '$.status': 'down' }, bodyMatches: 'down' } as never,
+      }),
+    );
+    expect(results.map((r) => r.failures)).toEqual([[], ['body is not JSON', 'body does not match /down/']]);
+  });
+});
+
 describe('expect.bodyMatches', () => {
   it('passes and fails on the body text, flags in /…/ form', async () => {
     const server = await start(startHttpServer(routes));

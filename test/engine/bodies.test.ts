@@ -274,6 +274,22 @@ describe('saving bodies', () => {
     expect(tree(out)).toEqual([`${hostDir(server.port)}/`, `${hostDir(server.port)}/ok`]);
   });
 
+  it('a run cancelled mid-body removes the partial file before it resolves', async () => {
+    const server = await start(startHttpServer(routes));
+    const { out } = scratch();
+    const controller = new AbortController();
+    const pending = run([`${server.url}/stall`, `${server.url}/ok`], { outputDir: out, signal: controller.signal });
+    // Cancel once the stalled body has started arriving (its temp file exists), bounded.
+    const h = hostDir(server.port);
+    for (let i = 0; i < 100 && !tree(out).some((f) => f.endsWith('.tmp')); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(tree(out).some((f) => f.startsWith(`${h}/.fetch-many-0-`))).toBe(true);
+    controller.abort();
+    const results = byIndex(await pending);
+    expect(results[0]).toMatchObject({ error: { code: 'cancelled' }, savedTo: null });
+    expect(tree(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
   it('a write error fails only that target, names the path and the errno, and leaves no file', async () => {
     const server = await start(startHttpServer(routes));
     const { out } = scratch();
