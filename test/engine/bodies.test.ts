@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
+  existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -281,8 +282,8 @@ describe('saving bodies', () => {
     const pending = run([`${server.url}/stall`, `${server.url}/ok`], { outputDir: out, signal: controller.signal });
     // Cancel once the stalled body has started arriving (its temp file exists), bounded.
     const h = hostDir(server.port);
-    for (let i = 0; i < 100 && !tree(out).some((f) => f.endsWith('.tmp')); i++)
-      await new Promise((r) => setTimeout(r, 20));
+    const hasTemp = (): boolean => existsSync(out) && tree(out).some((f) => f.endsWith('.tmp'));
+    for (let i = 0; i < 250 && !hasTemp(); i++) await new Promise((r) => setTimeout(r, 20));
     expect(tree(out).some((f) => f.startsWith(`${h}/.fetch-many-0-`))).toBe(true);
     controller.abort();
     const results = byIndex(await pending);
