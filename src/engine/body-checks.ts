@@ -1,4 +1,5 @@
 import { checkJson } from '../targets/json-path.js';
+import { REGEX_TIME_LIMIT_MS, testWithin } from '../targets/regex.js';
 import type { Expectation } from '../types.js';
 
 /**
@@ -62,8 +63,12 @@ export function checkContent(expect: Expectation, buffer: BodyBuffer, limit: num
       }
     }
   }
-  if (expect.bodyMatches !== undefined && !expect.bodyMatches.test(text)) {
-    failures.push(`body does not match ${expect.bodyMatches}`);
+  if (expect.bodyMatches !== undefined) {
+    const matched = testWithin(expect.bodyMatches, text);
+    if (matched === false) failures.push(`body does not match ${expect.bodyMatches}`);
+    else if (matched === null) {
+      failures.push(`body: ${expect.bodyMatches} took over ${REGEX_TIME_LIMIT_MS} ms, not checked`);
+    }
   }
   return failures;
 }

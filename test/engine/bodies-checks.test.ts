@@ -29,6 +29,7 @@ const routes: Record<string, RouteHandler> = {
     );
   },
   '/html': (_req, ctx) => send(ctx.socket, response(200, '<html><title>Welcome, Ada</title></html>')),
+  '/redos': (_req, ctx) => send(ctx.socket, response(200, JSON.stringify({ s: `${'a'.repeat(40)}b` }))),
   '/large': (_req, ctx) => send(ctx.socket, response(200, `{"a":"${'x'.repeat(2 * 1024 * 1024)}"}`)),
 };
 
@@ -128,6 +129,22 @@ describe('expect.bodyMatches', () => {
       ),
     );
     expect(results.map((r) => r.failures)).toEqual([[], [], ['body does not match /Goodbye/'], []]);
+  });
+
+  it('a regex that backtracks without end on a crafted body is stopped after 1 s, not the run', async () => {
+    const server = await start(startHttpServer(routes));
+    const results = byIndex(
+      await run([
+        { url: `${server.url}/redos`, expect: { bodyMatches: '^\\{"s":"(a+)+"\\}$' } },
+        { url: `${server.url}/redos`, expect: { json: { '$.s': { matches: '^(a+)+$' } } } },
+        { url: `${server.url}/redos`, expect: { bodyMatches: 'aaab' } },
+      ]),
+    );
+    expect(results.map((r) => r.failures)).toEqual([
+      ['body: /^\\{"s":"(a+)+"\\}$/ took over 1000 ms, not checked'],
+      ['json $.s: /^(a+)+$/ took over 1000 ms, not checked'],
+      [],
+    ]);
   });
 
   it('an invalid regex makes the target invalid, naming the field', () => {
