@@ -125,12 +125,13 @@ export class BodyFile {
         this.cleanup();
         return;
       }
-      if (err !== null) {
-        this.fail(err);
+      const total = buffers.reduce((n, b) => n + b.length, 0);
+      if (err !== null || (written === 0 && total > 0)) {
+        // A write that takes nothing and says nothing would loop forever: treat it as an I/O error.
+        this.fail(err ?? Object.assign(new Error('the file system took no bytes'), { code: 'EIO' }));
         return;
       }
       this.queued -= written;
-      const total = buffers.reduce((n, b) => n + b.length, 0);
       // A short write (rare on files, possible when the disk fills up): the rest goes first next time.
       if (written < total) this.queue.unshift(...remainder(buffers, written));
       if (this.backlogged && this.queued <= LOW_WATER) {
