@@ -110,10 +110,15 @@ async function execute(targets: AsyncIterable<PreparedTarget>, config: CliConfig
   const started = performance.now();
   let failed = 0;
   try {
-    await runTargets(counted, { ...config.run, signal: controller.signal }, (result: Result) => {
-      if (!result.ok) failed++;
-      reporters.result(result);
-    });
+    await runTargets(
+      counted,
+      { ...config.run, signal: controller.signal },
+      (result: Result) => {
+        if (!result.ok) failed++;
+        reporters.result(result);
+      },
+      () => reporters.ready(),
+    );
   } finally {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);

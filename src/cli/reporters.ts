@@ -23,6 +23,11 @@ export interface RunReport {
   /** True once stdout's reader went away (`| head`): nothing more can be shown. */
   readonly stdoutClosed: boolean;
   end(wallMs: number): Promise<Summary>;
+  /**
+   * Null while the outputs keep up; a promise while any of them is over its high-water mark (a
+   * slow reader): the run takes no new target until it resolves, so memory stays bounded.
+   */
+  ready(): Promise<void> | null;
   /** Stop drawing progress and write nothing (the run turned out to be a usage error). */
   abandon(): Promise<void>;
 }
@@ -69,6 +74,9 @@ export async function createReporters(config: CliConfig, io: CliIO): Promise<Run
     },
     setTotal(n) {
       progress.setTotal(n);
+    },
+    ready() {
+      return stdout.ready() ?? stderr.ready();
     },
     get stdoutClosed() {
       return stdout.closed;
