@@ -76,7 +76,7 @@ export async function createReporters(config: CliConfig, io: CliIO): Promise<Run
       progress.setTotal(n);
     },
     ready() {
-      return stdout.ready() ?? stderr.ready();
+      return stdout.ready() ?? stderr.ready() ?? reporter.ready?.() ?? null;
     },
     get stdoutClosed() {
       return stdout.closed;
@@ -90,6 +90,7 @@ export async function createReporters(config: CliConfig, io: CliIO): Promise<Run
     },
     async abandon() {
       progress.stop();
+      await reporter.discard?.();
     },
   };
 }
