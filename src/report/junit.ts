@@ -2,7 +2,7 @@ import type { Result } from '../types.js';
 import { Output } from './output.js';
 import { ReorderBuffer } from './reorder.js';
 import type { Reporter } from './reporter.js';
-import { openReportFile, type ReportFile } from './safe-write.js';
+import { openReportFile } from './safe-write.js';
 import type { Summary } from './summary.js';
 import { xmlAttr, xmlText } from './xml.js';
 
