@@ -9,7 +9,7 @@ import type { Expectation, HeaderList, RunOptions } from '../types.js';
 import { parseRate, parseResolve, proxySettings, tlsOptions } from './run-options.js';
 import type { RawOptions } from './program.js';
 
-export type OutputFormat = 'table' | 'ndjson' | 'json' | 'csv';
+export type OutputFormat = 'table' | 'ndjson' | 'json' | 'csv' | 'markdown';
 
 /** Everything the run needs, validated once here at the boundary. */
 export interface CliConfig {
@@ -18,6 +18,8 @@ export interface CliConfig {
   defaults: TargetDefaults;
   format: OutputFormat;
   junit?: string;
+  /** Extra header names whose values reports show as `***` (`--redact-header`), as given. */
+  redactHeaders: string[];
   onlyFailures: boolean;
   quiet: boolean;
   progress: boolean;
@@ -58,7 +60,21 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
     method = normalizeMethod(raw.method) ?? undefined;
     if (method === undefined) throw new UsageError(`--method "${raw.method}" is not a valid HTTP method token`);
   }
-  const format: OutputFormat = raw.ndjson ? 'ndjson' : raw.json ? 'json' : raw.csv ? 'csv' : 'table';
+  const format: OutputFormat = raw.ndjson
+    ? 'ndjson'
+    : raw.json
+      ? 'json'
+      : raw.csv
+        ? 'csv'
+        : raw.markdown
+          ? 'markdown'
+          : 'table';
+  const redactHeaders = (raw.redactHeader ?? []).map((name) => name.trim());
+  for (const name of redactHeaders) {
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) {
+      throw new UsageError(`--redact-header ${JSON.stringify(name)} is not a header name`);
+    }
+  }
   const noColorEnv = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
   const proxy = proxySettings(raw.proxy, raw.noproxy, env);
   const resolve = parseResolve(raw.resolve ?? []);
@@ -98,6 +114,7 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
       ...(raw.expect === undefined ? {} : { expect }),
     },
     format,
+    redactHeaders,
     onlyFailures: raw.onlyFailures === true,
     quiet: raw.quiet === true,
     progress: raw.progress,

@@ -16,7 +16,9 @@ export interface RawOptions {
   ndjson?: boolean;
   json?: boolean;
   csv?: boolean;
+  markdown?: boolean;
   junit?: string;
+  redactHeader?: string[];
   onlyFailures?: boolean;
   quiet?: boolean;
   progress: boolean;
@@ -143,9 +145,27 @@ export function buildProgram(): Command {
     .addOption(
       new Option('--ndjson', 'one JSON object per result on stdout, as each completes').conflicts(['json', 'csv']),
     )
-    .addOption(new Option('--json', 'one JSON document {results, summary} on stdout at the end').conflicts(['csv']))
-    .option('--csv', 'CSV on stdout: a header row, then one row per result in input order')
+    .addOption(
+      new Option('--json', 'one JSON document {results, summary} on stdout at the end').conflicts(['csv', 'markdown']),
+    )
+    .addOption(
+      new Option('--csv', 'CSV on stdout: a header row, then one row per result in input order').conflicts([
+        'markdown',
+      ]),
+    )
+    .addOption(
+      new Option(
+        '--markdown',
+        'Markdown on stdout: the summary line and a table of the failed targets (as in a GitHub step summary)',
+      ).conflicts(['ndjson']),
+    )
     .option('--junit <file>', 'also write a JUnit XML report to <file>, one test case per target')
+    .addOption(
+      new Option(
+        '--redact-header <name>',
+        "show this header's values as *** in every report, like Authorization, Proxy-Authorization, Cookie and Set-Cookie (repeatable)",
+      ).argParser(collect),
+    )
     .option('--only-failures', 'show only failed targets (the summary still counts all)')
     .option('-q, --quiet', 'print nothing but, on failure, the reason for the exit code')
     .option('--no-progress', 'no progress line on stderr')
