@@ -93,7 +93,7 @@ export function createRedactor(opts: RedactOptions = {}): Redactor {
       if (m[2] !== undefined && m[2] !== REDACTED) found.push(m[2], decodeSafe(m[2]));
     }
     const values = [...global, ...variants(found.filter((v) => v.length >= MIN_SCRUBBED))];
-    if (input === r.input && values.length === 0 && !mayHoldSecret(r, failedHeader)) return r;
+    if (input === r.input && !mayHoldSecret(r, failedHeader) && !mentionsAny(r, values)) return r;
 
     const scrub = (text: string): string => {
       let out = URL_PASSWORD_TEST.test(text) ? text.replace(URL_PASSWORD, `$1:${REDACTED}@`) : text;
@@ -115,6 +115,13 @@ export function createRedactor(opts: RedactOptions = {}): Redactor {
     if (r.name !== undefined) out.name = scrub(r.name);
     return out;
   };
+}
+
+/** Whether any string of `r` holds one of `values` (cheap: most runs have no value to look for). */
+function mentionsAny(r: Result, values: readonly string[]): boolean {
+  if (values.length === 0) return false;
+  const texts = [r.input, r.url, r.finalUrl, r.name, r.error?.message, ...r.failures, ...r.redirects.map((h) => h.url)];
+  return texts.some((t) => t !== undefined && t !== null && values.some((v) => t.includes(v)));
 }
 
 /** Whether anything in `r` other than its input could hold a secret we find by shape. */
