@@ -27,7 +27,8 @@ describe('createRedactor', () => {
   it('redacts a value found in the input wherever a message quotes it, even cut at 60 characters', () => {
     const long = `s${'x'.repeat(80)}`;
     const input = JSON.stringify({ url: 'http://h/', headers: { Cookie: `${long}\r` } });
-    const message = `header value ${JSON.stringify(`${long}\r`.slice(0, 60) + '…')} contains CR`;
+    const cut = `${long}\r`.slice(0, 60);
+    const message = `header value ${JSON.stringify(`${cut}…`)} contains CR`;
     const out = redact(makeError(0, { code: 'invalid_target', message }, { input, url: null }));
     expect(out.error?.message).not.toContain('xxxxxxxxxx');
     expect(out.error?.message).toContain('***');
