@@ -92,6 +92,9 @@ function shortenPathAndQuery(rest: string, width: number): string {
   return ELLIPSIS + tailOfWidth(path, width - 1 - displayWidth(queryShown)) + queryShown;
 }
 
+/** Tokens that never start a line: the summary's separator and units. */
+const GLUED = /^(?:·|ms|s|B|KiB|MiB|GiB|TiB|req\/s)$/;
+
 /** Columns of text that may hold our own SGR colour codes. */
 export function visibleWidth(text: string): number {
   return displayWidth(text.replace(SGR, ''));
@@ -99,16 +102,16 @@ export function visibleWidth(text: string): number {
 
 /**
  * Word-wraps one line to `width` columns, breaking at spaces only (a word wider than a line is
- * cut, as a last resort). A ` · ` separator stays with the word before it, so no line starts with
- * `·`. Colour codes count as zero width.
+ * cut, as a last resort). A ` · ` separator and a unit stay with the word before them, so no
+ * line starts with `·` or `ms`. Colour codes count as zero width.
  */
 export function wrapWords(text: string, width: number): string[] {
   const words = text.split(' ');
-  // Glue a lone separator onto the previous word.
+  // Glue a lone separator, or a unit (`25 ms`, `2.5 KiB`, `8.9 req/s`), onto the previous word.
   const tokens: string[] = [];
   for (const w of words) {
     const last = tokens.length - 1;
-    if (last >= 0 && w.replace(SGR, '') === '·') tokens[last] = `${tokens[last]} ${w}`;
+    if (last >= 0 && GLUED.test(w.replace(SGR, ''))) tokens[last] = `${tokens[last]} ${w}`;
     else tokens.push(w);
   }
   const lines: string[] = [];

@@ -47,6 +47,10 @@ describe('wrapWords / truncateEnd / tailOfWidth', () => {
     expect(wrapWords('aaa bbb · ccc ddd', 9)).toEqual(['aaa bbb ·', 'ccc ddd']);
   });
 
+  it('keeps a unit with its number', () => {
+    expect(wrapWords('took 8.9 req/s', 9)).toEqual(['took', '8.9 req/s']);
+  });
+
   it('cuts a word longer than a line', () => {
     expect(wrapWords('abcdefghij', 4)).toEqual(['abcd', 'efgh', 'ij']);
   });
