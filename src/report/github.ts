@@ -83,7 +83,9 @@ export function annotation(r: Result): string {
   const problem =
     r.error !== null ? `${r.error.code}: ${r.error.message}` : r.failures.length > 0 ? r.failures.join('; ') : 'not ok';
   const title = truncateEnd(sanitize(`fetch-many #${r.index + 1}: ${target}`), TITLE_CHARS);
-  const message = truncateEnd(sanitize(r.status === null ? problem : `status ${r.status}: ${problem}`), MESSAGE_CHARS);
+  // The status, unless the message already starts with it (`status 503 not in 200-399`).
+  const withStatus = r.status === null || problem.startsWith('status ') ? problem : `status ${r.status}: ${problem}`;
+  const message = truncateEnd(sanitize(withStatus), MESSAGE_CHARS);
   return `::error title=${escapeProperty(title)}::${escapeData(message)}\n`;
 }
 
