@@ -45,6 +45,11 @@ const TIME_WIDTH = 6;
 const FIXED = NUM_WIDTH + GAP.length + GAP.length + STATUS_WIDTH + GAP.length + BYTES_WIDTH + GAP.length + TIME_WIDTH;
 /** Errors go on the row when both target and error get at least this much; else on a line of their own below it. */
 const MIN_INLINE = 30;
+/**
+ * The target's share of the room beside the fixed columns when errors go on the row: a bit less
+ * than half, because error messages run longer than most URLs and say why a CI job failed.
+ */
+const TARGET_SHARE = 0.45;
 
 interface Layout {
   width: number;
@@ -61,7 +66,7 @@ function layout(width: number): Layout {
   const w = Math.max(MIN_WIDTH, width);
   const rest = w - FIXED;
   if (rest - GAP.length >= 2 * MIN_INLINE) {
-    const target = Math.max(MIN_INLINE, Math.floor((rest - GAP.length) / 2));
+    const target = Math.max(MIN_INLINE, Math.floor((rest - GAP.length) * TARGET_SHARE));
     return { width: w, target, error: rest - GAP.length - target };
   }
   return { width: w, target: Math.max(8, rest), error: null };
