@@ -57,7 +57,12 @@ export function createRedactor(opts: RedactOptions = {}): Redactor {
   const global = (opts.values ?? []).filter((v) => v.length >= MIN_SCRUBBED);
   const nameAlternation = [...names].map(escapeRegExp).join('|');
   /** A sensitive name as a JSON key, then its value (string or bare scalar). */
-  const jsonPair = new RegExp(`("(?:${nameAlternation})"\\s*:\\s*)("(?:[^"\\\\]|\\\\.)*"|[^,}\\]\\s]+)`, 'gi');
+  // A string or a bare scalar; an object or array value (an invalid target anyway) is left whole
+  // rather than cut in the middle, which would unbalance the JSON text.
+  const jsonPair = new RegExp(
+    `("(?:${nameAlternation})"\\s*:\\s*)("(?:[^"\\\\]|\\\\.)*"|[^,}\\]\\s{[][^,}\\]\\s]*)`,
+    'gi',
+  );
   const nameTest = new RegExp(`"(?:${nameAlternation})"\\s*:`, 'i');
   /** A failed header expectation, as the engine words it: `header <name> …`. */
   const failedHeader = new RegExp(`^header (?:${nameAlternation})\\b`, 'i');

@@ -9,16 +9,30 @@ import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { displayWidth } from '../../src/report/sanitize.js';
 import { startHttpServer, startRefusedPort, type TestServer } from '../helpers/servers.js';
-import { BIN, runCli, startCli, waitFor } from './harness.js';
+import { BIN, runCli, startCli, tempDir, waitFor } from './harness.js';
 
 let server: TestServer;
 let refusedUrl = '';
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+/** A target file whose one target fails an expectation with a wide message (and has a wide name). */
+let wideErrorFile = '';
 
 beforeAll(async () => {
   server = await startHttpServer();
   refusedUrl = `http://127.0.0.1:${await startRefusedPort()}`;
+  tmp = await tempDir();
+  wideErrorFile = await tmp.file(
+    'wide.json',
+    JSON.stringify([
+      { url: `${server.url}/ok?wide`, expect: { bodyIncludes: `needle ${'and more words '.repeat(25)}` } },
+      { url: `${server.url}/ok?named`, name: `a name ${'that goes on '.repeat(20)}` },
+    ]),
+  );
 });
-afterAll(() => server.close());
+afterAll(async () => {
+  await server.close();
+  await tmp.cleanup();
+});
 
 const SGR = /\x1b\[[0-9;?]*[a-zA-Z]/g;
 
@@ -57,6 +71,7 @@ const mixed = (): string[] => [
   `${server.url}/status/404`,
   `${refusedUrl}/health`,
   `${server.url}/status/503`,
+  wideErrorFile,
 ];
 
 describe('the table on a terminal', () => {

@@ -52,6 +52,12 @@ describe('createRedactor', () => {
     ]);
   });
 
+  it('redacts a number value and leaves an object value whole (the JSON text stays balanced)', () => {
+    const input = JSON.stringify({ url: 'http://h/', headers: { Cookie: 12345, Authorization: { a: 1 } } });
+    const out = redact(makeResult({ input }));
+    expect(JSON.parse(out.input)).toEqual({ url: 'http://h/', headers: { Cookie: '***', Authorization: { a: 1 } } });
+  });
+
   it('returns the same object when there is nothing to redact', () => {
     const r = makeResult();
     expect(redact(r)).toBe(r);
