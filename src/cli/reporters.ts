@@ -58,7 +58,8 @@ export async function createReporters(config: CliConfig, io: CliIO): Promise<Run
             onlyFailures: config.onlyFailures,
             summaryOut: stdout,
             width: tableWidth(stdout, io.env),
-            beforeRows: () => progress.clear(),
+            // Rows and the progress line share the screen only when stdout is a terminal too.
+            ...(io.stdout.isTTY === true ? { beforeRows: () => progress.clear() } : {}),
           }),
         );
         break;

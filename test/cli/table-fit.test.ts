@@ -91,6 +91,37 @@ describe('the table on a terminal', () => {
   );
 });
 
+/** What the screen shows: per line, a CR goes back to column 0 and `ESC[2K` erases the line. */
+function screen(raw: string): string[] {
+  return raw.split('\n').map((line) => {
+    const parts = line.split('\r');
+    return (parts.at(-1) ?? '').replace(/\x1b\[2K/g, '');
+  });
+}
+
+describe('the table and the progress line on one terminal', () => {
+  it('erases the progress line before each row: no row shares a line with it', async () => {
+    const quoted = [process.execPath, BIN, `${server.url}/ok?p=1`, `${server.url}/slow/1600`, `${server.url}/ok?p=3`]
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const raw = await new Promise<string>((resolve) => {
+      const child = execFile(
+        'script',
+        ['-qec', `stty cols 100 rows 50; exec ${quoted}`, '/dev/null'],
+        { encoding: 'utf8', timeout: 20_000, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined } },
+        (_err, stdout) => resolve(stdout.replace(/\r\n/g, '\n')),
+      );
+      child.stdin?.end();
+    });
+    // The progress line was drawn (the run took over a second)...
+    expect(raw).toMatch(/\d+\/3 · [\d.]+ req\/s/);
+    // ...and what is left on screen is rows and the summary, each on a line of its own.
+    const lines = screen(raw).filter((l) => l !== '');
+    expect(lines.some((l) => /req\/s/.test(l) && /slow\/1600/.test(l))).toBe(false);
+    expect(lines.filter((l) => /^ +\d+ {2}http/.test(l))).toHaveLength(3);
+  });
+});
+
 describe('the table into a pipe', () => {
   it('is as wide as COLUMNS says, else 160', async () => {
     const long = `${server.url}/status/404/${'x'.repeat(400)}`;
