@@ -113,4 +113,10 @@ describe('--markdown', () => {
     expect(run.stdout).toMatch(/1 target: 1 ok/);
     expect(run.stdout).not.toContain('| # |');
   });
+
+  it('cannot be combined with another stdout format', async () => {
+    const run = await runCli(['--markdown', '--csv', `${server.url}/ok`]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/markdown/);
+  });
 });

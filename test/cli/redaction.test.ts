@@ -133,4 +133,13 @@ describe('no secrets in reports', () => {
     expectNoSecrets('step summary', md);
     expect(md).toContain('\\*\\*\\*');
   });
+
+  it('--redact-header with something that is not a header name is a usage error, before any request', async () => {
+    const before = server.received.length;
+    const run = await runCli(['--redact-header', 'X Bad: name', `${server.url}/ok`]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^fetch-many: --redact-header "X Bad: name" is not a header name/);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(server.received.length).toBe(before);
+  });
 });
