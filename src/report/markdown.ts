@@ -11,6 +11,9 @@ import { formatSummary, type Summary } from './summary.js';
  * thousands of rows is read by nobody. The rest are counted in one line under the table.
  */
 export const MARKDOWN_MAX_ROWS = 500;
+/** Placeholders in the reorder buffer for results that get no row. */
+const OK = Symbol('ok');
+const CANCELLED = Symbol('cancelled');
 /** Cell widths in characters (before escaping): a long URL or message stays one readable row. */
 const TARGET_CHARS = 120;
 const ERROR_CHARS = 300;
@@ -26,10 +29,11 @@ export class MarkdownCollector {
   readonly #maxRows: number;
   #more = 0;
   #cancelled = 0;
-  readonly #buffer = new ReorderBuffer<Result | null>((r) => {
-    if (r === null) return;
-    if (r.error?.code === 'cancelled') this.#cancelled++;
-    else if (this.#rows.length < this.#maxRows) this.#rows.push(markdownRow(r));
+  /** Failed results waiting for an earlier target, kept as their rendered row (or a cancelled mark). */
+  readonly #buffer = new ReorderBuffer<string | typeof OK | typeof CANCELLED>((row) => {
+    if (row === OK) return;
+    if (row === CANCELLED) this.#cancelled++;
+    else if (this.#rows.length < this.#maxRows) this.#rows.push(row);
     else this.#more++;
   });
 
@@ -38,7 +42,8 @@ export class MarkdownCollector {
   }
 
   add(r: Result): void {
-    this.#buffer.push(r.index, r.ok ? null : r);
+    // Ok results still take their place in the order, or later rows would wait for them.
+    this.#buffer.push(r.index, r.ok ? OK : r.error?.code === 'cancelled' ? CANCELLED : markdownRow(r));
   }
 
   /** The whole document; call once, at the end. */

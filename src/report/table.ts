@@ -51,6 +51,10 @@ const MIN_INLINE = 30;
  */
 const TARGET_SHARE = 0.45;
 
+/** Placeholders in the reorder buffer: a row not shown (`--only-failures`), a cancelled target (counted). */
+const HIDDEN = Symbol('hidden');
+const CANCELLED = Symbol('cancelled');
+
 interface Layout {
   width: number;
   target: number;
@@ -111,20 +115,19 @@ export function createTableReporter(out: Output, opts: TableReporterOptions): Re
     if (immediate) void out.flush().catch(() => undefined);
   };
 
-  const buffer = new ReorderBuffer<Result | null>((r) => {
-    if (r === null) return;
-    if (r.error?.code === 'cancelled') {
-      cancelled++;
-      return;
-    }
-    emit(renderRow(r, l, chalk));
+  // Holds rendered rows (not Results) for targets that finished ahead of an earlier one: the
+  // layout is fixed, so a row can be rendered the moment it arrives.
+  const buffer = new ReorderBuffer<string | typeof HIDDEN | typeof CANCELLED>((row) => {
+    if (row === CANCELLED) cancelled++;
+    else if (row !== HIDDEN) emit(row);
   });
 
   return {
     result(r: Result): void {
       if (ended !== null) return;
-      // An ok row that is not shown still takes its place in the order, or later rows would wait for it.
-      buffer.push(r.index, onlyFailures && r.ok ? null : r);
+      // A row that is not shown still takes its place in the order, or later rows would wait for it.
+      const row = r.error?.code === 'cancelled' ? CANCELLED : onlyFailures && r.ok ? HIDDEN : renderRow(r, l, chalk);
+      buffer.push(r.index, row);
     },
 
     end(summary: Summary): Promise<void> {
