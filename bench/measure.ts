@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isInterrupted, signalChild, track } from './children.js';
@@ -48,6 +49,8 @@ export interface Sample {
   accepts: number | null;
   nginxRequests: number | null;
   stderrTail: string;
+  /** The machine's 1-minute load average when the run ended: the machine may be shared. */
+  load1: number;
   check: Check;
 }
 
@@ -136,6 +139,7 @@ export async function measureOnce(spec: CommandSpec, env: MeasureEnv): Promise<S
     accepts: before !== null && after !== null ? after.accepts - before.accepts - 1 : null,
     nginxRequests: before !== null && after !== null ? after.requests - before.requests - 1 : null,
     stderrTail: stderr,
+    load1: loadavg()[0] ?? NaN,
     check: { ok: true },
   };
   sample.check = timedOut
@@ -189,6 +193,8 @@ export interface Summary {
   maxRssMiB: number;
   accepts: number | null;
   nginxRequests: number | null;
+  /** Lowest and highest 1-minute load average seen at the end of its runs. */
+  load: [number, number];
   notes: string[];
 }
 
@@ -213,6 +219,7 @@ export function summarize(spec: CommandSpec, samples: Sample[]): Summary {
     maxRssMiB: median(samples.map((s) => s.maxRssKiB)) / 1024,
     accepts,
     nginxRequests,
+    load: [Math.min(...samples.map((s) => s.load1)), Math.max(...samples.map((s) => s.load1))],
     notes,
   };
 }

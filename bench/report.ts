@@ -1,4 +1,5 @@
 import type { Goal } from './goals.js';
+import type { SideBySide } from './goals-13.js';
 import { shellLine, type CommandSpec, type Summary } from './measure.js';
 import type { StartupResult } from './startup.js';
 import type { Machine } from './tools.js';
@@ -24,7 +25,14 @@ export interface ReportInput {
   results: WorkloadResult[];
   startup: StartupResult | null;
   goals: Goal[];
+  /** Issue 13's goals, fetch-many and curl side by side. */
+  issue13: SideBySide[];
 }
+
+const met = (pass: boolean | null): string => (pass === null ? '–' : pass ? 'met' : 'missed');
+const ISSUE13_HEAD = ['workload', 'fetch-many', 'curl -Z', 'goal', 'measured', 'verdict'];
+const issue13Rows = (rows: SideBySide[]): string[][] =>
+  rows.map((r) => [r.workload, r.fetchMany, r.curl, r.goal, r.measured, met(r.met)]);
 
 const num = (n: number | null, digits = 0): string => (n === null || !Number.isFinite(n) ? '–' : n.toFixed(digits));
 
@@ -40,6 +48,7 @@ function row(s: Summary): string[] {
     num(s.maxRssMiB, 1),
     num(s.accepts),
     num(s.nginxRequests),
+    `${num(s.load[0], 1)}–${num(s.load[1], 1)}`,
     s.notes.join('; '),
   ];
 }
@@ -54,6 +63,7 @@ const HEAD = [
   'max RSS MiB',
   'conns',
   'nginx reqs',
+  'load (1 min)',
   'notes',
 ];
 
@@ -82,11 +92,13 @@ export function renderTerminal(input: ReportInput): string {
   if (input.startup !== null) {
     const st = input.startup;
     const runs = st.ok ? `${st.runs}` : 'failed';
-    rows.push(['f', 'fetch-many --version', runs, num(st.fetchManyMs, 1), '', '', '', '', '', '', st.method]);
-    rows.push(['f', 'node -e 0', runs, num(st.nodeMs, 1), '', '', '', '', '', '', st.method]);
+    rows.push(['f', 'fetch-many --version', runs, num(st.fetchManyMs, 1), '', '', '', '', '', '', '', st.method]);
+    rows.push(['f', 'node -e 0', runs, num(st.nodeMs, 1), '', '', '', '', '', '', '', st.method]);
   }
   const goals = input.goals.map((g) => [g.workload, verdict(g.pass), g.goal, g.measured]);
-  return `${textTable(['workload', ...HEAD], rows)}\n\nIssue 5 goals\n${textTable(['workload', 'verdict', 'goal', 'measured'], goals)}\n`;
+  const issue13 =
+    input.issue13.length === 0 ? '' : `\nIssue 13 goals\n${textTable(ISSUE13_HEAD, issue13Rows(input.issue13))}\n`;
+  return `${textTable(['workload', ...HEAD], rows)}\n\nIssue 5 goals\n${textTable(['workload', 'verdict', 'goal', 'measured'], goals)}\n${issue13}`;
 }
 
 const mdCell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -185,6 +197,15 @@ export function renderMarkdown(input: ReportInput): string {
       input.goals.map((g) => [g.workload, g.goal, g.measured, num(g.ratio, 2), verdict(g.pass)]),
     ),
   );
+  if (input.issue13.length > 0) {
+    out.push('', '## Issue 13 goals (fetch-many and curl -Z side by side, this run)', '');
+    out.push(
+      'Medians of the runs above; µs/req is CPU (user + sys) per request, startup included. The load column of each',
+      'workload above says how busy the shared machine was.',
+      '',
+    );
+    out.push(mdTable(ISSUE13_HEAD, issue13Rows(input.issue13)));
+  }
   out.push('');
   return out.join('\n');
 }

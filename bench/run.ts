@@ -3,7 +3,7 @@
  *
  *   npm run bench                   full suite, 3 interleaved runs, writes bench/RESULTS.md
  *   npm run bench -- --quick        small N, 1 run, writes bench/.work/RESULTS-quick.md
- *   npm run bench -- --only a,d     selected workloads (a b c d e f g, bodies)
+ *   npm run bench -- --only a,d     selected workloads (a b c d e f g h, bodies)
  *   npm run bench -- --runs 5       more runs per program
  *
  * Only 127.0.0.1 is ever contacted; every child is stopped by pid at the end or on Ctrl-C.
@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { recordSection, runBodies } from './bodies.js';
 import { installCleanup } from './children.js';
 import { evaluateGoals, type SuiteResults } from './goals.js';
+import { evaluateIssue13 } from './goals-13.js';
 import { measureInterleaved, summarize, type Sample, type CommandSpec } from './measure.js';
 import { startNeverAnswer, type NeverAnswer } from './never-answer.js';
 import { startNginx, type Nginx } from './nginx.js';
@@ -27,7 +28,7 @@ import { allWorkloads, type WorkloadEnv } from './workloads.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const WORK = 'bench/.work';
-const GROUPS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'bodies'];
+const GROUPS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'bodies'];
 
 function options(): { quick: boolean; only: string[]; runs: number; argv: string[] } {
   const argv = process.argv.slice(2);
@@ -167,6 +168,7 @@ async function main(): Promise<void> {
     results,
     startup,
     goals: evaluateGoals(suite),
+    issue13: evaluateIssue13(suite),
   };
   const out = opts.quick ? join(ROOT, WORK, 'RESULTS-quick.md') : join(ROOT, 'bench', 'RESULTS.md');
   // `--only bodies` updates its own section and leaves the rest of the file as it was.

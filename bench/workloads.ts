@@ -399,6 +399,60 @@ function tableVsNdjson(quick: boolean): Workload {
   };
 }
 
+/**
+ * Workload (h), issue 13: 100,000 keep-alive requests, curl -Z against fetch-many without and
+ * with `--pipeline 8`. The pipelined run keeps the same 100 connections (10 per origin) but
+ * lets each carry 8 requests at once, so its `-c` (requests in flight) is 800.
+ */
+function keepAlive100k(quick: boolean): Workload {
+  const requests = quick ? 20_000 : 100_000;
+  const label = `${requests / 1000}k`;
+  return {
+    group: 'h',
+    id: 'h',
+    title: `(h) ${label} distinct /small URLs over 10 origins, keep-alive, 100 connections; --pipeline 8`,
+    concurrency: 100,
+    requests,
+    needs: 'nginx',
+    async prepare(env) {
+      const urls = join(env.work, 'h.urls.txt');
+      const cfg = join(env.work, 'h.curl.cfg');
+      await writeUrlList(join(env.root, urls), env.origins, '/small', requests);
+      await writeCurlConfig(join(env.root, cfg), env.origins, '/small', requests);
+      const perHost = Math.ceil(100 / env.origins.length);
+      const specs: CommandSpec[] = [];
+      if (env.haveFetchMany) {
+        specs.push(
+          {
+            peer: 'fetch-many',
+            argv: fetchMany(100, perHost),
+            stdin: urls,
+            requests,
+            timeoutMs: 300_000,
+            check: servedAll(requests),
+          },
+          {
+            peer: 'fetch-many --pipeline 8',
+            argv: fetchMany(800, perHost, ['--pipeline', '8']),
+            stdin: urls,
+            requests,
+            timeoutMs: 300_000,
+            check: servedAll(requests),
+          },
+        );
+      }
+      specs.push({
+        peer: 'curl',
+        argv: ['curl', '-Z', '--parallel-max', '100', '-K', cfg, '-s', '--no-progress-meter'],
+        requests,
+        timeoutMs: 300_000,
+        check: servedAll(requests),
+      });
+      return specs;
+    },
+  };
+}
+
 /** Workload (f) has no targets: it is timed by startup.ts, listed here so --only knows it. */
 function startupPlaceholder(): Workload {
   return {
@@ -437,5 +491,6 @@ export function allWorkloads(quick: boolean): Workload[] {
     streamed(quick),
     startupPlaceholder(),
     tableVsNdjson(quick),
+    keepAlive100k(quick),
   ];
 }

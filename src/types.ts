@@ -283,6 +283,12 @@ export interface RunOptions {
   concurrency?: number;
   /** Connections open at once per origin (scheme, host, port). @default no cap but `concurrency` */
   perHost?: number;
+  /**
+   * Up to this many idempotent requests (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) written back
+   * to back on one kept-alive HTTP/1.1 connection, answered in order (RFC 9112 §9.3.2). Each
+   * still counts against `concurrency`. See docs/http-features.md, "Pipelining". @default 1 (off)
+   */
+  pipeline?: number;
   /** DNS + TCP + TLS budget: ms, or a duration string (see {@link Duration}). @default 10000 */
   connectTimeout?: Duration;
   /** Whole-request budget from leaving the queue to the end of the body. @default 30000 (30 s) */

@@ -91,6 +91,18 @@ export const RUN_OPTIONS = {
       group: 'requests',
     },
   }),
+  // Issue 13. Off by default: a server or middlebox that mishandles pipelined requests
+  // (RFC 9112 §9.3.2) would otherwise fail targets that work one at a time.
+  pipeline: defaulted({
+    read: wholeNumber(1, 1000),
+    default: 1,
+    cli: {
+      flags: '--pipeline <n>',
+      help: 'up to n idempotent requests at once on one kept-alive HTTP/1.1 connection (1 = off)',
+      group: 'requests',
+      defaultText: '1',
+    },
+  }),
   timeout: defaulted({
     read: duration,
     default: 30_000,

@@ -92,6 +92,11 @@ export function createRedactor(opts: RedactOptions = {}): Redactor {
   };
 
   return (r: Result): Result => {
+    // Every secret we find by shape needs an `@` (a URL's or a shorthand's user info) or a `"`
+    // (a header in a JSON input), and a failed expectation or an error may quote one: a plain
+    // successful result with neither is shown as it is, without the regex passes below (which
+    // cost ~1 µs a result on a 10k run's profile).
+    if (global.length === 0 && plainResult(r)) return r;
     const found: string[] = [];
     const input = inputSecrets(r.input, found);
     for (const m of input.matchAll(URL_PASSWORD)) {
@@ -120,6 +125,15 @@ export function createRedactor(opts: RedactOptions = {}): Redactor {
     if (r.name !== undefined) out.name = scrub(r.name);
     return out;
   };
+}
+
+/** No error, no failure, no redirect, and no `@` or `"` in the strings a secret could hide in. */
+function plainResult(r: Result): boolean {
+  if (r.error !== null || r.failures.length > 0 || r.redirects.length > 0) return false;
+  if (r.input.includes('@') || r.input.includes('"')) return false;
+  if (r.url?.includes('@')) return false;
+  if (r.finalUrl?.includes('@')) return false;
+  return r.name === undefined || !r.name.includes('@');
 }
 
 /** Whether any string of `r` holds one of `values` (cheap: most runs have no value to look for). */
