@@ -66,11 +66,11 @@ export function evaluateIssue13(results: SuiteResults): SideBySide[] {
   const a = { fm: find(results, 'a', 'fetch-many'), curl: find(results, 'a', 'curl') };
   const b = { fm: find(results, 'b', 'fetch-many'), curl: find(results, 'b', 'curl') };
   const h = {
-    fm: find(results, 'h', 'fetch-many'),
-    pipe: find(results, 'h', 'fetch-many --pipeline 8'),
-    curl: find(results, 'h', 'curl'),
+    fm: find(results, 'p', 'fetch-many'),
+    pipe: find(results, 'p', 'fetch-many --pipeline 8'),
+    curl: find(results, 'p', 'curl'),
   };
-  const hLabel = `${fmt((results.shape.get('h')?.requests ?? 100_000) / 1000, 0)}k`;
+  const hLabel = `${fmt((results.shape.get('p')?.requests ?? 100_000) / 1000, 0)}k`;
   if (results.summaries.has('a')) {
     rows.push(wallGoal('10k keep-alive (a)', a.fm, a.curl, 0.8));
     rows.push(cpuGoal('10k keep-alive (a)', a.fm, a.curl, 25));
@@ -85,19 +85,19 @@ export function evaluateIssue13(results: SuiteResults): SideBySide[] {
     });
   }
   if (results.summaries.has('b')) rows.push(wallGoal('10k, new connection per request (b)', b.fm, b.curl, 0.9));
-  if (results.summaries.has('h')) {
+  if (results.summaries.has('p')) {
     const fm = h.fm;
     const curl = h.curl;
     rows.push({
-      workload: `${hLabel} keep-alive (h)`,
+      workload: `${hLabel} keep-alive (p)`,
       fetchMany: wallCpu(fm),
       curl: wallCpu(curl),
       goal: '— (reported)',
       measured: usable(fm) && usable(curl) ? `${fmt(fm.wallMs / curl.wallMs)} ×` : '–',
       met: null,
     });
-    rows.push(wallGoal(`${hLabel} keep-alive, --pipeline 8 (h)`, h.pipe, curl, 0.25));
-    rows.push(cpuGoal(`${hLabel} keep-alive, --pipeline 8 (h)`, h.pipe, curl, 8));
+    rows.push(wallGoal(`${hLabel} keep-alive, --pipeline 8 (p)`, h.pipe, curl, 0.25));
+    rows.push(cpuGoal(`${hLabel} keep-alive, --pipeline 8 (p)`, h.pipe, curl, 8));
   }
   return rows;
 }

@@ -3,7 +3,7 @@
  *
  *   npm run bench                   full suite, 3 interleaved runs, writes bench/RESULTS.md
  *   npm run bench -- --quick        small N, 1 run, writes bench/.work/RESULTS-quick.md
- *   npm run bench -- --only a,d     selected workloads (a b c d e f g h, bodies)
+ *   npm run bench -- --only a,d     selected workloads (a b c d e f g p, bodies)
  *   npm run bench -- --runs 5       more runs per program
  *
  * Only 127.0.0.1 is ever contacted; every child is stopped by pid at the end or on Ctrl-C.
@@ -28,7 +28,7 @@ import { allWorkloads, type WorkloadEnv } from './workloads.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const WORK = 'bench/.work';
-const GROUPS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'bodies'];
+const GROUPS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'p', 'bodies'];
 
 function options(): { quick: boolean; only: string[]; runs: number; argv: string[] } {
   const argv = process.argv.slice(2);

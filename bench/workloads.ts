@@ -400,7 +400,7 @@ function tableVsNdjson(quick: boolean): Workload {
 }
 
 /**
- * Workload (h), issue 13: 100,000 keep-alive requests, curl -Z against fetch-many without and
+ * Workload (p), issue 13: 100,000 keep-alive requests, curl -Z against fetch-many without and
  * with `--pipeline 8`. The pipelined run keeps the same 100 connections (10 per origin) but
  * lets each carry 8 requests at once, so its `-c` (requests in flight) is 800.
  */
@@ -408,15 +408,15 @@ function keepAlive100k(quick: boolean): Workload {
   const requests = quick ? 20_000 : 100_000;
   const label = `${requests / 1000}k`;
   return {
-    group: 'h',
-    id: 'h',
-    title: `(h) ${label} distinct /small URLs over 10 origins, keep-alive, 100 connections; --pipeline 8`,
+    group: 'p',
+    id: 'p',
+    title: `(p) ${label} distinct /small URLs over 10 origins, keep-alive, 100 connections; --pipeline 8`,
     concurrency: 100,
     requests,
     needs: 'nginx',
     async prepare(env) {
-      const urls = join(env.work, 'h.urls.txt');
-      const cfg = join(env.work, 'h.curl.cfg');
+      const urls = join(env.work, 'p.urls.txt');
+      const cfg = join(env.work, 'p.curl.cfg');
       await writeUrlList(join(env.root, urls), env.origins, '/small', requests);
       await writeCurlConfig(join(env.root, cfg), env.origins, '/small', requests);
       const perHost = Math.ceil(100 / env.origins.length);

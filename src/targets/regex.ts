@@ -23,7 +23,8 @@ export function parseUserRegex(text: string): RegExp {
 export const REGEX_TIME_LIMIT_MS = 1000;
 
 let context: vm.Context | null = null;
-const script = new vm.Script('re.test(text)');
+/** Made on first use, so that a run without a user regex never touches node:vm (see scripts/bundle.mjs). */
+let script: vm.Script | null = null;
 
 /**
  * `re.test(text)`, stopped after {@link REGEX_TIME_LIMIT_MS}: the pattern is the user's but the
@@ -34,6 +35,7 @@ const script = new vm.Script('re.test(text)');
  */
 export function testWithin(re: RegExp, text: string): boolean | null {
   context ??= vm.createContext({ re: null, text: '' });
+  script ??= new vm.Script('re.test(text)');
   context.re = re;
   context.text = text;
   try {
