@@ -35,16 +35,19 @@ const SHIMS = {
   // Default import (`import vm from 'node:vm'`): every property read goes to the real module.
   'node:vm': [loader('node:vm'), 'export default new Proxy({}, { get: (_t, k) => m()[k] });'].join('\n'),
   // commander require()s it at load time and calls `spawn` only for executable subcommands.
-  'node:child_process': [loader('node:child_process'), 'export function spawn(...args) { return m().spawn(...args); }'].join(
-    '\n',
-  ),
+  'node:child_process': [
+    loader('node:child_process'),
+    'export function spawn(...args) { return m().spawn(...args); }',
+  ].join('\n'),
 };
 
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
     b.onResolve({ filter: /^node:(tls|zlib|vm|child_process|crypto)$/ }, (args) =>
-      args.namespace === 'lazy-builtin' ? { path: args.path, external: true } : { path: args.path, namespace: 'lazy-builtin' },
+      args.namespace === 'lazy-builtin'
+        ? { path: args.path, external: true }
+        : { path: args.path, namespace: 'lazy-builtin' },
     );
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({ contents: SHIMS[args.path], loader: 'js' }));
   },

@@ -28,6 +28,14 @@ interface HeaderFacts {
   proxyAuthorization: boolean;
   /** The user asked the server to close after the request (RFC 9112 §9.6). */
   close: boolean;
+  /**
+   * The fields after Host, serialized for the last (user agent, form) pair used with this list —
+   * in a run that is always the same pair, so the head of a body-less request is then built
+   * from three pieces (request line, Host line, this).
+   */
+  tail: string;
+  tailAgent: string | null;
+  tailForm: RequestForm | undefined;
 }
 
 const factsCache = new WeakMap<HeaderList, HeaderFacts>();
@@ -43,6 +51,9 @@ function factsOf(headers: HeaderList): HeaderFacts {
     acceptEncoding: false,
     proxyAuthorization: false,
     close: false,
+    tail: '',
+    tailAgent: null,
+    tailForm: undefined,
   };
   for (const [name, value] of headers) {
     const lower = name.toLowerCase();
@@ -86,15 +97,7 @@ export function serializeRequest(target: Target, userAgent: string, form?: Reque
     form?.absolute === true ? `${target.protocol}//${hostHeader(target)}${target.path}` : target.path;
   let head = `${target.method} ${requestTarget} HTTP/1.1\r\n`;
   if (!facts.host) head += `Host: ${hostHeader(target)}\r\n`;
-  if (!facts.userAgent) head += `User-Agent: ${userAgent}\r\n`;
-  if (!facts.accept) head += 'Accept: */*\r\n';
-  if (form !== undefined) {
-    if (form.acceptEncoding && !facts.acceptEncoding) head += `Accept-Encoding: ${ACCEPT_ENCODING}\r\n`;
-    if (form.proxyAuthorization !== undefined && !facts.proxyAuthorization) {
-      head += `Proxy-Authorization: ${form.proxyAuthorization}\r\n`;
-    }
-  }
-  head += facts.block;
+  head += tailOf(facts, userAgent, form);
   if (body !== null) {
     head += `Content-Length: ${body.length}\r\n\r\n`;
     const headBytes = Buffer.from(head, 'utf8');
@@ -103,6 +106,25 @@ export function serializeRequest(target: Target, userAgent: string, form?: Reque
   // POST/PUT/PATCH without a body still announce zero length, so the server does not wait for one.
   if (target.method === 'POST' || target.method === 'PUT' || target.method === 'PATCH') head += 'Content-Length: 0\r\n';
   return `${head}\r\n`;
+}
+
+/** The fields after Host, for this header list, user agent and form: made once per combination in use. */
+function tailOf(facts: HeaderFacts, userAgent: string, form: RequestForm | undefined): string {
+  if (facts.tailAgent === userAgent && facts.tailForm === form) return facts.tail;
+  let tail = '';
+  if (!facts.userAgent) tail += `User-Agent: ${userAgent}\r\n`;
+  if (!facts.accept) tail += 'Accept: */*\r\n';
+  if (form !== undefined) {
+    if (form.acceptEncoding && !facts.acceptEncoding) tail += `Accept-Encoding: ${ACCEPT_ENCODING}\r\n`;
+    if (form.proxyAuthorization !== undefined && !facts.proxyAuthorization) {
+      tail += `Proxy-Authorization: ${form.proxyAuthorization}\r\n`;
+    }
+  }
+  tail += facts.block;
+  facts.tail = tail;
+  facts.tailAgent = userAgent;
+  facts.tailForm = form;
+  return tail;
 }
 
 /** Whether the user asked the server to close after this request (RFC 9112 §9.6). */
