@@ -5,6 +5,7 @@ import { VERSION } from '../version.js';
 import type { Connection } from './connection.js';
 import { defaultConnector, type Connector } from './connector.js';
 import { DnsCache, type LookupFn } from './dns.js';
+import { dnsCacheFor, type ResolverFiles } from './dns-setup.js';
 import { Exchange } from './exchange.js';
 import { Deadlines } from './deadlines.js';
 import { Pool } from './pool.js';
@@ -29,8 +30,10 @@ export const DEFAULTS = {
 export interface EngineOptions extends RunOptions {
   /** Opens sockets; tests hand in their own. */
   connector?: Connector;
-  /** Resolves names; tests hand in their own. */
+  /** Resolves names; tests hand in their own (the hosts file is then not read). */
   lookup?: LookupFn;
+  /** Where the system resolver's files are; tests hand in their own. */
+  resolverFiles?: ResolverFiles;
 }
 
 /**
@@ -107,7 +110,7 @@ export class Engine {
     this.userAgent = options.userAgent ?? `fetch-many/${VERSION}`;
     this.connector = options.connector ?? defaultConnector;
     this.transport = new Transport(options, this.userAgent);
-    this.dns = new DnsCache(options.lookup);
+    this.dns = dnsCacheFor(options);
     this.lookahead = Math.max(256, this.concurrency * 4);
     const retries = options.retries ?? RETRY_DEFAULTS.retries;
     this.limiter = options.rate === undefined ? null : new RateLimiter(options.rate);

@@ -65,6 +65,7 @@ export class Exchange {
   /** Body bytes after content decoding; null unless `compressed` and the response was encoded. */
   decodedBytes: number | null = null;
   private matcher: BodyMatcher | null = null;
+  private pausedAt: number | null = null;
 
   constructor(
     readonly target: Target,
@@ -73,6 +74,25 @@ export class Exchange {
     if (expect.bodyIncludes !== undefined) this.matcher = new BodyMatcher(expect.bodyIncludes);
     this.idempotent = IDEMPOTENT.has(target.method);
     this.closeAfter = requestsClose(target.headers);
+  }
+
+  /** Stopped while its DNS lookup waits for a slot: that wait is queue time (issue 15). */
+  get clockPaused(): boolean {
+    return this.pausedAt !== null;
+  }
+
+  pauseClock(now: number): void {
+    if (this.pausedAt === null) this.pausedAt = now;
+  }
+
+  /** Moves the start and both deadlines on by the time the clock stood still. */
+  resumeClock(now: number): void {
+    if (this.pausedAt === null) return;
+    const stood = now - this.pausedAt;
+    this.pausedAt = null;
+    this.start += stood;
+    this.deadline += stood;
+    this.connectDeadline += stood;
   }
 
   /** The request will run on another connection: what this one measured no longer applies. */
