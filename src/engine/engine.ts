@@ -4,7 +4,7 @@ import { DEFAULT_EXPECTATION } from '../targets/expect.js';
 import { VERSION } from '../version.js';
 import type { Connection } from './connection.js';
 import { defaultConnector, type Connector } from './connector.js';
-import { DnsCache, type LookupFn } from './dns.js';
+import type { DnsCache, LookupFn } from './dns.js';
 import { dnsCacheFor, type ResolverFiles } from './dns-setup.js';
 import { Exchange } from './exchange.js';
 import { Deadlines } from './deadlines.js';

@@ -579,7 +579,9 @@ describe('connect budget', () => {
     const lookup: LookupFn = () => {};
     const r = await one('http://hangs.test/', { lookup, connectTimeout: 300, timeout: 5000 });
     expect(r.error?.code).toBe('dns');
-    expect(r.error?.message).toBe('cannot resolve hangs.test: no answer from the DNS server within 300 ms (connect timeout)');
+    expect(r.error?.message).toBe(
+      'cannot resolve hangs.test: no answer from the DNS server within 300 ms (connect timeout)',
+    );
     expect([r.timings.dns, r.timings.connect]).toEqual([null, null]);
     expect(r.timings.total).toBeGreaterThanOrEqual(300);
     expect(r.timings.total).toBeLessThan(1300);

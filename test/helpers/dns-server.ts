@@ -14,6 +14,8 @@ export interface DnsAnswer {
   aaaa?: readonly string[];
   /** Answer with this response code instead (3 NXDOMAIN, 2 SERVFAIL, 5 REFUSED). */
   rcode?: number;
+  /** Answer AAAA questions with this response code (A questions are answered as usual). */
+  aaaaRcode?: number;
   /** Answer after this many ms. */
   delayMs?: number;
   /** Never answer (a resolver that has gone quiet). */
@@ -48,6 +50,8 @@ export interface DnsServer {
   readonly address: string;
   /** Every question asked so far, in order. */
   readonly questions: DnsQuestion[];
+  /** Most questions ever waiting for their answer at once (delayed or never answered). */
+  readonly maxPending: number;
   /** Answers to change while running. */
   readonly table: Record<string, DnsAnswer>;
   close(): Promise<void>;
@@ -63,6 +67,8 @@ export function startDnsServer(options: DnsServerOptions = {}): Promise<DnsServe
   const timers = new Set<NodeJS.Timeout>();
   const socket: Socket = createSocket(host === '::1' ? 'udp6' : 'udp4');
   let closed = false;
+  let pending = 0;
+  let maxPending = 0;
 
   socket.on('message', (msg: Buffer, peer: RemoteInfo) => {
     const query = parseQuery(msg);
@@ -70,10 +76,13 @@ export function startDnsServer(options: DnsServerOptions = {}): Promise<DnsServe
     const name = query.name.toLowerCase();
     questions.push({ name, type: typeName(query.type) });
     const answer = table[name] ?? options.fallback?.(name) ?? { rcode: RCODE.NXDOMAIN };
+    pending++;
+    maxPending = Math.max(maxPending, pending);
     if (answer.never === true) return;
     const reply = buildReply(msg, query, answer);
     const delay = (options.delayMs ?? 0) + (answer.delayMs ?? 0);
     const sendReply = (): void => {
+      pending--;
       if (!closed) socket.send(reply, peer.port, peer.address);
     };
     if (delay <= 0) {
@@ -98,6 +107,9 @@ export function startDnsServer(options: DnsServerOptions = {}): Promise<DnsServe
       resolve({
         host,
         port,
+        get maxPending() {
+          return maxPending;
+        },
         address: host === '::1' ? `[::1]:${port}` : `${host}:${port}`,
         questions,
         table,
@@ -150,9 +162,15 @@ function typeName(type: number): string {
 }
 
 function buildReply(query: Buffer, q: Query, answer: DnsAnswer): Buffer {
-  const rcode = answer.rcode ?? RCODE.NOERROR;
+  const rcode = (q.type === TYPE_AAAA ? answer.aaaaRcode : undefined) ?? answer.rcode ?? RCODE.NOERROR;
   const addresses =
-    rcode !== RCODE.NOERROR ? [] : q.type === TYPE_A ? (answer.a ?? []) : q.type === TYPE_AAAA ? (answer.aaaa ?? []) : [];
+    rcode !== RCODE.NOERROR
+      ? []
+      : q.type === TYPE_A
+        ? (answer.a ?? [])
+        : q.type === TYPE_AAAA
+          ? (answer.aaaa ?? [])
+          : [];
   const records: Buffer[] = [];
   for (const address of addresses) {
     const rdata = q.type === TYPE_A ? ipv4Bytes(address) : ipv6Bytes(address);
@@ -187,6 +205,6 @@ function ipv6Bytes(address: string): Buffer {
   const right = tail === undefined ? [] : part(tail);
   const groups = [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
   const out = Buffer.alloc(16);
-  groups.forEach((g, i) => out.writeUInt16BE(Number.parseInt(g, 16), i * 2));
+  for (const [i, g] of groups.entries()) out.writeUInt16BE(Number.parseInt(g, 16), i * 2);
   return out;
 }
