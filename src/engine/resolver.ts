@@ -1,6 +1,4 @@
 import { type LookupAddress, Resolver, type RecordWithTtl } from 'node:dns';
-import { isIP } from 'node:net';
-import { UsageError } from '../errors.js';
 import { dnsError } from './dns-failure.js';
 import type { LookupFn } from './dns.js';
 import { HostsFile } from './hosts-file.js';
@@ -132,31 +130,4 @@ function worse(a: NodeJS.ErrnoException | null, b: NodeJS.ErrnoException | null)
     e === null ? -1 : e.code === 'ENOTFOUND' ? 0 : e.code === 'ENODATA' ? 1 : 2;
   const chosen = rank(a) >= rank(b) ? a : b;
   return chosen ?? dnsError('ENOTFOUND', '');
-}
-
-/**
- * Validates `--dns-server` values: an IP address with an optional port, IPv6 in brackets when a
- * port is given (`[::1]:5353`). Returns them in the form c-ares's setServers takes.
- */
-export function parseDnsServers(values: readonly string[], where = 'dnsServers'): string[] {
-  return values.map((raw) => {
-    const value = raw.trim();
-    const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(value);
-    const [address, port] =
-      bracketed !== null
-        ? [bracketed[1] ?? '', bracketed[2]]
-        : isIP(value) !== 0
-          ? [value, undefined]
-          : [value.slice(0, value.lastIndexOf(':')), value.slice(value.lastIndexOf(':') + 1)];
-    const family = isIP(address);
-    const portNumber = port === undefined ? 53 : Number(port);
-    const bracketsNeeded = family === 6 && bracketed === null && port !== undefined;
-    if (family === 0 || bracketsNeeded || !Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535) {
-      throw new UsageError(
-        `${where}: "${raw}" must be an IP address with an optional port (127.0.0.1:5353, [::1]:5353)`,
-      );
-    }
-    if (port === undefined) return address;
-    return family === 6 ? `[${address}]:${portNumber}` : `${address}:${portNumber}`;
-  });
 }

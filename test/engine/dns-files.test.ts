@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { HostsFile } from '../../src/engine/hosts-file.js';
 import { candidateNames, parseResolvConf, RESOLVER_DEFAULTS } from '../../src/engine/resolv-conf.js';
-import { parseDnsServers } from '../../src/engine/resolver.js';
+import { dnsServerAddress } from '../../src/config/dns-servers.js';
 
 describe('HostsFile', () => {
   const hosts = HostsFile.parse(
@@ -107,19 +107,30 @@ describe('candidateNames', () => {
   });
 });
 
-describe('parseDnsServers', () => {
-  it('keeps the forms c-ares takes, defaulting to port 53', () => {
-    expect(parseDnsServers(['127.0.0.1', '127.0.0.1:5353', '::1', '[::1]:5353', '[::1]'])).toEqual([
+describe('dnsServerAddress (--dns-server)', () => {
+  it('keeps the forms c-ares takes, port 53 implicit', () => {
+    expect(['127.0.0.1', '127.0.0.1:5353', '::1', '[::1]:5353', '[::1]', '::1:53'].map(dnsServerAddress)).toEqual([
       '127.0.0.1',
       '127.0.0.1:5353',
       '::1',
       '[::1]:5353',
       '::1',
+      // Without brackets, a trailing :53 is part of the IPv6 address.
+      '::1:53',
     ]);
   });
-  it('rejects names, bad ports and junk, naming the value and the option', () => {
-    for (const bad of ['dns.example.com', '127.0.0.1:', '127.0.0.1:70000', '[::1]:0', '[nope]:53', '']) {
-      expect(() => parseDnsServers([bad], '--dns-server')).toThrow(`--dns-server: "${bad}"`);
+  it('rejects names, bad ports and junk, showing the value', () => {
+    for (const bad of [
+      'dns.example.com',
+      '127.0.0.1:',
+      '127.0.0.1:70000',
+      '[::1]:0',
+      '[nope]:53',
+      '',
+      '127.0.0.1:53:1',
+    ]) {
+      expect(() => dnsServerAddress(bad)).toThrow(`got "${bad}"`);
     }
+    expect(() => dnsServerAddress(53)).toThrow('must be an IP address');
   });
 });

@@ -230,8 +230,11 @@ describe('options', () => {
   it('rejects a bad server or a bad dnsConcurrency, naming it', async () => {
     for (const bad of ['dns.example.com', '127.0.0.1:53:1', '127.0.0.1:0', '127.0.0.1:99999', '[::1]:x']) {
       await expect(one('http://127.0.0.1:9/', { dnsServers: [bad] })).rejects.toThrow(UsageError);
-      await expect(one('http://127.0.0.1:9/', { dnsServers: [bad] })).rejects.toThrow(`"${bad}"`);
+      await expect(one('http://127.0.0.1:9/', { dnsServers: [bad] })).rejects.toThrow(
+        `option "dnsServers": must be an IP address with an optional port (127.0.0.1:5353, [::1]:5353), got "${bad}"`,
+      );
     }
+    await expect(one('http://127.0.0.1:9/', { dnsServers: [] })).rejects.toThrow(/dnsServers.*at least one/);
     await expect(one('http://127.0.0.1:9/', { dnsConcurrency: 0 })).rejects.toThrow(/dnsConcurrency/);
     await expect(one('http://127.0.0.1:9/', { dnsConcurrency: 1.5 })).rejects.toThrow(/dnsConcurrency/);
   });
