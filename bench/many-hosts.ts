@@ -1,0 +1,381 @@
+/**
+ * Workload "many hosts" (issue 15): 1,000 and 10,000 distinct host names, each answered by a
+ * loopback DNS server in 50 ms, fetched with `-c 100 --connect-timeout 2s` by fetch-many and by
+ * `curl -Z` beside it; and a dual-stack name whose IPv6 address drops SYNs (Happy Eyeballs).
+ *
+ * Both programs resolve through the SYSTEM resolver configuration, so the run happens inside a
+ * private network namespace (only its own loopback) and a private mount namespace in which a
+ * resolv.conf naming 127.0.0.1 is bind-mounted over /etc/resolv.conf — the machine's /etc is
+ * never written, and nothing leaves loopback. Needs root and unshare(1).
+ *
+ *   npx tsx bench/many-hosts.ts            run, print, and replace the section in bench/RESULTS.md
+ *   npx tsx bench/many-hosts.ts --quick    1,000 names only, nothing written
+ *   npm run bench -- --only h              the same through the suite's runner
+ *
+ * The script runs itself again inside the namespaces (`--inside`), where it starts the DNS and
+ * HTTP servers and measures each command under GNU time (wall and peak RSS).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startBlackhole } from '../test/helpers/blackhole.js';
+import { startDnsServer } from '../test/helpers/dns-server.js';
+import { startHttpServer } from '../test/helpers/servers.js';
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+const SELF = fileURLToPath(import.meta.url);
+const DNS_DELAY_MS = 50;
+const CONCURRENCY = 100;
+const CONNECT_TIMEOUT_S = 2;
+const SECTION_START = '<!-- many-hosts:start -->';
+const SECTION_END = '<!-- many-hosts:end -->';
+
+/** One program's run over one list. */
+export interface HostsSample {
+  case: string;
+  program: 'fetch-many' | 'curl';
+  names: number;
+  wallMs: number;
+  maxRssKiB: number;
+  ok: number;
+  /** Median `timings.dns` (fetch-many) or `time_namelookup` (curl), ms. */
+  dnsP50Ms: number | null;
+  /** Error codes and counts, e.g. `timeout 3`. */
+  failures: string;
+}
+
+export interface ManyHostsResult {
+  samples: HostsSample[];
+  /** Why nothing was measured, when so. */
+  skipped?: string;
+  commands: string[];
+}
+
+// ---- outside: set up the namespaces and run ourselves inside them -----------------------------
+
+/** Why the namespaces cannot be made here, or null when they can. */
+function unavailable(): string | null {
+  if (process.getuid?.() !== 0) return 'needs root for unshare -n -m';
+  for (const tool of ['unshare', 'ip', 'curl', '/usr/bin/time']) {
+    const found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' });
+    if (found.status !== 0) return `${tool} is missing`;
+  }
+  const probe = spawnSync('unshare', ['-n', '-m', '--propagation', 'private', 'true']);
+  if (probe.status !== 0) return `unshare -n -m fails here: ${String(probe.stderr).trim()}`;
+  return null;
+}
+
+export async function runManyHosts(options: { work: string; quick: boolean }): Promise<ManyHostsResult> {
+  const reason = unavailable();
+  if (reason !== null) return { samples: [], skipped: reason, commands: [] };
+  const work = join(ROOT, options.work, 'many-hosts');
+  mkdirSync(work, { recursive: true });
+  const resolvConf = join(work, 'resolv.conf');
+  writeFileSync(resolvConf, 'nameserver 127.0.0.1\n');
+  const out = join(work, 'result.json');
+  const names = options.quick ? '1000' : '1000,10000';
+  const script = [
+    'set -e',
+    'ip link set lo up',
+    // --propagation private: the bind mount exists in this mount namespace only.
+    `mount --bind "${resolvConf}" /etc/resolv.conf`,
+    `exec "${process.execPath}" --import tsx "${SELF}" --inside --names ${names} --work "${work}" --out "${out}"`,
+  ].join('\n');
+  const child = spawn('unshare', ['-n', '-m', '--propagation', 'private', 'sh', '-c', script], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const guard = setTimeout(() => child.kill('SIGKILL'), 15 * 60_000);
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  clearTimeout(guard);
+  if (code !== 0 || !existsSync(out)) {
+    return { samples: [], skipped: `the run inside the namespace failed (exit ${code})`, commands: [] };
+  }
+  return JSON.parse(readFileSync(out, 'utf8')) as ManyHostsResult;
+}
+
+// ---- inside the namespaces ----------------------------------------------------------------------
+
+interface Timed {
+  wallMs: number;
+  maxRssKiB: number;
+}
+
+/** Runs argv under GNU time with stdout to `stdoutFile`; wall from our own clock, RSS from %M. */
+async function timed(argv: string[], stdoutFile: string, work: string): Promise<Timed> {
+  const timeFile = join(work, 'time.out');
+  const { openSync, closeSync } = await import('node:fs');
+  const fd = openSync(stdoutFile, 'w');
+  const started = process.hrtime.bigint();
+  const child = spawn('/usr/bin/time', ['-f', '%M', '-o', timeFile, ...argv], {
+    cwd: ROOT,
+    stdio: ['ignore', fd, 'ignore'],
+  });
+  const guard = setTimeout(() => child.kill('SIGKILL'), 5 * 60_000);
+  await new Promise((resolve) => child.once('close', resolve));
+  clearTimeout(guard);
+  closeSync(fd);
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const lines = readFileSync(timeFile, 'utf8').trim().split('\n');
+  return { wallMs, maxRssKiB: Number(lines.at(-1)) };
+}
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? null;
+}
+
+function countFailures(codes: string[]): string {
+  const counts = new Map<string, number>();
+  for (const c of codes) counts.set(c, (counts.get(c) ?? 0) + 1);
+  return [...counts].map(([c, n]) => `${c} ${n}`).join(', ');
+}
+
+async function fetchManyRun(name: string, urls: string[], work: string): Promise<HostsSample & { argv: string[] }> {
+  const list = join(work, `${name}.urls.txt`);
+  writeFileSync(list, `${urls.join('\n')}\n`);
+  const argv = [
+    process.execPath,
+    'bin/fetch-many.js',
+    '-c',
+    String(CONCURRENCY),
+    '--connect-timeout',
+    `${CONNECT_TIMEOUT_S}s`,
+    '--ndjson',
+    '--no-progress',
+    list,
+  ];
+  const stdout = join(work, `${name}.fetch-many.ndjson`);
+  const t = await timed(argv, stdout, work);
+  const results = readFileSync(stdout, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as { ok: boolean; error: { code: string } | null; timings: { dns: number | null } });
+  return {
+    case: name,
+    program: 'fetch-many',
+    names: urls.length,
+    ...t,
+    ok: results.filter((r) => r.ok).length,
+    dnsP50Ms: median(results.map((r) => r.timings.dns).filter((d): d is number => d !== null)),
+    failures: countFailures(results.filter((r) => !r.ok).map((r) => r.error?.code ?? 'failed')),
+    argv,
+  };
+}
+
+async function curlRun(name: string, urls: string[], work: string): Promise<HostsSample & { argv: string[] }> {
+  const cfg = join(work, `${name}.curl.cfg`);
+  writeFileSync(cfg, urls.map((u) => `url = "${u}"\noutput = "/dev/null"\n`).join(''));
+  const argv = [
+    'curl',
+    '-Z',
+    '--parallel-max',
+    String(CONCURRENCY),
+    '--connect-timeout',
+    String(CONNECT_TIMEOUT_S),
+    '-s',
+    '--no-progress-meter',
+    '-w',
+    '%{exitcode} %{http_code} %{time_namelookup}\\n',
+    '-K',
+    cfg,
+  ];
+  const stdout = join(work, `${name}.curl.txt`);
+  const t = await timed(argv, stdout, work);
+  const rows = readFileSync(stdout, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => l.split(' '));
+  const ok = rows.filter(([exit, status]) => exit === '0' && status === '200');
+  return {
+    case: name,
+    program: 'curl',
+    names: urls.length,
+    ...t,
+    ok: ok.length,
+    dnsP50Ms: median(ok.map((r) => Number(r[2]) * 1000)),
+    failures: countFailures(rows.filter(([exit]) => exit !== '0').map(([exit]) => `exit ${exit}`)),
+    argv,
+  };
+}
+
+/** The DNS server, in a process of its own so that it does not share an event loop with the HTTP one. */
+async function serveDns(): Promise<void> {
+  const dns = await startDnsServer({
+    port: 53,
+    delayMs: DNS_DELAY_MS,
+    fallback: (name) => (/^h\d+\.n\d+\.many\.test$/.test(name) ? { a: ['127.0.0.1'] } : undefined),
+    table: { 'dual.many.test': { a: ['127.0.0.1'], aaaa: ['::1'] } },
+  });
+  process.stdout.write('ready\n');
+  // Runs until its parent closes our stdin.
+  process.stdin.resume();
+  process.stdin.once('end', () => void dns.close());
+}
+
+async function startDnsProcess(): Promise<{ close(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SELF, '--serve-dns'], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`DNS server exited (${code})`)));
+  });
+  return {
+    close: async () => {
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+      await new Promise((resolve) => child.once('close', resolve));
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function inside(names: number[], work: string, out: string): Promise<void> {
+  const dns = await startDnsProcess();
+  const http = await startHttpServer();
+  const hole = await startBlackhole('::1', http.port);
+  const samples: HostsSample[] = [];
+  const commands = new Set<string>();
+  const note = (s: HostsSample & { argv: string[] }): void => {
+    const { argv, ...sample } = s;
+    samples.push(sample);
+    commands.add(argv.map((a) => (a.startsWith(ROOT) ? relative(ROOT, a) : a.startsWith(work) ? '…' : a)).join(' '));
+    process.stderr.write(
+      `  ${sample.case.padEnd(10)} ${sample.program.padEnd(10)} wall ${sample.wallMs.toFixed(0).padStart(6)} ms  ok ${sample.ok}/${sample.names}  dns p50 ${sample.dnsP50Ms?.toFixed(1) ?? '-'} ms  rss ${(sample.maxRssKiB / 1024).toFixed(1)} MiB  ${sample.failures}\n`,
+    );
+  };
+  try {
+    for (const n of names) {
+      // Each program gets its own names, so no cache anywhere can answer for the other.
+      const list = (suffix: number): string[] =>
+        Array.from({ length: n }, (_, i) => `http://h${i}.n${n * 10 + suffix}.many.test:${http.port}/ok`);
+      note(await curlRun(`${n} names`, list(1), work));
+      note(await fetchManyRun(`${n} names`, list(2), work));
+    }
+    if (hole !== null) {
+      const url = [`http://dual.many.test:${http.port}/ok`];
+      note(await curlRun('dual-stack', url, work));
+      note(await fetchManyRun('dual-stack', url, work));
+    } else {
+      process.stderr.write('  dual-stack: no loopback blackhole on this kernel; not measured\n');
+    }
+  } finally {
+    await hole?.close();
+    await http.close();
+    await dns.close();
+  }
+  const result: ManyHostsResult = { samples, commands: [...commands] };
+  writeFileSync(out, JSON.stringify(result, null, 2));
+}
+
+// ---- the report ---------------------------------------------------------------------------------
+
+const mib = (kib: number): string => (kib / 1024).toFixed(1);
+
+/** The RESULTS.md section: a table per case and the goals of issue 15. */
+export function renderManyHosts(result: ManyHostsResult): string {
+  const lines = [SECTION_START, '', '## Many hosts (issue 15)', ''];
+  if (result.skipped !== undefined) {
+    lines.push(`Not measured: ${result.skipped}.`, '', SECTION_END, '');
+    return lines.join('\n');
+  }
+  lines.push(
+    `Distinct names, each answered in ${DNS_DELAY_MS} ms by a DNS server on 127.0.0.1:53 (A only; AAAA`,
+    'is NODATA), one HTTP server; `-c 100 --connect-timeout 2s`; both programs resolve through the',
+    'system configuration (resolv.conf bind-mounted in a private mount + network namespace). One run',
+    'each. "dns p50" is fetch-many\'s `timings.dns` and curl\'s `time_namelookup`.',
+    '',
+    '| case | program | wall ms | vs curl | ok | dns p50 ms | peak RSS MiB | failures |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
+  );
+  for (const s of result.samples) {
+    const curl = result.samples.find((c) => c.case === s.case && c.program === 'curl');
+    const ratio = curl === undefined || s.program === 'curl' ? '' : `${(s.wallMs / curl.wallMs).toFixed(2)}×`;
+    lines.push(
+      `| ${s.case} | ${s.program} | ${s.wallMs.toFixed(0)} | ${ratio} | ${s.ok}/${s.names} | ${s.dnsP50Ms?.toFixed(1) ?? '–'} | ${mib(s.maxRssKiB)} | ${s.failures || '–'} |`,
+    );
+  }
+  lines.push('', 'Goals:', '');
+  const get = (c: string, p: string): HostsSample | undefined =>
+    result.samples.find((s) => s.case === c && s.program === p);
+  const goal = (ok: boolean, text: string): void => {
+    lines.push(`- ${ok ? 'PASS' : 'MISS'} — ${text}`);
+  };
+  const f1 = get('1000 names', 'fetch-many');
+  const c1 = get('1000 names', 'curl');
+  if (f1 !== undefined && c1 !== undefined) {
+    goal(f1.ok === 1000, `1,000 names: ${f1.ok}/1000 ok`);
+    goal(f1.wallMs <= c1.wallMs, `1,000 names: wall ${f1.wallMs.toFixed(0)} ms ≤ curl's ${c1.wallMs.toFixed(0)} ms`);
+    goal((f1.dnsP50Ms ?? Infinity) < 150, `1,000 names: timings.dns p50 ${f1.dnsP50Ms?.toFixed(1)} ms < 150 ms`);
+  }
+  const f10 = get('10000 names', 'fetch-many');
+  const c10 = get('10000 names', 'curl');
+  if (f10 !== undefined && c10 !== undefined) {
+    goal(
+      f10.wallMs <= c10.wallMs,
+      `10,000 names: wall ${f10.wallMs.toFixed(0)} ms ≤ curl's ${c10.wallMs.toFixed(0)} ms (${f10.ok}/10000 ok)`,
+    );
+    goal(f10.maxRssKiB <= 100 * 1024, `10,000 names: peak RSS ${mib(f10.maxRssKiB)} MiB ≤ 100 MiB`);
+  }
+  const fd = get('dual-stack', 'fetch-many');
+  if (fd !== undefined) {
+    goal(
+      fd.ok === 1 && fd.wallMs < 1000,
+      `dual-stack (IPv6 drops SYNs): ok=${fd.ok === 1}, wall ${fd.wallMs.toFixed(0)} ms < 1 s`,
+    );
+  }
+  lines.push(
+    '',
+    'Commands (`…` is the generated list or config):',
+    '',
+    '```sh',
+    ...result.commands,
+    '```',
+    '',
+    SECTION_END,
+    '',
+  );
+  return lines.join('\n');
+}
+
+/** Replaces the many-hosts section of `file` (or appends it). */
+export function writeSection(file: string, section: string): void {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const start = text.indexOf(SECTION_START);
+  const end = text.indexOf(SECTION_END);
+  const next =
+    start !== -1 && end > start
+      ? text.slice(0, start) + section.trimEnd() + text.slice(end + SECTION_END.length)
+      : `${text.trimEnd()}\n\n${section}`;
+  writeFileSync(file, next);
+}
+
+// ---- entry --------------------------------------------------------------------------------------
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { values } = parseArgs({
+    options: {
+      inside: { type: 'boolean', default: false },
+      'serve-dns': { type: 'boolean', default: false },
+      quick: { type: 'boolean', default: false },
+      names: { type: 'string' },
+      work: { type: 'string' },
+      out: { type: 'string' },
+    },
+  });
+  if (values['serve-dns']) await serveDns();
+  else if (values.inside) {
+    const names = (values.names ?? '1000').split(',').map(Number);
+    await inside(names, values.work ?? join(ROOT, 'bench/.work/many-hosts'), values.out ?? 'result.json');
+  } else {
+    const result = await runManyHosts({ work: 'bench/.work', quick: values.quick });
+    const section = renderManyHosts(result);
+    process.stdout.write(`\n${section}`);
+    if (!values.quick && result.skipped === undefined) writeSection(join(ROOT, 'bench', 'RESULTS.md'), section);
+  }
+}
