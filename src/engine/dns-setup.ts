@@ -12,16 +12,30 @@ export interface ResolverFiles {
  * resolver (hosts file, then DNS through c-ares) with `dnsServers` instead of resolv.conf's.
  */
 export function dnsCacheFor(
-  options: { readonly dnsServers?: readonly string[]; readonly dnsConcurrency: number },
+  options: {
+    readonly dnsServers?: readonly string[];
+    readonly dnsConcurrency: number;
+    readonly connectTimeout: number;
+  },
   hooks: { lookup?: LookupFn; resolverFiles?: ResolverFiles },
 ): DnsCache {
   const concurrency = options.dnsConcurrency;
-  if (hooks.lookup !== undefined) return new DnsCache({ lookup: hooks.lookup, concurrency });
+  // Nobody waits for a lookup longer than the connect timeout (it covers the lookup), so a slot
+  // is not held longer either. The margin lets the requests' own deadline, checked every 10 ms,
+  // report first ("no answer … (connect timeout)").
+  const lookupTimeoutMs = options.connectTimeout + 100;
+  if (hooks.lookup !== undefined) return new DnsCache({ lookup: hooks.lookup, concurrency, lookupTimeoutMs });
   const files = hooks.resolverFiles ?? {};
   const resolver = new SystemResolver({
     ...(options.dnsServers === undefined ? {} : { servers: options.dnsServers }),
     ...(files.hostsPath === undefined ? {} : { hostsPath: files.hostsPath }),
     ...(files.resolvConfPath === undefined ? {} : { resolvConfPath: files.resolvConfPath }),
   });
-  return new DnsCache({ lookup: resolver.lookup, local: resolver.local, concurrency });
+  return new DnsCache({
+    lookup: resolver.lookup,
+    local: resolver.local,
+    concurrency,
+    lookupTimeoutMs,
+    close: resolver.close,
+  });
 }

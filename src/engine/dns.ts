@@ -53,6 +53,13 @@ export interface DnsCacheOptions {
   local?: LocalFn;
   /** @default DEFAULT_DNS_CONCURRENCY */
   concurrency?: number;
+  /**
+   * A lookup unanswered this long gives its slot back and fails with ETIMEOUT (the resolver may
+   * keep trying on its own). @default no limit
+   */
+  lookupTimeoutMs?: number;
+  /** Stops whatever the resolver still has in flight, when the run ends. */
+  close?: () => void;
 }
 
 export class DnsCache {
@@ -60,6 +67,9 @@ export class DnsCache {
   private readonly lookupFn: LookupFn;
   private readonly local: LocalFn | undefined;
   private readonly concurrency: number;
+  private readonly lookupTimeoutMs: number | undefined;
+  private readonly onClose: (() => void) | undefined;
+  private readonly timers = new Set<NodeJS.Timeout>();
   /** Lookups asked and not yet answered. */
   private running = 0;
   /** Lookups waiting for a slot, first come first served. */
@@ -69,6 +79,16 @@ export class DnsCache {
     this.lookupFn = options.lookup;
     this.local = options.local;
     this.concurrency = options.concurrency ?? DEFAULT_DNS_CONCURRENCY;
+    this.lookupTimeoutMs = options.lookupTimeoutMs;
+    this.onClose = options.close;
+  }
+
+  /** The run is over: nothing is waited for any more (a pending query must not hold the process). */
+  close(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.queue.length = 0;
+    this.onClose?.();
   }
 
   /**
@@ -118,12 +138,26 @@ export class DnsCache {
     this.remember(key, created);
     const ask = (): void => {
       this.running++;
-      // Waiting before asking: a resolver may answer synchronously (tests hand in such ones).
-      this.lookupFn(hostname, (err, addresses, ttl) => {
+      let answered = false;
+      let timer: NodeJS.Timeout | undefined;
+      const answer = (err: NodeJS.ErrnoException | null, addresses: readonly LookupAddress[], ttl?: number): void => {
+        if (answered) return;
+        answered = true;
+        if (timer !== undefined) {
+          clearTimeout(timer);
+          this.timers.delete(timer);
+        }
         this.running--;
         this.settle(created, err, addresses, ttl);
         this.next();
-      });
+      };
+      if (this.lookupTimeoutMs !== undefined) {
+        timer = setTimeout(() => answer(dnsError('ETIMEOUT', hostname), []), this.lookupTimeoutMs);
+        timer.unref();
+        this.timers.add(timer);
+      }
+      // Waiting before asking: a resolver may answer synchronously (tests hand in such ones).
+      this.lookupFn(hostname, answer);
     };
     if (this.running < this.concurrency) {
       ask();

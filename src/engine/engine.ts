@@ -166,6 +166,7 @@ export class Engine {
         this.settled = true;
         if (this.fdTimer !== null) clearTimeout(this.fdTimer);
         this.deadlines.stop();
+        this.dns.close();
         this.stopWakeTimers();
         for (const pool of this.pools.values()) pool.closeIdle();
         if (!this.sourceDone) this.closeSource();

@@ -37,6 +37,11 @@ export class SystemResolver {
     this.cares.setServers([...servers]);
   }
 
+  /** Cancels the queries still in flight (their callbacks get ECANCELLED). */
+  readonly close = (): void => {
+    this.cares.cancel();
+  };
+
   /**
    * Answers from the hosts file (and RFC 6761's special names) without asking any server:
    * addresses, an error, or undefined when DNS must be asked.

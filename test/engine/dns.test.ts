@@ -3,6 +3,7 @@
  * search list and ndots — against a DNS server the test starts on loopback (`dnsServers`), never
  * the machine's. Each failure keeps its meaning; waiting for a lookup slot is queue time.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -169,6 +170,22 @@ describe('failures keep their meaning', () => {
     });
   });
 
+  it('a lookup that never ends gives its slot back after the connect timeout: the next name still runs', async () => {
+    const server = await start(startHttpServer());
+    const dns = await start(
+      startDnsServer({ table: { 'silent.test': { never: true }, 'next.test': { a: ['127.0.0.1'] } } }),
+    );
+    const results = byIndex(
+      await run([`http://silent.test:${server.port}/ok`, `http://next.test:${server.port}/ok`], {
+        dnsServers: [dns.address],
+        ...files(),
+        dnsConcurrency: 1,
+        connectTimeout: 300,
+      }),
+    );
+    expect(results.map((r) => r.error?.code ?? r.status)).toEqual(['dns', 200]);
+  });
+
   it('a server that never answers: dns timeout from the resolver itself (resolv.conf timeout and attempts)', async () => {
     const dns = await start(startDnsServer({ table: { 'silent.test': { never: true } } }));
     // glibc's floor: timeout:1 (second), attempts:1. c-ares gives up long before the connect timeout.
@@ -251,5 +268,28 @@ describe('options', () => {
     const results = await run(inputs, { dnsServers: [dns.address], ...files(), perHost: 1, concurrency: 1 });
     expect(results.every((r) => r.ok)).toBe(true);
     expect(dns.questions.filter((q) => q.type === 'A')).toHaveLength(3);
+  });
+});
+
+describe('the end of a run', () => {
+  it('a query still unanswered does not keep the process alive (library use)', async () => {
+    const dns = await start(startDnsServer({ table: { 'silent.test': { never: true } } }));
+    const script = `
+      import { fetchMany } from ${JSON.stringify(join(process.cwd(), 'dist/index.js'))};
+      for await (const r of fetchMany(['http://silent.test/'], { dnsServers: [${JSON.stringify(dns.address)}], connectTimeout: 300 })) {
+        process.stdout.write(r.error.code);
+      }`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    // resolv.conf's defaults would keep c-ares asking for ~15 s; the run must end with its result.
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) =>
+      child.once('close', (c, s) => resolve([c, s])),
+    );
+    clearTimeout(killer);
+    expect(signal).toBeNull();
+    expect(code).toBe(0);
+    expect(out).toBe('dns');
   });
 });
