@@ -42,16 +42,10 @@ interface Entry {
 /** Names remembered at once (see evictOldest). */
 export const MAX_NAMES = 10_000;
 
-/**
- * Lookups in flight at once, run-wide (`dnsConcurrency`). Above the default concurrency so that
- * lookups never hold back a run on their own, and low enough not to flood a resolver.
- */
-export const DEFAULT_DNS_CONCURRENCY = 256;
-
 export interface DnsCacheOptions {
   lookup: LookupFn;
   local?: LocalFn;
-  /** @default DEFAULT_DNS_CONCURRENCY */
+  /** Lookups in flight at once; the engine passes the run's `dnsConcurrency`. @default no cap */
   concurrency?: number;
   /**
    * A lookup unanswered this long gives its slot back and fails with ETIMEOUT (the resolver may
@@ -78,7 +72,7 @@ export class DnsCache {
   constructor(options: DnsCacheOptions) {
     this.lookupFn = options.lookup;
     this.local = options.local;
-    this.concurrency = options.concurrency ?? DEFAULT_DNS_CONCURRENCY;
+    this.concurrency = options.concurrency ?? Infinity;
     this.lookupTimeoutMs = options.lookupTimeoutMs;
     this.onClose = options.close;
   }

@@ -184,7 +184,9 @@ describe('failures keep their meaning', () => {
       }),
     );
     expect(results.map((r) => r.error?.code ?? r.status)).toEqual(['dns', 200]);
-  });
+    // Held until c-ares gives up (resolv.conf's defaults: ~14 s), the slot would hold next.test
+    // (its clock stopped, so without a timeout of its own) well past this test's time limit.
+  }, 5000);
 
   it('a server that never answers: dns timeout from the resolver itself (resolv.conf timeout and attempts)', async () => {
     const dns = await start(startDnsServer({ table: { 'silent.test': { never: true } } }));
