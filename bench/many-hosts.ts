@@ -17,6 +17,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -44,6 +45,8 @@ export interface HostsSample {
   dnsP50Ms: number | null;
   /** Error codes and counts, e.g. `timeout 3`. */
   failures: string;
+  /** Runs this sample is the median of; their walls, ms. */
+  runs?: number[];
 }
 
 export interface ManyHostsResult {
@@ -51,6 +54,8 @@ export interface ManyHostsResult {
   /** Why nothing was measured, when so. */
   skipped?: string;
   commands: string[];
+  /** 1-minute load average when the runs started and ended (other work on the machine). */
+  load?: [number, number];
 }
 
 // ---- outside: set up the namespaces and run ourselves inside them -----------------------------
@@ -235,12 +240,25 @@ async function startDnsProcess(): Promise<{ close(): Promise<void> }> {
   };
 }
 
+/** The run with the median wall; `ok` is the worst run's, `runs` lists every wall. */
+function medianSample<T extends HostsSample>(samples: T[]): T {
+  const sorted = [...samples].sort((a, b) => a.wallMs - b.wallMs);
+  const mid = sorted[Math.floor((sorted.length - 1) / 2)] ?? (samples[0] as T);
+  return {
+    ...mid,
+    ok: Math.min(...samples.map((s) => s.ok)),
+    failures: [...new Set(samples.map((s) => s.failures).filter((f) => f !== ''))].join('; '),
+    runs: samples.map((s) => Math.round(s.wallMs)),
+  };
+}
+
 async function inside(names: number[], work: string, out: string): Promise<void> {
   const dns = await startDnsProcess();
   const http = await startHttpServer();
   const hole = await startBlackhole('::1', http.port);
   const samples: HostsSample[] = [];
   const commands = new Set<string>();
+  const loadAtStart = loadavg()[0] ?? 0;
   const note = (s: HostsSample & { argv: string[] }): void => {
     const { argv, ...sample } = s;
     samples.push(sample);
@@ -251,16 +269,31 @@ async function inside(names: number[], work: string, out: string): Promise<void>
   };
   try {
     for (const n of names) {
-      // Each program gets its own names, so no cache anywhere can answer for the other.
-      const list = (suffix: number): string[] =>
-        Array.from({ length: n }, (_, i) => `http://h${i}.n${n * 10 + suffix}.many.test:${http.port}/ok`);
-      note(await curlRun(`${n} names`, list(1), work));
-      note(await fetchManyRun(`${n} names`, list(2), work));
+      // Short cases run 3 times, interleaved (the median is reported): one run is at the mercy
+      // of whatever else the machine does. Every run of each program gets names of its own, so
+      // no cache anywhere can answer for another.
+      const runs = n <= 1000 ? 3 : 1;
+      const list = (run: number, suffix: number): string[] =>
+        Array.from({ length: n }, (_, i) => `http://h${i}.n${n * 100 + run * 10 + suffix}.many.test:${http.port}/ok`);
+      const curl: Array<HostsSample & { argv: string[] }> = [];
+      const ours: Array<HostsSample & { argv: string[] }> = [];
+      for (let run = 0; run < runs; run++) {
+        curl.push(await curlRun(`${n} names`, list(run, 1), work));
+        ours.push(await fetchManyRun(`${n} names`, list(run, 2), work));
+      }
+      note(medianSample(curl));
+      note(medianSample(ours));
     }
     if (hole !== null) {
       const url = [`http://dual.many.test:${http.port}/ok`];
-      note(await curlRun('dual-stack', url, work));
-      note(await fetchManyRun('dual-stack', url, work));
+      const curl: Array<HostsSample & { argv: string[] }> = [];
+      const ours: Array<HostsSample & { argv: string[] }> = [];
+      for (let run = 0; run < 3; run++) {
+        curl.push(await curlRun('dual-stack', url, work));
+        ours.push(await fetchManyRun('dual-stack', url, work));
+      }
+      note(medianSample(curl));
+      note(medianSample(ours));
     } else {
       process.stderr.write('  dual-stack: no loopback blackhole on this kernel; not measured\n');
     }
@@ -269,7 +302,7 @@ async function inside(names: number[], work: string, out: string): Promise<void>
     await http.close();
     await dns.close();
   }
-  const result: ManyHostsResult = { samples, commands: [...commands] };
+  const result: ManyHostsResult = { samples, commands: [...commands], load: [loadAtStart, loadavg()[0] ?? 0] };
   writeFileSync(out, JSON.stringify(result, null, 2));
 }
 
@@ -287,17 +320,25 @@ export function renderManyHosts(result: ManyHostsResult): string {
   lines.push(
     `Distinct names, each answered in ${DNS_DELAY_MS} ms by a DNS server on 127.0.0.1:53 (A only; AAAA`,
     'is NODATA), one HTTP server; `-c 100 --connect-timeout 2s`; both programs resolve through the',
-    'system configuration (resolv.conf bind-mounted in a private mount + network namespace). One run',
-    'each. "dns p50" is fetch-many\'s `timings.dns` and curl\'s `time_namelookup`.',
+    'system configuration (resolv.conf bind-mounted in a private mount + network namespace). The',
+    '1,000-name and dual-stack cases run 3 times, interleaved: the run with the median wall is shown',
+    '("runs": every wall; "ok": the worst run); 10,000 names run once. "dns p50" is fetch-many\'s',
+    "`timings.dns` and curl's `time_namelookup`.",
+    ...(result.load === undefined
+      ? []
+      : [
+          '',
+          `Load average (1 min) ${result.load[0].toFixed(1)} at the start, ${result.load[1].toFixed(1)} at the end, on ${cpus().length} CPUs.`,
+        ]),
     '',
-    '| case | program | wall ms | vs curl | ok | dns p50 ms | peak RSS MiB | failures |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| case | program | wall ms | runs | vs curl | ok | dns p50 ms | peak RSS MiB | failures |',
+    '| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | --- |',
   );
   for (const s of result.samples) {
     const curl = result.samples.find((c) => c.case === s.case && c.program === 'curl');
     const ratio = curl === undefined || s.program === 'curl' ? '' : `${(s.wallMs / curl.wallMs).toFixed(2)}×`;
     lines.push(
-      `| ${s.case} | ${s.program} | ${s.wallMs.toFixed(0)} | ${ratio} | ${s.ok}/${s.names} | ${s.dnsP50Ms?.toFixed(1) ?? '–'} | ${mib(s.maxRssKiB)} | ${s.failures || '–'} |`,
+      `| ${s.case} | ${s.program} | ${s.wallMs.toFixed(0)} | ${s.runs?.join(', ') ?? ''} | ${ratio} | ${s.ok}/${s.names} | ${s.dnsP50Ms?.toFixed(1) ?? '–'} | ${mib(s.maxRssKiB)} | ${s.failures || '–'} |`,
     );
   }
   lines.push('', 'Goals:', '');
