@@ -4,6 +4,9 @@ import type { LookupFn } from './dns.js';
 import { HostsFile } from './hosts-file.js';
 import { candidateNames, loadResolvConf, type ResolverConfig } from './resolv-conf.js';
 
+/** RFC 8305 §3's recommended Resolution Delay. */
+export const RESOLUTION_DELAY_MS = 50;
+
 /** Where the resolver's configuration comes from; tests point these at their own files. */
 export interface ResolverSetup {
   /** Servers to ask instead of resolv.conf's (`--dns-server`), already validated. */
@@ -90,18 +93,27 @@ export class SystemResolver {
   /**
    * A and AAAA asked at once (as getaddrinfo with AF_UNSPEC does), IPv6 listed first. Either
    * family's addresses are an answer; with none, the more telling of the two errors.
+   *
+   * RFC 8305 §3: once one family has answered with addresses, the other gets a Resolution Delay
+   * of {@link RESOLUTION_DELAY_MS}, not the resolver's whole timeout — a server that drops AAAA
+   * queries must not cost a name that has A records its connect budget. (The RFC starts at once on
+   * an AAAA answer and adds A records to the race later; here the answer is settled once, cached
+   * for every connection, so either family waits the same short delay for the other.)
    */
   private both(
     name: string,
     callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[], ttl?: number) => void,
   ): void {
     let pending = 2;
+    let finished = false;
+    let delay: NodeJS.Timeout | null = null;
     let v4: RecordWithTtl[] = [];
     let v6: RecordWithTtl[] = [];
     let err4: NodeJS.ErrnoException | null = null;
     let err6: NodeJS.ErrnoException | null = null;
-    const done = (): void => {
-      if (--pending > 0) return;
+    const finish = (): void => {
+      finished = true;
+      if (delay !== null) clearTimeout(delay);
       if (v4.length + v6.length > 0) {
         const addresses: LookupAddress[] = [
           ...v6.map((r) => ({ address: r.address, family: 6 })),
@@ -112,6 +124,17 @@ export class SystemResolver {
         return;
       }
       callback(worse(err4, err6), []);
+    };
+    const done = (): void => {
+      if (finished) return;
+      if (--pending === 0) {
+        finish();
+        return;
+      }
+      if (v4.length + v6.length > 0) {
+        delay = setTimeout(finish, RESOLUTION_DELAY_MS);
+        delay.unref();
+      }
     };
     this.cares.resolve4(name, { ttl: true }, (err, records) => {
       if (err === null) v4 = records;

@@ -213,6 +213,20 @@ describe('failures keep their meaning', () => {
     expect(dns.questions.map((q) => q.type).sort()).toEqual(['A', 'AAAA']);
   });
 
+  it('AAAA never answered: the A answer is used after the resolution delay (RFC 8305 §3), not after the timeout', async () => {
+    const server = await start(startHttpServer());
+    const dns = await start(startDnsServer({ table: { 'noaaaa.test': { a: ['127.0.0.1'], aaaaNever: true } } }));
+    // c-ares would wait ~14 s for the AAAA answer (resolv.conf's defaults); the connect timeout is 2 s.
+    const r = await one(`http://noaaaa.test:${server.port}/ok`, {
+      dnsServers: [dns.address],
+      ...files(),
+      connectTimeout: 2000,
+    });
+    expect(r.error).toBeNull();
+    expect(r.remoteAddress).toBe('127.0.0.1');
+    expect(dns.questions.map((q) => q.type).sort()).toEqual(['A', 'AAAA']);
+  });
+
   it('names under .invalid never exist (RFC 6761 §6.4): NXDOMAIN without a query', async () => {
     const dns = await start(startDnsServer());
     const r = await one('http://nope.invalid/', { dnsServers: [dns.address], ...files() });

@@ -16,6 +16,8 @@ export interface DnsAnswer {
   rcode?: number;
   /** Answer AAAA questions with this response code (A questions are answered as usual). */
   aaaaRcode?: number;
+  /** Never answer AAAA questions (a server or middlebox that drops them). */
+  aaaaNever?: boolean;
   /** Answer after this many ms. */
   delayMs?: number;
   /** Never answer (a resolver that has gone quiet). */
@@ -78,7 +80,7 @@ export function startDnsServer(options: DnsServerOptions = {}): Promise<DnsServe
     const answer = table[name] ?? options.fallback?.(name) ?? { rcode: RCODE.NXDOMAIN };
     pending++;
     maxPending = Math.max(maxPending, pending);
-    if (answer.never === true) return;
+    if (answer.never === true || (answer.aaaaNever === true && query.type === TYPE_AAAA)) return;
     const reply = buildReply(msg, query, answer);
     const delay = (options.delayMs ?? 0) + (answer.delayMs ?? 0);
     const sendReply = (): void => {
