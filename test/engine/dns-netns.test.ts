@@ -22,6 +22,8 @@ function namespacesUnavailable(): string | null {
   const probe = spawnSync('unshare', ['-n', '-m', '--propagation', 'private', 'true'], { timeout: 10_000 });
   if (probe.error !== undefined) return `unshare(1) cannot run: ${probe.error.message}`;
   if (probe.status !== 0) return `unshare -n -m fails here: ${String(probe.stderr).trim()}`;
+  // `ip` brings the namespace's loopback up.
+  if (spawnSync('ip', ['-V']).error !== undefined) return 'ip(8) is missing (iproute2)';
   return null;
 }
 
