@@ -25,7 +25,8 @@ export interface ResolverSetup {
  *
  * c-ares is given resolv.conf's `timeout` and `attempts` (glibc's 5 s and 2 when unset); it doubles
  * the timeout on each round, so a silent server is given up on after about 15 s by default. The
- * connect timeout, which covers the lookup, usually ends the wait first.
+ * connect timeout, which covers the lookup, usually ends the wait first (and DnsCache stops
+ * waiting for the query then); the run's end cancels what is left.
  */
 export class SystemResolver {
   private readonly hosts: HostsFile;
