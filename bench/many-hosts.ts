@@ -30,7 +30,8 @@ const SELF = fileURLToPath(import.meta.url);
 const DNS_DELAY_MS = 50;
 const CONCURRENCY = 100;
 const CONNECT_TIMEOUT_S = 2;
-const SECTION_START = '<!-- many-hosts:start -->';
+/** The section runs from its heading to the end marker (other sections end at the next heading). */
+const SECTION_HEADING = '## Many hosts (issue 15)';
 const SECTION_END = '<!-- many-hosts:end -->';
 
 /** One program's run over one list. */
@@ -325,7 +326,7 @@ const mib = (kib: number): string => (kib / 1024).toFixed(1);
 
 /** The RESULTS.md section: a table per case and the goals of issue 15. */
 export function renderManyHosts(result: ManyHostsResult): string {
-  const lines = [SECTION_START, '', '## Many hosts (issue 15)', ''];
+  const lines = [SECTION_HEADING, ''];
   if (result.skipped !== undefined) {
     lines.push(`Not measured: ${result.skipped}.`, '', SECTION_END, '');
     return lines.join('\n');
@@ -427,10 +428,10 @@ const RSS_NOTE = [
 /** Replaces the many-hosts section of `file` (or appends it). */
 export function writeSection(file: string, section: string): void {
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const start = text.indexOf(SECTION_START);
-  const end = text.indexOf(SECTION_END);
+  const start = text.indexOf(SECTION_HEADING);
+  const end = start === -1 ? -1 : text.indexOf(SECTION_END, start);
   const next =
-    start !== -1 && end > start
+    start !== -1 && end !== -1
       ? text.slice(0, start) + section.trimEnd() + text.slice(end + SECTION_END.length)
       : `${text.trimEnd()}\n\n${section}`;
   writeFileSync(file, next);
