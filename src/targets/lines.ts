@@ -26,12 +26,16 @@ export class LineSplitter {
   /** True while discarding the rest of an overlong line, up to its newline. */
   private skipping = false;
   /** Number of the line currently being read. */
-  private lineNo = 1;
+  private lineNo: number;
 
+  /** `firstLineNo`: the number of the first line pushed (lines already skipped by the caller + 1). */
   constructor(
     private readonly handler: LineHandler,
     private readonly maxBytes = MAX_LINE_BYTES,
-  ) {}
+    firstLineNo = 1,
+  ) {
+    this.lineNo = firstLineNo;
+  }
 
   push(chunk: Buffer): void {
     let start = 0;
