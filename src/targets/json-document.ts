@@ -92,7 +92,5 @@ function item(input: unknown, i: number, label: string, prefix = '', fileDefault
     const where = deep.replace('$', `$${prefix}[${i}]`);
     return { raw: deepPreview(input), invalid: `${label}: target ${i + 1} ${tooDeepMessage(where)}` };
   }
-  return fileDefaults === undefined
-    ? { input: input as TargetInput }
-    : { input: input as TargetInput, fileDefaults };
+  return fileDefaults === undefined ? { input: input as TargetInput } : { input: input as TargetInput, fileDefaults };
 }

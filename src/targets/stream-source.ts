@@ -1,5 +1,11 @@
 import { deepPreview, tooDeep, tooDeepMessage } from './depth.js';
-import { documentItems, documentTooLarge, MAX_DOCUMENT_BYTES, parseJsonDocument, type TextOrigin } from './json-document.js';
+import {
+  documentItems,
+  documentTooLarge,
+  MAX_DOCUMENT_BYTES,
+  parseJsonDocument,
+  type TextOrigin,
+} from './json-document.js';
 import { locateJsonError } from './json-position.js';
 import { LineSplitter, MAX_LINE_BYTES } from './lines.js';
 import { cannotRead, InputReadError } from './read-error.js';
