@@ -93,7 +93,7 @@ describe('LineSplitter', () => {
     const events = split(chunks, 10);
     expect(events).toEqual([
       { line: 'first', n: 1 },
-      { overlong: 2, head: 'xxxxyyyyyyy' },
+      { overlong: 2, head: `xxxx${'y'.repeat(14)}` },
       { line: 'last', n: 3 },
     ]);
   });
