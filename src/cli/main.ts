@@ -67,6 +67,12 @@ async function runOrReport(argv: string[], io: CliIO, signals: ProcessSignals): 
   }
 }
 
+function helpWidth(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): number {
+  if (stream.isTTY === true && stream.columns > 0) return stream.columns;
+  const columns = Number(env.COLUMNS);
+  return Number.isInteger(columns) && columns >= 40 ? columns : 80;
+}
+
 async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<number> {
   // Aborted by the first signal, whenever it came (before this was set, too).
   const interrupted = new AbortController();
@@ -78,6 +84,9 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      // Piped help (`--help | less`) wraps to COLUMNS when set, as on a terminal.
+      getOutHelpWidth: () => helpWidth(io.stdout, io.env),
+      getErrHelpWidth: () => helpWidth(io.stderr, io.env),
       // One line, no usage dump: the error names what was wrong.
       outputError: (s, write) => write(`fetch-many: ${s.replace(/^error: /, '').trimEnd()} (see --help)\n`),
     });
@@ -176,10 +185,15 @@ async function execute(
   const started = performance.now();
   let failed = 0;
   try {
-    await runTargets(counted, { ...config.run, signal: controller.signal }, (result: Result) => {
-      if (!result.ok) failed++;
-      reporters.result(result);
-    });
+    await runTargets(
+      counted,
+      config.run,
+      (result: Result) => {
+        if (!result.ok) failed++;
+        reporters.result(result);
+      },
+      { signal: controller.signal },
+    );
   } finally {
     // The signal handlers stay: a signal during the final flush below must not cut it short.
     interrupted.removeEventListener('abort', onInterrupt);

@@ -143,7 +143,11 @@ describe('stdin first line and size (item 6)', () => {
 function runWithStdin(args: string[], stdin: Socket | number): { done: Promise<CliRun>; stdout(): string } {
   const env = { ...process.env };
   for (const name of ['NO_COLOR', 'FORCE_COLOR', 'FETCH_MANY_DEBUG', 'NODE_OPTIONS']) delete env[name];
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: [stdin, 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: [stdin, 'pipe', 'pipe'],
+  }) as ReturnType<typeof spawn> & { stdout: NodeJS.ReadableStream; stderr: NodeJS.ReadableStream };
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout.on('data', (d: Buffer) => out.push(d));
