@@ -1,8 +1,9 @@
 import { UsageError } from '../errors.js';
 import type { TargetInput, TargetObject } from '../types.js';
-import { deepPreview, tooDeep, tooDeepMessage } from './depth.js';
+import { deepPreview, MAX_NESTING, tooDeep, tooDeepMessage } from './depth.js';
 import { describeValue, isPlainObject, quote } from './describe.js';
-import { locateJsonError } from './json-position.js';
+import { DeepValue, nestsDeeperThan, parseShallow } from './json-bounded.js';
+import { type JsonErrorLocation, locateJsonError } from './json-position.js';
 import { checkFileDefaults } from './normalize.js';
 import type { SourceItem } from './source-item.js';
 
@@ -40,16 +41,26 @@ export function parseJsonDocument(text: string, label: string, origin: TextOrigi
   // A UTF-8 BOM is common in files saved on Windows; JSON.parse would reject it (RFC 8259 §8.1
   // lets a parser ignore it). Editors do not show it, so columns are counted without it.
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  // A valid document nests at most MAX_NESTING + 2 deep ({"targets": [target]}); past that, the
+  // parts too deep are left unbuilt (see json-bounded.ts).
+  if (nestsDeeperThan(body, MAX_NESTING + 2)) {
+    const where = locateJsonError(body);
+    if (where !== null) throw syntaxError(label, where, origin);
+    return parseShallow(body);
+  }
   try {
-    // V8's JSON.parse is iterative: any depth parses; what walks the result is bounded below.
     return JSON.parse(body);
   } catch (err) {
     const where = locateJsonError(body);
     if (where === null) throw new UsageError(`${label}: ${(err as Error).message}`, { cause: err });
-    const line = where.line + origin.lines;
-    const column = where.line === 1 ? where.column + origin.columns : where.column;
-    throw new UsageError(`${label}:${line}:${column}: ${where.message}`, { cause: err });
+    throw syntaxError(label, where, origin, err);
   }
+}
+
+function syntaxError(label: string, where: JsonErrorLocation, origin: TextOrigin, cause?: unknown): UsageError {
+  const line = where.line + origin.lines;
+  const column = where.line === 1 ? where.column + origin.columns : where.column;
+  return new UsageError(`${label}:${line}:${column}: ${where.message}`, { cause });
 }
 
 /**
@@ -77,7 +88,7 @@ export function documentItems(value: unknown, label: string): SourceItem[] {
   }
   if (defaults === undefined) return targets.map((input: unknown, i) => item(input, i, label, '.targets'));
   // The defaults apply to every target: too deep there is the whole file's problem.
-  const deep = tooDeep(defaults);
+  const deep = defaults instanceof DeepValue ? defaults.path : tooDeep(defaults);
   if (deep !== null) throw new UsageError(`${label}: "defaults" ${tooDeepMessage(deep.replace('$', '$.defaults'))}`);
   const problem = checkFileDefaults(defaults);
   if (problem !== null) throw new UsageError(`${label}: ${problem}`);
@@ -87,10 +98,11 @@ export function documentItems(value: unknown, label: string): SourceItem[] {
 
 /** One element of the document's target array; `prefix` is where that array is (`.targets`). */
 function item(input: unknown, i: number, label: string, prefix = '', fileDefaults?: TargetObject): SourceItem {
-  const deep = tooDeep(input);
+  const deep = input instanceof DeepValue ? input.path : tooDeep(input);
   if (deep !== null) {
     const where = deep.replace('$', `$${prefix}[${i}]`);
-    return { raw: deepPreview(input), invalid: `${label}: target ${i + 1} ${tooDeepMessage(where)}` };
+    const raw = input instanceof DeepValue ? input.preview : deepPreview(input);
+    return { raw, invalid: `${label}: target ${i + 1} ${tooDeepMessage(where)}` };
   }
   return fileDefaults === undefined ? { input: input as TargetInput } : { input: input as TargetInput, fileDefaults };
 }
