@@ -193,7 +193,8 @@ async function readDocument(
       pending.push(chunk);
     }
   } finally {
-    await iterator.return?.();
+    // Released however reading ended; a failure to release must not hide why it ended.
+    await iterator.return?.().catch(() => {});
   }
   if (total > MAX_DOCUMENT_BYTES) throw documentTooLarge(label);
   const text = Buffer.concat(pending).toString('utf8');
