@@ -6,6 +6,7 @@ import { readTargets } from '../targets/index.js';
 import type { PreparedTarget, Result } from '../types.js';
 import { buildProgram, type RawOptions } from './program.js';
 import { resolveOptions, type CliConfig } from './options.js';
+import { OutputDir } from '../engine/output-dir.js';
 import { checkOutputPath } from './output-path.js';
 import { createReporters } from './reporters.js';
 import { listenForSignals, type ProcessSignals, removeTempReports, signalExitCode } from './signals.js';
@@ -99,6 +100,8 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
     // A second signal exits at once: no report then, but no stray temp file either.
     signals.beforeExit = () => removeTempReports(junit);
   }
+  // Before reading targets or starting reporters: a directory that cannot be used is a usage error.
+  if (config.run.outputDir !== undefined) await new OutputDir(config.run.outputDir).prepare();
 
   const specs: SourceSpec[] = program.args.map((arg) => classifyArgument(arg));
   if (specs.length === 0) {
@@ -192,7 +195,7 @@ async function execute(
         if (!result.ok) failed++;
         reporters.result(result);
       },
-      { signal: controller.signal },
+      { signal: controller.signal, gate: () => reporters.ready() },
     );
   } finally {
     // The signal handlers stay: a signal during the final flush below must not cut it short.
