@@ -109,9 +109,12 @@ export function buildProgram(): Command {
     )
     .option(
       '--rate-per-host <rate>',
-      'the same, per origin; a 429 pauses that origin and halves its rate, others keep theirs',
+      'the same, per origin; a 429 pauses that origin and halves its rate (once per window; each later answer wins back 1/20 of it), others keep theirs',
     )
-    .option('--cacert <file>', 'PEM certificates to trust in addition to the system roots (does not replace them)')
+    .option(
+      '--cacert <file>',
+      'PEM certificates to trust in addition to the system roots (does not replace them); an intermediate CA is trusted as an anchor, as curl does',
+    )
     .option('--cert <file>', 'PEM client certificate for servers that ask for one (mTLS; give --key too)')
     .option('--key <file>', 'PEM private key of the --cert certificate')
     .option(

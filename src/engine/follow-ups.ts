@@ -83,17 +83,21 @@ export class FollowUps {
     this.sleeping.clear();
   }
 
-  /** A 429 pauses its origin (and halves its own rate); anything else from it ends a run of 429s. */
+  /**
+   * A 429 pauses its origin (and halves its own rate); anything else from it ends a run of 429s
+   * and lets its rate climb back towards the configured one.
+   */
   private paceOrigin(ex: Exchange, status: number, pool: Pool): void {
     if (status !== 429) {
       pool.strikes = 0;
+      pool.limiter?.recover(ex.start);
       return;
     }
     const { retryDelay, retryMaxDelay } = this.options;
     const asked = ex.retryAfter === null ? null : parseRetryAfter(ex.retryAfter, Date.now());
     // Without a usable Retry-After: the retry backoff's ceiling, doubling with each 429 in a row.
     const pauseMs = Math.min(retryMaxDelay, asked ?? retryDelay * 2 ** pool.strikes);
-    pool.tooManyRequests(performance.now(), pauseMs);
+    pool.tooManyRequests(performance.now(), pauseMs, ex.start);
   }
 
   private chainOf(ex: Exchange): Chain {
