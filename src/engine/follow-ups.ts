@@ -61,8 +61,11 @@ export class FollowUps {
       this.host.report(result);
       return null;
     }
-    if (this.options.follow && result.error === null && status !== null && ex.location !== null && isRedirect(status)) {
-      return this.redirect(ex, result, status, ex.location);
+    // An empty Location (nginx's `return 302;`) names nothing to follow: the 3xx is the final
+    // answer, as with no Location at all (curl and browsers agree).
+    const location = ex.location;
+    if (this.options.follow && result.error === null && status !== null && location && isRedirect(status)) {
+      return this.redirect(ex, result, status, location);
     }
     if (this.options.retries > 0 && this.mayRetry(ex, result)) {
       this.scheduleRetry(ex, result);
@@ -120,6 +123,7 @@ export class FollowUps {
   private redirect(ex: Exchange, result: Result, status: number, location: string): Exchange | null {
     const chain = this.chainOf(ex);
     const hop = nextHop(
+      chain.first,
       ex.target,
       status,
       location,
