@@ -61,6 +61,8 @@ interface Sink {
   value: string;
   headers: string[];
   interim: boolean;
+  /** After the head: llhttp reports trailer fields through the same callbacks; we drop them. */
+  inTrailers: boolean;
   skipBody: boolean;
   outcome: LlhttpOutcome;
   bodies: Buffer[];
@@ -83,6 +85,7 @@ function load(): LlhttpExports {
       wasm_on_message_begin: () => {
         const sink = current!;
         sink.status = 0;
+        sink.inTrailers = false;
         sink.in = 'none';
         sink.headers = [];
         sink.field = '';
@@ -92,6 +95,7 @@ function load(): LlhttpExports {
       wasm_on_status: () => 0,
       wasm_on_header_field: (_p: number, at: number, len: number) => {
         const sink = current!;
+        if (sink.inTrailers) return 0;
         if (sink.in !== 'field') flushField(sink);
         sink.in = 'field';
         sink.field += slice(at, len).toString('latin1');
@@ -99,6 +103,7 @@ function load(): LlhttpExports {
       },
       wasm_on_header_value: (_p: number, at: number, len: number) => {
         const sink = current!;
+        if (sink.inTrailers) return 0;
         sink.in = 'value';
         sink.value += slice(at, len).toString('latin1');
         return 0;
@@ -106,6 +111,7 @@ function load(): LlhttpExports {
       wasm_on_headers_complete: (p: number, status: number, _upgrade: number, keepAlive: number) => {
         const sink = current!;
         flushField(sink);
+        sink.inTrailers = true;
         sink.status = status;
         sink.interim = status >= 100 && status < 200 && status !== 101;
         if (!sink.interim) {
@@ -117,8 +123,9 @@ function load(): LlhttpExports {
             keepAlive: keepAlive === 1,
           };
         }
-        // 1: "this response has no body" — what a client knows for the answer to HEAD.
-        return sink.skipBody && !sink.interim ? 1 : 0;
+        // 1: "this response has no body" — what the client must tell llhttp for the answer to
+        // HEAD, and for a 1xx, which ends with its head (RFC 9110 §15.2), as undici does.
+        return sink.skipBody || sink.interim ? 1 : 0;
       },
       wasm_on_body: (_p: number, at: number, len: number) => {
         current!.bodies.push(Buffer.from(slice(at, len)));
@@ -171,6 +178,7 @@ export function llhttpParse(bytes: Buffer, cuts: readonly number[], method: stri
     value: '',
     headers: [],
     interim: false,
+    inTrailers: false,
     skipBody: method === 'HEAD',
     outcome,
     bodies: [],
