@@ -283,7 +283,7 @@ export const DELIBERATE: readonly Deliberate[] = [
     name: 'OWS after a Content-Length value',
     why: 'RFC 9112 §5.1: OWS around a field value is not part of it, so `Content-Length: 1\\t` is 1; llhttp refuses the tab',
     applies: (c, o, t) =>
-      !o.error && t.error && /(^|\n)content-length:[^\n]*[ \t]\r?\n/i.test(finalHead(c.bytes).head + '\n'),
+      !o.error && t.error && /(^|\n)content-length:[^\n]*[ \t]\r?\n/i.test(`${finalHead(c.bytes).head}\n`),
     example: { text: 'HTTP/1.1 200 OK\r\nContent-Length: 2\t\r\n\r\nok', ours: 'ok' },
   },
   {
