@@ -777,19 +777,22 @@ export class ResponseParser {
     return this.fail('protocol', message);
   }
 
-  /** `Connection: close` / `keep-alive` (RFC 9112 §9.3, §9.6); other options are ignored. */
+  /**
+   * `Connection: close` / `keep-alive` (RFC 9112 §9.3, §9.6); other options are ignored.
+   * Connection = #connection-option (RFC 9110 §7.6.1): an option is a whole list element, so
+   * `foo close` (one malformed element) is neither, as llhttp reads it too.
+   */
   private connectionField(buf: Buffer, start: number, end: number): void {
     let i = start;
     while (i < end) {
-      const b = buf[i]!;
-      if (b === COMMA || b === SP || b === HT) {
-        i++;
-        continue;
-      }
+      i = skipOWS(buf, i, end);
       const t = i;
-      while (i < end && buf[i] !== COMMA && buf[i] !== SP && buf[i] !== HT) i++;
-      if (equalsToken(buf, t, i, TOKEN_CLOSE)) this.connectionClose = true;
-      else if (equalsToken(buf, t, i, TOKEN_KEEP_ALIVE)) this.connectionKeepAlive = true;
+      while (i < end && buf[i] !== COMMA) i++;
+      let e = i;
+      while (e > t && (buf[e - 1] === SP || buf[e - 1] === HT)) e--;
+      if (equalsToken(buf, t, e, TOKEN_CLOSE)) this.connectionClose = true;
+      else if (equalsToken(buf, t, e, TOKEN_KEEP_ALIVE)) this.connectionKeepAlive = true;
+      i++; // the comma
     }
   }
 

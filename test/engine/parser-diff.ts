@@ -187,12 +187,13 @@ export const DELIBERATE: readonly Deliberate[] = [
     example: { text: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked;a=b\r\n\r\n0\r\n\r\n', ours: 'error' },
   },
   {
-    name: 'empty list elements in Transfer-Encoding',
-    why: 'RFC 9110 §5.6.1.2: empty list elements do not count, so `chunked ,` ends in chunked; llhttp reads it until close',
+    name: 'OWS and empty list elements in Transfer-Encoding',
+    why: 'RFC 9110 §5.5, §5.6.1: whitespace around a field value or a list element is not part of it, and empty elements do not count, so `chunked ,` and `chunked<TAB>` end in chunked; llhttp reads them until close',
     applies: (c) =>
-      /,\s*(,|$)|^\s*,/.test(teValues(finalHead(c.bytes).head).join('\n')) ||
-      /,\s*$/m.test(teValues(finalHead(c.bytes).head).join('\n')),
-    example: { text: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked ,\r\n\r\n0\r\n\r\n', ours: 'ok' },
+      [...finalHead(c.bytes).head.matchAll(/(?:^|\n)transfer-encoding:([^\r\n]*)/gi)].some((m) =>
+        /,[ \t]*(,|$)|^[ \t]*,|[ \t]$/.test(m[1]!),
+      ),
+    example: { text: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\t\r\n\r\n0\r\n\r\n', ours: 'ok' },
   },
   {
     name: 'Transfer-Encoding syntax',
@@ -218,7 +219,7 @@ export const DELIBERATE: readonly Deliberate[] = [
   {
     name: 'identical Content-Length values',
     why: 'RFC 9110 §8.6: a recipient may take a list of identical values (or repeated identical fields) as one; llhttp refuses any duplicate',
-    applies: (c, o, t) => !o.error && t.error && anyHead(c, /content-length:[^\n]*(,|\n[^\n]*content-length:)/is),
+    applies: (c, o, t) => !o.error && t.error && anyHead(c, /content-length:[^\n]*(,|\n[^]*content-length:)/i),
     example: { text: 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok', ours: 'ok' },
   },
   {
@@ -268,6 +269,12 @@ export const DELIBERATE: readonly Deliberate[] = [
     example: { text: 'HTTP/1.1 200 OK\r\nX: a\rb', close: false, ours: 'ok' },
   },
   {
+    name: 'a malformed field is refused when its line ends',
+    why: 'we check a framing field (Content-Length, Transfer-Encoding) as soon as its line is complete; llhttp may wait for the end of the head, so with bytes still to come only we have decided',
+    applies: (c, o, t) => !c.close && o.error && !t.error && !t.complete && t.status === null,
+    example: { text: 'HTTP/1.1 200 OK\r\nContent-Length:\r\n', close: false, ours: 'error' },
+  },
+  {
     name: 'empty lines before a status line',
     why: 'RFC 9112 §2.2 lets a server skip empty lines before a request-line; nothing allows them before a status line, so we refuse them, llhttp skips them',
     applies: (c, o) => o.error && /(^|\r?\n\r?\n)(\r?\n)+HTTP\//.test(c.bytes.toString('latin1')),
@@ -285,6 +292,15 @@ export const DELIBERATE: readonly Deliberate[] = [
     applies: (c, o, t) =>
       !o.error && t.error && /(^|\n)content-length:[^\n]*[ \t]\r?\n/i.test(`${finalHead(c.bytes).head}\n`),
     example: { text: 'HTTP/1.1 200 OK\r\nContent-Length: 2\t\r\n\r\nok', ours: 'ok' },
+  },
+  {
+    name: 'an interim response does not end the connection',
+    why: 'RFC 9110 §15.2: 1xx responses only precede the final one, so their version and Connection field say nothing about the connection; llhttp takes an HTTP/1.0 (or Connection: close) 1xx as the last message',
+    applies: (c, o, t) =>
+      !o.error &&
+      t.error &&
+      heads(c.bytes).some((h) => /^HTTP\/1\.\d 1\d\d/.test(h) && /^HTTP\/1\.0|\nconnection:[^\n]*close/i.test(h)),
+    example: { text: 'HTTP/1.0 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok', ours: 'ok' },
   },
   {
     name: '101 Switching Protocols',

@@ -430,6 +430,13 @@ describe('keep-alive (RFC 9112 §9.3)', () => {
     expect(keepAlive('1.1', 'Connection: Upgrade, CLOSE\r\n')).toBe(false);
     expect(keepAlive('1.1', 'Connection: keep-alive\r\n')).toBe(true);
     expect(keepAlive('1.1', 'Connection: closed\r\n')).toBe(true);
+    expect(keepAlive('1.1', 'Connection: ,\t close ,\r\n')).toBe(false);
+  });
+
+  it('takes an option only as a whole list element (RFC 9110 §7.6.1), as llhttp does', () => {
+    expect(keepAlive('1.1', 'Connection: foo close\r\n')).toBe(true);
+    expect(keepAlive('1.0', 'Connection: x keep-alive\r\n')).toBe(false);
+    expect(keepAlive('1.0', 'Connection: close: keep-alive\r\n')).toBe(false);
   });
 
   it('1.0 is persistent only with Connection: keep-alive', () => {
