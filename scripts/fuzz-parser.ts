@@ -1,6 +1,6 @@
 /**
  * A longer differential fuzz run of the response parser against llhttp than the test suite's
- * (test/engine/parser.differential.test.ts runs a fixed 600 cases):
+ * (test/engine/parser.differential.test.ts runs a fixed 2,000 cases):
  *
  *   npm run fuzz:parser -- [count] [seed]
  *

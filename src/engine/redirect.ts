@@ -28,7 +28,8 @@ export function locationReference(value: string): string {
   let from = 0;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (c < 0x80) continue;
+    // Only octets (U+0080..U+00FF) can come from a field value; anything above is left to URL.
+    if (c < 0x80 || c > 0xff) continue;
     out += `${value.slice(from, i)}%${c.toString(16).toUpperCase().padStart(2, '0')}`;
     from = i + 1;
   }
@@ -87,7 +88,7 @@ export function nextHop(
     return {
       ok: false,
       code: 'protocol',
-      message: `${status} from ${current.url} with an unusable Location ${JSON.stringify(withoutUserinfo(location).slice(0, 200))}${why}`,
+      message: `${status} from ${current.url} with an unusable Location ${JSON.stringify(withoutUserinfo(locationReference(location)).slice(0, 200))}${why}`,
     };
   }
   const toGet =

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Case, caseArb, check, DELIBERATE, differences, explain, ours, theirs } from './parser-diff.js';
 
-const RUNS = 600;
+const RUNS = 2000;
 const SEED = 20_261_127;
 
 const caseOf = (text: string, method: 'GET' | 'HEAD' = 'GET', cuts: number[] = []): Case => ({
