@@ -84,24 +84,24 @@ const S_ERROR = 8;
 const Z_DIGITS = 0;
 /** The first byte after the size. */
 const Z_AFTER_DIGITS = 1;
-const Z_CR = 2;
 /** BWS after the size: ";" must follow. */
-const Z_SIZE_BWS = 11;
-/** Right after a quoted value's closing DQUOTE. */
-const Z_EXT_QUOTED_END = 12;
+const Z_SIZE_BWS = 2;
+const Z_CR = 3;
 /** After ";" (BWS, then a name). */
-const Z_EXT_SEMI = 3;
-const Z_EXT_NAME = 4;
+const Z_EXT_SEMI = 4;
+const Z_EXT_NAME = 5;
 /** BWS after a name: "=" or ";" must follow. */
-const Z_EXT_AFTER_NAME = 5;
+const Z_EXT_AFTER_NAME = 6;
 /** After "=" (BWS, then a value). */
-const Z_EXT_EQUALS = 6;
-const Z_EXT_TOKEN = 7;
-const Z_EXT_QUOTED = 8;
+const Z_EXT_EQUALS = 7;
+const Z_EXT_TOKEN = 8;
+const Z_EXT_QUOTED = 9;
 /** After a backslash in a quoted value (quoted-pair). */
-const Z_EXT_QUOTED_PAIR = 9;
+const Z_EXT_QUOTED_PAIR = 10;
+/** Right after a quoted value's closing DQUOTE. */
+const Z_EXT_QUOTED_END = 11;
 /** BWS after a value: ";" must follow. */
-const Z_EXT_AFTER_VALUE = 10;
+const Z_EXT_AFTER_VALUE = 12;
 /** The chunk-size line is complete. */
 const Z_END = -1;
 
