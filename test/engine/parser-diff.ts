@@ -219,7 +219,7 @@ export const DELIBERATE: readonly Deliberate[] = [
   {
     name: 'identical Content-Length values',
     why: 'RFC 9110 §8.6: a recipient may take a list of identical values (or repeated identical fields) as one; llhttp refuses any duplicate',
-    applies: (c, o, t) => !o.error && t.error && anyHead(c, /content-length:[^\n]*(,|\n[^]*content-length:)/i),
+    applies: (c, o, t) => !o.error && t.error && anyHead(c, /content-length:[^\n]*(,|\n[\s\S]*content-length:)/i),
     example: { text: 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok', ours: 'ok' },
   },
   {
