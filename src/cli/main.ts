@@ -8,15 +8,11 @@ import { buildProgram, type RawOptions } from './program.js';
 import { resolveOptions, type CliConfig } from './options.js';
 import { OutputDir } from '../engine/output-dir.js';
 import { checkOutputPath } from './output-path.js';
+import type { CliIO } from './io.js';
 import { createReporters } from './reporters.js';
 import { listenForSignals, type ProcessSignals, removeTempReports, signalExitCode } from './signals.js';
 
-export interface CliIO {
-  stdin: NodeJS.ReadStream;
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
-  env: NodeJS.ProcessEnv;
-}
+export type { CliIO } from './io.js';
 
 const defaultIO = (): CliIO => ({
   stdin: process.stdin,

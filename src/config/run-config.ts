@@ -124,6 +124,20 @@ export const RUN_OPTIONS = {
     default: false,
     cli: { flags: '-k, --insecure', help: 'do not verify TLS certificates', group: 'tls' },
   }),
+  http1Only: defaulted({
+    read: flag,
+    default: false,
+    cli: { flags: '--http1.1', help: 'speak HTTP/1.1 only (https offers h2 in ALPN by default)', group: 'tls' },
+  }),
+  http2PriorKnowledge: defaulted({
+    read: flag,
+    default: false,
+    cli: {
+      flags: '--http2-prior-knowledge',
+      help: 'speak HTTP/2 on http:// targets without asking first (h2c)',
+      group: 'tls',
+    },
+  }),
   /** RFC 9112 sets no limit; 64 KiB is several times what real servers send and bounds memory. */
   maxHeaderBytes: defaulted({ read: wholeNumber(1, 64 * 1024 * 1024), default: 64 * 1024 }),
   maxBytes: optional({
