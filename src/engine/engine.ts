@@ -138,6 +138,9 @@ export class Engine implements PoolOwner {
       transport: this.transport,
       maxHeaderBytes: options.maxHeaderBytes,
       maxBytes: options.maxBytes,
+      // A response that is decoded or saved finishes after its last byte is read, while the next
+      // pipelined response would already be arriving: such runs do not pipeline (issue 13).
+      pipeline: options.compressed || options.outputDir !== undefined ? 1 : options.pipeline,
     };
     this.lookahead = Math.max(256, this.concurrency * 4);
     const retries = options.retries;

@@ -12,8 +12,10 @@ import type { Session, SessionOptions, SessionOwner, SessionState } from './sess
 import { describeSocketError } from './socket-errors.js';
 
 /**
- * HTTP/1.1 over one socket, one request at a time (no pipelining). It owns the parser and routes
- * the parser's callbacks to the exchange currently on it. Listeners are bound once per
+ * HTTP/1.1 over one socket: one request at a time, or — with `pipeline` > 1 (issue 13) — up to
+ * that many idempotent requests written back to back, whose responses come in order (RFC 9112
+ * §9.3.2). It owns the parser and routes the parser's callbacks to the exchange whose response
+ * is arriving. Listeners are bound once per
  * connection, not per request: on a kept-alive connection the per-request cost is a write and a
  * parse. Through an http proxy it sends absolute-form requests (RFC 9112 §3.2.2).
  */
@@ -30,6 +32,23 @@ export class H1Session implements Session, ParserHandler {
   /** Reading is paused until the decoder or the disk catches up. */
   private paused = false;
   private body: ResponseBody | null = null;
+  /**
+   * Requests written after {@link exchange}, waiting for their responses, in order. Their
+   * responses come after the current one's on the same stream.
+   */
+  private readonly pipelined: Exchange[] = [];
+  /**
+   * The server has kept this HTTP/1.1 connection alive after a complete, framed HTTP/1.1 response:
+   * only then are requests pipelined on it (never to an HTTP/1.0 server, never after a
+   * close-delimited response).
+   */
+  private pipelineOk = false;
+  /** The current response's head said HTTP/1.1. */
+  private http11 = false;
+  /** When the current exchange's wait for its first byte began: its write, or the end of the response before it. */
+  private waitingSince = 0;
+  /** Request heads of this turn not written yet (`pipeline` > 1): written together on the next tick. */
+  private unsent = '';
   private readonly parser: ResponseParser;
   private readonly socket: Socket;
   private readonly sockets: readonly Socket[];
@@ -59,7 +78,7 @@ export class H1Session implements Session, ParserHandler {
   }
 
   get active(): number {
-    return this.exchange === null ? 0 : 1;
+    return this.exchange === null ? 0 : 1 + this.pipelined.length;
   }
 
   available(): number {
@@ -71,13 +90,76 @@ export class H1Session implements Session, ParserHandler {
   /** Runs `ex` on this connection (freshly opened, or idle and being reused). */
   send(ex: Exchange): void {
     this.state = 'busy';
-    this.exchange = ex;
     ex.connection = this;
     ex.phase = 'headers';
+    this.becomeCurrent(ex, ex.start);
+    this.write(ex);
+  }
+
+  /** `ex`'s response is the next to arrive; `since` is when its wait for a first byte began. */
+  private becomeCurrent(ex: Exchange, since: number): void {
+    this.exchange = ex;
+    this.waitingSince = since;
     this.ended = null;
     this.body = null;
+    this.http11 = false;
     this.parser.start(ex.target.method);
-    this.socket.write(this.options.transport.requestBytes(ex.target, this.proxy));
+  }
+
+  private write(ex: Exchange): void {
+    const bytes = this.options.transport.requestBytes(ex.target, this.proxy);
+    if (this.options.pipeline <= 1) {
+      this.socket.write(bytes);
+      return;
+    }
+    // Requests handed to this connection in the same turn (several responses read at once, each
+    // freeing a place) leave in one write — one string, one send() — at the end of the turn.
+    if (typeof bytes !== 'string') {
+      this.flush();
+      this.socket.write(bytes);
+      return;
+    }
+    if (this.unsent === '') process.nextTick(this.flush);
+    this.unsent += bytes;
+  }
+
+  private readonly flush = (): void => {
+    const unsent = this.unsent;
+    if (unsent === '') return;
+    this.unsent = '';
+    // Closed meanwhile: what was not sent went back to the queue with its exchange.
+    if (this.state !== 'closed') this.socket.write(unsent);
+  };
+
+  // ---- pipelining (issue 13) ---------------------------------------------------------------
+
+  /**
+   * How many more requests may be written behind those in flight now: none unless `pipeline` > 1,
+   * the server has kept this HTTP/1.1 connection alive, and the request in flight is idempotent
+   * and does not ask to close (RFC 9112 §9.3.2: never pipeline behind a non-idempotent request).
+   */
+  pipelineRoom(): number {
+    const ex = this.exchange;
+    if (!this.pipelineOk || this.spent || this.state !== 'busy' || ex === null || ex.phase === 'done') return 0;
+    if (!ex.idempotent || ex.closeAfter) return 0;
+    return this.options.pipeline - 1 - this.pipelined.length;
+  }
+
+  /** Writes `ex` behind the requests in flight; the pool checked {@link pipelineRoom} and that `ex` may be pipelined. */
+  pipeline(ex: Exchange): void {
+    ex.connection = this;
+    ex.phase = 'headers';
+    this.pipelined.push(ex);
+    this.write(ex);
+  }
+
+  /** The requests still pipelined go back to the queue (the connection is ending), in their order. */
+  private returnPipelined(from = 0): void {
+    const rest = this.pipelined.splice(from);
+    for (let i = rest.length - 1; i >= 0; i--) {
+      const ex = rest[i]!;
+      if (ex.phase !== 'done') this.owner.unanswered(ex, this);
+    }
   }
 
   onHead(head: ResponseHead): void {
@@ -85,6 +167,7 @@ export class H1Session implements Session, ParserHandler {
     if (ex === null) return;
     ex.phase = 'body';
     ex.httpVersion = head.version === 0 ? '1.0' : '1.1';
+    this.http11 = head.version === 1;
     ex.onHead(head);
     if (!head.keepAlive) this.spent = true;
     const codings = this.options.transport.compressed ? contentCodings(head.headers) : null;
@@ -104,37 +187,43 @@ export class H1Session implements Session, ParserHandler {
     this.ended = { keepAlive };
   }
 
-  private onData(chunk: Buffer): void {
+  private onData(data: Buffer): void {
     if (this.state === 'draining') {
       // Bytes after a complete response, while its decoding finishes: the framing can't be
       // trusted for another request; the response we have stands.
       this.spent = true;
       return;
     }
-    const ex = this.exchange;
-    if (ex === null || ex.phase === 'done') {
-      // Bytes nobody asked for: whatever they are, the connection's framing can't be trusted.
-      this.destroy();
-      return;
-    }
-    if (ex.firstByte === null) ex.firstByte = performance.now() - ex.start;
-    let used: number;
-    try {
-      used = this.parser.execute(chunk);
-    } catch (err) {
-      this.onParseError(err);
-      return;
-    }
-    // A callback during the parse may have ended the exchange (and this connection) already.
-    if (this.exchange !== ex) return;
-    // The parser hands out views, so at most one read's worth was looked at past the limit.
-    if (this.body !== null && !this.body.withinLimit()) return;
-    if (this.ended !== null) {
-      // A response that ends before the bytes we received do (a second response, or a body longer
-      // than announced) leaves the stream's framing unknowable: finish this one, reuse nothing.
-      if (used < chunk.length) this.spent = true;
+    let chunk = data;
+    for (;;) {
+      const ex = this.exchange;
+      if (ex === null || ex.phase === 'done') {
+        // Bytes nobody asked for: whatever they are, the connection's framing can't be trusted.
+        this.destroy();
+        return;
+      }
+      if (ex.firstByte === null) ex.firstByte = performance.now() - this.waitingSince;
+      let used: number;
+      try {
+        used = this.parser.execute(chunk);
+      } catch (err) {
+        this.onParseError(err);
+        return;
+      }
+      // A callback during the parse may have ended the exchange (and this connection) already.
+      if (this.exchange !== ex) return;
+      // The parser hands out views, so at most one read's worth was looked at past the limit.
+      if (this.body !== null && !this.body.withinLimit()) return;
+      if (this.ended === null) break;
+      // A response that ends before the bytes we received do is followed by the next pipelined
+      // one; with nothing pipelined (a second response, or a body longer than announced) the
+      // stream's framing is unknowable: finish this one, reuse nothing.
+      const more = used < chunk.length;
+      if (more && this.pipelined.length === 0) this.spent = true;
       this.responseComplete(ex);
-      return;
+      // Done synchronously, and the next pipelined exchange is current: parse the rest for it.
+      if (!more || this.state !== 'busy' || this.exchange === ex || this.exchange === null) return;
+      chunk = chunk.subarray(used);
     }
     if (this.paused) return;
     const wait = this.body?.backpressure() ?? null;
@@ -176,10 +265,21 @@ export class H1Session implements Session, ParserHandler {
     const reusable = this.ended?.keepAlive === true && !this.spent && !ex.closeAfter;
     this.exchange = null;
     this.body = null;
-    const result = ex.complete(performance.now());
+    const now = performance.now();
+    const result = ex.complete(now);
     if (!reusable) this.destroy();
-    else if (this.state !== 'closed') this.state = 'open';
-    this.owner.finished(ex, result, this, reusable && this.state === 'open');
+    else if (this.state !== 'closed') {
+      // RFC 9112 §9.3.2: pipeline only to a server that answered HTTP/1.1 and kept the connection.
+      if (this.http11 && this.options.pipeline > 1) this.pipelineOk = true;
+      // The next pipelined request's response comes next; its wait for a first byte starts now.
+      const next = this.pipelined.shift();
+      if (next === undefined) this.state = 'open';
+      else {
+        this.state = 'busy';
+        this.becomeCurrent(next, now);
+      }
+    }
+    this.owner.finished(ex, result, this, reusable && this.state !== 'closed');
   }
 
   private onEnd(): void {
@@ -282,9 +382,22 @@ export class H1Session implements Session, ParserHandler {
 
   // ---- endings -------------------------------------------------------------------------------
 
-  /** Carrier: ends `ex` with an error; the connection is never reused. */
+  /**
+   * Carrier: ends `ex` with an error (its deadline, a cancel). The current exchange fails with its
+   * connection, as ever. One pipelined behind it fails alone: its response would still come after
+   * those ahead of it, so the connection takes nothing more, and the requests behind `ex` go
+   * back to the queue.
+   */
   fail(ex: Exchange, code: ErrorCode, message: string, phase?: TimeoutPhase): void {
-    if (this.exchange === ex) this.failAndClose(code, message, phase);
+    const at = this.pipelined.indexOf(ex);
+    if (at === -1) {
+      if (this.exchange === ex) this.failAndClose(code, message, phase);
+      return;
+    }
+    this.pipelined.splice(at, 1);
+    this.spent = true;
+    this.returnPipelined(at);
+    this.owner.finished(ex, ex.error(performance.now(), code, message, phase), this, false);
   }
 
   resolveTimedOut(): void {
@@ -312,6 +425,8 @@ export class H1Session implements Session, ParserHandler {
   private markClosed(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    // Nothing of their responses arrived (the current exchange's is the one being read).
+    if (this.pipelined.length > 0) this.returnPipelined();
     this.owner.closed(this);
   }
 }

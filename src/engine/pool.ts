@@ -76,6 +76,13 @@ export class Pool implements SessionOwner, DialHandler {
   private readonly idle: Session[] = [];
   /** HTTP/2 connections (open or draining). */
   private readonly multiplexed: Session[] = [];
+  /**
+   * HTTP/1.1 connections carrying requests that may take one more pipelined (`pipeline` > 1),
+   * the one given a request least recently first.
+   */
+  private readonly pipelining = new Set<H1Session>();
+  /** Requests at once on one HTTP/1.1 connection (`pipeline`); 1: no pipelining. */
+  private readonly depth: number;
   private readonly waiting: Exchange[] = [];
   private waitHead = 0;
   /** Dials in progress. */
@@ -106,6 +113,7 @@ export class Pool implements SessionOwner, DialHandler {
     this.label = `${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`;
     this.origin = { hostname, port, tls, label: this.label };
     this.paced = owner.paced;
+    this.depth = owner.sessionOptions.pipeline;
     this.limiter = owner.ratePerHost === undefined ? null : new RateLimiter(owner.ratePerHost);
     const ctx = owner.dialContext;
     if (!tls) this.protocol = ctx.cleartext;
@@ -121,7 +129,7 @@ export class Pool implements SessionOwner, DialHandler {
   /** Runs `ex` now if it may start, else queues it behind those already waiting here. */
   submit(ex: Exchange): void {
     if (this.waitingCount === 0) {
-      if (this.claim()) this.start(ex);
+      if (this.claim(ex)) this.start(ex);
       else this.enqueue(ex);
       return;
     }
@@ -135,7 +143,7 @@ export class Pool implements SessionOwner, DialHandler {
    * it may start, else queues it ahead of everything waiting here.
    */
   submitFirst(ex: Exchange): void {
-    if (this.claim()) this.start(ex);
+    if (this.claim(ex)) this.start(ex);
     else this.queueFirst(ex);
   }
 
@@ -170,11 +178,27 @@ export class Pool implements SessionOwner, DialHandler {
    * take it or a connection may be opened, and (when paced) the rate limiters and a 429 pause
    * allow it — whose tokens are then taken, so call this only right before {@link start}.
    */
-  private claim(): boolean {
-    if (this.running >= this.owner.perHost) return false;
+  private claim(ex: Exchange): boolean {
+    if (this.running >= this.limit()) return false;
     if (!this.owner.hasRoom()) return false;
-    if (this.idle.length === 0 && this.roomy() === null && !this.mayDial()) return false;
+    if (this.idle.length === 0 && this.roomy() === null && !this.mayOpen() && this.pipelineFor(ex) === null)
+      return false;
     return !this.paced || this.owner.takeTokens(this);
+  }
+
+  /**
+   * Requests in flight here at most: `perHost` — HTTP/1.1 connections or HTTP/2 streams — and,
+   * when HTTP/1.1 requests are pipelined, `pipeline` on each of the `perHost` connections.
+   */
+  private limit(): number {
+    const perHost = this.owner.perHost;
+    return this.depth > 1 && this.protocol === 'h1' ? perHost * this.depth : perHost;
+  }
+
+  /** Whether a connection may be dialled now: as {@link mayDial}, and no more than `perHost` when pipelining. */
+  private mayOpen(): boolean {
+    if (!this.mayDial()) return false;
+    return this.depth === 1 || this.protocol !== 'h1' || this.open < this.owner.perHost;
   }
 
   private start(ex: Exchange): void {
@@ -190,6 +214,7 @@ export class Pool implements SessionOwner, DialHandler {
       this.owner.idleTaken(idle);
       ex.reused = true;
       idle.send(ex);
+      if (idle instanceof H1Session && this.depth > 1) this.pipelineChanged(idle);
       return;
     }
     const h2 = this.roomy();
@@ -199,7 +224,63 @@ export class Pool implements SessionOwner, DialHandler {
       h2.send(ex);
       return;
     }
+    // A new connection before a deeper pipeline.
+    const busy = this.mayOpen() ? null : this.pipelineFor(ex);
+    if (busy !== null) {
+      ex.reused = true;
+      busy.pipeline(ex);
+      this.pipelineChanged(busy);
+      return;
+    }
     this.dial(ex);
+  }
+
+  // ---- pipelining (issue 13) -------------------------------------------------------------------
+
+  /** A busy HTTP/1.1 connection that may take `ex` pipelined now, or null. */
+  private pipelineFor(ex: Exchange): H1Session | null {
+    if (this.pipelining.size === 0 || !ex.idempotent || ex.closeAfter) return null;
+    for (const session of this.pipelining) {
+      if (session.pipelineRoom() > 0) return session;
+      this.pipelining.delete(session);
+    }
+    return null;
+  }
+
+  /**
+   * `session`'s room for pipelined requests may have changed: listed while it has some, at the
+   * back, so the next request goes to another connection and the pipelines stay even.
+   */
+  private pipelineChanged(session: H1Session): void {
+    this.pipelining.delete(session);
+    if (session.pipelineRoom() > 0) this.pipelining.add(session);
+  }
+
+  /** Pipelines waiting requests on `session`, in their order, while it and the run have room. */
+  private fillPipeline(session: H1Session): void {
+    while (this.waitingCount > 0 && session.pipelineRoom() > 0 && this.running < this.limit()) {
+      const next = this.waiting[this.waitHead]!;
+      if (!next.idempotent || next.closeAfter) break;
+      if (!this.owner.hasRoom() || (this.paced && !this.owner.takeTokens(this))) break;
+      this.shiftWaiting();
+      this.running++;
+      this.owner.begin(next);
+      next.reused = true;
+      session.pipeline(next);
+    }
+    this.pipelineChanged(session);
+  }
+
+  unanswered(ex: Exchange, session: Session): void {
+    if (this.owner.cancelled) {
+      this.end(ex, ex.error(performance.now(), 'cancelled', `run cancelled during ${ex.phase}`), session, false);
+      return;
+    }
+    ex.leaveConnection();
+    this.running--;
+    this.owner.unbegin(ex);
+    ex.phase = 'queued';
+    this.queueFirst(ex);
   }
 
   private dial(ex: Exchange): void {
@@ -220,7 +301,8 @@ export class Pool implements SessionOwner, DialHandler {
       this.multiplexed.push(session);
       session.send(ex);
     } else {
-      new H1Session(this, this.label, dialled, options).send(ex);
+      const session = new H1Session(this, this.label, dialled, options);
+      session.send(ex);
     }
     // The protocol is known now: what waited for this dial may start (on it, or on its own).
     if (this.waitingCount > 0) this.drain();
@@ -279,13 +361,15 @@ export class Pool implements SessionOwner, DialHandler {
     queueMicrotask(() => this.drain());
   }
 
-  roomChanged(_session: Session): void {
+  roomChanged(session: Session): void {
+    if (session instanceof H1Session) this.pipelineChanged(session);
     if (this.waitingCount > 0) this.drain();
   }
 
   /** Called once per session when it closes, whatever the reason. */
   closed(session: Session): void {
     this.open--;
+    if (session instanceof H1Session) this.pipelining.delete(session);
     const i = this.idle.indexOf(session);
     if (i !== -1) {
       this.idle.splice(i, 1);
@@ -313,7 +397,8 @@ export class Pool implements SessionOwner, DialHandler {
     if (session !== null) {
       if (session.protocol === 'h1') {
         if (reusable && !this.owner.cancelled) this.release(session);
-        else session.destroy();
+        // Still carrying pipelined requests when one behind the current one failed alone.
+        else if (session.active === 0) session.destroy();
       } else if (session.state === 'open') {
         this.fill(session);
       }
@@ -323,11 +408,16 @@ export class Pool implements SessionOwner, DialHandler {
 
   /** An HTTP/1.1 connection finished a request and may carry another one. */
   private release(session: Session): void {
+    if (session.active > 0 && session instanceof H1Session) {
+      // A pipelined request is now in front: fill the place its predecessor freed.
+      this.fillPipeline(session);
+      return;
+    }
     // The run's room is checked because the slot this request freed may already have gone to
     // a redirect's next hop on another origin.
     if (
       this.waitingCount > 0 &&
-      this.running < this.owner.perHost &&
+      this.running < this.limit() &&
       this.owner.hasRoom() &&
       (!this.paced || this.owner.takeTokens(this))
     ) {
@@ -336,6 +426,7 @@ export class Pool implements SessionOwner, DialHandler {
       this.owner.begin(next);
       next.reused = true;
       session.send(next);
+      if (session instanceof H1Session && this.depth > 1) this.fillPipeline(session);
       return;
     }
     this.idle.push(session);
@@ -348,7 +439,7 @@ export class Pool implements SessionOwner, DialHandler {
       if (session.active === 0) session.destroy();
       return;
     }
-    while (this.waitingCount > 0 && session.available() > 0 && this.claim()) {
+    while (this.waitingCount > 0 && session.available() > 0 && this.claim(this.waiting[this.waitHead]!)) {
       const next = this.shiftWaiting()!;
       this.running++;
       this.owner.begin(next);
@@ -366,7 +457,7 @@ export class Pool implements SessionOwner, DialHandler {
    */
   drain(): boolean {
     let started = false;
-    while (this.waitingCount > 0 && this.claim()) {
+    while (this.waitingCount > 0 && this.claim(this.waiting[this.waitHead]!)) {
       this.start(this.shiftWaiting()!);
       started = true;
     }

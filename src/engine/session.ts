@@ -51,6 +51,12 @@ export interface SessionOwner {
   requeue(ex: Exchange, session: Session): void;
   /** The session may take more requests now (a stream ended, the server raised its limit). */
   roomChanged(session: Session): void;
+  /**
+   * `ex` was pipelined (HTTP/1.1) behind a request whose connection ended before any byte of
+   * `ex`'s response: it goes back to the head of its queue, its clock stopped, to run again
+   * when it leaves it — not an attempt (issue 13; all pipelined requests are idempotent).
+   */
+  unanswered(ex: Exchange, session: Session): void;
   /** Once per session, when its socket closes for whatever reason. */
   closed(session: Session): void;
 }
@@ -62,4 +68,9 @@ export interface SessionOptions {
   /** Longest response head (HTTP/1.1) or header list (HTTP/2, SETTINGS_MAX_HEADER_LIST_SIZE). */
   readonly maxHeaderBytes: number;
   readonly maxBytes: number | undefined;
+  /**
+   * Requests at once on one HTTP/1.1 connection (`pipeline`, RFC 9112 §9.3.2); 1: one at a time.
+   * HTTP/2 sessions ignore it.
+   */
+  readonly pipeline: number;
 }
