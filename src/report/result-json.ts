@@ -93,6 +93,17 @@ function digests(r: Result): string {
 }
 
 function num(n: number): string {
+  // Timings are rounded to hundredths (exchange.ts): for those, the shortest decimal that
+  // round-trips — what String() produces — is the integer part and up to two digits, built here
+  // from integers. V8's double-to-string is the slow path: 3 % of a pipelined run's profile.
+  const c = Math.round(n * 100);
+  if (c >= 0 && c < 1e9 && c / 100 === n) {
+    const whole = Math.floor(c / 100);
+    const cents = c - whole * 100;
+    if (cents === 0) return String(whole);
+    if (cents % 10 === 0) return `${whole}.${cents / 10}`;
+    return `${whole}.${cents < 10 ? '0' : ''}${cents}`;
+  }
   return Number.isFinite(n) ? String(n) : 'null';
 }
 

@@ -48,6 +48,22 @@ describe('resultToJson', () => {
     expect(parsed.timings.firstByte).toBeNull();
   });
 
+  it('writes every number as JSON.stringify does, hundredths included (property)', () => {
+    const numbers = fc.oneof(
+      fc.integer({ min: 0, max: 1e9 }).map((c) => c / 100),
+      fc.integer({ min: 0, max: 1e9 }).map((c) => Math.round((c / 100) * 100) / 100),
+      fc.double({ noNaN: true }),
+      fc.constantFrom(0, -0, 0.1, 0.07, 1.1, 2.5, 1e7, 9999999.99, 1e21, 5e-7, -3.25),
+    );
+    fc.assert(
+      fc.property(numbers, (total) => {
+        const line = resultToJson(makeResult({ timings: { total } }));
+        expect(line).toContain(`"total":${JSON.stringify(total)}}`);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('is one line of valid JSON that round-trips any result (property)', () => {
     fc.assert(
       fc.property(fc.nat(1e6).chain(arbResult), (r) => {
