@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import { runTargets } from '../engine/run.js';
 import { classifyArgument, type SourceSpec } from '../targets/sources.js';
 import { readTargets } from '../targets/index.js';
+import { runDemo } from '../demo/cli.js';
 import type { PreparedTarget, Result } from '../types.js';
 import { buildProgram, type RawOptions } from './program.js';
 import { resolveOptions, type CliConfig } from './options.js';
@@ -47,6 +48,9 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
 }
 
 async function run(argv: string[], io: CliIO): Promise<number> {
+  // `fetch-many demo …`: the demo server, for a first run and for the examples. (A host named
+  // "demo" is still reachable as http://demo/.)
+  if (argv[0] === 'demo') return runDemo(argv.slice(1), io, (rest) => main(rest, io));
   const program = buildProgram()
     .exitOverride()
     .configureOutput({
