@@ -162,7 +162,17 @@ describe('npm package', () => {
     const name = tarball.slice(work.length + 1);
     const ran = await run(
       'npx',
-      ['--offline', '--cache', cache, '--yes', '--package', `../${name}`, 'fetch-many', '--ndjson', `${server.url}/ok?t=npx`],
+      [
+        '--offline',
+        '--cache',
+        cache,
+        '--yes',
+        '--package',
+        `../${name}`,
+        'fetch-many',
+        '--ndjson',
+        `${server.url}/ok?t=npx`,
+      ],
       project,
       55_000,
     );
