@@ -121,7 +121,7 @@ describe('action.yml', () => {
 
   it('installs and builds in its own checkout, not from the registry', () => {
     const install = action.runs.steps[0]!;
-    expect(install['working-directory']).toBe('${{ github.action_path }}');
+    expect(install['working-directory']).toBe(`\${{ github.action_path }}`);
     expect(install.run).toMatch(/^npm ci\b/m);
     expect(install.run).toMatch(/^npm run build$/m);
     expect(runStep.run).toContain('"$GITHUB_ACTION_PATH/bin/fetch-many.js"');
