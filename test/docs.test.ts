@@ -29,7 +29,7 @@ const markdownFiles = ['README.md', ...docPages.map((f) => join('docs', f))];
 const scanned = [...markdownFiles, ...walk('examples'), 'action.yml'];
 
 /** IP literals that are neither loopback nor reserved for documentation. */
-export function foreignAddresses(text: string): string[] {
+function foreignAddresses(text: string): string[] {
   const found: string[] = [];
   for (const m of text.matchAll(/(?<![\d.§])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])/g)) {
     const ip = m[0];
