@@ -129,7 +129,8 @@ describe('README', () => {
 
   it('shows the table as text, and points at the JSON Schema', () => {
     expect(readme).toMatch(/```text\n┌───┬/);
-    expect(readme + read('docs/targets.md')).toContain('schema/targets.schema.json');
+    expect(readme).toContain('](schema/targets.schema.json)');
+    expect(read('docs/targets.md')).toContain('"$schema"');
   });
 
   it('Contributing has exactly two commands, the demo and the tests, and both scripts exist', () => {
