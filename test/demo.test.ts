@@ -49,7 +49,7 @@ describe('fetch-many demo --serve', () => {
       expect(base).toBeDefined();
       for (const route of DEMO_ROUTES) expect(listing).toContain(`${base}${route.path} `);
 
-      const fetched = await run([BIN, '--ndjson', '--timeout', '1s', `${base}/health`, `${base}/old`, `${base}/hang`]);
+      const fetched = await run([BIN, '--ndjson', '--timeout', '2s', `${base}/health`, `${base}/old`, `${base}/hang`]);
       const results = parseNdjson(fetched.stdout).sort((a, b) => a.index - b.index);
       expect(results.map((r) => r.status ?? r.error?.code)).toEqual([200, 301, 'timeout']);
 
@@ -89,9 +89,16 @@ describe('fetch-many demo --serve', () => {
 
 describe('fetch-many demo (and npm run demo)', () => {
   it('runs fetch-many over the demo targets, passing options on, and exits 0 though targets fail', async () => {
-    for (const entry of [[BIN, 'demo'], [join(ROOT, 'dist', 'demo', 'run.js')]]) {
-      const got = await run([...entry, '--ndjson', '--timeout', '500ms']);
+    // Both entry points at once; --timeout 3s (the demo's own is 2s) shows options are passed on,
+    // and leaves /slow (400 ms) room on a loaded machine.
+    const runs = await Promise.all(
+      [[BIN, 'demo'], [join(ROOT, 'dist', 'demo', 'run.js')]].map((entry) =>
+        run([...entry, '--ndjson', '--timeout', '3s']),
+      ),
+    );
+    for (const got of runs) {
       expect(got.code, got.stderr).toBe(0);
+      expect(got.stderr).toContain('--timeout 2s --ndjson --timeout 3s');
       const results = parseNdjson(got.stdout).sort((a, b) => a.index - b.index);
       expect(results.map((r) => r.status ?? r.error?.code)).toEqual([
         200,
@@ -104,6 +111,7 @@ describe('fetch-many demo (and npm run demo)', () => {
         302,
         'invalid_target',
       ]);
+      expect(results[5]?.error?.message).toContain('within 3000 ms');
       expect(got.stderr).toMatch(/demo: fetch-many exited with 1 — some targets failed/);
     }
   });
