@@ -47,6 +47,12 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
   }
 }
 
+function helpWidth(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): number {
+  if (stream.isTTY === true && stream.columns > 0) return stream.columns;
+  const columns = Number(env.COLUMNS);
+  return Number.isInteger(columns) && columns >= 40 ? columns : 80;
+}
+
 async function run(argv: string[], io: CliIO): Promise<number> {
   // `fetch-many demo …`: the demo server, for a first run and for the examples. (A host named
   // "demo" is still reachable as http://demo/.)
@@ -56,6 +62,9 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      // Piped help (`--help | less`) wraps to COLUMNS when set, as on a terminal.
+      getOutHelpWidth: () => helpWidth(io.stdout, io.env),
+      getErrHelpWidth: () => helpWidth(io.stderr, io.env),
       // One line, no usage dump: the error names what was wrong.
       outputError: (s, write) => write(`fetch-many: ${s.replace(/^error: /, '').trimEnd()} (see --help)\n`),
     });
@@ -114,10 +123,15 @@ async function execute(targets: AsyncIterable<PreparedTarget>, config: CliConfig
   const started = performance.now();
   let failed = 0;
   try {
-    await runTargets(counted, { ...config.run, signal: controller.signal }, (result: Result) => {
-      if (!result.ok) failed++;
-      reporters.result(result);
-    });
+    await runTargets(
+      counted,
+      config.run,
+      (result: Result) => {
+        if (!result.ok) failed++;
+        reporters.result(result);
+      },
+      { signal: controller.signal },
+    );
   } finally {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
