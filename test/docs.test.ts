@@ -154,6 +154,6 @@ describe('docs/options.md', () => {
     expect(options.size).toBeGreaterThan(20);
     const page = read('docs/options.md');
     const missing = [...options].filter((o) => !page.includes(`\`${o}`) && !page.includes(` ${o}`));
-    expect(missing, relative(ROOT, join(ROOT, 'docs', 'options.md'))).toEqual([]);
+    expect(missing, `add a row for each to ${relative(ROOT, join(ROOT, 'docs', 'options.md'))}`).toEqual([]);
   });
 });
