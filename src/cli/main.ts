@@ -7,6 +7,7 @@ import { runDemo } from '../demo/cli.js';
 import type { PreparedTarget, Result } from '../types.js';
 import { buildProgram, type RawOptions } from './program.js';
 import { resolveOptions, type CliConfig } from './options.js';
+import { OutputDir } from '../engine/output-dir.js';
 import { checkOutputPath } from './output-path.js';
 import { createReporters } from './reporters.js';
 
@@ -72,6 +73,8 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const raw = program.opts<RawOptions>();
   const config = resolveOptions(raw, io.env, io.stdout.isTTY === true);
   if (config.junit !== undefined) await checkOutputPath(config.junit, '--junit');
+  // Before reading targets or starting reporters: a directory that cannot be used is a usage error.
+  if (config.run.outputDir !== undefined) await new OutputDir(config.run.outputDir).prepare();
 
   const specs: SourceSpec[] = program.args.map((arg) => classifyArgument(arg));
   if (specs.length === 0) {
@@ -130,7 +133,7 @@ async function execute(targets: AsyncIterable<PreparedTarget>, config: CliConfig
         if (!result.ok) failed++;
         reporters.result(result);
       },
-      { signal: controller.signal },
+      { signal: controller.signal, gate: () => reporters.ready() },
     );
   } finally {
     process.off('SIGINT', onInt);

@@ -6,9 +6,10 @@ import type { TargetDefaults } from '../targets/normalize.js';
 import { normalizeMethod } from '../targets/fields.js';
 import type { HeaderList } from '../types.js';
 import { attributeOf, type RawOptions } from './program.js';
+import { contentFlags, withContentChecks } from './content-flags.js';
 import { proxySettings } from './run-options.js';
 
-export type OutputFormat = 'table' | 'ndjson' | 'json' | 'csv';
+export type OutputFormat = 'table' | 'ndjson' | 'json' | 'csv' | 'markdown';
 
 /** Everything the run needs, validated once here at the boundary. */
 export interface CliConfig {
@@ -17,6 +18,8 @@ export interface CliConfig {
   defaults: TargetDefaults;
   format: OutputFormat;
   junit?: string;
+  /** Extra header names whose values reports show as `***` (`--redact-header`), as given. */
+  redactHeaders: string[];
   onlyFailures: boolean;
   quiet: boolean;
   progress: boolean;
@@ -53,7 +56,10 @@ function runInput(raw: RawOptions, env: NodeJS.ProcessEnv): Record<string, unkno
 
 export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIsTTY: boolean): CliConfig {
   const headers: HeaderList = list(raw, 'header').map((h) => parseHeaderFlag(h));
-  const run = resolveRunConfig(runInput(raw, env), { naming: 'cli' });
+  const input = runInput(raw, env);
+  const content = contentFlags(raw);
+  if (content !== null) input.expect = withContentChecks(input.expect, content);
+  const run = resolveRunConfig(input, { naming: 'cli' });
   const rawMethod = str(raw, 'method');
   let method: string | undefined;
   if (rawMethod !== undefined) {
@@ -63,7 +69,22 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
     }
   }
   const body = str(raw, 'data');
-  const format: OutputFormat = raw.ndjson ? 'ndjson' : raw.json ? 'json' : raw.csv ? 'csv' : 'table';
+  const format: OutputFormat = raw.ndjson
+    ? 'ndjson'
+    : raw.json
+      ? 'json'
+      : raw.csv
+        ? 'csv'
+        : raw.markdown
+          ? 'markdown'
+          : 'table';
+  const redactHeaders = list(raw, 'redactHeader').map((name) => name.trim());
+  for (const name of redactHeaders) {
+    // RFC 9110 §5.1: a field name is a token.
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) {
+      throw new OptionError('--redact-header', `--redact-header ${quote(name)} is not a header name`);
+    }
+  }
   const noColorEnv = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
   const config: CliConfig = {
     run,
@@ -73,9 +94,11 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
       ...(body === undefined ? {} : { body }),
       // Only an --expect the user gave overrides a target file's `defaults.expect`; otherwise
       // the run-wide default (200-399) applies only to targets that say nothing.
-      ...(raw.expect === undefined ? {} : { expect: run.expect }),
+      // --expect-json / --expect-match count as such an --expect (with its status, 200-399 if not given).
+      ...(raw.expect === undefined && content === null ? {} : { expect: run.expect }),
     },
     format,
+    redactHeaders,
     onlyFailures: raw.onlyFailures === true,
     quiet: raw.quiet === true,
     progress: raw.progress !== false,

@@ -2,7 +2,8 @@ import type { Result, Target } from '../types.js';
 import { Exchange, type Chain } from './exchange.js';
 import type { Pool } from './pool.js';
 import { isRedirect, nextHop } from './redirect.js';
-import { isRetryable, parseRetryAfter, retryWait } from './retry.js';
+import { inRanges } from './exchange.js';
+import { isRetryable, isRetryStatus, parseRetryAfter, retryWait } from './retry.js';
 
 /** What the follow-ups need from the engine. */
 export interface FollowUpHost {
@@ -72,6 +73,16 @@ export class FollowUps {
     return null;
   }
 
+  /**
+   * Whether a response with `status` will lead to another request — a redirect followed, a
+   * retry — judged from its head, so that its body is not saved as the target's. The same
+   * rules as {@link after}'s, before the body is known to complete.
+   */
+  continuesAfter(ex: Exchange, status: number): boolean {
+    if (this.options.follow && ex.location !== null && isRedirect(status)) return true;
+    return this.mayTryAgain(ex) && isRetryStatus(status) && !inRanges(status, ex.expect.status);
+  }
+
   /** Cancels every waiting retry, handing each to `report` with the reason. */
   cancelPending(report: (ex: Exchange, message: string) => void): void {
     for (const sleeper of this.sleeping) {
@@ -109,6 +120,7 @@ export class FollowUps {
   private exchangeFor(target: Target, ex: Exchange, chain: Chain): Exchange {
     const next = new Exchange(target, ex.expect);
     next.chain = chain;
+    next.inherit(ex);
     return next;
   }
 
@@ -135,11 +147,14 @@ export class FollowUps {
   }
 
   private mayRetry(ex: Exchange, result: Result): boolean {
+    return this.mayTryAgain(ex) && isRetryable(result, ex.expect);
+  }
+
+  /** Retries are on, this target has attempts left, and its method may be retried. */
+  private mayTryAgain(ex: Exchange): boolean {
     const attempts = ex.chain === null ? 1 : ex.chain.attempts;
     return (
-      attempts <= this.options.retries &&
-      (ex.idempotent || this.options.retryAllMethods) &&
-      isRetryable(result, ex.expect)
+      this.options.retries > 0 && attempts <= this.options.retries && (ex.idempotent || this.options.retryAllMethods)
     );
   }
 

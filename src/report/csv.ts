@@ -1,4 +1,5 @@
 import type { Result } from '../types.js';
+import { escapeTextControls } from './controls.js';
 import type { Output } from './output.js';
 import { ReorderBuffer } from './reorder.js';
 import type { Reporter } from './reporter.js';
@@ -30,6 +31,12 @@ export const CSV_COLUMNS = [
   'tls_protocol',
   'cert_days_left',
   'decoded_bytes',
+  'saved_to',
+  // All three digest columns, whichever --hash chose (empty otherwise): the column set never
+  // depends on flags, so a script reading columns by position keeps working.
+  'sha256',
+  'sha1',
+  'md5',
 ] as const;
 
 /** RFC 4180 §2.1: each record ends with CRLF. A CR or LF inside a quoted field is data, kept as sent. */
@@ -42,6 +49,9 @@ const EOL = '\r\n';
  * Empty field = null (no status, a phase that did not happen, no error). `failures` are joined
  * with "; ". Values are written as received: no spreadsheet-formula neutralising (a leading `=`
  * stays), because rewriting data would make the file lie to every tool that is not a spreadsheet.
+ * The one exception is control characters other than TAB, CR and LF: CSV has no escape syntax,
+ * and raw they would act on the terminal of whoever views the file, so they are written as the
+ * text `\u009b` (see controls.ts).
  */
 export function createCsvReporter(out: Output): Reporter {
   let headerDone = false;
@@ -103,12 +113,17 @@ export function csvRow(r: Result): string {
       field(r.tls?.protocol ?? ''),
       num(r.tls?.daysLeft ?? null),
       num(r.decodedBytes),
+      field(r.savedTo ?? ''),
+      r.sha256 ?? '',
+      r.sha1 ?? '',
+      r.md5 ?? '',
     ].join(',') + EOL
   );
 }
 
 /** RFC 4180 §2.6–2.7: quote a field holding a comma, quote, CR or LF; double inner quotes. */
-function field(s: string): string {
+function field(raw: string): string {
+  const s = escapeTextControls(raw);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
