@@ -182,6 +182,25 @@ describe('schema/targets.schema.json', () => {
     ['expect certDaysLeft 1.5', { url: 'https://127.0.0.1/', expect: { certDaysLeft: 1.5 } }],
     ['expect unknown field', { url: 'http://127.0.0.1/', expect: { stauts: 200 } }],
     ['expect as a string', { url: 'http://127.0.0.1/', expect: '200' }],
+    [
+      'expect json',
+      { url: 'http://127.0.0.1/', expect: { json: { '$.status': 'ok', "$['a b'][0]": 1, '$.x.length': 3 } } },
+    ],
+    [
+      'expect json forms',
+      { url: 'http://127.0.0.1/', expect: { json: { '$.a': { matches: '^v' }, '$.b': { exists: false } } } },
+    ],
+    ['expect json equals an object', { url: 'http://127.0.0.1/', expect: { json: { $: { equals: { exists: 1 } } } } }],
+    ['expect json object literal', { url: 'http://127.0.0.1/', expect: { json: { $: { a: 1, exists: 'x' } } } }],
+    ['expect json exists "yes"', { url: 'http://127.0.0.1/', expect: { json: { '$.a': { exists: 'yes' } } } }],
+    ['expect json matches 1', { url: 'http://127.0.0.1/', expect: { json: { '$.a': { matches: 1 } } } }],
+    ['expect json path without $', { url: 'http://127.0.0.1/', expect: { json: { status: 'ok' } } }],
+    ['expect json wildcard', { url: 'http://127.0.0.1/', expect: { json: { '$.*': 1 } } }],
+    ['expect json descendant', { url: 'http://127.0.0.1/', expect: { json: { '$..a': 1 } } }],
+    ['expect json slice', { url: 'http://127.0.0.1/', expect: { json: { '$[1:2]': 1 } } }],
+    ['expect json as an array', { url: 'http://127.0.0.1/', expect: { json: ['$.a'] } }],
+    ['expect bodyMatches', { url: 'http://127.0.0.1/', expect: { bodyMatches: '/ok/i' } }],
+    ['expect bodyMatches ""', { url: 'http://127.0.0.1/', expect: { bodyMatches: '' } }],
   ];
 
   it.each(cases)('agrees with the loader on %s', (_label, target) => {
