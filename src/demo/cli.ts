@@ -28,7 +28,10 @@ With --serve: keeps those targets up on http://127.0.0.1:${DEMO_PORT} (or --port
 port) and lists them, until Ctrl-C. The examples in the README and in examples/ run against it.
 `;
 
-/** Resolves to the exit code: 0, or 2 for a usage error (the demo run itself always ends 0). */
+/**
+ * Resolves to the exit code: 0, or 2 for a usage error (the demo run itself ends 0 whatever the
+ * targets did). `stop` ends `--serve`; without it, the first SIGINT or SIGTERM does.
+ */
 export async function runDemo(
   args: string[],
   io: DemoIO,

@@ -1,6 +1,4 @@
 import { main } from '../cli/main.js';
-import { runDemo } from './cli.js';
 
-/** `npm run demo [-- --serve]`: the same as `fetch-many demo`, from a clone. */
-const code = await runDemo(process.argv.slice(2), process, (argv) => main(argv));
-process.exit(code);
+/** `npm run demo [-- --serve]`: exactly `fetch-many demo …`, from a clone. */
+process.exit(await main(['demo', ...process.argv.slice(2)]));
