@@ -23,11 +23,16 @@ export interface RunReport {
   /** True once stdout's reader went away (`| head`): nothing more can be shown. */
   readonly stdoutClosed: boolean;
   end(wallMs: number): Promise<Summary>;
+  /** Resolves once what was written to stdout so far is handed to the OS (merge paces itself by it). */
+  drain(): Promise<void>;
   /** Stop drawing progress and write nothing (the run turned out to be a usage error). */
   abandon(): Promise<void>;
 }
 
-export async function createReporters(config: CliConfig, io: CliIO): Promise<RunReport> {
+/** The parts of the config that choose outputs (`merge` builds only these). */
+export type ReportConfig = Pick<CliConfig, 'format' | 'junit' | 'onlyFailures' | 'quiet' | 'progress' | 'color'>;
+
+export async function createReporters(config: ReportConfig, io: CliIO): Promise<RunReport> {
   const stdout = new Output(io.stdout);
   const stderr = new Output(io.stderr);
   const parts: Reporter[] = [];
@@ -80,6 +85,9 @@ export async function createReporters(config: CliConfig, io: CliIO): Promise<Run
       await Promise.all([stdout.flush(), stderr.flush()]);
       return summary;
     },
+    drain() {
+      return stdout.flush();
+    },
     async abandon() {
       progress.stop();
     },
@@ -87,7 +95,7 @@ export async function createReporters(config: CliConfig, io: CliIO): Promise<Run
 }
 
 /** `--only-failures` for the streaming formats: the summary still counts every result. */
-function onlyFailures(reporter: Reporter, config: CliConfig): Reporter {
+function onlyFailures(reporter: Reporter, config: ReportConfig): Reporter {
   if (!config.onlyFailures) return reporter;
   return { result: (r) => (r.ok ? undefined : reporter.result(r)), end: (s) => reporter.end(s) };
 }
