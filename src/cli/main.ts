@@ -1,13 +1,15 @@
-import { CommanderError } from 'commander';
+import { type Command, CommanderError } from 'commander';
 import { UsageError } from '../errors.js';
 import { runTargets } from '../engine/run.js';
 import { classifyArgument, type SourceSpec } from '../targets/sources.js';
-import { readTargets } from '../targets/index.js';
-import type { PreparedTarget, Result } from '../types.js';
+import { readSelectedTargets, type SelectedTargets } from '../targets/index.js';
+import type { Result } from '../types.js';
+import { runMerge } from './merge.js';
 import { buildProgram, type RawOptions } from './program.js';
 import { resolveOptions, type CliConfig } from './options.js';
 import { checkOutputPath } from './output-path.js';
 import { createReporters } from './reporters.js';
+import { resolveSelection } from './selection.js';
 
 export interface CliIO {
   stdin: NodeJS.ReadStream;
@@ -47,14 +49,17 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
 }
 
 async function run(argv: string[], io: CliIO): Promise<number> {
-  const program = buildProgram()
-    .exitOverride()
-    .configureOutput({
+  const configure = (command: Command): Command =>
+    command.exitOverride().configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
       // One line, no usage dump: the error names what was wrong.
       outputError: (s, write) => write(`fetch-many: ${s.replace(/^error: /, '').trimEnd()} (see --help)\n`),
     });
+  // A subcommand by its first word only: `fetch-many merge` never takes targets, and a host
+  // named "merge" can still be fetched as http://merge.
+  if (argv[0] === 'merge') return runMerge(argv.slice(1), io, configure);
+  const program = configure(buildProgram());
   program.parse(argv, { from: 'user' });
   const raw = program.opts<RawOptions>();
   const config = resolveOptions(raw, io.env, io.stdout.isTTY === true);
@@ -69,11 +74,13 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   }
   if (specs.filter((s) => s.kind === 'stdin').length > 1) throw new UsageError('stdin (-) can be given only once');
 
-  const targets = await readTargets(specs, config.defaults, io.stdin);
-  return execute(targets, config, io);
+  const selection = await resolveSelection(raw.shard, raw.resume);
+  const selected = await readSelectedTargets(specs, config.defaults, io.stdin, selection);
+  return execute(selected, config, io);
 }
 
-async function execute(targets: AsyncIterable<PreparedTarget>, config: CliConfig, io: CliIO): Promise<number> {
+async function execute(selected: SelectedTargets, config: CliConfig, io: CliIO): Promise<number> {
+  const targets = selected.targets;
   const reporters = await createReporters(config, io);
   const controller = new AbortController();
   let signalled: 'SIGINT' | 'SIGTERM' | null = null;
@@ -120,7 +127,8 @@ async function execute(targets: AsyncIterable<PreparedTarget>, config: CliConfig
     io.stdout.off('error', onStdoutError);
   }
   const wallMs = performance.now() - started;
-  if (count === 0 && signalled === null) {
+  // An empty input is a usage error; a shard or a resumed run left with nothing to do is not.
+  if (selected.read === 0 && signalled === null) {
     await reporters.abandon();
     throw new UsageError('no targets in the input');
   }

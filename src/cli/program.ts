@@ -37,6 +37,8 @@ export interface RawOptions {
   proxy?: string;
   noproxy?: string;
   compressed?: boolean;
+  shard?: string;
+  resume?: string;
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -137,6 +139,14 @@ export function buildProgram(): Command {
       'send Accept-Encoding: gzip, deflate, br and decode the body as it streams (bytes: on the wire; decodedBytes: decoded)',
     )
     .option(
+      '--shard <i/n>',
+      'run only targets whose 0-based position k has k mod n = i-1 (1 ≤ i ≤ n); results keep their whole-list index',
+    )
+    .option(
+      '--resume <file>',
+      'skip targets with a finished (not cancelled) result in this NDJSON file of an earlier run; merge both files after',
+    )
+    .option(
       '--expect <spec>',
       'statuses that count as ok: codes, ranges, classes (200,204 | 200-299 | 2xx,3xx) (default: 200-399)',
     )
@@ -160,9 +170,13 @@ Exit codes:
   130 / 143  interrupted by SIGINT / SIGTERM (results so far are still reported)
   141  stopped early because stdout's reader went away (e.g. | head), as SIGPIPE would
 
+Subcommand:
+  fetch-many merge FILE…  one report from the NDJSON results of several shards or runs (see merge --help)
+
 Examples:
   fetch-many https://example.org localhost:8080/health
   fetch-many urls.json --junit smoke.xml
-  cat urls.txt | fetch-many -c 100 --ndjson > results.ndjson`,
+  cat urls.txt | fetch-many -c 100 --ndjson > results.ndjson
+  fetch-many --shard 2/4 --ndjson urls.txt > shard-2.ndjson`,
     );
 }

@@ -32,7 +32,7 @@ export function parseResultLine(line: string): Result {
     reused: boolean(value.reused, 'reused'),
     error: nullable(value.error, 'error', resultError),
     failures: array(value.failures, 'failures', string),
-    attempts: wholeNumber(value.attempts, 'attempts', 1),
+    attempts: wholeNumber(value.attempts, 'attempts', 0), // 0: an invalid target made no attempt
     redirects: array(value.redirects, 'redirects', redirectHop),
     finalUrl: nullable(value.finalUrl, 'finalUrl', string),
     remoteAddress: nullable(value.remoteAddress, 'remoteAddress', string),

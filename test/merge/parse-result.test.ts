@@ -47,6 +47,20 @@ describe('parseResultLine', () => {
     expect(parseResultLine(resultToJson(full))).toEqual(full);
   });
 
+  it('reads an invalid target, which made no attempt and has no URL', () => {
+    const invalid = makeResult({
+      url: null,
+      finalUrl: null,
+      status: null,
+      ok: false,
+      bytes: 0,
+      attempts: 0,
+      remoteAddress: null,
+      error: { code: 'invalid_target', message: 'bad' },
+    });
+    expect(parseResultLine(resultToJson(invalid))).toEqual(invalid);
+  });
+
   it.each([
     ['not JSON', '{"index":', /not valid JSON/],
     ['an array', '[1]', /not a JSON object/],
