@@ -5,8 +5,11 @@
  * Deliberately not exported: the engine's classes (Engine, Pool, Connection) and the parser, so they
  * can change without a major version; reporters, which belong to the CLI.
  */
+import { type RunConfig, resolveRunConfig } from './config/run-config.js';
 import { runTargets } from './engine/run.js';
-import { prepareTargets } from './targets/index.js';
+import { OptionError } from './errors.js';
+import { readHeaders, readMethod } from './targets/fields.js';
+import { prepareTargets, type TargetDefaults } from './targets/index.js';
 import type { Result, RunOptions, TargetInput } from './types.js';
 
 export interface FetchManyOptions extends RunOptions {
@@ -18,43 +21,89 @@ export interface FetchManyOptions extends RunOptions {
   body?: string;
 }
 
+/** The library's own keys, beside the run options of src/config. */
+const TARGET_DEFAULT_KEYS = ['method', 'headers', 'body', 'signal'] as const;
+
 /**
  * Fetches every target concurrently and yields one {@link Result} per target, in completion order
  * (use `result.index` for input order). Invalid targets yield a result with error code
  * `invalid_target`; nothing throws per target. Breaking out of the loop cancels what is in flight.
  *
+ * Options are checked when `fetchMany` is called, before anything runs.
+ * @throws OptionError for an unknown option or a value that cannot work (`concurrency: 0`).
+ *
  * @example
- * for await (const r of fetchMany(['http://127.0.0.1:8080/health'], { timeout: 2000 })) {
+ * for await (const r of fetchMany(['http://127.0.0.1:8080/health'], { timeout: '2s' })) {
  *   console.log(r.index, r.status, r.error?.code);
  * }
  */
-export async function* fetchMany(
+export function fetchMany(
   targets: Iterable<TargetInput> | AsyncIterable<TargetInput>,
   options: FetchManyOptions = {},
 ): AsyncGenerator<Result, void, undefined> {
-  const { method, headers, body, ...run } = options;
+  const config = resolveRunConfig(options, { alsoAllowed: TARGET_DEFAULT_KEYS });
+  const { method, headers, body, signal } = options;
+  const defaults = targetDefaults(method, headers, body);
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new OptionError('signal', 'option "signal" must be an AbortSignal');
+  }
+  return run(
+    targets,
+    config,
+    { ...defaults, ...(options.expect === undefined ? {} : { expect: config.expect }) },
+    signal,
+  );
+}
+
+/** The library's `method`, `headers` and `body`, checked now rather than once per target. */
+function targetDefaults(method: unknown, headers: unknown, body: unknown): TargetDefaults {
+  const defaults: TargetDefaults = {};
+  const check = <T>(key: string, read: () => T): T => {
+    try {
+      return read();
+    } catch (err) {
+      throw new OptionError(
+        key,
+        `option ${JSON.stringify(key)}: ${(err as Error).message.replace(/^field "\w+":? ?/, '')}`,
+      );
+    }
+  };
+  if (method !== undefined) defaults.method = check('method', () => readMethod(method));
+  if (headers !== undefined) defaults.headers = check('headers', () => readHeaders(headers));
+  if (body !== undefined) {
+    if (typeof body !== 'string') throw new OptionError('body', 'option "body" must be a string');
+    defaults.body = body;
+  }
+  return defaults;
+}
+
+async function* run(
+  targets: Iterable<TargetInput> | AsyncIterable<TargetInput>,
+  config: RunConfig,
+  defaults: TargetDefaults,
+  outer: AbortSignal | undefined,
+): AsyncGenerator<Result, void, undefined> {
   const controller = new AbortController();
-  const outer = run.signal;
   if (outer !== undefined) {
     if (outer.aborted) controller.abort();
     else outer.addEventListener('abort', () => controller.abort(), { once: true });
   }
-  const prepared = prepareTargets(targets, {
-    ...(method === undefined ? {} : { method }),
-    ...(headers === undefined ? {} : { headers: Object.entries(headers) }),
-    ...(body === undefined ? {} : { body }),
-    ...(run.expect === undefined ? {} : { expect: run.expect }),
-  });
+  const prepared = prepareTargets(targets, defaults);
 
   const queue: Result[] = [];
   let head = 0;
   let wake: (() => void) | null = null;
   let done = false;
   let failure: unknown = null;
-  runTargets(prepared, { ...run, signal: controller.signal }, (result) => {
-    queue.push(result);
-    wake?.();
-  }).then(
+  runTargets(
+    prepared,
+    config,
+    (result) => {
+      queue.push(result);
+      wake?.();
+    },
+    { signal: controller.signal },
+  ).then(
     () => {
       done = true;
       wake?.();
@@ -90,6 +139,7 @@ export async function* fetchMany(
 }
 
 export type {
+  Duration,
   ProxySettings,
   Rate,
   RedirectHop,
@@ -107,5 +157,9 @@ export type {
   TimeoutPhase,
 } from './types.js';
 export { VERSION } from './version.js';
-/** Thrown (the run rejects) for bad run-wide input, e.g. a key that does not match its certificate. */
-export { UsageError } from './errors.js';
+/**
+ * `OptionError` (code `invalid_option`, `option` names the key) is thrown by `fetchMany` for an
+ * unknown option or an unusable value. `UsageError` (its base class; code `usage`) is what the
+ * run rejects with for other bad run-wide input, e.g. a key that does not match its certificate.
+ */
+export { OptionError, UsageError } from './errors.js';

@@ -219,24 +219,37 @@ export interface ProxySettings {
   noProxy?: readonly string[];
 }
 
-/** Options for a run. Every field is optional for the library; the CLI fills them in. */
+/**
+ * A duration: a number of **milliseconds**, or a string as the CLI takes it — `"250ms"`, `"2s"`,
+ * `"1.5m"`, `"1h"`; a string of bare digits (`"2"`) is seconds, as curl's `--max-time 2`.
+ */
+export type Duration = number | string;
+
+/**
+ * Options for a run. Every field is optional; each is checked before anything runs, and an
+ * unknown key or an unusable value (`concurrency: 0`, `timeout: "soon"`) throws an `OptionError`.
+ */
 export interface RunOptions {
   /** Requests in flight at once. @default 50 */
   concurrency?: number;
-  /** Connections open at once per origin (scheme, host, port). @default 6 */
+  /** Connections open at once per origin (scheme, host, port). @default no cap but `concurrency` */
   perHost?: number;
-  /** DNS + TCP + TLS budget, ms. @default 10000 */
-  connectTimeout?: number;
-  /** Whole-request budget from leaving the queue to the end of the body, ms. @default 30000 */
-  timeout?: number;
+  /** DNS + TCP + TLS budget: ms, or a duration string (see {@link Duration}). @default 10000 */
+  connectTimeout?: Duration;
+  /** Whole-request budget from leaving the queue to the end of the body. @default 30000 (30 s) */
+  timeout?: Duration;
   /** Skip TLS certificate verification. @default false */
   insecure?: boolean;
   /** Largest response header section accepted, bytes. @default 65536 */
   maxHeaderBytes?: number;
   /** Stop reading a body past this many bytes (error `too_large`). @default unlimited */
   maxBytes?: number;
-  /** Run-wide expectation, used for targets that carry none. @default status 200-399 */
-  expect?: Expectation;
+  /**
+   * Run-wide expectation, used for targets that carry none: a status spec (`"2xx"`), an object as
+   * a target's `expect` (`{ status: "200-299", maxTime: "1s" }`), or a built {@link Expectation}.
+   * @default status 200-399
+   */
+  expect?: Expectation | ExpectObject | string;
   /** Abort the run: stop taking targets; those already taken but not finished are reported `cancelled`. Targets not yet read from the input get no result. */
   signal?: AbortSignal;
   /** Value of the User-Agent header. @default "fetch-many/<version>" */
@@ -247,18 +260,18 @@ export interface RunOptions {
   maxRedirects?: number;
   /** Extra attempts after a connection error, timeout, 429, 502, 503 or 504. @default 0 */
   retries?: number;
-  /** Base of the exponential backoff between attempts, ms (full jitter). @default 250 */
-  retryDelay?: number;
-  /** Longest wait between attempts, also the cap on a server's Retry-After, ms. @default 30000 */
-  retryMaxDelay?: number;
+  /** Base of the exponential backoff between attempts (full jitter). @default 1000 (1 s, as curl) */
+  retryDelay?: Duration;
+  /** Longest wait between attempts, also the cap on a server's Retry-After. @default 30000 */
+  retryMaxDelay?: Duration;
   /** Retry non-idempotent methods (POST, PATCH) too. @default false */
   retryAllMethods?: boolean;
-  /** Requests started per time unit, over the whole run. @default unlimited */
-  rate?: Rate;
+  /** Requests started per time unit, over the whole run: `{count, perMs}` or `"50/s"`, `"600/m"`. @default unlimited */
+  rate?: Rate | string;
   /** Requests started per time unit, per origin. @default unlimited */
-  ratePerHost?: Rate;
+  ratePerHost?: Rate | string;
   /** PEM certificates added to the trusted roots. */
-  ca?: string[];
+  ca?: string[] | string;
   /** PEM client certificate and its key, for servers that ask for one. */
   cert?: string;
   key?: string;

@@ -3,7 +3,7 @@
  * with options, and with the consumer leaving the loop early.
  */
 import { describe, expect, it } from 'vitest';
-import { fetchMany, VERSION, type Result, type TargetInput } from '../src/index.js';
+import { fetchMany, OptionError, UsageError, VERSION, type Result, type TargetInput } from '../src/index.js';
 import { eventually } from './helpers/raw-client.js';
 import { startHttpServer } from './helpers/servers.js';
 import { closeAfterEach } from './helpers/track.js';
@@ -168,5 +168,85 @@ describe('fetchMany', () => {
       })(),
     ).rejects.toThrow('source broke');
     expect(sortedIndexes(results)).toEqual([0, 1]);
+  });
+});
+
+describe('fetchMany options (issue 12: the library is as strict as the CLI)', () => {
+  /** Calls fetchMany and returns what it threw; nothing may start, so no server is needed. */
+  function thrown(options: Record<string, unknown>): OptionError {
+    let error: unknown = null;
+    try {
+      fetchMany(['http://127.0.0.1:9/'], options as never);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(OptionError);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as OptionError).code).toBe('invalid_option');
+    return error as OptionError;
+  }
+
+  it.each([
+    [{ concurrency: 0 }, 'concurrency'],
+    [{ perHost: 0 }, 'perHost'],
+    [{ maxHeaderBytes: 0 }, 'maxHeaderBytes'],
+    [{ timeout: 'soon' }, 'timeout'],
+    [{ timeout: -1 }, 'timeout'],
+    [{ method: 'G T' }, 'method'],
+    [{ headers: { 'Bad Name': 'x' } }, 'headers'],
+    [{ body: 42 }, 'body'],
+    [{ signal: {} }, 'signal'],
+  ])('throws OptionError for %j when called, before anything runs', (options, option) => {
+    expect(thrown(options).option).toBe(option);
+  });
+
+  it('throws OptionError with a did-you-mean for a misspelt option', () => {
+    const err = thrown({ concurency: 4 });
+    expect(err.option).toBe('concurency');
+    expect(err.message).toContain('did you mean "concurrency"');
+  });
+
+  it("takes the CLI's duration strings: timeout '300ms' times out after 300 ms instead of hanging", async () => {
+    const server = await start(startHttpServer());
+    const results = await collect(fetchMany([`${server.url}/never`], { timeout: '300ms' }));
+    expect(results).toHaveLength(1);
+    expect(results[0]!.error?.code).toBe('timeout');
+    expect(results[0]!.error?.message).toContain('300');
+  });
+
+  it('without perHost, one origin gets every slot of the concurrency', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    let quorum = 12;
+    const release: Array<() => void> = [];
+    const server = await start(
+      startHttpServer({
+        '/gate': (req, ctx) =>
+          new Promise<void>((done) => {
+            inFlight++;
+            peak = Math.max(peak, inFlight);
+            const answer = (): void => {
+              inFlight--;
+              ctx.socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+              done();
+            };
+            release.push(answer);
+            ctx.record(req);
+            // Everyone answers once `quorum` are here (or after 2 s, if they never all arrive).
+            if (release.length === quorum) for (const r of release.splice(0)) r();
+            else ctx.later(2000, () => release.includes(answer) && release.splice(release.indexOf(answer), 1)[0]!());
+          }),
+      }),
+    );
+    const targets = Array.from({ length: 12 }, () => `${server.url}/gate`);
+    const results = await collect(fetchMany(targets, { concurrency: 12, timeout: '10s' }));
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(peak).toBe(12);
+    // And perHost still caps when given.
+    peak = 0;
+    quorum = 3;
+    const capped = await collect(fetchMany(targets, { concurrency: 12, perHost: 3, timeout: '10s' }));
+    expect(capped.every((r) => r.ok)).toBe(true);
+    expect(peak).toBe(3);
   });
 });

@@ -48,11 +48,20 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
   }
 }
 
+function helpWidth(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): number {
+  if (stream.isTTY === true && stream.columns > 0) return stream.columns;
+  const columns = Number(env.COLUMNS);
+  return Number.isInteger(columns) && columns >= 40 ? columns : 80;
+}
+
 async function run(argv: string[], io: CliIO): Promise<number> {
   const configure = (command: Command): Command =>
     command.exitOverride().configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      // Piped help (`--help | less`) wraps to COLUMNS when set, as on a terminal.
+      getOutHelpWidth: () => helpWidth(io.stdout, io.env),
+      getErrHelpWidth: () => helpWidth(io.stderr, io.env),
       // One line, no usage dump: the error names what was wrong.
       outputError: (s, write) => write(`fetch-many: ${s.replace(/^error: /, '').trimEnd()} (see --help)\n`),
     });
@@ -74,7 +83,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   }
   if (specs.filter((s) => s.kind === 'stdin').length > 1) throw new UsageError('stdin (-) can be given only once');
 
-  const selection = await resolveSelection(raw.shard, raw.resume);
+  const selection = await resolveSelection(config.shard, config.resume);
   const selected = await readSelectedTargets(specs, config.defaults, io.stdin, selection);
   return execute(selected, config, io);
 }
@@ -117,10 +126,15 @@ async function execute(selected: SelectedTargets, config: CliConfig, io: CliIO):
   const started = performance.now();
   let failed = 0;
   try {
-    await runTargets(counted, { ...config.run, signal: controller.signal }, (result: Result) => {
-      if (!result.ok) failed++;
-      reporters.result(result);
-    });
+    await runTargets(
+      counted,
+      config.run,
+      (result: Result) => {
+        if (!result.ok) failed++;
+        reporters.result(result);
+      },
+      { signal: controller.signal },
+    );
   } finally {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);

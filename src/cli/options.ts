@@ -1,20 +1,20 @@
-import { UsageError } from '../errors.js';
-import { parseDuration } from '../targets/duration.js';
+import { OptionError } from '../errors.js';
+import { RUN_OPTIONS, type RunConfig, resolveRunConfig } from '../config/run-config.js';
+import { quote } from '../targets/describe.js';
 import { parseHeaderFlag } from '../targets/header.js';
-import { parseStatusSpec } from '../targets/status-spec.js';
+import { parseShard, type Shard } from '../targets/index.js';
 import type { TargetDefaults } from '../targets/normalize.js';
-import { DEFAULT_EXPECTATION } from '../targets/expect.js';
 import { normalizeMethod } from '../targets/fields.js';
-import type { Expectation, HeaderList, RunOptions } from '../types.js';
-import { parseRate, parseResolve, proxySettings, tlsOptions } from './run-options.js';
-import type { RawOptions } from './program.js';
+import type { HeaderList } from '../types.js';
+import { attributeOf, type RawOptions } from './program.js';
+import { proxySettings } from './run-options.js';
 
 export type OutputFormat = 'table' | 'ndjson' | 'json' | 'csv';
 
 /** Everything the run needs, validated once here at the boundary. */
 export interface CliConfig {
-  /** Everything the engine takes, ready to pass (the signal is added by the run). */
-  run: Omit<RunOptions, 'signal'>;
+  /** Everything the engine takes, validated and frozen (the signal is added by the run). */
+  run: RunConfig;
   defaults: TargetDefaults;
   format: OutputFormat;
   junit?: string;
@@ -22,90 +22,82 @@ export interface CliConfig {
   quiet: boolean;
   progress: boolean;
   color: boolean;
+  /** `--shard i/n`: run only this shard of the list. */
+  shard?: Shard;
+  /** `--resume FILE`: the results file of an earlier run (read by the run, before any request). */
+  resume?: string;
 }
 
-function wholeNumber(value: string, flag: string, min: number, max: number): number {
-  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got "${value}"`);
-  }
-  return n;
-}
+const str = (raw: RawOptions, name: string): string | undefined => {
+  const v = raw[name];
+  return typeof v === 'string' ? v : undefined;
+};
+const list = (raw: RawOptions, name: string): string[] => {
+  const v = raw[name];
+  return Array.isArray(v) ? v : [];
+};
 
-function duration(value: string, flag: string): number {
-  try {
-    return parseDuration(value);
-  } catch (err) {
-    throw new UsageError(`${flag}: ${(err as Error).message}`);
+/**
+ * The run options the flags give, in the library's shape: each flag's raw value (converted by
+ * its `fromCli`, e.g. a PEM file read), and the proxy made of --proxy, --noproxy and the
+ * environment. Flags not given are left out, so the defaults of src/config apply.
+ */
+function runInput(raw: RawOptions, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(RUN_OPTIONS)) {
+    if (!('cli' in spec) || spec.cli === undefined) continue;
+    const cli = spec.cli as { flags: string; fromCli?: (value: string) => unknown };
+    const value = raw[attributeOf(cli.flags)];
+    if (value === undefined) continue;
+    input[key] = cli.fromCli !== undefined && typeof value === 'string' ? cli.fromCli(value) : value;
   }
+  const proxy = proxySettings(str(raw, 'proxy'), str(raw, 'noproxy'), env);
+  if (proxy !== undefined) input.proxy = proxy;
+  return input;
 }
 
 export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIsTTY: boolean): CliConfig {
-  const headers: HeaderList = (raw.header ?? []).map((h) => parseHeaderFlag(h));
-  // Only an --expect the user gave overrides a target file's `defaults.expect`; otherwise the
-  // run-wide default (200-399) applies only to targets that say nothing.
-  let expect: Expectation = DEFAULT_EXPECTATION;
-  if (raw.expect !== undefined) {
-    try {
-      const spec = parseStatusSpec(raw.expect);
-      expect = { status: spec.ranges, statusText: spec.text };
-    } catch (err) {
-      throw new UsageError(`--expect: ${(err as Error).message}`);
+  const headers: HeaderList = list(raw, 'header').map((h) => parseHeaderFlag(h));
+  const run = resolveRunConfig(runInput(raw, env), { naming: 'cli' });
+  const rawMethod = str(raw, 'method');
+  let method: string | undefined;
+  if (rawMethod !== undefined) {
+    method = normalizeMethod(rawMethod) ?? undefined;
+    if (method === undefined) {
+      throw new OptionError('--method', `--method ${quote(rawMethod)} is not a valid HTTP method token`);
     }
   }
-  let method: string | undefined;
-  if (raw.method !== undefined) {
-    method = normalizeMethod(raw.method) ?? undefined;
-    if (method === undefined) throw new UsageError(`--method "${raw.method}" is not a valid HTTP method token`);
-  }
+  const body = str(raw, 'data');
   const format: OutputFormat = raw.ndjson ? 'ndjson' : raw.json ? 'json' : raw.csv ? 'csv' : 'table';
   const noColorEnv = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
-  const proxy = proxySettings(raw.proxy, raw.noproxy, env);
-  const resolve = parseResolve(raw.resolve ?? []);
   const config: CliConfig = {
-    run: {
-      concurrency: wholeNumber(raw.concurrency, '--concurrency', 1, 100_000),
-      perHost: wholeNumber(raw.perHost, '--per-host', 1, 100_000),
-      timeout: duration(raw.timeout, '--timeout'),
-      connectTimeout: duration(raw.connectTimeout, '--connect-timeout'),
-      insecure: raw.insecure === true,
-      expect,
-      ...(raw.maxBytes === undefined
-        ? {}
-        : { maxBytes: wholeNumber(raw.maxBytes, '--max-bytes', 1, Number.MAX_SAFE_INTEGER) }),
-      follow: raw.follow === true,
-      maxRedirects: wholeNumber(raw.maxRedirects, '--max-redirects', 0, 100),
-      retries: wholeNumber(raw.retries, '--retries', 0, 100),
-      retryDelay: duration(raw.retryDelay, '--retry-delay'),
-      retryMaxDelay: duration(raw.retryMaxDelay, '--retry-max-delay'),
-      retryAllMethods: raw.retryAllMethods === true,
-      ...(raw.rate === undefined ? {} : { rate: parseRate(raw.rate, '--rate') }),
-      ...(raw.ratePerHost === undefined ? {} : { ratePerHost: parseRate(raw.ratePerHost, '--rate-per-host') }),
-      ...tlsOptions({
-        ...(raw.cacert === undefined ? {} : { cacert: raw.cacert }),
-        ...(raw.cert === undefined ? {} : { cert: raw.cert }),
-        ...(raw.key === undefined ? {} : { key: raw.key }),
-      }),
-      ...(raw.servername === undefined ? {} : { servername: raw.servername }),
-      ...(Object.keys(resolve).length === 0 ? {} : { resolve }),
-      ...(proxy === undefined ? {} : { proxy }),
-      compressed: raw.compressed === true,
-    },
+    run,
     defaults: {
       ...(method === undefined ? {} : { method }),
       headers,
-      ...(raw.data === undefined ? {} : { body: raw.data }),
-      ...(raw.expect === undefined ? {} : { expect }),
+      ...(body === undefined ? {} : { body }),
+      // Only an --expect the user gave overrides a target file's `defaults.expect`; otherwise
+      // the run-wide default (200-399) applies only to targets that say nothing.
+      ...(raw.expect === undefined ? {} : { expect: run.expect }),
     },
     format,
     onlyFailures: raw.onlyFailures === true,
     quiet: raw.quiet === true,
-    progress: raw.progress,
-    color: raw.color && !noColorEnv && stdoutIsTTY && format === 'table',
+    progress: raw.progress !== false,
+    color: raw.color !== false && !noColorEnv && stdoutIsTTY && format === 'table',
   };
-  if (raw.junit !== undefined) {
-    if (raw.junit.trim() === '') throw new UsageError('--junit needs a file name');
-    config.junit = raw.junit;
+  const junit = str(raw, 'junit');
+  if (junit !== undefined) {
+    if (junit.trim() === '') throw new OptionError('--junit', '--junit needs a file name');
+    config.junit = junit;
+  }
+  const shard = str(raw, 'shard');
+  if (shard !== undefined) config.shard = parseShard(shard);
+  const resume = str(raw, 'resume');
+  if (resume !== undefined) {
+    if (resume.trim() === '' || resume === '-')
+      throw new OptionError('--resume', '--resume needs the results file of the earlier run');
+    config.resume = resume;
   }
   return config;
 }

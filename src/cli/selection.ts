@@ -3,23 +3,18 @@ import { open } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import { loadFinished } from '../merge/finished.js';
 import { ResultFileError } from '../merge/read-results.js';
-import { parseShard, type TargetSelection } from '../targets/index.js';
+import type { Shard, TargetSelection } from '../targets/index.js';
 import { cannotRead } from '../targets/sources.js';
 
 /**
- * `--shard i/n` and `--resume FILE` → which targets this process runs. The resume file is read
- * whole now, before any request, so a malformed line stops the run before it starts.
+ * The validated `--shard i/n` and `--resume FILE` → which targets this process runs. The resume
+ * file is read whole now, before any request, so a malformed line stops the run before it starts.
  * @throws UsageError
  */
-export async function resolveSelection(
-  shard: string | undefined,
-  resume: string | undefined,
-): Promise<TargetSelection> {
+export async function resolveSelection(shard: Shard | undefined, resume: string | undefined): Promise<TargetSelection> {
   const selection: TargetSelection = {};
-  if (shard !== undefined) selection.shard = parseShard(shard);
+  if (shard !== undefined) selection.shard = shard;
   if (resume !== undefined) {
-    if (resume.trim() === '' || resume === '-')
-      throw new UsageError('--resume needs the results file of the earlier run');
     try {
       await (await open(resume, 'r')).close();
     } catch (err) {

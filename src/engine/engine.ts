@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Expectation, PreparedTarget, Rate, Result, RunOptions, Target } from '../types.js';
-import { DEFAULT_EXPECTATION } from '../targets/expect.js';
-import { VERSION } from '../version.js';
+import { isRunConfig, type RunConfig, resolveRunConfig } from '../config/run-config.js';
 import type { Connection } from './connection.js';
 import { defaultConnector, type Connector } from './connector.js';
 import { DnsCache, type LookupFn } from './dns.js';
@@ -11,27 +10,20 @@ import { Pool } from './pool.js';
 import { WakeUp } from './wake.js';
 import { RateLimiter } from './rate.js';
 import { FollowUps } from './follow-ups.js';
-import { DEFAULT_MAX_REDIRECTS } from './redirect.js';
-import { RETRY_DEFAULTS } from './retry.js';
 import { Transport } from './transport.js';
 
-/** Defaults, documented in README and `--help`. */
-export const DEFAULTS = {
-  concurrency: 50,
-  /** Browsers open 6 connections per origin; a smoke check should be no ruder than a browser. */
-  perHost: 6,
-  connectTimeout: 10_000,
-  timeout: 30_000,
-  /** RFC 9112 sets no limit; 64 KiB is several times what real servers send and bounds memory. */
-  maxHeaderBytes: 64 * 1024,
-} as const;
-
-export interface EngineOptions extends RunOptions {
+/** What the engine takes besides its {@link RunConfig}: tests hand in their own sockets and resolver. */
+export interface EngineHooks {
   /** Opens sockets; tests hand in their own. */
   connector?: Connector;
   /** Resolves names; tests hand in their own. */
   lookup?: LookupFn;
+  /** Abort the run: stop taking targets; those already taken but not finished are reported `cancelled`. */
+  signal?: AbortSignal;
 }
+
+/** Run options not yet validated, plus hooks: what tests pass to {@link runTargets}. */
+export type EngineOptions = RunOptions & EngineHooks;
 
 /**
  * The event loop's bookkeeping: pulls targets only as fast as it can start them, runs each as an
@@ -91,31 +83,49 @@ export class Engine {
   private settle: (() => void) | null = null;
   private settled = false;
 
+  /**
+   * @param config the run's options, validated once ({@link resolveRunConfig}); raw options (as
+   *   tests pass them) are validated here, with the hooks taken out first.
+   */
   constructor(
     private readonly onResult: (result: Result) => void,
-    options: EngineOptions = {},
+    config: RunConfig | EngineOptions = {},
+    hooks: EngineHooks = {},
   ) {
-    this.concurrency = options.concurrency ?? DEFAULTS.concurrency;
-    this.perHost = options.perHost ?? DEFAULTS.perHost;
-    this.connectTimeout = options.connectTimeout ?? DEFAULTS.connectTimeout;
-    this.timeout = options.timeout ?? DEFAULTS.timeout;
+    let options: RunConfig;
+    if (isRunConfig(config)) options = config;
+    else {
+      const { connector, lookup, signal, ...run } = config;
+      hooks = {
+        ...(connector === undefined ? {} : { connector }),
+        ...(lookup === undefined ? {} : { lookup }),
+        ...(signal === undefined ? {} : { signal }),
+        ...hooks,
+      };
+      options = resolveRunConfig(run);
+    }
+    this.concurrency = options.concurrency;
+    // Without a per-origin cap, one origin may use every slot of the run (issue 9).
+    this.perHost = options.perHost ?? options.concurrency;
+    this.connectTimeout = options.connectTimeout;
+    this.timeout = options.timeout;
     this.deadlines = new Deadlines(this.connectTimeout, this.timeout);
-    this.insecure = options.insecure ?? false;
-    this.maxHeaderBytes = options.maxHeaderBytes ?? DEFAULTS.maxHeaderBytes;
+    this.insecure = options.insecure;
+    this.maxHeaderBytes = options.maxHeaderBytes;
     this.maxBytes = options.maxBytes;
-    this.expect = options.expect ?? DEFAULT_EXPECTATION;
-    this.userAgent = options.userAgent ?? `fetch-many/${VERSION}`;
-    this.connector = options.connector ?? defaultConnector;
+    this.expect = options.expect;
+    this.userAgent = options.userAgent;
+    this.connector = hooks.connector ?? defaultConnector;
     this.transport = new Transport(options, this.userAgent);
-    this.dns = new DnsCache(options.lookup);
+    this.dns = new DnsCache(hooks.lookup);
     this.lookahead = Math.max(256, this.concurrency * 4);
-    const retries = options.retries ?? RETRY_DEFAULTS.retries;
+    const retries = options.retries;
     this.limiter = options.rate === undefined ? null : new RateLimiter(options.rate);
     this.ratePerHost = options.ratePerHost;
     // Built once here so a bad per-host rate throws now, not at the first start.
     if (this.ratePerHost !== undefined) new RateLimiter(this.ratePerHost);
     this.paced = this.limiter !== null || this.ratePerHost !== undefined || retries > 0;
-    const follow = options.follow ?? false;
+    const follow = options.follow;
     this.followUps =
       follow || this.paced
         ? new FollowUps(
@@ -126,17 +136,17 @@ export class Engine {
             },
             {
               follow,
-              maxRedirects: options.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
+              maxRedirects: options.maxRedirects,
               retries,
-              retryDelay: options.retryDelay ?? RETRY_DEFAULTS.retryDelay,
-              retryMaxDelay: options.retryMaxDelay ?? RETRY_DEFAULTS.retryMaxDelay,
-              retryAllMethods: options.retryAllMethods ?? false,
+              retryDelay: options.retryDelay,
+              retryMaxDelay: options.retryMaxDelay,
+              retryAllMethods: options.retryAllMethods,
               paced: this.paced,
             },
           )
         : null;
-    if (options.signal !== undefined) {
-      const signal = options.signal;
+    if (hooks.signal !== undefined) {
+      const signal = hooks.signal;
       if (signal.aborted) this.cancelled = true;
       else signal.addEventListener('abort', () => this.cancel(), { once: true });
     }

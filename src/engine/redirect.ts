@@ -1,9 +1,6 @@
 import { parseTargetUrl } from '../targets/url.js';
 import type { HeaderList, Target } from '../types.js';
 
-/** Default for `maxRedirects`, as curl's and browsers' (RFC 9110 §15.4 sets none). */
-export const DEFAULT_MAX_REDIRECTS = 10;
-
 /** RFC 9110 §15.4: the redirects a client follows automatically. 300, 304 and 305/306 are not. */
 export function isRedirect(status: number): boolean {
   return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;

@@ -1,13 +1,6 @@
 import type { ErrorCode, Expectation, Result } from '../types.js';
 import { inRanges } from './exchange.js';
 
-/** Defaults, documented in README and `--help`. */
-export const RETRY_DEFAULTS = {
-  retries: 0,
-  retryDelay: 250,
-  retryMaxDelay: 30_000,
-} as const;
-
 /**
  * Errors worth another attempt: the name did not resolve (the engine drops the cached failure
  * first, so the retry asks the resolver again), the connection could not be made or broke

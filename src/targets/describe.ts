@@ -51,7 +51,7 @@ export function unknownFieldError(
 }
 
 /** The candidate within edit distance 2 of `word` (case-insensitive), if any. */
-function closest(word: string, candidates: ReadonlySet<string>): string | null {
+export function closest(word: string, candidates: ReadonlySet<string>): string | null {
   const w = word.toLowerCase();
   let best: string | null = null;
   let bestDistance = 3;

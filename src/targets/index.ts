@@ -4,7 +4,7 @@
  * Sources yield raw inputs; {@link prepareTargets} / {@link readTargets} assign indexes and
  * validate. Internals (line splitting, JSON error positions, URL parsing) are not exported.
  */
-import { UsageError } from '../errors.js';
+import { OptionError, UsageError } from '../errors.js';
 import { type FinishedTargets, inputHash } from '../merge/finished.js';
 import type { PreparedTarget, TargetInput } from '../types.js';
 import { quote } from './describe.js';
@@ -56,7 +56,7 @@ export function parseShard(value: string): Shard {
   const index = m ? Number(m[1]) : NaN;
   const count = m ? Number(m[2]) : NaN;
   if (!m || count < 1 || index < 1 || index > count) {
-    throw new UsageError(`--shard must be i/n with 1 ≤ i ≤ n (e.g. 1/4), got ${quote(value)}`);
+    throw new OptionError('--shard', `--shard must be i/n with 1 ≤ i ≤ n (e.g. 1/4), got ${quote(value)}`);
   }
   return { index, count };
 }

@@ -1,0 +1,12 @@
+/** The topics of `--help`, in the order they are shown, with their headings. */
+export const HELP_GROUPS = {
+  targets: 'Targets (what each request carries, for targets that set none):',
+  requests: 'Requests:',
+  timeouts: 'Timeouts and retries:',
+  tls: 'TLS and proxies:',
+  expectations: 'Expectations (what counts as ok):',
+  scale: 'Across processes (see docs/scaling-out.md):',
+  output: 'Output:',
+} as const;
+
+export type HelpGroup = keyof typeof HELP_GROUPS;

@@ -1,0 +1,363 @@
+/**
+ * The run options, in one place: for each, how it is read and checked, its default, and its
+ * `--help` line and group. `fetchMany` and the CLI both validate through
+ * {@link resolveRunConfig}, which returns one frozen {@link RunConfig} that the engine takes as is.
+ *
+ * ## Adding a run option (one the engine uses; the library and the CLI both take it)
+ * 1. Add an entry to {@link RUN_OPTIONS} below: `defaulted({...})` when it has a default, else
+ *    `optional({...})`. Give `read` (a reader from ./values.ts, or your own: throw an Error whose
+ *    message completes "<option> …", e.g. `must be …, got ${shown(value)}`), the `default`, and
+ *    `cli: { flags, help, group }` if the CLI has a flag for it (`defaultText` is how `--help`
+ *    shows the default). The key is the library's option name; `RunConfig` gains the field
+ *    automatically (`config.yourOption`, typed from `read`).
+ * 2. Document it in `RunOptions` (src/types.ts) — the public, JSDoc'd input type — and in the
+ *    options page of docs/.
+ * 3. A flag whose raw value is not what the library takes (a file to read, several flags that
+ *    make one value) is converted in src/cli/options.ts before it reaches {@link resolveRunConfig}.
+ *
+ * A CLI-only flag (an output format, a report path) goes in ./cli-flags.ts instead.
+ */
+import { OptionError } from '../errors.js';
+import { closest, isPlainObject, quote } from '../targets/describe.js';
+import { DEFAULT_EXPECTATION } from '../targets/expect.js';
+import type { Expectation } from '../types.js';
+import { VERSION } from '../version.js';
+import type { HelpGroup } from './groups.js';
+import { readPemFile } from './pem-file.js';
+import {
+  duration,
+  expectation,
+  flag,
+  pem,
+  pemList,
+  proxy,
+  rate,
+  resolveMap,
+  shown,
+  text,
+  type ValueReader,
+  wholeNumber,
+} from './values.js';
+
+/** How an option appears on the command line and in `--help`. */
+export interface CliFlag {
+  /** Commander flags, e.g. `-c, --concurrency <n>`. */
+  flags: string;
+  help: string;
+  group: HelpGroup;
+  /** The default as `--help` shows it (`30s`); omitted: no "(default: …)". */
+  defaultText?: string;
+  /** Turns the flag's raw value into what `read` takes (e.g. reads the file a flag names). */
+  fromCli?: (raw: string) => unknown;
+  /** Every use of the flag is collected into a list (what `read` then gets). */
+  repeatable?: boolean;
+}
+
+interface DefaultedSpec<T> {
+  readonly defaulted: true;
+  readonly read: ValueReader<T>;
+  readonly default: T;
+  readonly cli?: CliFlag;
+}
+interface OptionalSpec<T> {
+  readonly defaulted: false;
+  readonly read: ValueReader<T>;
+  readonly cli?: CliFlag;
+}
+type Spec = DefaultedSpec<unknown> | OptionalSpec<unknown>;
+
+const defaulted = <T>(spec: { read: ValueReader<T>; default: T; cli?: CliFlag }): DefaultedSpec<T> => ({
+  defaulted: true,
+  ...spec,
+});
+const optional = <T>(spec: { read: ValueReader<T>; cli?: CliFlag }): OptionalSpec<T> => ({ defaulted: false, ...spec });
+
+const MAX_COUNT = 100_000;
+
+export const RUN_OPTIONS = {
+  concurrency: defaulted({
+    read: wholeNumber(1, MAX_COUNT),
+    default: 50,
+    cli: { flags: '-c, --concurrency <n>', help: 'requests in flight at once', group: 'requests', defaultText: '50' },
+  }),
+  // No default cap: a run against one host should use the concurrency it was given (curl -Z,
+  // httpx and linkinator have no per-host cap either). --per-host is for being polite.
+  perHost: optional({
+    read: wholeNumber(1, MAX_COUNT),
+    cli: {
+      flags: '--per-host <n>',
+      help: 'connections open at once per origin (scheme, host, port) (default: no cap but --concurrency)',
+      group: 'requests',
+    },
+  }),
+  timeout: defaulted({
+    read: duration,
+    default: 30_000,
+    cli: {
+      flags: '-t, --timeout <dur>',
+      help: 'whole-request budget, from leaving the queue to the end of the body (250ms, 2s, 1.5m; a bare number is seconds)',
+      group: 'timeouts',
+      defaultText: '30s',
+    },
+  }),
+  connectTimeout: defaulted({
+    read: duration,
+    default: 10_000,
+    cli: { flags: '--connect-timeout <dur>', help: 'DNS + TCP + TLS budget', group: 'timeouts', defaultText: '10s' },
+  }),
+  insecure: defaulted({
+    read: flag,
+    default: false,
+    cli: { flags: '-k, --insecure', help: 'do not verify TLS certificates', group: 'tls' },
+  }),
+  /** RFC 9112 sets no limit; 64 KiB is several times what real servers send and bounds memory. */
+  maxHeaderBytes: defaulted({ read: wholeNumber(1, 64 * 1024 * 1024), default: 64 * 1024 }),
+  maxBytes: optional({
+    read: wholeNumber(1, Number.MAX_SAFE_INTEGER),
+    cli: {
+      flags: '--max-bytes <n>',
+      help: 'stop reading a body past n bytes on the wire (error too_large)',
+      group: 'requests',
+    },
+  }),
+  expect: defaulted<Expectation>({
+    read: expectation,
+    default: DEFAULT_EXPECTATION,
+    cli: {
+      flags: '--expect <spec>',
+      help: 'statuses that count as ok: codes, ranges, classes (200,204 | 200-299 | 2xx,3xx)',
+      group: 'expectations',
+      defaultText: '200-399',
+    },
+  }),
+  userAgent: defaulted({
+    read: text,
+    default: `fetch-many/${VERSION}`,
+    cli: {
+      flags: '-A, --user-agent <ua>',
+      help: 'User-Agent for targets that set none',
+      group: 'targets',
+      defaultText: 'fetch-many/<version>',
+    },
+  }),
+  follow: defaulted({
+    read: flag,
+    default: false,
+    cli: {
+      flags: '-L, --follow',
+      help: 'follow 301, 302, 303, 307 and 308 redirects; the expectation is checked on the last response',
+      group: 'requests',
+    },
+  }),
+  // As curl's and browsers' (RFC 9110 §15.4 sets no number).
+  maxRedirects: defaulted({
+    read: wholeNumber(0, 100),
+    default: 10,
+    cli: {
+      flags: '--max-redirects <n>',
+      help: 'redirects followed per target; one more, or a loop, is error too_many_redirects',
+      group: 'requests',
+      defaultText: '10',
+    },
+  }),
+  retries: defaulted({
+    read: wholeNumber(0, 100),
+    default: 0,
+    cli: {
+      flags: '--retries <n>',
+      help: 'extra attempts after a dns or connection error (refused, reset, connect, truncated), a timeout, or a 429, 502, 503 or 504 not expected; idempotent methods only',
+      group: 'timeouts',
+      defaultText: '0',
+    },
+  }),
+  // curl's --retry-delay default (1 s): a retry sooner than that mostly meets the same trouble.
+  retryDelay: defaulted({
+    read: duration,
+    default: 1000,
+    cli: {
+      flags: '--retry-delay <dur>',
+      help: 'base of the backoff: before attempt n+1, a random wait up to base · 2^(n-1) (full jitter)',
+      group: 'timeouts',
+      defaultText: '1s',
+    },
+  }),
+  retryMaxDelay: defaulted({
+    read: duration,
+    default: 30_000,
+    cli: {
+      flags: '--retry-max-delay <dur>',
+      help: "longest wait between attempts; also caps a server's Retry-After",
+      group: 'timeouts',
+      defaultText: '30s',
+    },
+  }),
+  retryAllMethods: defaulted({
+    read: flag,
+    default: false,
+    cli: {
+      flags: '--retry-all-methods',
+      help: 'retry POST, PATCH and other non-idempotent methods too',
+      group: 'timeouts',
+    },
+  }),
+  rate: optional({
+    read: rate,
+    cli: {
+      flags: '--rate <rate>',
+      help: 'start at most this many requests per second (50, 50/s) or minute (600/m) over the whole run; retries and redirect hops count',
+      group: 'requests',
+    },
+  }),
+  ratePerHost: optional({
+    read: rate,
+    cli: {
+      flags: '--rate-per-host <rate>',
+      help: 'the same, per origin; a 429 pauses that origin and halves its rate, others keep theirs',
+      group: 'requests',
+    },
+  }),
+  ca: optional({
+    read: pemList,
+    cli: {
+      flags: '--cacert <file>',
+      help: 'PEM certificates to trust in addition to the system roots (does not replace them)',
+      group: 'tls',
+      fromCli: (file) => [readPemFile(file, '--cacert')],
+    },
+  }),
+  cert: optional({
+    read: pem,
+    cli: {
+      flags: '--cert <file>',
+      help: 'PEM client certificate for servers that ask for one (mTLS; give --key too)',
+      group: 'tls',
+      fromCli: (file) => readPemFile(file, '--cert'),
+    },
+  }),
+  key: optional({
+    read: pem,
+    cli: {
+      flags: '--key <file>',
+      help: 'PEM private key of the --cert certificate',
+      group: 'tls',
+      fromCli: (file) => readPemFile(file, '--key'),
+    },
+  }),
+  servername: optional({
+    read: text,
+    cli: {
+      flags: '--servername <name>',
+      help: 'TLS server name (SNI and certificate check) instead of the URL host; Host is unchanged',
+      group: 'tls',
+    },
+  }),
+  resolve: optional({
+    read: resolveMap,
+    cli: {
+      flags: '--resolve <host:port:addr>',
+      help: 'connect to addr for host:port instead of asking DNS; Host, SNI and certificate check keep the name (repeatable)',
+      group: 'tls',
+      repeatable: true,
+    },
+  }),
+  // The CLI's --proxy / --noproxy flags and the environment make this one value (src/cli/options.ts).
+  proxy: optional({ read: proxy }),
+  compressed: defaulted({
+    read: flag,
+    default: false,
+    cli: {
+      flags: '--compressed',
+      help: 'send Accept-Encoding: gzip, deflate, br and decode the body as it streams (bytes: on the wire; decodedBytes: decoded)',
+      group: 'requests',
+    },
+  }),
+} as const satisfies Record<string, Spec>;
+
+type Specs = typeof RUN_OPTIONS;
+type ValueOf<S> = S extends DefaultedSpec<infer T> ? T : S extends OptionalSpec<infer T> ? T : never;
+type DefaultedKey = { [K in keyof Specs]: Specs[K] extends { defaulted: true } ? K : never }[keyof Specs];
+type OptionalKey = Exclude<keyof Specs, DefaultedKey>;
+
+/**
+ * Every run option, validated and with its default filled in; optional ones without a default
+ * are absent when not given. Frozen: built once per run, shared by everything in the engine.
+ */
+export type RunConfig = Readonly<
+  { [K in DefaultedKey]: ValueOf<Specs[K]> } & { [K in OptionalKey]?: ValueOf<Specs[K]> }
+>;
+
+export type RunOptionName = keyof Specs;
+
+/** The defaults, for code and docs that show them. */
+export const RUN_DEFAULTS = Object.freeze(
+  Object.fromEntries(
+    Object.entries(RUN_OPTIONS as Record<string, Spec>)
+      .filter(([, spec]) => spec.defaulted)
+      .map(([key, spec]) => [key, (spec as DefaultedSpec<unknown>).default]),
+  ),
+) as { readonly [K in DefaultedKey]: ValueOf<Specs[K]> };
+
+/** Whether options name the library's keys (`option "timeout"`) or the CLI's flags (`--timeout`). */
+export type OptionNaming = 'library' | 'cli';
+
+export interface ResolveOptions {
+  naming?: OptionNaming;
+  /** Other keys the caller handles itself (the library's `method`, `headers`, `body`, `signal`). */
+  alsoAllowed?: readonly string[];
+}
+
+const built = new WeakSet<object>();
+
+/** True for an object {@link resolveRunConfig} returned (so it need not be validated again). */
+export function isRunConfig(value: unknown): value is RunConfig {
+  return typeof value === 'object' && value !== null && built.has(value);
+}
+
+/** How a message names an option. */
+export function optionLabel(key: RunOptionName, naming: OptionNaming): string {
+  if (naming === 'cli') {
+    const flags = (RUN_OPTIONS as Record<string, Spec>)[key]?.cli?.flags;
+    const long = flags === undefined ? undefined : /--[a-z0-9-]+/.exec(flags)?.[0];
+    if (long !== undefined) return long;
+  }
+  return `option ${quote(key)}`;
+}
+
+/**
+ * Validates run options and fills in defaults. `undefined` values count as not given.
+ * @throws OptionError naming the first unknown or unusable option.
+ */
+export function resolveRunConfig(options: unknown = {}, how: ResolveOptions = {}): RunConfig {
+  const naming = how.naming ?? 'library';
+  if (!isPlainObject(options)) {
+    throw new OptionError('options', `options must be an object, got ${shown(options)}`);
+  }
+  const specs = RUN_OPTIONS as Record<string, Spec>;
+  const known = new Set([...Object.keys(specs), ...(how.alsoAllowed ?? [])]);
+  for (const key of Object.keys(options)) {
+    if (known.has(key)) continue;
+    const near = closest(key, known);
+    throw new OptionError(key, `unknown option ${quote(key)}${near === null ? '' : ` (did you mean ${quote(near)}?)`}`);
+  }
+  const config: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(specs)) {
+    const value = options[key];
+    if (value === undefined) {
+      if (spec.defaulted) config[key] = spec.default;
+      continue;
+    }
+    const label = optionLabel(key as RunOptionName, naming);
+    try {
+      config[key] = spec.read(value);
+    } catch (err) {
+      throw new OptionError(naming === 'cli' ? label : key, `${label}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  if ((config.cert === undefined) !== (config.key === undefined)) {
+    const [cert, key] = [optionLabel('cert', naming), optionLabel('key', naming)];
+    throw new OptionError(naming === 'cli' ? cert : 'cert', `${cert} and ${key} go together: give both`);
+  }
+  const frozen = Object.freeze(config) as RunConfig;
+  built.add(frozen);
+  return frozen;
+}
