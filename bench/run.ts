@@ -3,7 +3,7 @@
  *
  *   npm run bench                   full suite, 3 interleaved runs, writes bench/RESULTS.md
  *   npm run bench -- --quick        small N, 1 run, writes bench/.work/RESULTS-quick.md
- *   npm run bench -- --only a,d     selected workloads (a b c d e f g)
+ *   npm run bench -- --only a,d     selected workloads (a b c d e f g; m = merge, see bench/merge.ts)
  *   npm run bench -- --runs 5       more runs per program
  *
  * Only 127.0.0.1 is ever contacted; every child is stopped by pid at the end or on Ctrl-C.
@@ -20,13 +20,14 @@ import { measureInterleaved, summarize, type Sample, type CommandSpec } from './
 import { startNeverAnswer, type NeverAnswer } from './never-answer.js';
 import { startNginx, type Nginx } from './nginx.js';
 import { renderMarkdown, renderTerminal, type WorkloadResult } from './report.js';
+import { runMergeBench } from './merge.js';
 import { measureStartup, type StartupResult } from './startup.js';
 import { describeMachine, ensureTools } from './tools.js';
 import { allWorkloads, type WorkloadEnv } from './workloads.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const WORK = 'bench/.work';
-const GROUPS = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+const GROUPS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'm'];
 
 function options(): { quick: boolean; only: string[]; runs: number; argv: string[] } {
   const argv = process.argv.slice(2);
@@ -156,8 +157,15 @@ async function main(): Promise<void> {
   };
   process.stdout.write(`\n${renderTerminal(report)}`);
   const out = opts.quick ? join(ROOT, WORK, 'RESULTS-quick.md') : join(ROOT, 'bench', 'RESULTS.md');
-  writeFileSync(out, renderMarkdown(report));
-  process.stderr.write(`\nbench: wrote ${relative(ROOT, out)}\n`);
+  // `--only m` alone measures the merge only and must not replace the other workloads' results.
+  const mergeOnly = opts.only.every((g) => g === 'm');
+  if (!mergeOnly) {
+    writeFileSync(out, renderMarkdown(report));
+    process.stderr.write(`\nbench: wrote ${relative(ROOT, out)}\n`);
+  }
+  if (opts.only.includes('m') && haveFetchMany) {
+    await runMergeBench({ root: ROOT, work: WORK, timeBin: tools.time, quick: opts.quick, out });
+  }
 }
 
 main().catch((error: unknown) => {
