@@ -1,11 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Result } from '../types.js';
 import { BitSet } from './bitset.js';
 import { MinHeap } from './heap.js';
 import { readResults } from './read-results.js';
-import { byIndex, FileRun, MemoryRun, type MergeRecord, type SortedRun, writeRun } from './spill.js';
+import { byIndex, FileRun, MemoryRun, type MergeRecord, runLine, type SortedRun, writeRun } from './spill.js';
 
 /** One results file (or stdin) to merge. */
 export interface MergeInput {
@@ -50,10 +50,18 @@ export interface MergeStats {
   superseded: number;
   /** Sorted runs spilled to disk (0 when everything fitted in memory). */
   spilled: number;
+  /** Run files open at once in the final merge: at most 64, however many were spilled. */
+  openRuns: number;
 }
 
 /** How many missing indexes a message lists before "…". */
 const SHOW_MISSING = 5;
+
+/**
+ * Runs merged at once. Past this many, groups of runs are merged into one larger run first, so
+ * open files and read buffers (512 KiB each) stay bounded however many results there are.
+ */
+const MAX_FAN_IN = 64;
 
 /**
  * Merges the NDJSON results of several runs (shards, a resumed run and the one before it) into
@@ -83,8 +91,11 @@ export async function mergeResults(
   let records = 0;
   let chunk: MergeRecord[] = [];
   let chunkSize = 0;
-  const runs: SortedRun[] = [];
+  let runs: FileRun[] = [];
+  const memory: SortedRun[] = [];
   let dir: string | null = null;
+  let runId = 0;
+  const runPath = (): string => join(dir!, `run-${runId++}.tsv`);
 
   try {
     for (const input of inputs) {
@@ -119,7 +130,7 @@ export async function mergeResults(
           if (chunkSize >= spillAt) {
             dir ??= await mkdtemp(join(options.tmpDir ?? tmpdir(), 'fetch-many-merge-'));
             chunk.sort(byIndex);
-            const path = join(dir, `run-${runs.length}.tsv`);
+            const path = runPath();
             await writeRun(path, chunk);
             runs.push(await FileRun.open(path));
             chunk = [];
@@ -128,9 +139,9 @@ export async function mergeResults(
         }
       }
     }
-    const spilled = runs.length;
+    const spilled = runId;
     chunk.sort(byIndex);
-    runs.push(new MemoryRun(chunk));
+    memory.push(new MemoryRun(chunk));
 
     const end = options.total ?? seen.end;
     if (end === 0) throw new MergeError('empty', 'no results in the input');
@@ -141,12 +152,42 @@ export async function mergeResults(
       throw new MergeError('missing', `${gaps.count} of ${end} results missing${bound}: index ${list}`);
     }
 
-    const results = await mergeRuns(runs, emit, options.drain);
-    return { results, superseded: superseded + records - results, spilled };
+    while (runs.length > MAX_FAN_IN)
+      runs = [...runs.slice(MAX_FAN_IN), await combine(runs.slice(0, MAX_FAN_IN), runPath())];
+    const results = await mergeRuns([...runs, ...memory], emit, options.drain);
+    return { results, superseded: superseded + records - results, spilled, openRuns: runs.length };
   } finally {
-    await Promise.all(runs.map((run) => run.close()));
+    await Promise.all(runs.map((run) => run.close().catch(() => {})));
     if (dir !== null) await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Merges sorted runs into one run file, keeping every record (ties are resolved at the end). */
+async function combine(group: readonly FileRun[], path: string): Promise<FileRun> {
+  const heap = new MinHeap<SortedRun>((a, b) => a.head!.index < b.head!.index);
+  for (const run of group) if (run.head !== null) heap.push(run);
+  const handle = await open(path, 'w');
+  try {
+    let buf = '';
+    while (heap.size > 0) {
+      const run = heap.pop()!;
+      buf += runLine(run.head!);
+      if (buf.length >= 1 << 20) {
+        await handle.write(buf);
+        buf = '';
+      }
+      await run.advance();
+      if (run.head !== null) heap.push(run);
+    }
+    if (buf !== '') await handle.write(buf);
+  } finally {
+    await handle.close();
+  }
+  for (const run of group) {
+    await run.close();
+    await rm(run.path, { force: true });
+  }
+  return FileRun.open(path);
 }
 
 async function mergeRuns(

@@ -41,7 +41,7 @@ export async function writeRun(path: string, records: readonly MergeRecord[]): P
   try {
     let buf = '';
     for (const r of records) {
-      buf += `${r.index}\t${r.finished ? 'f' : 'c'}\t${r.json}\n`;
+      buf += runLine(r);
       if (buf.length >= 1 << 20) {
         await handle.write(buf);
         buf = '';
@@ -53,19 +53,25 @@ export async function writeRun(path: string, records: readonly MergeRecord[]): P
   }
 }
 
-/** Reads a run written by {@link writeRun}, 1 MiB at a time. */
+/** One record as a line of a run file. */
+export const runLine = (r: MergeRecord): string => `${r.index}\t${r.finished ? 'f' : 'c'}\t${r.json}\n`;
+
+/** Reads a run written by {@link writeRun}, 512 KiB at a time. */
 export class FileRun implements SortedRun {
   #head: MergeRecord | null = null;
   #lines: string[] = [];
   #at = 0;
   #rest: Buffer = Buffer.alloc(0);
   #done = false;
-  readonly #buffer = Buffer.allocUnsafe(1 << 20);
+  readonly #buffer = Buffer.allocUnsafe(512 * 1024);
 
-  private constructor(readonly handle: FileHandle) {}
+  private constructor(
+    readonly path: string,
+    readonly handle: FileHandle,
+  ) {}
 
   static async open(path: string): Promise<FileRun> {
-    const run = new FileRun(await open(path, 'r'));
+    const run = new FileRun(path, await open(path, 'r'));
     await run.advance();
     return run;
   }

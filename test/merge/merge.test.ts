@@ -119,6 +119,20 @@ describe('mergeResults', () => {
     expect(await readdir(tmp)).toEqual([]);
   });
 
+  it('past 64 runs, merges groups of runs first (bounded open files), still in order', async () => {
+    const n = 300;
+    const results = [...Array(n).keys()].reverse().map((index) => makeResult({ index }));
+    const { out, stats } = await merge(
+      [input('a', results.slice(0, 150)), input('b', [...results.slice(150), cancelled(7)])],
+      { spillAt: 1 },
+    );
+    expect(stats.spilled).toBe(n); // the cancelled one came after its finished result: dropped on reading
+    expect(stats.superseded).toBe(1);
+    expect(stats.openRuns).toBeLessThanOrEqual(64);
+    expect(out.map((r) => [r.index, r.error?.code ?? 'ok'])).toEqual([...Array(n).keys()].map((i) => [i, 'ok']));
+    expect(await readdir(tmp)).toEqual([]);
+  });
+
   it('any split of a run into shards and resumes merges back to the run (property)', async () => {
     await fc.assert(
       fc.asyncProperty(
