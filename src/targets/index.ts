@@ -44,7 +44,15 @@ export interface Shard {
 export interface TargetSelection {
   shard?: Shard;
   /** `--resume FILE`: targets finished there are skipped, after checking the list did not change. */
-  resume?: { finished: FinishedTargets; label: string };
+  resume?: {
+    finished: FinishedTargets;
+    label: string;
+    /**
+     * The `input` as a report shows it (reports redact secrets: `user:***@`): the results file
+     * recorded it that way, so the comparison must too. @default the input unchanged
+     */
+    shown?: (input: string) => string;
+  };
 }
 
 /**
@@ -98,7 +106,7 @@ export async function readSelectedTargets(
         if (resume !== undefined) {
           const recorded = resume.finished.lookup(index);
           if (recorded !== null) {
-            if (recorded !== inputHash(prepared.input)) {
+            if (recorded !== inputHash(resume.shown === undefined ? prepared.input : resume.shown(prepared.input))) {
               throw new UsageError(
                 `--resume: the list changed: target ${index} is ${quote(prepared.input)}, but ${resume.label} has a result for another input at index ${index}`,
               );
