@@ -91,4 +91,22 @@ describe('readSelectedTargets', () => {
       /done\.ndjson has a result for index 2, but the list has 2 targets/,
     );
   });
+
+  it('--resume compares the input as reports show it (a redacted password still matches)', async () => {
+    const finished = await loadFinished(file([makeResult({ index: 0, input: 'http://u:***@127.0.0.1:1/a' })]), 'r');
+    const redact = (input: string): string => input.replace(/:[^:@/]+@/, ':***@');
+    const read = async (shown?: (input: string) => string) =>
+      collect(
+        (
+          await readSelectedTargets(
+            [{ kind: 'stdin' }],
+            { headers: [] },
+            list(['http://u:secret@127.0.0.1:1/a', 'http://127.0.0.1:1/b']),
+            { resume: { finished, label: 'r', ...(shown === undefined ? {} : { shown }) } },
+          )
+        ).targets,
+      );
+    expect((await read(redact)).map((t) => t.index)).toEqual([1]);
+    await expect(read()).rejects.toThrow(/the list changed: target 0/);
+  });
 });
