@@ -8,7 +8,7 @@ import { runMerge } from './merge.js';
 import { buildProgram, type RawOptions } from './program.js';
 import { resolveOptions, type CliConfig } from './options.js';
 import { checkOutputPath } from './output-path.js';
-import { createReporters } from './reporters.js';
+import { createReporters, reportRedactor } from './reporters.js';
 import { resolveSelection } from './selection.js';
 
 export interface CliIO {
@@ -83,7 +83,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   }
   if (specs.filter((s) => s.kind === 'stdin').length > 1) throw new UsageError('stdin (-) can be given only once');
 
-  const selection = await resolveSelection(config.shard, config.resume);
+  const selection = await resolveSelection(config.shard, config.resume, reportRedactor(config));
   const selected = await readSelectedTargets(specs, config.defaults, io.stdin, selection);
   return execute(selected, config, io);
 }
@@ -133,7 +133,7 @@ async function execute(selected: SelectedTargets, config: CliConfig, io: CliIO):
         if (!result.ok) failed++;
         reporters.result(result);
       },
-      { signal: controller.signal },
+      { signal: controller.signal, gate: () => reporters.ready() },
     );
   } finally {
     process.off('SIGINT', onInt);

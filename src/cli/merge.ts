@@ -24,6 +24,7 @@ interface RawMergeOptions {
   ndjson?: boolean;
   json?: boolean;
   csv?: boolean;
+  markdown?: boolean;
   junit?: string;
   onlyFailures?: boolean;
   quiet?: boolean;
@@ -40,10 +41,19 @@ export function buildMergeProgram(): Command {
     .option('--total <n>', 'the list has n targets: every index 0 … n-1 must be present (default: highest index seen)')
     .option('--targets <file>', 'the target list the runs read: its targets are counted, as --total')
     .addOption(
-      new Option('--ndjson', 'one JSON object per result on stdout, in input order').conflicts(['json', 'csv']),
+      new Option('--ndjson', 'one JSON object per result on stdout, in input order').conflicts([
+        'json',
+        'csv',
+        'markdown',
+      ]),
     )
-    .addOption(new Option('--json', 'one JSON document {results, summary} on stdout').conflicts(['csv']))
-    .option('--csv', 'CSV on stdout: a header row, then one row per result in input order')
+    .addOption(new Option('--json', 'one JSON document {results, summary} on stdout').conflicts(['csv', 'markdown']))
+    .addOption(
+      new Option('--csv', 'CSV on stdout: a header row, then one row per result in input order').conflicts([
+        'markdown',
+      ]),
+    )
+    .option('--markdown', 'Markdown on stdout: the summary line and a table of the failed targets')
     .option('--junit <file>', 'also write a JUnit XML report to <file>, one test case per target')
     .option('--only-failures', 'show only failed targets (the summary still counts all)')
     .option('-q, --quiet', 'print nothing but, on failure, the reason for the exit code')
@@ -91,12 +101,24 @@ export async function runMerge(argv: string[], io: MergeIO, configure: (c: Comma
     if (total === 0) throw new UsageError(`--targets ${raw.targets}: no targets in the file`);
   }
 
-  const format: OutputFormat = raw.ndjson ? 'ndjson' : raw.json ? 'json' : raw.csv ? 'csv' : 'table';
+  const format: OutputFormat = raw.ndjson
+    ? 'ndjson'
+    : raw.json
+      ? 'json'
+      : raw.csv
+        ? 'csv'
+        : raw.markdown
+          ? 'markdown'
+          : 'table';
   const noColorEnv = io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '';
   const reporters = await createReporters(
     {
       format,
       ...(raw.junit === undefined ? {} : { junit: raw.junit }),
+      // The runs already redacted what they wrote (Authorization, Cookie, passwords in URLs…);
+      // the reports redact again, which leaves `***` as it is.
+      redactHeaders: [],
+      defaults: { headers: [] },
       onlyFailures: raw.onlyFailures === true,
       quiet: raw.quiet === true,
       progress: false,
@@ -112,7 +134,7 @@ export async function runMerge(argv: string[], io: MergeIO, configure: (c: Comma
   try {
     await mergeResults(
       inputs,
-      { ...(total === undefined ? {} : { total }), drain: () => reporters.drain() },
+      { ...(total === undefined ? {} : { total }), ready: () => reporters.ready() },
       (result) => {
         if (!result.ok) failed++;
         reporters.result(result);

@@ -25,8 +25,11 @@ export interface MergeOptions {
   spillAt?: number;
   /** Where runs are spilled. @default os.tmpdir() */
   tmpDir?: string;
-  /** Awaited every few thousand results, so a slow reader of the output holds the merge back. */
-  drain?: () => Promise<void>;
+  /**
+   * Asked every few hundred results: a promise while the outputs are behind (a slow reader),
+   * which the merge awaits before it goes on, so output never piles up in memory.
+   */
+  ready?: () => Promise<void> | null;
 }
 
 export type MergeErrorKind = 'duplicate' | 'missing' | 'beyond_total' | 'empty';
@@ -154,7 +157,7 @@ export async function mergeResults(
 
     while (runs.length > MAX_FAN_IN)
       runs = [...runs.slice(MAX_FAN_IN), await combine(runs.slice(0, MAX_FAN_IN), runPath())];
-    const results = await mergeRuns([...runs, ...memory], emit, options.drain);
+    const results = await mergeRuns([...runs, ...memory], emit, options.ready);
     return { results, superseded: superseded + records - results, spilled, openRuns: runs.length };
   } finally {
     await Promise.all(runs.map((run) => run.close().catch(() => {})));
@@ -193,7 +196,7 @@ async function combine(group: readonly FileRun[], path: string): Promise<FileRun
 async function mergeRuns(
   runs: readonly SortedRun[],
   emit: (result: Result) => void,
-  drain: (() => Promise<void>) | undefined,
+  ready: (() => Promise<void> | null) | undefined,
 ): Promise<number> {
   // Ties on index keep run order, which follows input order: the first cancelled result wins
   // among cancelled ones.
@@ -222,9 +225,10 @@ async function mergeRuns(
     if (best === null || (record.finished && !best.finished)) best = record;
     await run.advance();
     if (run.head !== null) heap.push(run);
-    if (drain !== undefined && sinceDrain >= 8192) {
+    if (ready !== undefined && sinceDrain >= 256) {
       sinceDrain = 0;
-      await drain();
+      const behind = ready();
+      if (behind !== null) await behind;
     }
   }
   flush();

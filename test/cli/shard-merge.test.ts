@@ -76,6 +76,15 @@ describe('fetch-many merge', () => {
     expect(count(xml, 'failure')).toBe(1);
   });
 
+  it('--markdown: the summary line and the failed targets', async () => {
+    const run = await runCli(['merge', '--markdown', okA, okB, failing]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/4 targets: 3 ok, 1 failed/);
+    expect(run.stdout).toContain('/item/3');
+    expect(run.stdout).not.toContain('/item/2');
+    expectUsageError(await runCli(['merge', '--markdown', '--json', okA]), /markdown/);
+  });
+
   it('a cancelled result with no finished one stays, and counts as failed', async () => {
     const cancelled = await tmp.file('x.ndjson', lines([makeError(3, { code: 'cancelled', message: 'cancelled' })]));
     const run = await runCli(['merge', '--json', okA, okB, cancelled]);

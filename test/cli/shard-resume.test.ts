@@ -118,6 +118,18 @@ describe('--resume', () => {
     expectUsageError(await runCli(['--resume', results, shorter]), /result for index 2, but the list has 2 targets/);
   });
 
+  it('a redacted input (a password in the URL, shown as ***) still matches its target', async () => {
+    const withPassword = (i: number): string => target(i).replace('http://', 'http://user:s3cret-pw@');
+    const list = await tmp.file('secret.txt', `${[0, 1].map(withPassword).join('\n')}\n`);
+    const first = await runCli(['--ndjson', list, '--shard', '1/2']);
+    expect(first.stdout).not.toContain('s3cret-pw');
+    expect(parseNdjson(first.stdout)[0]?.input).toContain('user:***@');
+    const results = await tmp.file('secret.ndjson', first.stdout);
+    const resumed = await runCli(['--ndjson', '--resume', results, list]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(parseNdjson(resumed.stdout).map((r) => r.index)).toEqual([1]);
+  });
+
   it('a malformed resume file or a missing one is a usage error before any request', async () => {
     const requests = server.requests;
     const bad = await tmp.file('bad.ndjson', '{"index":0}\n');

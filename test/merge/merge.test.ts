@@ -165,16 +165,33 @@ describe('mergeResults', () => {
     );
   });
 
-  it('awaits drain while emitting, so a slow reader holds the merge back', async () => {
-    let drains = 0;
-    const results = [...Array(20_000).keys()].map((index) => makeResult({ index }));
-    const { out } = await merge([input('a', results)], {
-      drain: async () => {
-        drains++;
+  it('waits while the outputs are behind, so a slow reader holds the merge back', async () => {
+    const results = [...Array(2000).keys()].map((index) => makeResult({ index }));
+    let release: (() => void) | null = null;
+    let askedAt = -1;
+    const out: Result[] = [];
+    const merging = mergeResults(
+      [input('a', results)],
+      {
+        tmpDir: tmp,
+        ready: () => {
+          if (askedAt !== -1) return null;
+          askedAt = out.length;
+          return new Promise<void>((resolve) => {
+            release = resolve;
+          });
+        },
       },
-    });
-    expect(out).toHaveLength(20_000);
-    expect(drains).toBe(2);
+      (r) => out.push(r),
+    );
+    while (release === null) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 30));
+    // Nothing more was emitted while the outputs were behind.
+    expect(out.length).toBe(askedAt);
+    expect(out.length).toBeLessThan(2000);
+    (release as () => void)();
+    await merging;
+    expect(out).toHaveLength(2000);
   });
 });
 
