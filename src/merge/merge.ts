@@ -66,6 +66,9 @@ const SHOW_MISSING = 5;
  */
 const MAX_FAN_IN = 64;
 
+/** Indexes are tracked one bit each up to the highest: a bogus huge index must not allocate that. */
+const MAX_INDEX = 2 ** 32 - 1;
+
 /**
  * Merges the NDJSON results of several runs (shards, a resumed run and the one before it) into
  * one result per index, emitted in index order — what a single run of the whole list would
@@ -94,7 +97,9 @@ export async function mergeResults(
   let records = 0;
   let chunk: MergeRecord[] = [];
   let chunkSize = 0;
-  let runs: FileRun[] = [];
+  /** Spilled runs, by path: opened only for the merge, at most {@link MAX_FAN_IN} at a time. */
+  let paths: string[] = [];
+  const runs: FileRun[] = [];
   const memory: SortedRun[] = [];
   let dir: string | null = null;
   let runId = 0;
@@ -106,6 +111,9 @@ export async function mergeResults(
       for await (const batch of readResults(stream, input.label)) {
         for (const { result, text, line } of batch) {
           const index = result.index;
+          if (index > MAX_INDEX) {
+            throw new MergeError('beyond_total', `${input.label} line ${line}: index ${index} is too large to merge`);
+          }
           if (options.total !== undefined && index >= options.total) {
             throw new MergeError(
               'beyond_total',
@@ -135,7 +143,7 @@ export async function mergeResults(
             chunk.sort(byIndex);
             const path = runPath();
             await writeRun(path, chunk);
-            runs.push(await FileRun.open(path));
+            paths.push(path);
             chunk = [];
             chunkSize = 0;
           }
@@ -155,8 +163,10 @@ export async function mergeResults(
       throw new MergeError('missing', `${gaps.count} of ${end} results missing${bound}: index ${list}`);
     }
 
-    while (runs.length > MAX_FAN_IN)
-      runs = [...runs.slice(MAX_FAN_IN), await combine(runs.slice(0, MAX_FAN_IN), runPath())];
+    while (paths.length > MAX_FAN_IN) {
+      paths = [...paths.slice(MAX_FAN_IN), await combine(paths.slice(0, MAX_FAN_IN), runPath())];
+    }
+    for (const path of paths) runs.push(await FileRun.open(path));
     const results = await mergeRuns([...runs, ...memory], emit, options.ready);
     return { results, superseded: superseded + records - results, spilled, openRuns: runs.length };
   } finally {
@@ -165,12 +175,17 @@ export async function mergeResults(
   }
 }
 
-/** Merges sorted runs into one run file, keeping every record (ties are resolved at the end). */
-async function combine(group: readonly FileRun[], path: string): Promise<FileRun> {
+/**
+ * Merges sorted run files into one, keeping every record (ties are resolved by the final
+ * merge), and removes them. Returns the new file's path.
+ */
+async function combine(paths: readonly string[], path: string): Promise<string> {
+  const group: FileRun[] = [];
   const heap = new MinHeap<SortedRun>((a, b) => a.head!.index < b.head!.index);
-  for (const run of group) if (run.head !== null) heap.push(run);
   const handle = await open(path, 'w');
   try {
+    for (const p of paths) group.push(await FileRun.open(p));
+    for (const run of group) if (run.head !== null) heap.push(run);
     let buf = '';
     while (heap.size > 0) {
       const run = heap.pop()!;
@@ -185,12 +200,10 @@ async function combine(group: readonly FileRun[], path: string): Promise<FileRun
     if (buf !== '') await handle.write(buf);
   } finally {
     await handle.close();
+    await Promise.all(group.map((run) => run.close()));
   }
-  for (const run of group) {
-    await run.close();
-    await rm(run.path, { force: true });
-  }
-  return FileRun.open(path);
+  await Promise.all(paths.map((p) => rm(p, { force: true })));
+  return path;
 }
 
 async function mergeRuns(

@@ -65,13 +65,10 @@ export class FileRun implements SortedRun {
   #done = false;
   readonly #buffer = Buffer.allocUnsafe(512 * 1024);
 
-  private constructor(
-    readonly path: string,
-    readonly handle: FileHandle,
-  ) {}
+  private constructor(readonly handle: FileHandle) {}
 
   static async open(path: string): Promise<FileRun> {
-    const run = new FileRun(path, await open(path, 'r'));
+    const run = new FileRun(await open(path, 'r'));
     await run.advance();
     return run;
   }

@@ -90,6 +90,11 @@ describe('mergeResults', () => {
     expect((past as Error).message).toMatch(/^a\.ndjson line 1: index 5 is past the end of the list \(5 targets\)/);
   });
 
+  it('an index too large to track is an error, not an allocation of its size', async () => {
+    const err = await merge([input('a.ndjson', [makeResult({ index: 2 ** 40 })])]).catch((e: unknown) => e);
+    expect((err as Error).message).toBe(`a.ndjson line 1: index ${2 ** 40} is too large to merge`);
+  });
+
   it('no results at all is an error', async () => {
     await expect(merge([input('a', [])])).rejects.toThrow(/no results/);
   });
