@@ -31,6 +31,7 @@ export interface MergeBenchEnv {
 
 interface Row {
   format: string;
+  label?: string;
   command: string;
   sample: Sample;
   limitMiB: number | null;
@@ -163,12 +164,14 @@ export async function runMergeBench(env: MergeBenchEnv): Promise<Row[]> {
     limitMiB: number | null;
     lines: number | null;
     node?: string[];
+    label?: string;
   }> = [
     { format: '--ndjson', flags: ['--ndjson'], limitMiB: null, lines: n },
     // The same with V8's old space capped: it still completes, so what it holds does not grow with
     // N; the RSS above is V8 collecting lazily with room to spare.
     {
-      format: '--ndjson, heap ≤ 96 MiB',
+      format: '--ndjson',
+      label: 'under node --max-old-space-size=96',
       flags: ['--ndjson'],
       limitMiB: null,
       lines: n,
@@ -180,7 +183,7 @@ export async function runMergeBench(env: MergeBenchEnv): Promise<Row[]> {
   ];
   const rows: Row[] = [];
   for (const f of formats) {
-    const stdout = join(dir, `out.${f.format.replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`);
+    const stdout = join(dir, `out.${`${f.format} ${f.label ?? ''}`.replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`);
     const spec: CommandSpec = {
       peer: 'fetch-many',
       argv: ['node', ...(f.node ?? []), 'bin/fetch-many.js', 'merge', ...f.flags, ...files, '--total', String(n)],
@@ -204,9 +207,15 @@ export async function runMergeBench(env: MergeBenchEnv): Promise<Row[]> {
     });
     const rss = sample.maxRssKiB / 1024;
     process.stderr.write(
-      `  m      merge ${f.format.padEnd(8)} wall ${(sample.wallMs / 1000).toFixed(2).padStart(6)} s  cpu ${(sample.cpuMs / 1000).toFixed(2).padStart(6)} s  rss ${rss.toFixed(0).padStart(5)} MiB  ${sample.check.ok ? 'ok' : `FAILED (${sample.check.note ?? ''}) ${sample.stderrTail.trim().split('\n').pop() ?? ''}`}\n`,
+      `  m      merge ${`${f.format}${f.label === undefined ? '' : ` ${f.label}`}`.padEnd(8)} wall ${(sample.wallMs / 1000).toFixed(2).padStart(6)} s  cpu ${(sample.cpuMs / 1000).toFixed(2).padStart(6)} s  rss ${rss.toFixed(0).padStart(5)} MiB  ${sample.check.ok ? 'ok' : `FAILED (${sample.check.note ?? ''}) ${sample.stderrTail.trim().split('\n').pop() ?? ''}`}\n`,
     );
-    rows.push({ format: f.format, command: spec.argv.join(' '), sample, limitMiB: f.limitMiB });
+    rows.push({
+      format: f.format,
+      ...(f.label === undefined ? {} : { label: f.label }),
+      command: spec.argv.join(' '),
+      sample,
+      limitMiB: f.limitMiB,
+    });
   }
   const bytes = files.slice(0, SHARDS).reduce((sum, f) => sum + statSync(join(env.root, f)).size, 0);
   writeSection(env.out, render(rows, n, env.quick, Math.round(bytes / n)));
@@ -233,7 +242,7 @@ function render(rows: Row[], n: number, quick: boolean, lineBytes: number): stri
     const goal = r.limitMiB === null ? 'bounded' : `< ${r.limitMiB} MiB`;
     const met = r.limitMiB === null || rss < r.limitMiB;
     out.push(
-      `| merge \`${r.format}\` | ${(r.sample.wallMs / 1000).toFixed(2)} s | ${(r.sample.cpuMs / 1000).toFixed(2)} s | ${rss.toFixed(0)} MiB | ${goal}${met ? '' : ' **missed**'} | ${r.sample.check.ok ? 'ok' : `FAILED: ${r.sample.check.note ?? ''}`} |`,
+      `| merge \`${r.format}\`${r.label === undefined ? '' : ` ${r.label}`} | ${(r.sample.wallMs / 1000).toFixed(2)} s | ${(r.sample.cpuMs / 1000).toFixed(2)} s | ${rss.toFixed(0)} MiB | ${goal}${met ? '' : ' **missed**'} | ${r.sample.check.ok ? 'ok' : `FAILED: ${r.sample.check.note ?? ''}`} |`,
     );
   }
   out.push('', `Command (one of them): \`${rows[0]?.command ?? ''} > out\``, END);
