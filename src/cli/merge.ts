@@ -75,7 +75,12 @@ Example:
 }
 
 /** `fetch-many merge …`: reads results files, writes the reports, decides the exit code. */
-export async function runMerge(argv: string[], io: MergeIO, configure: (c: Command) => Command): Promise<number> {
+export async function runMerge(
+  argv: string[],
+  io: MergeIO,
+  configure: (c: Command) => Command,
+  interrupted: AbortSignal,
+): Promise<number> {
   const program = configure(buildMergeProgram());
   program.parse(argv, { from: 'user' });
   const raw = program.opts<RawMergeOptions>();
@@ -134,7 +139,7 @@ export async function runMerge(argv: string[], io: MergeIO, configure: (c: Comma
   try {
     await mergeResults(
       inputs,
-      { ...(total === undefined ? {} : { total }), ready: () => reporters.ready() },
+      { ...(total === undefined ? {} : { total }), ready: () => reporters.ready(), signal: interrupted },
       (result) => {
         if (!result.ok) failed++;
         reporters.result(result);
@@ -142,6 +147,8 @@ export async function runMerge(argv: string[], io: MergeIO, configure: (c: Comma
     );
   } catch (err) {
     await reporters.abandon();
+    // Stopped by SIGINT/SIGTERM: main exits with the signal's code; there is nothing to report.
+    if (err instanceof MergeError && err.kind === 'interrupted') return 2;
     if (err instanceof MergeError || err instanceof ResultFileError) throw new UsageError(`merge: ${err.message}`);
     throw err;
   }

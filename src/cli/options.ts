@@ -7,6 +7,7 @@ import type { TargetDefaults } from '../targets/normalize.js';
 import { normalizeMethod } from '../targets/fields.js';
 import type { HeaderList } from '../types.js';
 import { attributeOf, type RawOptions } from './program.js';
+import { contentFlags, withContentChecks } from './content-flags.js';
 import { proxySettings } from './run-options.js';
 
 export type OutputFormat = 'table' | 'ndjson' | 'json' | 'csv' | 'markdown';
@@ -60,7 +61,10 @@ function runInput(raw: RawOptions, env: NodeJS.ProcessEnv): Record<string, unkno
 
 export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIsTTY: boolean): CliConfig {
   const headers: HeaderList = list(raw, 'header').map((h) => parseHeaderFlag(h));
-  const run = resolveRunConfig(runInput(raw, env), { naming: 'cli' });
+  const input = runInput(raw, env);
+  const content = contentFlags(raw);
+  if (content !== null) input.expect = withContentChecks(input.expect, content);
+  const run = resolveRunConfig(input, { naming: 'cli' });
   const rawMethod = str(raw, 'method');
   let method: string | undefined;
   if (rawMethod !== undefined) {
@@ -95,7 +99,8 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
       ...(body === undefined ? {} : { body }),
       // Only an --expect the user gave overrides a target file's `defaults.expect`; otherwise
       // the run-wide default (200-399) applies only to targets that say nothing.
-      ...(raw.expect === undefined ? {} : { expect: run.expect }),
+      // --expect-json / --expect-match count as such an --expect (with its status, 200-399 if not given).
+      ...(raw.expect === undefined && content === null ? {} : { expect: run.expect }),
     },
     format,
     redactHeaders,

@@ -64,5 +64,6 @@ function resultShowing(input: string): Result {
     remoteAddress: null,
     tls: null,
     decodedBytes: null,
+    savedTo: null,
   };
 }

@@ -30,9 +30,11 @@ export interface MergeOptions {
    * which the merge awaits before it goes on, so output never piles up in memory.
    */
   ready?: () => Promise<void> | null;
+  /** Stops the merge (MergeError `interrupted`) at the next batch of results. */
+  signal?: AbortSignal;
 }
 
-export type MergeErrorKind = 'duplicate' | 'missing' | 'beyond_total' | 'empty';
+export type MergeErrorKind = 'duplicate' | 'missing' | 'beyond_total' | 'empty' | 'interrupted';
 
 /** The inputs do not add up to one run's results. */
 export class MergeError extends Error {
@@ -109,6 +111,7 @@ export async function mergeResults(
     for (const input of inputs) {
       const stream = await input.open();
       for await (const batch of readResults(stream, input.label)) {
+        stopIfAborted(options.signal);
         for (const { result, text, line } of batch) {
           const index = result.index;
           if (index > MAX_INDEX) {
@@ -167,7 +170,7 @@ export async function mergeResults(
       paths = [...paths.slice(MAX_FAN_IN), await combine(paths.slice(0, MAX_FAN_IN), runPath())];
     }
     for (const path of paths) runs.push(await FileRun.open(path));
-    const results = await mergeRuns([...runs, ...memory], emit, options.ready);
+    const results = await mergeRuns([...runs, ...memory], emit, options.ready, options.signal);
     return { results, superseded: superseded + records - results, spilled, openRuns: runs.length };
   } finally {
     await Promise.all(runs.map((run) => run.close().catch(() => {})));
@@ -210,6 +213,7 @@ async function mergeRuns(
   runs: readonly SortedRun[],
   emit: (result: Result) => void,
   ready: (() => Promise<void> | null) | undefined,
+  signal: AbortSignal | undefined,
 ): Promise<number> {
   // Ties on index keep run order, which follows input order: the first cancelled result wins
   // among cancelled ones.
@@ -238,12 +242,17 @@ async function mergeRuns(
     if (best === null || (record.finished && !best.finished)) best = record;
     await run.advance();
     if (run.head !== null) heap.push(run);
-    if (ready !== undefined && sinceDrain >= 256) {
+    if (sinceDrain >= 256) {
       sinceDrain = 0;
-      const behind = ready();
+      stopIfAborted(signal);
+      const behind = ready?.() ?? null;
       if (behind !== null) await behind;
     }
   }
   flush();
   return emitted;
+}
+
+function stopIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw new MergeError('interrupted', 'interrupted');
 }

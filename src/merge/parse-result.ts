@@ -38,8 +38,13 @@ export function parseResultLine(line: string): Result {
     remoteAddress: nullable(value.remoteAddress, 'remoteAddress', string),
     tls: nullable(value.tls, 'tls', tlsInfo),
     decodedBytes: nullable(value.decodedBytes, 'decodedBytes', (v, f) => wholeNumber(v, f, 0)),
+    savedTo: nullable(value.savedTo, 'savedTo', string),
   };
   if (value.name !== undefined) result.name = string(value.name, 'name');
+  // Present only when the run asked for a digest (`--hash`): kept absent otherwise, as written.
+  if (value.sha256 !== undefined) result.sha256 = nullable(value.sha256, 'sha256', hex);
+  if (value.sha1 !== undefined) result.sha1 = nullable(value.sha1, 'sha1', hex);
+  if (value.md5 !== undefined) result.md5 = nullable(value.md5, 'md5', hex);
   return result;
 }
 
@@ -62,6 +67,10 @@ const RESULT_FIELDS: ReadonlySet<string> = new Set([
   'remoteAddress',
   'tls',
   'decodedBytes',
+  'savedTo',
+  'sha256',
+  'sha1',
+  'md5',
 ]);
 
 type Check<T> = (value: unknown, field: string) => T;
@@ -84,6 +93,9 @@ function object(value: unknown, field: string, fields: readonly string[]): Recor
 }
 
 const string: Check<string> = (value, field) => (typeof value === 'string' ? value : fail(field, 'a string', value));
+
+const hex: Check<string> = (value, field) =>
+  typeof value === 'string' && /^[0-9a-f]+$/.test(value) ? value : fail(field, 'a hex digest', value);
 
 const boolean: Check<boolean> = (value, field) =>
   typeof value === 'boolean' ? value : fail(field, 'true or false', value);

@@ -2,6 +2,7 @@ import type { ExpectObject, Expectation } from '../types.js';
 import { describeValue, isPlainObject, unknownFieldError } from './describe.js';
 import { parseDuration } from './duration.js';
 import { validateHeaderName, validateHeaderValue } from './header.js';
+import { contentExpectations } from './expect-content.js';
 import { parseStatusSpec } from './status-spec.js';
 
 /** What counts as ok when nobody says otherwise: any final status that is not an error. */
@@ -10,7 +11,15 @@ export const DEFAULT_EXPECTATION: Expectation = Object.freeze({
   statusText: '200-399',
 });
 
-const EXPECT_FIELDS: ReadonlySet<string> = new Set(['status', 'maxTime', 'bodyIncludes', 'header', 'certDaysLeft']);
+const EXPECT_FIELDS: ReadonlySet<string> = new Set([
+  'status',
+  'maxTime',
+  'bodyIncludes',
+  'header',
+  'certDaysLeft',
+  'json',
+  'bodyMatches',
+]);
 
 /**
  * Builds a target's expectation from its JSON `expect` object. Each field the object gives
@@ -56,6 +65,7 @@ export function buildExpectation(obj: ExpectObject | undefined, fallback: Expect
     }
     result.certDaysLeft = certDaysLeft;
   }
+  contentExpectations(obj as Record<string, unknown>, result);
   if (header !== undefined) {
     const list = expectedHeaders(header);
     if (list.length > 0) result.header = list;

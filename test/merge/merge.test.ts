@@ -95,6 +95,19 @@ describe('mergeResults', () => {
     expect((err as Error).message).toBe(`a.ndjson line 1: index ${2 ** 40} is too large to merge`);
   });
 
+  it('stops with kind "interrupted" once its signal aborts', async () => {
+    const controller = new AbortController();
+    const results = [...Array(3000).keys()].map((index) => makeResult({ index }));
+    let emitted = 0;
+    const merging = mergeResults([input('a', results)], { tmpDir: tmp, signal: controller.signal }, () => {
+      emitted++;
+      if (emitted === 300) controller.abort();
+    });
+    const err = await merging.catch((e: unknown) => e);
+    expect((err as MergeError).kind).toBe('interrupted');
+    expect(emitted).toBeLessThan(3000);
+  });
+
   it('no results at all is an error', async () => {
     await expect(merge([input('a', [])])).rejects.toThrow(/no results/);
   });

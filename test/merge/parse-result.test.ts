@@ -23,6 +23,8 @@ const full = makeResult({
   failures: ['status 504 not in 200-399'],
   decodedBytes: 99,
   attempts: 3,
+  savedTo: 'example.com/index.html',
+  sha256: 'ab12',
 });
 
 async function readAll(text: string | Buffer[], label = 'r.ndjson') {
@@ -43,8 +45,11 @@ describe('parseResultLine', () => {
     );
   });
 
-  it('round-trips every field, TLS and redirects included', () => {
+  it('round-trips every field, TLS, redirects, savedTo and a digest included', () => {
     expect(parseResultLine(resultToJson(full))).toEqual(full);
+    expect(resultToJson(parseResultLine(resultToJson(full)))).toBe(resultToJson(full));
+    const { sha256: _digest, ...withoutDigest } = full;
+    expect(parseResultLine(resultToJson(withoutDigest))).not.toHaveProperty('sha256');
   });
 
   it('reads an invalid target, which made no attempt and has no URL', () => {
