@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Result } from '../types.js';
 import { BitSet } from './bitset.js';
 import { MinHeap } from './heap.js';
-import { readResults } from './read-results.js';
+import { type ReadResult, readResults } from './read-results.js';
 import { byIndex, FileRun, MemoryRun, type MergeRecord, runLine, type SortedRun, writeRun } from './spill.js';
 
 /** One results file (or stdin) to merge. */
@@ -109,9 +109,7 @@ export async function mergeResults(
 
   try {
     for (const input of inputs) {
-      const stream = await input.open();
-      for await (const batch of readResults(stream, input.label)) {
-        stopIfAborted(options.signal);
+      for await (const batch of readInput(input, options.signal)) {
         for (const { result, text, line } of batch) {
           const index = result.index;
           if (index > MAX_INDEX) {
@@ -251,6 +249,29 @@ async function mergeRuns(
   }
   flush();
   return emitted;
+}
+
+/** One input's results, batch by batch; a signal ends even a wait for more (stdin held open). */
+async function* readInput(input: MergeInput, signal: AbortSignal | undefined): AsyncGenerator<ReadResult[]> {
+  stopIfAborted(signal);
+  const stream = await input.open();
+  const onAbort = (): void => {
+    (stream as { destroy?: () => void }).destroy?.();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    for await (const batch of readResults(stream, input.label)) {
+      stopIfAborted(signal);
+      yield batch;
+    }
+  } catch (err) {
+    // The stream destroyed by the signal fails with its own error: report the signal instead.
+    stopIfAborted(signal);
+    throw err;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  stopIfAborted(signal);
 }
 
 function stopIfAborted(signal: AbortSignal | undefined): void {

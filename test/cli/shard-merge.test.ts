@@ -15,6 +15,7 @@ import {
   parseJsonReport,
   parseNdjson,
   runCli,
+  startCli,
   tempDir,
 } from './harness.js';
 
@@ -126,5 +127,17 @@ describe('fetch-many merge', () => {
     );
     const run = await runCli(['merge', '--targets', list, okA, okB, failing]);
     expectUsageError(run, 'merge: 1 of 5 results missing: index 4');
+  });
+});
+
+describe('fetch-many merge, interrupted', () => {
+  it('SIGINT while waiting on stdin stops it: exit 130, no crash', async () => {
+    const cli = startCli(['merge', '--json', '-'], { openStdin: true });
+    cli.child.stdin.write(lines([makeResult({ index: 0 })]));
+    await new Promise((r) => setTimeout(r, 300));
+    cli.child.kill('SIGINT');
+    const run = await cli.done;
+    expectNoCrash(run);
+    expect(run.code, run.stderr).toBe(130);
   });
 });
