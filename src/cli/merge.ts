@@ -136,21 +136,31 @@ export async function runMerge(
     file === '-' ? { label: 'stdin', open: () => io.stdin } : { label: file, open: () => createReadStream(file) },
   );
   let failed = 0;
+  // `merge … | head`: once stdout's reader is gone (and no --junit file wants the rest), stop.
+  const stop = new AbortController();
+  const onInterrupt = (): void => stop.abort();
+  if (interrupted.aborted) stop.abort();
+  else interrupted.addEventListener('abort', onInterrupt, { once: true });
+  const ready = (): Promise<void> | null => {
+    if (reporters.stdoutClosed && raw.junit === undefined) stop.abort();
+    return reporters.ready();
+  };
   try {
-    await mergeResults(
-      inputs,
-      { ...(total === undefined ? {} : { total }), ready: () => reporters.ready(), signal: interrupted },
-      (result) => {
-        if (!result.ok) failed++;
-        reporters.result(result);
-      },
-    );
+    await mergeResults(inputs, { ...(total === undefined ? {} : { total }), ready, signal: stop.signal }, (result) => {
+      if (!result.ok) failed++;
+      reporters.result(result);
+    });
   } catch (err) {
     await reporters.abandon();
-    // Stopped by SIGINT/SIGTERM: main exits with the signal's code; there is nothing to report.
-    if (err instanceof MergeError && err.kind === 'interrupted') return 2;
+    if (err instanceof MergeError && err.kind === 'interrupted') {
+      // Stopped by SIGINT/SIGTERM: main exits with the signal's code. Else the reader went away:
+      // exit as SIGPIPE would (128 + 13), as a run does.
+      return interrupted.aborted ? 2 : 141;
+    }
     if (err instanceof MergeError || err instanceof ResultFileError) throw new UsageError(`merge: ${err.message}`);
     throw err;
+  } finally {
+    interrupted.removeEventListener('abort', onInterrupt);
   }
   // The runs' own wall times are not in their results, and the merge's is not theirs: the summary
   // says 0 s rather than a duration that would mean something else.

@@ -141,3 +141,14 @@ describe('fetch-many merge, interrupted', () => {
     expect(run.code, run.stderr).toBe(130);
   });
 });
+
+describe('fetch-many merge | head', () => {
+  it('stops once stdout is closed: exit 141, as a run does', async () => {
+    const many = await tmp.file('many.ndjson', lines([...Array(30_000).keys()].map((index) => makeResult({ index }))));
+    const cli = startCli(['merge', '--ndjson', many]);
+    cli.child.stdout.once('data', () => cli.child.stdout.destroy());
+    const run = await cli.done;
+    expectNoCrash(run);
+    expect(run.code, run.stderr).toBe(141);
+  });
+});
