@@ -68,6 +68,8 @@ Exit codes:
   0  every target ok
   1  at least one target failed (cancelled ones included)
   2  usage error, a malformed results line, a duplicate or missing index
+  130 / 143  interrupted by SIGINT / SIGTERM
+  141  stopped early because stdout's reader went away (e.g. | head)
 
 Example:
   fetch-many merge shard-*.ndjson --total 20000 --junit report.xml`,
