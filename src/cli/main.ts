@@ -1,15 +1,18 @@
-import { CommanderError } from 'commander';
+import { type Command, CommanderError } from 'commander';
 import { UsageError } from '../errors.js';
 import { runTargets } from '../engine/run.js';
 import { classifyArgument, InputReadError, type SourceSpec } from '../targets/sources.js';
-import { readTargets } from '../targets/index.js';
+import { readSelectedTargets } from '../targets/index.js';
+import { runDemo } from '../demo/cli.js';
 import type { PreparedTarget, Result } from '../types.js';
 import { buildProgram, type RawOptions } from './program.js';
 import { resolveOptions, type CliConfig } from './options.js';
 import { OutputDir } from '../engine/output-dir.js';
 import { checkOutputPath } from './output-path.js';
 import type { CliIO } from './io.js';
-import { createReporters } from './reporters.js';
+import { runMerge } from './merge.js';
+import { createReporters, reportRedactor } from './reporters.js';
+import { resolveSelection } from './selection.js';
 import { listenForSignals, type ProcessSignals, removeTempReports, signalExitCode } from './signals.js';
 
 export type { CliIO } from './io.js';
@@ -75,10 +78,18 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
   const interrupted = new AbortController();
   signals.onSignal = () => interrupted.abort();
   if (signals.received !== null) interrupted.abort();
+  // `fetch-many demo …`: the demo server, for a first run and for the examples (a host named
+  // "demo" is still reachable as http://demo/). --serve runs until the first signal.
+  if (argv[0] === 'demo') {
+    const stopped = new Promise<void>((resolve) => {
+      if (interrupted.signal.aborted) resolve();
+      else interrupted.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    return runDemo(argv.slice(1), io, (rest) => main(rest, io, signals), stopped);
+  }
 
-  const program = buildProgram()
-    .exitOverride()
-    .configureOutput({
+  const configure = (command: Command): Command =>
+    command.exitOverride().configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
       // Piped help (`--help | less`) wraps to COLUMNS when set, as on a terminal.
@@ -87,6 +98,10 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
       // One line, no usage dump: the error names what was wrong.
       outputError: (s, write) => write(`fetch-many: ${s.replace(/^error: /, '').trimEnd()} (see --help)\n`),
     });
+  // A subcommand by its first word only: `fetch-many merge` never takes targets, and a host
+  // named "merge" can still be fetched as http://merge. A signal stops it (main exits 130/143).
+  if (argv[0] === 'merge') return runMerge(argv.slice(1), io, configure, interrupted.signal);
+  const program = configure(buildProgram());
   program.parse(argv, { from: 'user' });
   const raw = program.opts<RawOptions>();
   const config = resolveOptions(raw, io.env, io.stdout.isTTY === true);
@@ -110,8 +125,12 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
 
   // Opening reads stdin up to its first line, which may never come: a signal meanwhile runs no
   // target, and still writes every report (empty) and exits 130/143.
-  const targets = await untilAborted(readTargets(specs, config.defaults, io.stdin), interrupted.signal);
-  return execute(targets ?? noTargets(), config, io, interrupted.signal);
+  const selection = await resolveSelection(config.shard, config.resume, reportRedactor(config));
+  const selected = await untilAborted(
+    readSelectedTargets(specs, config.defaults, io.stdin, selection),
+    interrupted.signal,
+  );
+  return execute(selected?.targets ?? noTargets(), () => selected?.read ?? 0, config, io, interrupted.signal);
 }
 
 /** `promise`, or null as soon as `signal` aborts (a rejection after that is dropped). */
@@ -143,6 +162,8 @@ async function* noTargets(): AsyncGenerator<PreparedTarget> {}
 
 async function execute(
   targets: AsyncIterable<PreparedTarget>,
+  /** Targets read from the input so far, this process's or not (--shard, --resume). */
+  read: () => number,
   config: CliConfig,
   io: CliIO,
   interrupted: AbortSignal,
@@ -200,7 +221,8 @@ async function execute(
   }
   const wallMs = performance.now() - started;
   const signalled = interrupted.aborted;
-  if (count === 0 && !signalled && readError === null) {
+  // An empty input is a usage error; a shard or a resumed run left with nothing to do is not.
+  if (read() === 0 && !signalled && readError === null) {
     await reporters.abandon();
     throw new UsageError('no targets in the input');
   }
