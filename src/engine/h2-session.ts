@@ -91,8 +91,18 @@ export class H2Session implements Session {
 
   available(): number {
     if (this.state !== 'open' || this.session.destroyed || this.session.closed) return 0;
-    const limit = this.settled ? (this.session.remoteSettings.maxConcurrentStreams ?? 100) : 1;
+    const limit = this.settled ? this.limit() : 1;
     return Math.max(0, limit - this.streams.size);
+  }
+
+  full(): boolean {
+    if (this.state !== 'open' || this.session.destroyed || this.session.closed) return true;
+    return this.settled && this.streams.size >= this.limit();
+  }
+
+  /** RFC 9113 §6.5.2: SETTINGS_MAX_CONCURRENT_STREAMS; unlimited when the server sets none. */
+  private limit(): number {
+    return this.session.remoteSettings.maxConcurrentStreams ?? Number.MAX_SAFE_INTEGER;
   }
 
   send(ex: Exchange): void {
@@ -134,6 +144,18 @@ export class H2Session implements Session {
       if (name.startsWith(':') || value === undefined) continue;
       if (Array.isArray(value)) for (const v of value) flat.push(name, v);
       else flat.push(name, String(value));
+    }
+    // RFC 9113 §6.5.2: a field's size is its name and value plus 32. We advertise our cap in
+    // SETTINGS_MAX_HEADER_LIST_SIZE; a server that sends more anyway gets too_large, as in HTTP/1.1.
+    let size = 0;
+    for (let i = 0; i < flat.length; i += 2) size += flat[i]!.length + flat[i + 1]!.length + 32;
+    if (size > this.options.maxHeaderBytes) {
+      this.failStream(
+        entry,
+        'too_large',
+        `response header list from ${this.label} over ${this.options.maxHeaderBytes} bytes (${size})`,
+      );
+      return;
     }
     const status = Number(headers[':status']);
     const head: ResponseHead = {
