@@ -228,7 +228,7 @@ export const RUN_OPTIONS = {
     read: rate,
     cli: {
       flags: '--rate-per-host <rate>',
-      help: 'the same, per origin; a 429 pauses that origin and halves its rate, others keep theirs',
+      help: 'the same, per origin; a 429 pauses that origin and halves its rate (at most once per window; each later answer wins back 1/20 of it), others keep theirs',
       group: 'requests',
     },
   }),
@@ -236,7 +236,7 @@ export const RUN_OPTIONS = {
     read: pemList,
     cli: {
       flags: '--cacert <file>',
-      help: 'PEM certificates to trust in addition to the system roots (does not replace them)',
+      help: 'PEM certificates to trust in addition to the system roots (does not replace them); an intermediate CA is trusted as an anchor, as curl does',
       group: 'tls',
       fromCli: (file) => [readPemFile(file, '--cacert')],
     },

@@ -62,8 +62,11 @@ export class FollowUps {
       this.host.report(result);
       return null;
     }
-    if (this.options.follow && result.error === null && status !== null && ex.location !== null && isRedirect(status)) {
-      return this.redirect(ex, result, status, ex.location);
+    // An empty Location (nginx's `return 302;`) names nothing to follow: the 3xx is the final
+    // answer, as with no Location at all (curl and browsers agree).
+    const location = ex.location;
+    if (this.options.follow && result.error === null && status !== null && location && isRedirect(status)) {
+      return this.redirect(ex, result, status, location);
     }
     if (this.options.retries > 0 && this.mayRetry(ex, result)) {
       this.scheduleRetry(ex, result);
@@ -94,17 +97,21 @@ export class FollowUps {
     this.sleeping.clear();
   }
 
-  /** A 429 pauses its origin (and halves its own rate); anything else from it ends a run of 429s. */
+  /**
+   * A 429 pauses its origin (and halves its own rate); anything else from it ends a run of 429s
+   * and lets its rate climb back towards the configured one.
+   */
   private paceOrigin(ex: Exchange, status: number, pool: Pool): void {
     if (status !== 429) {
       pool.strikes = 0;
+      pool.limiter?.recover(ex.start);
       return;
     }
     const { retryDelay, retryMaxDelay } = this.options;
     const asked = ex.retryAfter === null ? null : parseRetryAfter(ex.retryAfter, Date.now());
     // Without a usable Retry-After: the retry backoff's ceiling, doubling with each 429 in a row.
     const pauseMs = Math.min(retryMaxDelay, asked ?? retryDelay * 2 ** pool.strikes);
-    pool.tooManyRequests(performance.now(), pauseMs);
+    pool.tooManyRequests(performance.now(), pauseMs, ex.start);
   }
 
   private chainOf(ex: Exchange): Chain {
@@ -128,6 +135,7 @@ export class FollowUps {
   private redirect(ex: Exchange, result: Result, status: number, location: string): Exchange | null {
     const chain = this.chainOf(ex);
     const hop = nextHop(
+      chain.first,
       ex.target,
       status,
       location,
