@@ -116,9 +116,22 @@ export class H2Session implements Session {
         endStream: target.body === null,
       });
     } catch (err) {
-      // The session went away between our check and the request (GOAWAY just read): not sent.
-      this.streams.delete(ex);
-      this.requeueOrFail({ ex, stream: null as unknown as ClientHttp2Stream, body: null, answered: false }, err);
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      if (this.state !== 'open' || this.session.closed || this.session.destroyed) {
+        // The session went away between our check and the request (a GOAWAY just read): not sent.
+        if (ex.refusals < MAX_REFUSALS) {
+          ex.refusals++;
+          this.owner.requeue(ex, this);
+          return;
+        }
+      }
+      // Node refused the request itself (a header HTTP/2 cannot carry): this target's failure only.
+      const result = ex.error(
+        performance.now(),
+        'protocol',
+        `cannot send the request to ${this.label} over HTTP/2: ${code}`,
+      );
+      this.owner.finished(ex, result, this, this.state === 'open');
       return;
     }
     const entry: Stream = { ex, stream, body: null, answered: false };
