@@ -25,6 +25,8 @@ interface Stream {
   body: ResponseBody | null;
   /** The response head arrived (a refused stream after this is not retried). */
   answered: boolean;
+  /** The error node gave the stream, if any: the session's own when it died under the stream. */
+  error?: NodeJS.ErrnoException;
 }
 
 /**
@@ -141,7 +143,9 @@ export class H2Session implements Session {
     stream.on('data', (chunk: Buffer) => this.onData(entry, chunk));
     stream.on('end', () => this.onEnd(entry));
     // 'error' comes before 'close'; the close decides (rstCode, the session's failure).
-    stream.on('error', () => {});
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      entry.error = err;
+    });
     stream.on('close', () => this.onStreamClose(entry));
   }
 
@@ -226,6 +230,12 @@ export class H2Session implements Session {
     if (!entry.answered && code === REFUSED_STREAM) {
       this.requeueOrFail(entry, null);
       return;
+    }
+    const error = entry.error;
+    if (error !== undefined && error.code !== 'ERR_HTTP2_STREAM_ERROR' && this.failure === null) {
+      // The session died under the stream (a frame or HPACK error, the socket): node closes the
+      // stream with INTERNAL_ERROR before the session reports why; the why is what we report.
+      this.failure = sessionFailure(error, this.label);
     }
     if (!entry.answered && code === ENHANCE_YOUR_CALM) {
       this.failStream(

@@ -184,3 +184,25 @@ describe('failures mapped to our codes', () => {
     expect(server.connections).toBe(1);
   });
 });
+
+describe('a server that breaks the protocol', () => {
+  it('garbage instead of HTTP/2 frames after choosing h2 in ALPN: protocol, one line, no crash', async () => {
+    const { createServer } = await import('node:tls');
+    const { serverCert, serverKey } = await import('../helpers/certs.js');
+    const server = createServer({ cert: serverCert, key: serverKey, ALPNProtocols: ['h2'] }, (socket) => {
+      socket.on('error', () => {});
+      socket.on('data', () => {});
+      socket.write(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'.repeat(20)));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    try {
+      const r = await one(`https://127.0.0.1:${port}/x`, { ...tlsOptions, timeout: 2000 });
+      expect(r.ok).toBe(false);
+      expect(r.error?.code).toBe('protocol');
+      expect(r.error?.message).not.toContain('\n');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
