@@ -206,3 +206,37 @@ describe('a server that breaks the protocol', () => {
     }
   });
 });
+
+describe('an https origin that turns out HTTP/1.1', () => {
+  it('waits for the first connection only: then opens its own connections up to --per-host', async () => {
+    const { createServer } = await import('node:https');
+    const { serverCert, serverKey } = await import('../helpers/certs.js');
+    let open = 0;
+    let peak = 0;
+    let connections = 0;
+    const server = createServer({ cert: serverCert, key: serverKey }, (_req, res) => {
+      open++;
+      peak = Math.max(peak, open);
+      // Held until eight run at once (or a second passes): only parallel connections get there.
+      const done = (): void => {
+        open--;
+        res.end('ok');
+      };
+      if (open >= 8) setImmediate(done);
+      else setTimeout(done, 1000).unref();
+    });
+    server.on('secureConnection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    try {
+      const urls = Array.from({ length: 8 }, (_, i) => `https://127.0.0.1:${port}/h1/${i}`);
+      const results = await run(urls, { ...tlsOptions, concurrency: 8 });
+      expect(results.every((r) => r.ok && r.httpVersion === '1.1')).toBe(true);
+      expect(peak).toBe(8);
+      expect(connections).toBe(8);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
