@@ -88,7 +88,7 @@ export const RUN_OPTIONS = {
     read: wholeNumber(1, MAX_COUNT),
     cli: {
       flags: '--per-host <n>',
-      help: 'connections open at once per origin (scheme, host, port) (default: no cap but --concurrency)',
+      help: 'requests in flight per origin (scheme, host, port): h1 connections, h2 streams (default: no cap but --concurrency)',
       group: 'requests',
     },
   }),

@@ -85,6 +85,10 @@ export class H1Session implements Session, ParserHandler {
     return this.state === 'open' ? 1 : 0;
   }
 
+  full(): boolean {
+    return this.state !== 'open';
+  }
+
   // ---- one request -------------------------------------------------------------------------
 
   /** Runs `ex` on this connection (freshly opened, or idle and being reused). */

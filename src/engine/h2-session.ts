@@ -25,6 +25,8 @@ interface Stream {
   body: ResponseBody | null;
   /** The response head arrived (a refused stream after this is not retried). */
   answered: boolean;
+  /** The error node gave the stream, if any: the session's own when it died under the stream. */
+  error?: NodeJS.ErrnoException;
 }
 
 /**
@@ -91,8 +93,18 @@ export class H2Session implements Session {
 
   available(): number {
     if (this.state !== 'open' || this.session.destroyed || this.session.closed) return 0;
-    const limit = this.settled ? (this.session.remoteSettings.maxConcurrentStreams ?? 100) : 1;
+    const limit = this.settled ? this.limit() : 1;
     return Math.max(0, limit - this.streams.size);
+  }
+
+  full(): boolean {
+    if (this.state !== 'open' || this.session.destroyed || this.session.closed) return true;
+    return this.settled && this.streams.size >= this.limit();
+  }
+
+  /** RFC 9113 §6.5.2: SETTINGS_MAX_CONCURRENT_STREAMS; unlimited when the server sets none. */
+  private limit(): number {
+    return this.session.remoteSettings.maxConcurrentStreams ?? Number.MAX_SAFE_INTEGER;
   }
 
   send(ex: Exchange): void {
@@ -106,9 +118,22 @@ export class H2Session implements Session {
         endStream: target.body === null,
       });
     } catch (err) {
-      // The session went away between our check and the request (GOAWAY just read): not sent.
-      this.streams.delete(ex);
-      this.requeueOrFail({ ex, stream: null as unknown as ClientHttp2Stream, body: null, answered: false }, err);
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      if (this.state !== 'open' || this.session.closed || this.session.destroyed) {
+        // The session went away between our check and the request (a GOAWAY just read): not sent.
+        if (ex.refusals < MAX_REFUSALS) {
+          ex.refusals++;
+          this.owner.requeue(ex, this);
+          return;
+        }
+      }
+      // Node refused the request itself (a header HTTP/2 cannot carry): this target's failure only.
+      const result = ex.error(
+        performance.now(),
+        'protocol',
+        `cannot send the request to ${this.label} over HTTP/2: ${code}`,
+      );
+      this.owner.finished(ex, result, this, this.state === 'open');
       return;
     }
     const entry: Stream = { ex, stream, body: null, answered: false };
@@ -118,7 +143,9 @@ export class H2Session implements Session {
     stream.on('data', (chunk: Buffer) => this.onData(entry, chunk));
     stream.on('end', () => this.onEnd(entry));
     // 'error' comes before 'close'; the close decides (rstCode, the session's failure).
-    stream.on('error', () => {});
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      entry.error = err;
+    });
     stream.on('close', () => this.onStreamClose(entry));
   }
 
@@ -134,6 +161,18 @@ export class H2Session implements Session {
       if (name.startsWith(':') || value === undefined) continue;
       if (Array.isArray(value)) for (const v of value) flat.push(name, v);
       else flat.push(name, String(value));
+    }
+    // RFC 9113 §6.5.2: a field's size is its name and value plus 32. We advertise our cap in
+    // SETTINGS_MAX_HEADER_LIST_SIZE; a server that sends more anyway gets too_large, as in HTTP/1.1.
+    let size = 0;
+    for (let i = 0; i < flat.length; i += 2) size += flat[i]!.length + flat[i + 1]!.length + 32;
+    if (size > this.options.maxHeaderBytes) {
+      this.failStream(
+        entry,
+        'too_large',
+        `response header list from ${this.label} over ${this.options.maxHeaderBytes} bytes (${size})`,
+      );
+      return;
     }
     const status = Number(headers[':status']);
     const head: ResponseHead = {
@@ -191,6 +230,12 @@ export class H2Session implements Session {
     if (!entry.answered && code === REFUSED_STREAM) {
       this.requeueOrFail(entry, null);
       return;
+    }
+    const error = entry.error;
+    if (error !== undefined && error.code !== 'ERR_HTTP2_STREAM_ERROR' && this.failure === null) {
+      // The session died under the stream (a frame or HPACK error, the socket): node closes the
+      // stream with INTERNAL_ERROR before the session reports why; the why is what we report.
+      this.failure = sessionFailure(error, this.label);
     }
     if (!entry.answered && code === ENHANCE_YOUR_CALM) {
       this.failStream(

@@ -169,8 +169,11 @@ export class Pool implements SessionOwner, DialHandler {
 
   /** Whether a new connection may be dialled now (see the class comment on unknown protocols). */
   private mayDial(): boolean {
-    if (this.dialling === 0 || this.protocol === 'h1') return true;
-    return this.protocol === null && this.dialFailed;
+    if (this.protocol === 'h1') return true;
+    if (this.dialling > 0) return this.protocol === null && this.dialFailed;
+    // HTTP/2: another connection only when every open one is at the server's stream limit.
+    for (const session of this.multiplexed) if (!session.full()) return false;
+    return true;
   }
 
   /**

@@ -26,6 +26,11 @@ export interface Session extends Carrier {
   readonly state: SessionState;
   /** Requests it may start now (HTTP/1.1: 1 or 0; HTTP/2: free streams, as the server allows). */
   available(): number;
+  /**
+   * Whether it is at its limit for good: only a request ending frees room (HTTP/1.1: busy; HTTP/2:
+   * as many streams as the server's SETTINGS allow — false until those SETTINGS arrive).
+   */
+  full(): boolean;
   /** Requests it carries now. */
   readonly active: number;
   /** Runs `ex` (its clock already started). `reused`: the session carried requests before. */

@@ -30,7 +30,7 @@ export function parseResultLine(line: string): Result {
     bytes: wholeNumber(value.bytes, 'bytes', 0),
     timings: timings(value.timings),
     reused: boolean(value.reused, 'reused'),
-    // Absent in lines written before HTTP/2 support: read as null (not known).
+    // Absent in lines written before HTTP/2 (issue 10): no version was reported then.
     httpVersion: value.httpVersion === undefined ? null : nullable(value.httpVersion, 'httpVersion', httpVersion),
     error: nullable(value.error, 'error', resultError),
     failures: array(value.failures, 'failures', string),
@@ -152,9 +152,6 @@ const redirectHop: Check<RedirectHop> = (value, field) => {
   return { status: wholeNumber(h.status, `${field}.status`, 0), url: string(h.url, `${field}.url`) };
 };
 
-const httpVersion: Check<HttpVersion> = (value, field) =>
-  value === '1.0' || value === '1.1' || value === '2' ? value : fail(field, '"1.0", "1.1" or "2"', value);
-
 const tlsInfo: Check<TlsInfo> = (value, field) => {
   const t = object(value, field, ['protocol', 'cipher', 'subject', 'issuer', 'validTo', 'daysLeft', 'resumed']);
   return {
@@ -166,7 +163,10 @@ const tlsInfo: Check<TlsInfo> = (value, field) => {
     daysLeft: nullable(t.daysLeft, `${field}.daysLeft`, (v, f) =>
       typeof v === 'number' && Number.isSafeInteger(v) ? v : fail(f, 'a whole number', v),
     ),
-    // Absent in lines written before session resumption was reported: not resumed.
+    // Absent in lines written before session resumption (issue 10): nothing was resumed then.
     resumed: t.resumed === undefined ? false : boolean(t.resumed, `${field}.resumed`),
   };
 };
+
+const httpVersion: Check<HttpVersion> = (value, field) =>
+  value === '1.0' || value === '1.1' || value === '2' ? value : fail(field, '"1.0", "1.1" or "2"', value);
