@@ -32,6 +32,8 @@ const SHIMS = {
   ].join('\n'),
   // HTTP/2 sessions only (and node:http2 loads node:http, node:tls and node:crypto with it).
   'node:http2': [loader('node:http2'), forward('connect')].join('\n'),
+  // The `demo` subcommand's server only.
+  'node:http': [loader('node:http'), forward('createServer')].join('\n'),
   // Hashing (`hash`) and temp names (`outputDir`, atomic report files) only.
   'node:crypto': [loader('node:crypto'), forward('createHash'), forward('randomBytes')].join('\n'),
   // Default import (`import vm from 'node:vm'`): every property read goes to the real module.
@@ -46,7 +48,7 @@ const SHIMS = {
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
-    b.onResolve({ filter: /^node:(tls|zlib|vm|child_process|crypto|http2)$/ }, (args) =>
+    b.onResolve({ filter: /^node:(tls|zlib|vm|child_process|crypto|http2|http)$/ }, (args) =>
       args.namespace === 'lazy-builtin'
         ? { path: args.path, external: true }
         : { path: args.path, namespace: 'lazy-builtin' },
