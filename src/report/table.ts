@@ -43,8 +43,14 @@ const STATUS_WIDTH = 6;
 const BYTES_WIDTH = 8;
 const TIME_WIDTH = 6;
 const FIXED = NUM_WIDTH + GAP.length + GAP.length + STATUS_WIDTH + GAP.length + BYTES_WIDTH + GAP.length + TIME_WIDTH;
-/** Errors go on the row when both target and error get at least this much; else on a line of their own below it. */
-const MIN_INLINE = 30;
+/**
+ * Errors go on the row only when the target still gets at least {@link MIN_INLINE_TARGET} columns
+ * (about what it has at 80 columns with errors below, so a wider terminal never shows less of a
+ * URL) and the error at least {@link MIN_INLINE_ERROR}; else on a line of their own below the row.
+ * With these, errors sit beside their row from 121 columns up.
+ */
+const MIN_INLINE_TARGET = 48;
+const MIN_INLINE_ERROR = 40;
 /**
  * The target's share of the room beside the fixed columns when errors go on the row: a bit less
  * than half, because error messages run longer than most URLs and say why a CI job failed.
@@ -69,8 +75,8 @@ interface Layout {
 function layout(width: number): Layout {
   const w = Math.max(MIN_WIDTH, width);
   const rest = w - FIXED;
-  if (rest - GAP.length >= 2 * MIN_INLINE) {
-    const target = Math.max(MIN_INLINE, Math.floor((rest - GAP.length) * TARGET_SHARE));
+  if (rest - GAP.length >= MIN_INLINE_TARGET + MIN_INLINE_ERROR) {
+    const target = Math.max(MIN_INLINE_TARGET, Math.floor((rest - GAP.length) * TARGET_SHARE));
     return { width: w, target, error: rest - GAP.length - target };
   }
   return { width: w, target: Math.max(8, rest), error: null };

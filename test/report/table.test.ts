@@ -206,7 +206,10 @@ describe('table reporter', () => {
     const results = [makeError(0, { code: 'refused', message: 'connect ECONNREFUSED 127.0.0.1:1' })];
     const narrow = (await render(results, { width: 80 })).table.split('\n');
     expect(narrow[2]).toMatch(/^ +↳ refused: connect ECONNREFUSED/);
-    const wide = (await render(results, { width: 120 })).table.split('\n');
+    // 120 columns would leave the target less room beside the error than 80 gives it below.
+    const medium = (await render(results, { width: 120 })).table.split('\n');
+    expect(medium[2]).toMatch(/^ +↳ refused: connect ECONNREFUSED/);
+    const wide = (await render(results, { width: 140 })).table.split('\n');
     expect(wide[1]).toMatch(/refused: connect ECONNREFUSED 127\.0\.0\.1:1$/);
   });
 
