@@ -1,6 +1,8 @@
 import { CommanderError } from 'commander';
 import { UsageError } from '../errors.js';
 import { runTargets } from '../engine/run.js';
+import { escapeControls } from '../targets/describe.js';
+import { errnoWords } from '../targets/errno.js';
 import { classifyArgument, type SourceSpec } from '../targets/sources.js';
 import { readTargets } from '../targets/index.js';
 import type { PreparedTarget, Result } from '../types.js';
@@ -32,7 +34,8 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
     return await run(argv, io);
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr.write(`fetch-many: ${err.message}\n`);
+      // Messages quote user values already; this is the last guard that keeps them one line.
+      io.stderr.write(`fetch-many: ${escapeControls(err.message)}\n`);
       return EXIT.usage;
     }
     if (err instanceof CommanderError) {
@@ -40,7 +43,7 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     // A bug of ours: say so in one line, and keep the stack for whoever asks.
-    io.stderr.write(`fetch-many: internal error: ${(err as Error)?.message ?? String(err)}\n`);
+    io.stderr.write(`fetch-many: internal error: ${escapeControls((err as Error)?.message ?? String(err))}\n`);
     if (io.env.FETCH_MANY_DEBUG) io.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
     return EXIT.usage;
   }
@@ -62,7 +65,9 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       getOutHelpWidth: () => helpWidth(io.stdout, io.env),
       getErrHelpWidth: () => helpWidth(io.stderr, io.env),
       // One line, no usage dump: the error names what was wrong.
-      outputError: (s, write) => write(`fetch-many: ${s.replace(/^error: /, '').trimEnd()} (see --help)\n`),
+      // Commander quotes the user's value as is; escape it so the line stays one line (issue 12).
+      outputError: (s, write) =>
+        write(`fetch-many: ${escapeControls(s.replace(/^error: /, '').trimEnd())} (see --help)\n`),
     });
   program.parse(argv, { from: 'user' });
   const raw = program.opts<RawOptions>();
@@ -150,8 +155,7 @@ async function execute(targets: AsyncIterable<PreparedTarget>, config: CliConfig
   } catch (err) {
     // A report that cannot be written (disk full, file removed) is the run's failure to report,
     // not a bug: one line, exit 2.
-    const e = err as NodeJS.ErrnoException;
-    throw new UsageError(`cannot write the report: ${e.code ?? ''}${e.code ? ': ' : ''}${e.message}`);
+    throw new UsageError(`cannot write the report: ${errnoWords(err)}`, { cause: err });
   }
   if (signalled !== null) return signalled === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
   if (failed > 0) {
