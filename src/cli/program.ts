@@ -75,6 +75,7 @@ Examples:
   fetch-many urls.json --junit smoke.xml
   cat urls.txt | fetch-many -c 100 --ndjson > results.ndjson
   fetch-many -L --retries 2 --rate 20/s --expect 2xx urls.txt
-  fetch-many --resolve example.com:443:127.0.0.1 -k https://example.com/health`,
+  fetch-many --expect-header 'Content-Type: application/json' --expect-time 500ms https://example.com/api
+  fetch-many -d @payload.json -H 'Content-Type: application/json' https://example.com/items`,
   );
 }
