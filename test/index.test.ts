@@ -214,6 +214,14 @@ describe('fetchMany options (issue 12: the library is as strict as the CLI)', ()
     expect(results[0]!.error?.message).toContain('300');
   });
 
+  it("a body without a method is a POST, as curl -d (the body option and a target's own)", async () => {
+    const server = await start(startHttpServer());
+    await collect(fetchMany([`${server.url}/echo?t=run`], { body: 'a=1' }));
+    await collect(fetchMany([{ url: `${server.url}/echo?t=own`, body: 'b=2' }]));
+    const byTag = Object.fromEntries(server.received.map((r) => [r.target, [r.method, r.body.toString()]]));
+    expect(byTag).toEqual({ '/echo?t=run': ['POST', 'a=1'], '/echo?t=own': ['POST', 'b=2'] });
+  });
+
   it('without perHost, one origin gets every slot of the concurrency', async () => {
     let inFlight = 0;
     let peak = 0;

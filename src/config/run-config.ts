@@ -135,7 +135,7 @@ export const RUN_OPTIONS = {
     default: `fetch-many/${VERSION}`,
     cli: {
       flags: '-A, --user-agent <ua>',
-      help: 'User-Agent for targets that set none',
+      help: "User-Agent header (a -H User-Agent or a target's own wins)",
       group: 'targets',
       defaultText: 'fetch-many/<version>',
     },
