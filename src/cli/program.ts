@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { CLI_FLAGS } from '../config/cli-flags.js';
+import { CLI_FLAGS, type CliOnlyFlag } from '../config/cli-flags.js';
 import { HELP_GROUPS, type HelpGroup } from '../config/groups.js';
 import { type CliFlag, RUN_OPTIONS } from '../config/run-config.js';
 import { VERSION } from '../version.js';
@@ -15,6 +15,17 @@ const collect = (value: string, previous: string[] | undefined): string[] => [..
 
 function helpText(flag: CliFlag): string {
   return flag.defaultText === undefined ? flag.help : `${flag.help} (default: ${flag.defaultText})`;
+}
+
+/** Flags in table order, each one with `after` moved behind the flag it names. */
+function inHelpOrder(flags: readonly CliOnlyFlag[]): CliOnlyFlag[] {
+  const ordered = flags.filter((f) => f.after === undefined);
+  for (const flag of flags) {
+    if (flag.after === undefined) continue;
+    const at = ordered.findIndex((f) => new Option(f.flags).long === flag.after);
+    ordered.splice(at === -1 ? ordered.length : at + 1, 0, flag);
+  }
+  return ordered;
 }
 
 /** The commander attribute a run option's flag sets (`--cacert` → `cacert`). */
@@ -41,12 +52,8 @@ export function buildProgram(): Command {
     .filter((cli): cli is CliFlag => cli !== undefined);
   for (const group of Object.keys(HELP_GROUPS) as HelpGroup[]) {
     const heading = HELP_GROUPS[group];
-    for (const flag of runFlags.filter((f) => f.group === group)) {
-      const option = new Option(flag.flags, helpText(flag)).helpGroup(heading);
-      if (flag.repeatable === true) option.argParser(collect);
-      program.addOption(option);
-    }
-    for (const flag of CLI_FLAGS.filter((f) => f.group === group)) {
+    const flags: CliOnlyFlag[] = [...runFlags, ...CLI_FLAGS].filter((f) => f.group === group);
+    for (const flag of inHelpOrder(flags)) {
       const option = new Option(flag.flags, helpText(flag)).helpGroup(heading);
       if (flag.repeatable === true) option.argParser(collect);
       if (flag.conflicts !== undefined) option.conflicts([...flag.conflicts]);

@@ -5,7 +5,8 @@
  *
  * ## Adding a CLI-only flag
  * 1. Add an entry below: `flags`, `help`, `group`, and `defaultText` if `--help` should show a
- *    default; `repeatable` collects every use into a list; `conflicts` names flags (attribute
+ *    default; `after` places it in `--help` after another flag of its group (else run options
+ *    come first, then these, in order); `repeatable` collects every use into a list; `conflicts` names flags (attribute
  *    names) it cannot be used with.
  * 2. Read and check it in `resolveOptions` (src/cli/options.ts), where it becomes a field of
  *    `CliConfig`; throw `OptionError(flag, message)` for a bad value.
@@ -57,6 +58,7 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
     flags: '-m, --max-time <dur>',
     help: "curl's name for --timeout",
     group: 'timeouts',
+    after: '--timeout',
     conflicts: ['timeout'],
   },
   {

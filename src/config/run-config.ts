@@ -51,6 +51,8 @@ export interface CliFlag {
   fromCli?: (raw: string) => unknown;
   /** Every use of the flag is collected into a list (what `read` then gets). */
   repeatable?: boolean;
+  /** `--help` lists it right after this flag (its long name) of the same group; else in table order. */
+  after?: string;
 }
 
 interface DefaultedSpec<T> {
@@ -138,6 +140,7 @@ export const RUN_OPTIONS = {
       help: "User-Agent header (a -H User-Agent or a target's own wins)",
       group: 'targets',
       defaultText: 'fetch-many/<version>',
+      after: '--user',
     },
   }),
   follow: defaulted({
