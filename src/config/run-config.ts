@@ -360,7 +360,16 @@ export function resolveRunConfig(options: unknown = {}, how: ResolveOptions = {}
     const [cert, key] = [optionLabel('cert', naming), optionLabel('key', naming)];
     throw new OptionError(naming === 'cli' ? cert : 'cert', `${cert} and ${key} go together: give both`);
   }
-  const frozen = Object.freeze(config) as RunConfig;
+  const frozen = deepFreeze(config) as RunConfig;
   built.add(frozen);
   return frozen;
+}
+
+/** Freezes plain objects and arrays all the way down (the engine shares them for the whole run). */
+function deepFreeze<T>(value: T): T {
+  if (Array.isArray(value) || isPlainObject(value)) {
+    for (const inner of Object.values(value as object)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
 }

@@ -123,7 +123,8 @@ function builtExpectation(value: Record<string, unknown>): Expectation {
     );
   if (!codesOk) throw new Error('.status must be a non-empty list of [low, high] codes from 100 to 599');
   if (typeof statusText !== 'string') throw new Error('.statusText must be a string');
-  const built: Expectation = { status: status as Expectation['status'], statusText };
+  // Copied: the config is frozen, and the caller's arrays stay theirs.
+  const built: Expectation = { status: ranges.map((r) => [...(r as [number, number])] as const), statusText };
   if (maxTime !== undefined) built.maxTime = duration(maxTime);
   if (bodyIncludes !== undefined) {
     if (typeof bodyIncludes !== 'string' || bodyIncludes === '')
