@@ -146,15 +146,16 @@ function hasHeader(headers: HeaderList, lower: string): boolean {
 
 /**
  * Whether the table is coloured. `--color always|never` (or `--no-color`) decides; with `auto`,
- * the environment as Node's own tty.hasColors() reads it: FORCE_COLOR set wins (`0` or `false`
- * turns colour off, anything else — `1`, `2`, `3`, `true`, empty — on), then a non-empty
+ * the environment as Node's own tty.hasColors() reads it: FORCE_COLOR set wins (`1`, `2`, `3`,
+ * `true` or empty turn colour on; `0`, `false` or anything else off), then a non-empty
  * NO_COLOR (no-color.org) turns it off; otherwise colour when stdout is a terminal.
  */
 export function colorWanted(flag: string | boolean | undefined, env: NodeJS.ProcessEnv, stdoutIsTTY: boolean): boolean {
   if (flag === false || flag === 'never') return false;
   if (flag === 'always') return true;
   const force = env.FORCE_COLOR;
-  if (force !== undefined) return !(force === '0' || force.toLowerCase() === 'false');
+  // Node's tty.getColorDepth(): '', 1, true → 16 colours, 2 → 256, 3 → 16M, anything else → none.
+  if (force !== undefined) return ['', '1', 'true', '2', '3'].includes(force);
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   return stdoutIsTTY;
 }

@@ -25,6 +25,7 @@ describe('colour, stdout a pipe (CI)', () => {
     [{ FORCE_COLOR: '' }, [], true],
     [{ FORCE_COLOR: '0' }, [], false],
     [{ FORCE_COLOR: 'false' }, [], false],
+    [{ FORCE_COLOR: 'yes' }, [], false],
     [{}, [], false],
     [{}, ['--color', 'always'], true],
     [{}, ['--color', 'auto'], false],
