@@ -67,7 +67,15 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       // One line, no usage dump: the error names what was wrong.
       // Commander quotes the user's value as is; escape it so the line stays one line (issue 12).
       outputError: (s, write) =>
-        write(`fetch-many: ${escapeControls(s.replace(/^error: /, '').trimEnd())} (see --help)\n`),
+        write(
+          `fetch-many: ${escapeControls(
+            s
+              .replace(/^error: /, '')
+              .trimEnd()
+              // Commander's own second line, a suggestion: keep it on this line.
+              .replace(/\n\(Did you mean /g, ' (did you mean '),
+          )} (see --help)\n`,
+        ),
     });
   program.parse(argv, { from: 'user' });
   const raw = program.opts<RawOptions>();

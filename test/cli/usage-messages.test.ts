@@ -34,6 +34,15 @@ describe('usage messages escape what the user typed', () => {
   });
 });
 
+describe("commander's suggestion", () => {
+  it('stays on the one line', async () => {
+    expectUsageError(
+      await runCli(['--concurency', '5', 'http://127.0.0.1:9/']),
+      "unknown option '--concurency' (did you mean --concurrency?) (see --help)",
+    );
+  });
+});
+
 describe('errno wording, once', () => {
   it('reads a Node errno error once', () => {
     const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), {
