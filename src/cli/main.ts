@@ -139,7 +139,7 @@ async function execute(targets: AsyncIterable<PreparedTarget>, config: CliConfig
         if (!result.ok) failed++;
         reporters.result(result);
       },
-      { signal: controller.signal },
+      { signal: controller.signal, gate: () => reporters.ready() },
     );
   } finally {
     process.off('SIGINT', onInt);

@@ -12,7 +12,7 @@ import type { Expectation, HeaderList, HeaderRule } from '../types.js';
 import { attributeOf, type RawOptions } from './program.js';
 import { proxySettings } from './run-options.js';
 
-export type OutputFormat = 'table' | 'ndjson' | 'json' | 'csv';
+export type OutputFormat = 'table' | 'ndjson' | 'json' | 'csv' | 'markdown';
 
 /** Everything the run needs, validated once here at the boundary. */
 export interface CliConfig {
@@ -21,6 +21,8 @@ export interface CliConfig {
   defaults: TargetDefaults;
   format: OutputFormat;
   junit?: string;
+  /** Extra header names whose values reports show as `***` (`--redact-header`), as given. */
+  redactHeaders: string[];
   onlyFailures: boolean;
   quiet: boolean;
   progress: boolean;
@@ -187,7 +189,22 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
     headers.push(['Authorization', `Basic ${Buffer.from(user, 'utf8').toString('base64')}`]);
   }
 
-  const format: OutputFormat = raw.ndjson ? 'ndjson' : raw.json ? 'json' : raw.csv ? 'csv' : 'table';
+  const format: OutputFormat = raw.ndjson
+    ? 'ndjson'
+    : raw.json
+      ? 'json'
+      : raw.csv
+        ? 'csv'
+        : raw.markdown
+          ? 'markdown'
+          : 'table';
+  const redactHeaders = list(raw, 'redactHeader').map((name) => name.trim());
+  for (const name of redactHeaders) {
+    // RFC 9110 §5.1: a field name is a token.
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) {
+      throw new OptionError('--redact-header', `--redact-header ${quote(name)} is not a header name`);
+    }
+  }
   const config: CliConfig = {
     run,
     defaults: {
@@ -200,6 +217,7 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
       ...(Object.keys(expect).length === 0 ? {} : { expect }),
     },
     format,
+    redactHeaders,
     onlyFailures: raw.onlyFailures === true,
     quiet: raw.quiet === true,
     progress: raw.progress !== false,

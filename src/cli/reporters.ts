@@ -1,12 +1,17 @@
 import {
+  DEFAULT_REDACTED_HEADERS,
+  DEFAULT_WIDTH,
   Output,
   SummaryCollector,
   combineReporters,
   createCsvReporter,
+  createGitHubReporter,
   createJUnitReporter,
   createJsonReporter,
+  createMarkdownReporter,
   createNdjsonReporter,
   createProgress,
+  createRedactor,
   createSummaryReporter,
   createTableReporter,
   type Reporter,
@@ -23,6 +28,11 @@ export interface RunReport {
   /** True once stdout's reader went away (`| head`): nothing more can be shown. */
   readonly stdoutClosed: boolean;
   end(wallMs: number): Promise<Summary>;
+  /**
+   * Null while the outputs keep up; a promise while any of them is over its high-water mark (a
+   * slow reader): the run takes no new target until it resolves, so memory stays bounded.
+   */
+  ready(): Promise<void> | null;
   /** Stop drawing progress and write nothing (the run turned out to be a usage error). */
   abandon(): Promise<void>;
 }
@@ -31,11 +41,26 @@ export async function createReporters(config: CliConfig, io: CliIO): Promise<Run
   const stdout = new Output(io.stdout);
   const stderr = new Output(io.stderr);
   const parts: Reporter[] = [];
+
+  // A progress line only where a person watches (stderr a terminal) and nothing else is
+  // streaming to that same terminal meanwhile (ndjson to a TTY stdout would interleave; the
+  // table erases the line before each row it prints, see beforeRows).
+  const streamingToTerminal = config.format === 'ndjson' && io.stdout.isTTY === true;
+  const progress =
+    config.progress && !config.quiet && !streamingToTerminal ? createProgress(io.stderr) : createProgress(nullTty);
+
   if (!config.quiet) {
     switch (config.format) {
       case 'table':
         parts.push(
-          createTableReporter(stdout, { color: config.color, onlyFailures: config.onlyFailures, summaryOut: stdout }),
+          createTableReporter(stdout, {
+            color: config.color,
+            onlyFailures: config.onlyFailures,
+            summaryOut: stdout,
+            width: tableWidth(stdout, io.env),
+            // Rows and the progress line share the screen only when stdout is a terminal too.
+            ...(io.stdout.isTTY === true ? { beforeRows: () => progress.clear() } : {}),
+          }),
         );
         break;
       case 'ndjson':
@@ -47,28 +72,44 @@ export async function createReporters(config: CliConfig, io: CliIO): Promise<Run
       case 'csv':
         parts.push(onlyFailures(createCsvReporter(stdout), config));
         break;
+      case 'markdown':
+        parts.push(createMarkdownReporter(stdout));
+        break;
     }
     // Machine output owns stdout; the person reading the log gets the summary on stderr.
-    if (config.format !== 'table') parts.push(createSummaryReporter(stderr, { color: false }));
+    if (config.format !== 'table' && config.format !== 'markdown') {
+      parts.push(createSummaryReporter(stderr, { color: false }));
+    }
+  }
+  if (io.env.GITHUB_ACTIONS === 'true') {
+    const summaryPath = io.env.GITHUB_STEP_SUMMARY;
+    parts.push(
+      createGitHubReporter({
+        // Workflow commands are read from both streams; stdout only when it carries the table.
+        log: config.format === 'table' && !config.quiet ? stdout : stderr,
+        ...(summaryPath === undefined || summaryPath === '' ? {} : { stepSummary: summaryPath }),
+        warn: (message) => stderr.write(`fetch-many: warning: ${message}\n`),
+      }),
+    );
   }
   if (config.junit !== undefined) parts.push(createJUnitReporter(config.junit));
   const reporter = combineReporters(parts);
-
-  // A progress line only where a person watches (stderr a terminal) and nothing else is
-  // streaming to that same terminal meanwhile (ndjson to a TTY stdout would interleave).
-  const streamingToTerminal = config.format === 'ndjson' && io.stdout.isTTY === true;
-  const progress =
-    config.progress && !config.quiet && !streamingToTerminal ? createProgress(io.stderr) : createProgress(nullTty);
   const collector = new SummaryCollector();
+  const redact = createRedactor({ headers: config.redactHeaders, values: runWideSecrets(config) });
 
   return {
     result(r) {
-      collector.add(r);
-      progress.tick(r);
-      reporter.result(r);
+      // One choke point: every report below sees the redacted result (see report/redact.ts).
+      const shown = redact(r);
+      collector.add(shown);
+      progress.tick(shown);
+      reporter.result(shown);
     },
     setTotal(n) {
       progress.setTotal(n);
+    },
+    ready() {
+      return stdout.ready() ?? stderr.ready() ?? reporter.ready?.() ?? null;
     },
     get stdoutClosed() {
       return stdout.closed;
@@ -82,14 +123,36 @@ export async function createReporters(config: CliConfig, io: CliIO): Promise<Run
     },
     async abandon() {
       progress.stop();
+      await reporter.discard?.();
     },
   };
+}
+
+/**
+ * The table's line width: the terminal's when stdout is one, else `COLUMNS` when set (what a
+ * shell exports, and how a CI log's width is usually chosen), else {@link DEFAULT_WIDTH}.
+ */
+function tableWidth(stdout: Output, env: NodeJS.ProcessEnv): number {
+  if (stdout.columns !== undefined) return stdout.columns;
+  const columns = Number(env.COLUMNS);
+  return Number.isInteger(columns) && columns > 0 ? columns : DEFAULT_WIDTH;
+}
+
+/** Values of the run-wide headers (`-H`) whose names are redacted: searched for in every report. */
+function runWideSecrets(config: CliConfig): string[] {
+  const names = new Set([...DEFAULT_REDACTED_HEADERS, ...config.redactHeaders.map((n) => n.toLowerCase())]);
+  return (config.defaults.headers ?? []).filter(([name]) => names.has(name.toLowerCase())).map(([, value]) => value);
 }
 
 /** `--only-failures` for the streaming formats: the summary still counts every result. */
 function onlyFailures(reporter: Reporter, config: CliConfig): Reporter {
   if (!config.onlyFailures) return reporter;
-  return { result: (r) => (r.ok ? undefined : reporter.result(r)), end: (s) => reporter.end(s) };
+  return {
+    result: (r) => (r.ok ? undefined : reporter.result(r)),
+    end: (s) => reporter.end(s),
+    ...(reporter.ready === undefined ? {} : { ready: () => reporter.ready?.() ?? null }),
+    ...(reporter.discard === undefined ? {} : { discard: () => reporter.discard?.() ?? Promise.resolve() }),
+  };
 }
 
 /** A stream that is never a terminal: progress draws nothing on it. */

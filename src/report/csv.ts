@@ -1,4 +1,5 @@
 import type { Result } from '../types.js';
+import { escapeTextControls } from './controls.js';
 import type { Output } from './output.js';
 import { ReorderBuffer } from './reorder.js';
 import type { Reporter } from './reporter.js';
@@ -42,6 +43,9 @@ const EOL = '\r\n';
  * Empty field = null (no status, a phase that did not happen, no error). `failures` are joined
  * with "; ". Values are written as received: no spreadsheet-formula neutralising (a leading `=`
  * stays), because rewriting data would make the file lie to every tool that is not a spreadsheet.
+ * The one exception is control characters other than TAB, CR and LF: CSV has no escape syntax,
+ * and raw they would act on the terminal of whoever views the file, so they are written as the
+ * text `\u009b` (see controls.ts).
  */
 export function createCsvReporter(out: Output): Reporter {
   let headerDone = false;
@@ -108,7 +112,8 @@ export function csvRow(r: Result): string {
 }
 
 /** RFC 4180 §2.6–2.7: quote a field holding a comma, quote, CR or LF; double inner quotes. */
-function field(s: string): string {
+function field(raw: string): string {
+  const s = escapeTextControls(raw);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

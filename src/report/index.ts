@@ -13,7 +13,18 @@ export {
   type LatencySummary,
   type StatusClass,
 } from './summary.js';
-export { createTableReporter, type TableReporterOptions } from './table.js';
+export { createTableReporter, DEFAULT_WIDTH, type TableReporterOptions } from './table.js';
+export { createMarkdownReporter, MarkdownCollector, MARKDOWN_MAX_ROWS } from './markdown.js';
+export { createGitHubReporter, MAX_ANNOTATIONS, type GitHubReporterOptions } from './github.js';
+export { createRedactor, DEFAULT_REDACTED_HEADERS, type Redactor, type RedactOptions } from './redact.js';
+export {
+  openReportFile,
+  writeReportFile,
+  resolveDestination,
+  type ReportFile,
+  type Destination,
+  type Patch,
+} from './safe-write.js';
 export { createNdjsonReporter } from './ndjson.js';
 export { createJsonReporter } from './json.js';
 export { createCsvReporter, CSV_COLUMNS } from './csv.js';

@@ -3,6 +3,7 @@ import type { Output } from './output.js';
 import { ReorderBuffer } from './reorder.js';
 import type { Reporter } from './reporter.js';
 import { resultToJson } from './result-json.js';
+import { escapeJsonControls } from './controls.js';
 import type { Summary } from './summary.js';
 
 /**
@@ -29,7 +30,9 @@ export function createJsonReporter(out: Output): Reporter {
     end(summary: Summary): Promise<void> {
       ended ??= (() => {
         buffer.finish();
-        out.write(`${count === 0 ? '{"results":[' : '\n'}],\n"summary":${JSON.stringify(summary)}}\n`);
+        out.write(
+          `${count === 0 ? '{"results":[' : '\n'}],\n"summary":${escapeJsonControls(JSON.stringify(summary))}}\n`,
+        );
         return out.flush();
       })();
       return ended;

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { rename, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import type { Result } from '../types.js';
+import { Output } from './output.js';
+import { ReorderBuffer } from './reorder.js';
 import type { Reporter } from './reporter.js';
+import { openReportFile } from './safe-write.js';
 import type { Summary } from './summary.js';
 import { xmlAttr, xmlText } from './xml.js';
 
@@ -13,6 +13,13 @@ interface Case {
   outcome: Outcome;
   xml: string;
 }
+
+/**
+ * Room kept in the opening tags for the counts, which are known only at the end: the longest
+ * counts string (five 16-digit numbers) fits, and the rest stays spaces, which XML allows
+ * between attributes (§3.1 S).
+ */
+const COUNTS_ROOM = 140;
 
 /**
  * JUnit XML for CI test viewers (GitHub test-reporter actions, GitLab's test report, Jenkins'
@@ -28,21 +35,61 @@ interface Case {
  *   run's exit code, not this file, says the run was cancelled.
  *
  * `name` is the target's name, else `METHOD url`, else (invalid target) its input. `classname`
- * is the URL's host[:port], or `invalid`. Times are seconds. The file is written once, at
- * `end()` (which the CLI also calls on cancel), to a temp file in the same directory that is then
- * renamed over `path`, so a reader never sees half a file. Every testcase is held until then
- * (as a few hundred bytes of XML).
+ * is the URL's host[:port], or `invalid`. Times are seconds.
+ *
+ * Streamed (issue 12, item 4: a million cases once ended in `Invalid string length` and no file):
+ * each testcase is written as soon as every earlier target has reported (the reorder buffer is
+ * the only thing held), to a temp file; `end()` (which the CLI also calls on cancel) fills the
+ * counts into the room kept for them in the opening tags and puts the file in place through
+ * {@link openReportFile} — renamed over a regular file, written into a FIFO or device — so a
+ * reader never sees half a report.
  */
 export function createJUnitReporter(path: string): Reporter {
-  const cases: Case[] = [];
+  const file = openReportFile(path);
+  const out = new Output(file.stream);
+  const startedAt = Date.now();
+  const n = { tests: 0, failure: 0, error: 0, skipped: 0 };
+  const room = ' '.repeat(COUNTS_ROOM);
+  const prolog = '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="fetch-many" ';
+  const between = `>\n  <testsuite name="fetch-many" `;
+  // xs:dateTime, UTC, whole seconds: what Ant's formatter wrote and every reader accepts.
+  const timestamp = `${new Date(startedAt).toISOString().slice(0, 19)}Z`;
+  out.write(`${prolog}${room}${between}${room} timestamp="${timestamp}">\n`);
+  const firstCounts = prolog.length;
+  const secondCounts = prolog.length + COUNTS_ROOM + between.length;
+
+  const buffer = new ReorderBuffer<Case>((c) => {
+    n.tests++;
+    if (c.outcome !== 'passed') n[c.outcome]++;
+    out.write(`${c.xml}\n`);
+  });
   let ended: Promise<void> | null = null;
 
   return {
     result(r: Result): void {
-      if (ended === null) cases.push(toCase(r));
+      if (ended === null) buffer.push(r.index, toCase(r));
     },
     end(summary: Summary): Promise<void> {
-      ended ??= writeAtomically(path, render(cases, summary, Date.now() - summary.wallMs));
+      ended ??= (async () => {
+        buffer.finish();
+        out.write('  </testsuite>\n</testsuites>\n');
+        await out.flush().catch(() => undefined);
+        const counts =
+          `tests="${n.tests}" failures="${n.failure}" errors="${n.error}" skipped="${n.skipped}"` +
+          ` time="${seconds(summary.wallMs)}"`;
+        const padded = counts.padEnd(COUNTS_ROOM, ' ');
+        await file.commit([
+          { offset: firstCounts, text: padded },
+          { offset: secondCounts, text: padded },
+        ]);
+      })();
+      return ended;
+    },
+    ready(): Promise<void> | null {
+      return out.ready();
+    },
+    discard(): Promise<void> {
+      ended ??= file.discard();
       return ended;
     },
   };
@@ -102,35 +149,4 @@ function classname(url: string | null): string {
 /** Seconds with millisecond precision, as JUnit readers expect. */
 function seconds(ms: number): string {
   return Number.isFinite(ms) && ms > 0 ? (ms / 1000).toFixed(3) : '0.000';
-}
-
-function render(cases: Case[], summary: Summary, startedAt: number): string {
-  cases.sort((a, b) => a.index - b.index);
-  const n = { failure: 0, error: 0, skipped: 0 };
-  for (const c of cases) if (c.outcome !== 'passed') n[c.outcome]++;
-  const counts =
-    `tests="${cases.length}" failures="${n.failure}" errors="${n.error}" skipped="${n.skipped}"` +
-    ` time="${seconds(summary.wallMs)}"`;
-  // xs:dateTime, UTC, whole seconds: what Ant's formatter wrote and every reader accepts.
-  const timestamp = `${new Date(startedAt).toISOString().slice(0, 19)}Z`;
-  const parts = [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="fetch-many" ${counts}>`,
-    `  <testsuite name="fetch-many" ${counts} timestamp="${timestamp}">`,
-  ];
-  for (const c of cases) parts.push(c.xml);
-  parts.push('  </testsuite>', '</testsuites>', '');
-  return parts.join('\n');
-}
-
-/** Temp file in the same directory (so rename is atomic on POSIX), then rename over `path`. */
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, text, 'utf8');
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
 }

@@ -17,5 +17,15 @@ export function combineReporters(reporters: readonly Reporter[]): Reporter {
       const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (failure !== undefined) throw failure.reason;
     },
+    ready(): Promise<void> | null {
+      for (const rep of reporters) {
+        const wait = rep.ready?.() ?? null;
+        if (wait !== null) return wait;
+      }
+      return null;
+    },
+    async discard(): Promise<void> {
+      await Promise.all(reporters.map((rep) => rep.discard?.()));
+    },
   };
 }

@@ -1,9 +1,20 @@
 /** Default flush threshold: big enough to amortize syscalls, small enough to stay in L2. */
 const DEFAULT_FLUSH_AT = 64 * 1024;
+/**
+ * Default high-water mark: 1 Mi UTF-16 units buffered (ours plus the stream's own) before
+ * {@link Output.ready} asks the producer to stop. Enough to keep a fast reader busy between
+ * two event-loop turns; small against the 2.5 GiB a stalled reader once cost.
+ */
+const DEFAULT_HIGH_WATER = 1024 * 1024;
 
 export interface OutputOptions {
   /** Hand the buffer to the stream once it holds this many UTF-16 units. @default 65536 */
   flushAt?: number;
+  /**
+   * {@link Output.ready} returns a promise (stop producing) once this many units wait, ours and
+   * the stream's together; it resolves when half of that is left. @default 1048576
+   */
+  highWater?: number;
 }
 
 /**
@@ -12,7 +23,10 @@ export interface OutputOptions {
  * - Strings accumulate and go to the stream in one `write()` at ~64 KiB or on the next
  *   `setImmediate`, so a million small lines do not cost a million syscalls.
  * - When the stream's `write()` returns false we wait for `'drain'` before the next write and keep
- *   accumulating meanwhile: the engine is never throttled by a slow reader, memory absorbs it.
+ *   accumulating meanwhile. Accumulating alone would let a slow reader grow memory without bound
+ *   (2M results, a reader asleep 25 s: 2.5 GiB, then `Invalid string length`), so {@link ready}
+ *   tells the producer to stop once {@link buffered} passes the high-water mark; the CLI stops
+ *   taking targets from the source until it resolves (issue 12, item 1).
  * - EPIPE (the reader went away: `fetch-many … | head -3`) is not an error for a reporter: we stop
  *   writing silently and set {@link closed}. Other stream errors also stop writing; {@link flush}
  *   then rejects with the first of them so the CLI can say what happened.
@@ -23,7 +37,10 @@ export interface OutputOptions {
 export class Output {
   readonly stream: NodeJS.WritableStream;
   readonly #flushAt: number;
+  readonly #highWater: number;
   #pending = '';
+  /** Resolvers of {@link ready} promises, settled once {@link buffered} falls to half the high-water mark. */
+  #readyWaiters: Array<() => void> = [];
   #immediate: NodeJS.Immediate | null = null;
   #waitingDrain = false;
   /** Writes handed to the stream whose callback has not run yet. */
@@ -35,6 +52,7 @@ export class Output {
   constructor(stream: NodeJS.WritableStream, options: OutputOptions = {}) {
     this.stream = stream;
     this.#flushAt = options.flushAt ?? DEFAULT_FLUSH_AT;
+    this.#highWater = options.highWater ?? DEFAULT_HIGH_WATER;
     stream.on('error', this.#onError);
   }
 
@@ -47,6 +65,25 @@ export class Output {
   get columns(): number | undefined {
     const s = this.stream as Partial<NodeJS.WriteStream>;
     return s.isTTY === true && typeof s.columns === 'number' && s.columns > 0 ? s.columns : undefined;
+  }
+
+  /**
+   * Text written but not yet taken by the OS: what we hold plus what the stream holds (its
+   * `writableLength`, in bytes for a byte stream; close enough to units for a bound).
+   */
+  get buffered(): number {
+    const inStream = (this.stream as Partial<{ writableLength: number }>).writableLength;
+    return this.#pending.length + (typeof inStream === 'number' ? inStream : 0);
+  }
+
+  /**
+   * Null when the producer may go on; otherwise a promise that resolves once {@link buffered}
+   * fell to half the high-water mark, or the stream closed (nothing more will be written, so
+   * nothing is gained by waiting). Writing never blocks: this is how the producer slows down.
+   */
+  ready(): Promise<void> | null {
+    if (this.#closed || this.buffered < this.#highWater) return null;
+    return new Promise<void>((resolve) => this.#readyWaiters.push(resolve));
   }
 
   /** Queues text. Never throws, never blocks. */
@@ -113,13 +150,23 @@ export class Output {
     this.#inFlight--;
     if (err) this.#fail(err);
     this.#settleIfIdle();
+    this.#releaseProducer();
   };
 
   readonly #onDrain = (): void => {
     this.#waitingDrain = false;
     this.#writeNow();
     this.#settleIfIdle();
+    this.#releaseProducer();
   };
+
+  #releaseProducer(): void {
+    if (this.#readyWaiters.length === 0) return;
+    if (!this.#closed && this.buffered > this.#highWater / 2) return;
+    const waiters = this.#readyWaiters;
+    this.#readyWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
 
   readonly #onError = (err: unknown): void => {
     this.#fail(err);
@@ -134,6 +181,7 @@ export class Output {
       if (!isReaderGone(err)) this.#error = err instanceof Error ? err : new Error(String(err));
     }
     this.#settleIfIdle();
+    this.#releaseProducer();
   }
 
   #settleIfIdle(): void {

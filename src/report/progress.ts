@@ -8,6 +8,11 @@ export interface Progress {
   setTotal(n: number): void;
   /** Stops redrawing and erases the line if one was drawn. Safe to call twice. */
   stop(): void;
+  /**
+   * Erases the line now, if drawn, so something else can be written to the same terminal; it is
+   * drawn again (below that) at the next redraw.
+   */
+  clear(): void;
 }
 
 export interface ProgressOptions {
@@ -29,7 +34,7 @@ export interface ProgressState {
 /** CR then "erase entire line" (ECMA-48 EL, `CSI 2 K`): redraw in place. */
 const CLEAR = '\r\x1b[2K';
 
-const NOOP: Progress = { tick() {}, setTotal() {}, stop() {} };
+const NOOP: Progress = { tick() {}, setTotal() {}, stop() {}, clear() {} };
 
 /**
  * A one-line progress indicator on a terminal: `123/1000 · 45.6 req/s · 3 failed · 2.70 s`,
@@ -70,6 +75,12 @@ export function createProgress(stream: NodeJS.WriteStream, opts: ProgressOptions
     },
     setTotal(n: number): void {
       total = n;
+    },
+    clear(): void {
+      if (drawn) {
+        stream.write(CLEAR);
+        drawn = false;
+      }
     },
     stop(): void {
       if (stopped) return;

@@ -10,4 +10,14 @@ export interface Reporter {
   result(r: Result): void;
   /** The run ended (normally or cancelled). Write what is left, then resolve when flushed. */
   end(summary: Summary): Promise<void>;
+  /**
+   * The run turned out to be a usage error (no targets): write nothing, and remove whatever was
+   * started (a temp file). Only reporters that hold such things implement it.
+   */
+  discard?(): Promise<void>;
+  /**
+   * For reporters with an output of their own (a file): null while it keeps up, else a promise
+   * that resolves once it has caught up (see Output.ready). The run takes no new target meanwhile.
+   */
+  ready?(): Promise<void> | null;
 }

@@ -1,4 +1,5 @@
 import type { Result } from '../types.js';
+import { escapeJsonControls } from './controls.js';
 
 /**
  * One Result as compact JSON, fields in a fixed order: index, input, name (only when present),
@@ -9,10 +10,16 @@ import type { Result } from '../types.js';
  * Hand-built rather than `JSON.stringify` of a fresh ordered object: on Node 20 (200,000 mixed
  * results, warmed up) it measured ~1.0 µs a result against ~1.2 µs, with byte-identical output,
  * and it runs once per result. Strings still go through
- * `JSON.stringify`, which escapes controls and lone surrogates correctly; numbers that JSON
+ * `JSON.stringify`, which escapes controls and lone surrogates correctly; DEL and C1 controls,
+ * which it leaves raw, are escaped too (see controls.ts); numbers that JSON
  * cannot hold (NaN, ±Infinity) become null, as `JSON.stringify` would make them.
  */
 export function resultToJson(r: Result): string {
+  // Outside strings the line is ASCII, so escaping over the whole line touches only string contents.
+  return escapeJsonControls(rawResultJson(r));
+}
+
+function rawResultJson(r: Result): string {
   const t = r.timings;
   const e = r.error;
   return (

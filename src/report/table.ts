@@ -1,8 +1,9 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { ErrorCode, Result } from '../types.js';
-import { formatBytes, formatMsNumber } from './format.js';
-import { renderGrid, type GridColumn } from './grid.js';
+import type { Result } from '../types.js';
+import { formatBytes, formatLatency } from './format.js';
+import { shortenMiddle, truncateEnd, wrapWords } from './fit.js';
 import type { Output } from './output.js';
+import { ReorderBuffer } from './reorder.js';
 import type { Reporter } from './reporter.js';
 import { displayWidth, sanitize } from './sanitize.js';
 import { formatSummary, type Summary } from './summary.js';
@@ -14,72 +15,130 @@ export interface TableReporterOptions {
   onlyFailures?: boolean;
   /** Where the summary line goes (may be the same Output as the table). */
   summaryOut: Output;
-  /** Table width in columns. @default the terminal width, or 200 when not a terminal */
+  /**
+   * Line width in columns: no line is longer. @default the terminal's width when `out` is a
+   * terminal, else {@link DEFAULT_WIDTH} (the CLI passes `COLUMNS` when set)
+   */
   width?: number;
+  /**
+   * Called right before rows are written, e.g. to erase a progress line drawn on the same
+   * terminal. Rows are then handed to a terminal at once rather than batched, so nothing can be
+   * drawn between the two.
+   */
+  beforeRows?: () => void;
 }
 
-/** What a row needs, kept instead of the whole Result. */
-interface Row {
-  index: number;
-  target: string;
-  status: number | null;
-  code: ErrorCode | null;
-  bytes: number;
-  ms: number;
-  /** The error message, or the failed expectations joined with "; ". */
-  problem: string;
-}
-
-const COLUMN_COUNT = 6;
-/** `│` before each column and at the end, plus one space of padding on each side of a cell. */
-const FRAME = COLUMN_COUNT * 3 + 1;
-const MIN_TEXT = 16;
+/** Width when stdout is not a terminal and `COLUMNS` is not set: wide enough for most URLs and errors in a CI log. */
+export const DEFAULT_WIDTH = 160;
+/** Narrower than this the table still never overflows, but only by cutting every column short. */
+const MIN_WIDTH = 40;
+const GAP = '  ';
 /**
- * Width when stdout is not a terminal (CI logs, files): logs scroll sideways, and an error cut
- * short is worse than a long line — the error column is the reason a CI job failed.
+ * Fixed columns: `#`, status, bytes (`512 B`, `42.1 KiB`), time (`999 ms`, `12.3 s`). A cell
+ * wider than its column (`#` past 999, `1023.9 KiB`) takes its extra columns from the target on
+ * that row, so the line still fits.
  */
-const DEFAULT_WIDTH = 200;
+const NUM_WIDTH = 3;
+const STATUS_WIDTH = 6;
+const BYTES_WIDTH = 8;
+const TIME_WIDTH = 6;
+const FIXED = NUM_WIDTH + GAP.length + GAP.length + STATUS_WIDTH + GAP.length + BYTES_WIDTH + GAP.length + TIME_WIDTH;
+/** Errors go on the row when both target and error get at least this much; else on a line of their own below it. */
+const MIN_INLINE = 30;
+/**
+ * The target's share of the room beside the fixed columns when errors go on the row: a bit less
+ * than half, because error messages run longer than most URLs and say why a CI job failed.
+ */
+const TARGET_SHARE = 0.45;
+
+/** Placeholders in the reorder buffer: a row not shown (`--only-failures`), a cancelled target (counted). */
+const HIDDEN = Symbol('hidden');
+const CANCELLED = Symbol('cancelled');
+
+interface Layout {
+  width: number;
+  target: number;
+  /** Columns for the error on the row, or null: errors go on their own line under the row. */
+  error: number | null;
+}
 
 /**
- * Prints a table at the end of the run, one row per result in input order.
+ * Computes the column widths once, from the line width alone, so rows can be printed as they
+ * come without ever re-laying out what is already on screen (issue 9, item 3).
+ */
+function layout(width: number): Layout {
+  const w = Math.max(MIN_WIDTH, width);
+  const rest = w - FIXED;
+  if (rest - GAP.length >= 2 * MIN_INLINE) {
+    const target = Math.max(MIN_INLINE, Math.floor((rest - GAP.length) * TARGET_SHARE));
+    return { width: w, target, error: rest - GAP.length - target };
+  }
+  return { width: w, target: Math.max(8, rest), error: null };
+}
+
+/**
+ * The human table, streamed: one row per result, in input order, each printed as soon as every
+ * earlier target has finished (a {@link ReorderBuffer} holds only what finished ahead of a slow
+ * target), so a long run shows its table growing — on a terminal and into a pipe alike — and
+ * memory never holds the rendered table.
  *
- * The table holds every row until the end (results arrive in completion order and are sorted by
- * index then), so memory grows with the number of targets: use ndjson/csv for huge runs. Each
- * row keeps only the few strings and numbers it shows.
+ * No line is wider than `width`: the columns are fixed up front from it; the target is cut in the
+ * middle (scheme and host kept, then the end of the path: see {@link shortenMiddle}); the error
+ * is cut at the end, and goes on its own line under the row when the width leaves no room beside
+ * it; a row without an error ends after its time, so an empty error column takes no space; the
+ * summary wraps between words.
+ *
+ * Cancelled targets (an interrupted run) are not listed one by one: they collapse into one line,
+ * `… 412 targets cancelled`, before the summary — with `--only-failures` too.
  *
  * `#` is 1-based (the target's position as a person counts it, e.g. the line of a target file);
- * the machine formats carry the 0-based `index`.
- *
- * Every server- or user-controlled string (target, error, failures) goes through
- * {@link sanitize}, so nothing received can reach the terminal as an escape sequence.
+ * the machine formats carry the 0-based `index`. Every server- or user-controlled string goes
+ * through {@link sanitize}, so nothing received can reach the terminal as an escape sequence.
  */
 export function createTableReporter(out: Output, opts: TableReporterOptions): Reporter {
-  const rows: Row[] = [];
   const onlyFailures = opts.onlyFailures ?? false;
   const chalk = new Chalk({ level: opts.color ? 1 : 0 });
+  const l = layout(opts.width ?? out.columns ?? DEFAULT_WIDTH);
+  const immediate = out.columns !== undefined;
+  let headerDone = false;
+  let cancelled = 0;
   let ended: Promise<void> | null = null;
+
+  const emit = (text: string): void => {
+    opts.beforeRows?.();
+    if (!headerDone) {
+      headerDone = true;
+      out.write(`${chalk.bold(headerLine(l))}\n`);
+    }
+    out.write(text);
+    // On a terminal, hand the row over now: batching would let a progress line be drawn between.
+    if (immediate) void out.flush().catch(() => undefined);
+  };
+
+  // Holds rendered rows (not Results) for targets that finished ahead of an earlier one: the
+  // layout is fixed, so a row can be rendered the moment it arrives.
+  const buffer = new ReorderBuffer<string | typeof HIDDEN | typeof CANCELLED>((row) => {
+    if (row === CANCELLED) cancelled++;
+    else if (row !== HIDDEN) emit(row);
+  });
 
   return {
     result(r: Result): void {
-      if (ended !== null || (onlyFailures && r.ok)) return;
-      rows.push({
-        index: r.index,
-        target: r.name ?? (r.url === null ? r.input : `${r.method} ${r.url}`),
-        status: r.status,
-        code: r.error?.code ?? null,
-        bytes: r.bytes,
-        ms: r.timings.total,
-        problem: r.error !== null ? r.error.message : r.failures.length > 0 ? r.failures.join('; ') : '',
-      });
+      if (ended !== null) return;
+      // A row that is not shown still takes its place in the order, or later rows would wait for it.
+      const row = r.error?.code === 'cancelled' ? CANCELLED : onlyFailures && r.ok ? HIDDEN : renderRow(r, l, chalk);
+      buffer.push(r.index, row);
     },
 
     end(summary: Summary): Promise<void> {
       ended ??= (async () => {
-        if (rows.length > 0) {
-          rows.sort((a, b) => a.index - b.index);
-          out.write(renderRows(rows, opts.width ?? out.columns ?? DEFAULT_WIDTH, chalk, opts.color));
+        buffer.finish();
+        if (cancelled > 0) {
+          opts.beforeRows?.();
+          out.write(`${truncateEnd(`… ${cancelled} ${cancelled === 1 ? 'target' : 'targets'} cancelled`, l.width)}\n`);
         }
-        opts.summaryOut.write(`${formatSummary(summary, opts.color)}\n`);
+        const lines = wrapWords(formatSummary(summary, opts.color), l.width);
+        opts.summaryOut.write(`${lines.join('\n')}\n`);
         await Promise.all(opts.summaryOut === out ? [out.flush()] : [out.flush(), opts.summaryOut.flush()]);
       })();
       return ended;
@@ -87,61 +146,76 @@ export function createTableReporter(out: Output, opts: TableReporterOptions): Re
   };
 }
 
-function renderRows(rows: readonly Row[], width: number, chalk: ChalkInstance, color: boolean): string {
-  const count = rows.length;
-  const ns = new Array<string>(count);
-  const statuses = new Array<string>(count);
-  const bytes = new Array<string>(count);
-  const times = new Array<string>(count);
-  for (let i = 0; i < count; i++) {
-    const row = rows[i]!;
-    ns[i] = String(row.index + 1);
-    statuses[i] = row.status !== null ? String(row.status) : (row.code ?? '-');
-    bytes[i] = row.status === null && row.bytes === 0 ? '-' : formatBytes(row.bytes);
-    times[i] = `${formatMsNumber(row.ms)} ms`;
-  }
-  const fixedWidth =
-    maxLength(ns, 1) +
-    maxLength(statuses, 'status'.length) +
-    maxLength(bytes, 'bytes'.length) +
-    maxLength(times, 'time'.length);
-
-  // Whatever the fixed columns leave goes to target and error: the target may take half when
-  // there are errors to show, all of it otherwise; the error column gets the rest.
-  const room = Math.max(2 * MIN_TEXT, width - FRAME - fixedWidth);
-  const hasProblems = rows.some((r) => r.problem !== '');
-  const targetMax = Math.max(MIN_TEXT, hasProblems ? Math.floor(room / 2) : room);
-  const targets = rows.map((r) => sanitize(r.target, targetMax));
-  let targetWidth = 'target'.length;
-  for (const t of targets) targetWidth = Math.max(targetWidth, displayWidth(t));
-  const problemMax = Math.max(MIN_TEXT, room - targetWidth);
-  const problems = rows.map((r) => (r.problem === '' ? '' : sanitize(r.problem, problemMax)));
-
-  const columns: GridColumn[] = [
-    { title: '#', align: 'right', cells: ns },
-    { title: 'target', align: 'left', cells: targets },
-    { title: 'status', align: 'right', cells: statuses },
-    { title: 'bytes', align: 'right', cells: bytes },
-    { title: 'time', align: 'right', cells: times },
-    { title: 'error', align: 'left', cells: problems },
-  ];
-  if (color) {
-    columns[2]!.paint = (text, i) => statusPaint(rows[i]!, chalk)(text);
-    columns[5]!.paint = (text) => chalk.red(text);
-  }
-  return renderGrid(columns, color ? (s) => chalk.bold(s) : undefined);
+function headerLine(l: Layout): string {
+  const head =
+    padStart('#', NUM_WIDTH) +
+    GAP +
+    padEnd('target', l.target) +
+    GAP +
+    padStart('status', STATUS_WIDTH) +
+    GAP +
+    padStart('bytes', BYTES_WIDTH) +
+    GAP +
+    padStart('time', TIME_WIDTH);
+  return l.error === null ? head : `${head}${GAP}error`;
 }
 
-function maxLength(cells: readonly string[], min: number): number {
-  let w = min;
-  for (const c of cells) if (c.length > w) w = c.length;
-  return w;
+/** One result as its line(s), newline included. */
+function renderRow(r: Result, l: Layout, chalk: ChalkInstance): string {
+  const num = String(r.index + 1);
+  const status = r.status !== null ? String(r.status) : '-';
+  const bytes = r.status === null && r.bytes === 0 ? '-' : formatBytes(r.bytes);
+  const time = formatLatency(r.timings.total);
+  // Cells wider than their column take their extra columns from the target, so the line still fits.
+  const over =
+    Math.max(0, num.length - NUM_WIDTH) +
+    Math.max(0, status.length - STATUS_WIDTH) +
+    Math.max(0, bytes.length - BYTES_WIDTH) +
+    Math.max(0, time.length - TIME_WIDTH);
+  const targetWidth = Math.max(1, l.target - over);
+  // GET, the default, goes unsaid: its four columns are worth more to the URL.
+  const label = r.name ?? (r.url === null ? r.input : r.method === 'GET' ? r.url : `${r.method} ${r.url}`);
+  const target = shortenMiddle(sanitize(label), targetWidth);
+  const line =
+    padStart(num, NUM_WIDTH) +
+    GAP +
+    padEnd(target, targetWidth) +
+    GAP +
+    statusPaint(r, chalk)(padStart(status, STATUS_WIDTH)) +
+    GAP +
+    padStart(bytes, BYTES_WIDTH) +
+    GAP +
+    padStart(time, TIME_WIDTH);
+  const problem =
+    r.error !== null
+      ? `${r.error.code}: ${r.error.message}`
+      : r.failures.length > 0
+        ? r.failures.join('; ')
+        : r.ok
+          ? ''
+          : 'not ok';
+  if (problem === '') return `${line}\n`;
+  const shown = sanitize(problem);
+  if (l.error !== null) return `${line}${GAP}${chalk.red(truncateEnd(shown, l.error))}\n`;
+  // Under the row, indented to the target column.
+  const indent = NUM_WIDTH + GAP.length;
+  return `${line}\n${' '.repeat(indent)}${chalk.red(truncateEnd(`↳ ${shown}`, l.width - indent))}\n`;
+}
+
+function padStart(text: string, width: number): string {
+  const gap = width - displayWidth(text);
+  return gap > 0 ? ' '.repeat(gap) + text : text;
+}
+
+function padEnd(text: string, width: number): string {
+  const gap = width - displayWidth(text);
+  return gap > 0 ? text + ' '.repeat(gap) : text;
 }
 
 /** 2xx green, 3xx cyan, 4xx yellow, 5xx and any error red. */
-function statusPaint(row: Row, chalk: ChalkInstance): (s: string) => string {
-  const s = row.status;
-  if (row.code !== null || s === null || s >= 500) return chalk.red;
+function statusPaint(r: Result, chalk: ChalkInstance): (s: string) => string {
+  const s = r.status;
+  if (r.error !== null || s === null || s >= 500) return chalk.red;
   if (s >= 400) return chalk.yellow;
   if (s >= 300) return chalk.cyan;
   if (s >= 200) return chalk.green;

@@ -67,13 +67,20 @@ async function run(results: readonly Result[]): Promise<string[][]> {
 }
 
 /** What a row should hold for r, as strings. */
+/** Control characters other than TAB, CR, LF as the text `\u00XX` (the one change CSV makes to data). */
+const shown = (text: string): string =>
+  text.replace(
+    /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+
 function expectedRow(r: Result): string[] {
   const s = (v: number | null): string => (v === null ? '' : String(v));
   return [
     String(r.index),
-    r.input,
-    r.name ?? '',
-    r.url ?? '',
+    shown(r.input),
+    shown(r.name ?? ''),
+    shown(r.url ?? ''),
     r.method,
     s(r.status),
     String(r.ok),
@@ -86,12 +93,12 @@ function expectedRow(r: Result): string[] {
     String(r.reused),
     r.error?.code ?? '',
     r.error?.phase ?? '',
-    r.error?.message ?? '',
-    r.failures.join('; '),
+    shown(r.error?.message ?? ''),
+    shown(r.failures.join('; ')),
     String(r.attempts),
-    r.redirects.map((h) => `${h.status} ${h.url}`).join('; '),
-    r.finalUrl ?? '',
-    r.remoteAddress ?? '',
+    shown(r.redirects.map((h) => `${h.status} ${h.url}`).join('; ')),
+    shown(r.finalUrl ?? ''),
+    shown(r.remoteAddress ?? ''),
     r.tls?.protocol ?? '',
     r.tls?.daysLeft === undefined || r.tls?.daysLeft === null ? '' : String(r.tls.daysLeft),
     r.decodedBytes === null ? '' : String(r.decodedBytes),
@@ -121,6 +128,13 @@ describe('csv reporter', () => {
     expect(row?.[1]).toBe(tricky);
     expect(row?.[2]).toBe(tricky);
     expect(row?.[16]).toBe(tricky);
+  });
+
+  it('writes control characters from servers as the text \\u009b, never raw (issue 12 item 9)', async () => {
+    const message = 'bad \x9b31m header \x1b[2J and \x7f';
+    const [, row] = await run([makeError(0, { code: 'protocol', message }, { input: 'http://h/\x85' })]);
+    expect(row?.[16]).toBe('bad \\u009b31m header \\u001b[2J and \\u007f');
+    expect(row?.[1]).toBe('http://h/\\u0085');
   });
 
   it('writes just the header for an empty run', async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -143,5 +143,46 @@ describe('junit reporter', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('streams: 200,000 testcases reach the disk before end(), in input order (issue 12 item 4)', async () => {
+    const sub = await mkdtemp(join(dir, 'stream-'));
+    const path = join(sub, 'big.xml');
+    const rep = createJUnitReporter(path);
+    const count = 200_000;
+    // Completion order differs from input order in small windows: pairs swapped.
+    for (let i = 0; i < count; i += 2) {
+      rep.result(makeResult({ index: i + 1 }));
+      rep.result(makeResult({ index: i }));
+    }
+    // Before end(): the temp file beside the report already holds the bulk of the testcases.
+    let tmpSize = 0;
+    for (let guard = 0; guard < 500 && tmpSize < 10_000_000; guard++) {
+      await new Promise((r) => setTimeout(r, 5));
+      const tmp = (await readdir(sub)).find((f) => f.endsWith('.tmp'));
+      tmpSize = tmp === undefined ? 0 : (await stat(join(sub, tmp))).size;
+    }
+    expect(tmpSize).toBeGreaterThan(10_000_000);
+    const summary = summaryOf([], 1000);
+    await rep.end({ ...summary, total: count, ok: count });
+    const text = await readFile(path, 'utf8');
+    expect(text.match(/<testcase /g)).toHaveLength(count);
+    expect(text.slice(0, 400)).toMatch(
+      /<testsuite name="fetch-many" tests="200000" failures="0" errors="0" skipped="0"/,
+    );
+    // In input order: the item numbers of the first few names.
+    const firstNames = [...text.slice(0, 2000).matchAll(/item\/(\d+)"/g)].map((m) => Number(m[1]));
+    expect(firstNames.slice(0, 4)).toEqual([0, 1, 2, 3]);
+    expect(await readdir(sub)).toEqual(['big.xml']);
+  }, 60_000);
+
+  it('discard() removes the temp file and leaves an existing report untouched', async () => {
+    const sub = await mkdtemp(join(dir, 'discard-'));
+    const path = join(sub, 'junit.xml');
+    await writeFile(path, 'kept');
+    const rep = createJUnitReporter(path);
+    await rep.discard?.();
+    expect(await readdir(sub)).toEqual(['junit.xml']);
+    expect(await readFile(path, 'utf8')).toBe('kept');
   });
 });

@@ -165,4 +165,51 @@ describe('Output', () => {
     Object.assign(stream, { isTTY: true, columns: 100 });
     expect(new Output(stream).columns).toBe(100);
   });
+
+  it('ready(): null below the high-water mark, a promise above it that resolves once the reader catches up', async () => {
+    const held: Array<() => void> = [];
+    const { stream, chunks } = recordingStream({
+      highWaterMark: 1024,
+      answer: (_c, _n, cb) => held.push(() => cb()),
+    });
+    const out = new Output(stream, { flushAt: 1024, highWater: 8 * 1024 });
+    expect(out.ready()).toBeNull();
+    // The reader takes nothing: the first write sits in the stream, the rest pile up with us.
+    for (let i = 0; i < 100; i++) out.write(`${'x'.repeat(99)}\n`);
+    expect(out.buffered).toBeGreaterThanOrEqual(8 * 1024);
+    const wait = out.ready();
+    expect(wait).not.toBeNull();
+    let released = false;
+    void wait?.then(() => {
+      released = true;
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(released).toBe(false);
+    // The reader wakes up: answer every write as it comes.
+    for (let guard = 0; guard < 1000 && held.length > 0; guard++) {
+      held.shift()?.();
+      await new Promise((r) => setImmediate(r));
+    }
+    await wait;
+    expect(released).toBe(true);
+    expect(out.ready()).toBeNull();
+    const flushed = out.flush();
+    for (let guard = 0; guard < 1000 && held.length > 0; guard++) {
+      held.shift()?.();
+      await new Promise((r) => setImmediate(r));
+    }
+    await flushed;
+    expect(chunks.join('')).toBe(`${'x'.repeat(99)}\n`.repeat(100));
+  });
+
+  it('ready() lets the producer go once the stream is closed (nothing is gained by waiting)', async () => {
+    const { stream } = recordingStream({ highWaterMark: 16, answer: () => {} });
+    const out = new Output(stream, { flushAt: 16, highWater: 64 });
+    for (let i = 0; i < 20; i++) out.write('0123456789');
+    const wait = out.ready();
+    expect(wait).not.toBeNull();
+    stream.destroy(epipe());
+    await wait;
+    expect(out.ready()).toBeNull();
+  });
 });

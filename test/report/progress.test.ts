@@ -81,4 +81,19 @@ describe('createProgress', () => {
     p.stop();
     expect(writes[0]?.replace('\r\x1b[2K', '').length).toBe(11);
   });
+
+  it('clear() erases a drawn line at once (so a table row can take its place), and it is drawn again later', async () => {
+    const { stream, writes, nextWrite } = fakeStream(true);
+    const p = createProgress(stream, { total: 3, delayMs: 0, intervalMs: 5 });
+    await nextWrite();
+    const drawn = writes.length;
+    p.clear();
+    expect(writes.length).toBe(drawn + 1);
+    expect(writes.at(-1)).toBe('\r\x1b[2K');
+    p.clear(); // nothing drawn since: nothing to erase
+    expect(writes.length).toBe(drawn + 1);
+    await nextWrite();
+    expect(writes.at(-1)).toMatch(/^\r\x1b\[2K0\/3/);
+    p.stop();
+  });
 });

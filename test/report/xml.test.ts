@@ -3,8 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { xmlAttr, xmlText } from '../../src/report/xml.js';
 import { parseXml } from './xml-reader.js';
 
-/** What survives: the input without characters XML 1.0 cannot carry. */
-const strip = (s: string): string => s.replace(/[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu, '');
+/** What survives: the input without characters XML 1.0 cannot carry, and DEL/C1 as the text `\u00XX`. */
+const strip = (s: string): string =>
+  s
+    .replace(/[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu, '')
+    .replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 describe('xml escaping', () => {
   it('escapes the five special characters', () => {
@@ -12,7 +15,12 @@ describe('xml escaping', () => {
   });
 
   it('strips characters XML 1.0 forbids, keeps TAB/LF in text and CR as a reference', () => {
-    expect(xmlText('a\x00b\x1bc\x7f\ud800d\ufffe\uffff\t\n\r😀')).toBe('abc\x7fd\t\n&#13;😀');
+    expect(xmlText('a\x00b\x1bc\ud800d\ufffe\uffff\t\n\r😀')).toBe('abcd\t\n&#13;😀');
+  });
+
+  it('writes DEL and C1 controls (legal XML, but they act on a terminal) as the text \\u009b', () => {
+    expect(xmlText('a\x7fb\x9bc\x85')).toBe('a\\u007fb\\u009bc\\u0085');
+    expect(xmlAttr('\x9b31m')).toBe('\\u009b31m');
   });
 
   it('keeps TAB/LF/CR in attributes as character references', () => {

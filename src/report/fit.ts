@@ -1,0 +1,146 @@
+import { displayWidth } from './sanitize.js';
+
+/**
+ * Fitting already-sanitized, single-line text into terminal columns (see sanitize.ts for what
+ * "sanitized" means and for the width of a code point).
+ */
+
+const ELLIPSIS = '…';
+/** SGR sequences our own colouring adds (chalk level 1): zero width. */
+const SGR = /\x1b\[[0-9;]*m/g;
+
+/** The longest prefix of `text` at most `width` columns wide. */
+export function headOfWidth(text: string, width: number): string {
+  if (width <= 0) return '';
+  let used = 0;
+  let end = 0;
+  for (const ch of text) {
+    const w = displayWidth(ch);
+    if (used + w > width) break;
+    used += w;
+    end += ch.length;
+  }
+  return text.slice(0, end);
+}
+
+/** The longest suffix of `text` at most `width` columns wide. */
+export function tailOfWidth(text: string, width: number): string {
+  if (width <= 0) return '';
+  const chars = Array.from(text);
+  let used = 0;
+  let start = chars.length;
+  while (start > 0) {
+    const w = displayWidth(chars[start - 1] ?? '');
+    if (used + w > width) break;
+    used += w;
+    start--;
+  }
+  return chars.slice(start).join('');
+}
+
+/** Cut at the end to `width` columns, ending with `…` when cut. */
+export function truncateEnd(text: string, width: number): string {
+  if (displayWidth(text) <= width) return text;
+  return width <= 0 ? '' : headOfWidth(text, width - 1) + ELLIPSIS;
+}
+
+/** `[METHOD ]scheme://authority`: what a shortened target keeps first. */
+const TARGET_HEAD = /^(?:[A-Z][A-Z0-9!#$%&'*+.^_`|~-]* )?[a-z][a-z0-9+.-]*:\/\/[^/?#\s]*/i;
+/** The end of the path kept at least, so targets that differ only at the end stay apart. */
+const MIN_TAIL = 5;
+/** At most this share of the room goes to a long query, so the end of the path stays visible. */
+const QUERY_SHARE = 0.35;
+
+/**
+ * A target in at most `width` columns, cut in the middle: the method, scheme and host stay
+ * whole, then `…`, then as much of the end of the path as fits (`http://api.example.com…
+ * /v2/items/1042`), because two URLs of one list usually differ at the end. A long query is cut
+ * at its own end, so the end of the path stays in view (`…/items/1042?include=det…`). When even
+ * the head leaves no room for {@link MIN_TAIL} columns of the path, the head is cut at its end
+ * (the port goes first). Text that is not a URL (a name, an invalid input) is cut in the
+ * middle: 40 % head, 60 % tail.
+ */
+export function shortenMiddle(text: string, width: number): string {
+  if (displayWidth(text) <= width) return text;
+  if (width <= 1) return headOfWidth(ELLIPSIS, width);
+  const head = TARGET_HEAD.exec(text)?.[0];
+  if (head === undefined) {
+    const room = width - 1;
+    const headWidth = Math.floor(room * 0.4);
+    return headOfWidth(text, headWidth) + ELLIPSIS + tailOfWidth(text, room - headWidth);
+  }
+  const rest = text.slice(head.length);
+  const headWidth = displayWidth(head);
+  if (headWidth + 1 + MIN_TAIL <= width) return head + shortenPathAndQuery(rest, width - headWidth);
+  // The head alone nearly fills the room: keep its start, then the end of the path.
+  const tail = shortenPathAndQuery(rest, Math.min(MIN_TAIL, width - 2) + 1);
+  const shownTail = tail.startsWith(ELLIPSIS) ? tail.slice(ELLIPSIS.length) : tail;
+  return headOfWidth(head, width - 1 - displayWidth(shownTail)) + ELLIPSIS + shownTail;
+}
+
+/** `/path?query` in at most `width` columns, starting with `…` when the path's start was cut. */
+function shortenPathAndQuery(rest: string, width: number): string {
+  if (displayWidth(rest) <= width) return rest;
+  const q = rest.indexOf('?');
+  if (q === -1) return ELLIPSIS + tailOfWidth(rest, width - 1);
+  const path = rest.slice(0, q);
+  const query = rest.slice(q);
+  const pathWidth = displayWidth(path);
+  // The whole path fits with a little of the query: cut the query only.
+  if (pathWidth + 4 <= width) return path + truncateEnd(query, width - pathWidth);
+  const queryShown = truncateEnd(query, Math.max(2, Math.floor(width * QUERY_SHARE)));
+  return ELLIPSIS + tailOfWidth(path, width - 1 - displayWidth(queryShown)) + queryShown;
+}
+
+/** Tokens that never start a line: the summary's separator and units. */
+const GLUED = /^(?:·|ms|s|B|KiB|MiB|GiB|TiB|req\/s)$/;
+
+/** Columns of text that may hold our own SGR colour codes. */
+export function visibleWidth(text: string): number {
+  return displayWidth(text.replace(SGR, ''));
+}
+
+/**
+ * Word-wraps one line to `width` columns, breaking at spaces only (a word wider than a line is
+ * cut, as a last resort). A ` · ` separator and a unit stay with the word before them, so no
+ * line starts with `·` or `ms`. Colour codes count as zero width.
+ */
+export function wrapWords(text: string, width: number): string[] {
+  const words = text.split(' ');
+  // Glue a lone separator, or a unit (`25 ms`, `2.5 KiB`, `8.9 req/s`), onto the previous word.
+  const tokens: string[] = [];
+  for (const w of words) {
+    const last = tokens.length - 1;
+    if (last >= 0 && GLUED.test(w.replace(SGR, ''))) tokens[last] = `${tokens[last]} ${w}`;
+    else tokens.push(w);
+  }
+  const lines: string[] = [];
+  let line = '';
+  let lineWidth = 0;
+  for (const token of tokens) {
+    const w = visibleWidth(token);
+    if (line !== '' && lineWidth + 1 + w <= width) {
+      line += ` ${token}`;
+      lineWidth += 1 + w;
+      continue;
+    }
+    if (line !== '') lines.push(line);
+    if (w <= width) {
+      line = token;
+      lineWidth = w;
+    } else {
+      // A single word wider than the line: cut it (after dropping colour: rare, plain is safer).
+      let rest = token.replace(SGR, '');
+      while (displayWidth(rest) > width) {
+        // At least one character per line, even one wider than `width`: never loop forever.
+        const piece = headOfWidth(rest, width) || Array.from(rest)[0] || '';
+        lines.push(piece);
+        rest = rest.slice(piece.length);
+      }
+      line = rest;
+      lineWidth = displayWidth(rest);
+    }
+  }
+  if (line !== '' || lines.length === 0) lines.push(line);
+  return lines;
+}

@@ -1,0 +1,103 @@
+import type { Result } from '../types.js';
+import { escapeTextControls } from './controls.js';
+import { shortenMiddle, truncateEnd } from './fit.js';
+import type { Output } from './output.js';
+import { ReorderBuffer } from './reorder.js';
+import type { Reporter } from './reporter.js';
+import { formatSummary, type Summary } from './summary.js';
+
+/**
+ * Failures listed at most: a GitHub step summary holds at most 1 MiB per step, and a table of
+ * thousands of rows is read by nobody. The rest are counted in one line under the table.
+ */
+export const MARKDOWN_MAX_ROWS = 500;
+/** Placeholders in the reorder buffer for results that get no row. */
+const OK = Symbol('ok');
+const CANCELLED = Symbol('cancelled');
+/** Cell widths in characters (before escaping): a long URL or message stays one readable row. */
+const TARGET_CHARS = 120;
+const ERROR_CHARS = 300;
+
+/**
+ * The Markdown report (`--markdown`, and the GitHub step summary): a heading, the summary line,
+ * and a table of the failed targets in input order, then one line for the failures past
+ * {@link MARKDOWN_MAX_ROWS} and one for cancelled targets (an interrupted run), which are never
+ * listed one by one. Holds at most that many rows, whatever the run's size.
+ */
+export class MarkdownCollector {
+  readonly #rows: string[] = [];
+  readonly #maxRows: number;
+  #more = 0;
+  #cancelled = 0;
+  /** Failed results waiting for an earlier target, kept as their rendered row (or a cancelled mark). */
+  readonly #buffer = new ReorderBuffer<string | typeof OK | typeof CANCELLED>((row) => {
+    if (row === OK) return;
+    if (row === CANCELLED) this.#cancelled++;
+    else if (this.#rows.length < this.#maxRows) this.#rows.push(row);
+    else this.#more++;
+  });
+
+  constructor(maxRows = MARKDOWN_MAX_ROWS) {
+    this.#maxRows = maxRows;
+  }
+
+  add(r: Result): void {
+    // Ok results still take their place in the order, or later rows would wait for them.
+    this.#buffer.push(r.index, r.ok ? OK : r.error?.code === 'cancelled' ? CANCELLED : markdownRow(r));
+  }
+
+  /** The whole document; call once, at the end. */
+  render(summary: Summary): string {
+    this.#buffer.finish();
+    const lines = ['### fetch-many', '', mdText(formatSummary(summary, false)), ''];
+    if (this.#rows.length > 0) {
+      lines.push('| # | target | status | error |', '|--:|:--|--:|:--|', ...this.#rows, '');
+    }
+    if (this.#more > 0) lines.push(`… and ${this.#more} more failed targets, not listed.`, '');
+    if (this.#cancelled > 0) {
+      lines.push(`… ${this.#cancelled} ${this.#cancelled === 1 ? 'target' : 'targets'} cancelled.`, '');
+    }
+    return `${lines.join('\n')}`;
+  }
+}
+
+/** `--markdown`: the same document as the step summary, on stdout at the end. */
+export function createMarkdownReporter(out: Output, maxRows = MARKDOWN_MAX_ROWS): Reporter {
+  const collector = new MarkdownCollector(maxRows);
+  let ended: Promise<void> | null = null;
+  return {
+    result(r: Result): void {
+      if (ended === null) collector.add(r);
+    },
+    end(summary: Summary): Promise<void> {
+      ended ??= (() => {
+        out.write(collector.render(summary));
+        return out.flush();
+      })();
+      return ended;
+    },
+  };
+}
+
+function markdownRow(r: Result): string {
+  const target = shortenMiddle(r.name ?? (r.url === null ? r.input : `${r.method} ${r.url}`), TARGET_CHARS);
+  const status = r.status === null ? '-' : String(r.status);
+  const problem =
+    r.error !== null ? `${r.error.code}: ${r.error.message}` : r.failures.length > 0 ? r.failures.join('; ') : 'not ok';
+  return `| ${r.index + 1} | ${mdText(target)} | ${status} | ${mdText(truncateEnd(problem, ERROR_CHARS))} |`;
+}
+
+/**
+ * Text for a Markdown table cell or paragraph: controls shown as `\u009b` (never raw, see
+ * controls.ts), line breaks as spaces (a cell is one line), HTML's `& < >` as entities (GitHub
+ * would otherwise take `<img …>` from a server's message as markup), and Markdown's own
+ * punctuation backslash-escaped (CommonMark §2.4: any ASCII punctuation may be), `|` included so
+ * a cell cannot end early (GFM tables).
+ */
+export function mdText(text: string): string {
+  return escapeTextControls(text.replace(/[\t\r\n]+/g, ' '))
+    .replace(/[\\`*_{}[\]()#+!|~]/g, '\\$&')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
+}

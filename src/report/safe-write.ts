@@ -1,0 +1,192 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, lstatSync, readlinkSync, statSync, type WriteStream } from 'node:fs';
+import { chmod, open, rename, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+
+/**
+ * Writing a file the tool produces (the JUnit report today; saved bodies and merged reports
+ * tomorrow) without ever destroying what the user pointed at (issue 12, item 2):
+ *
+ * - a regular file, or a path that does not exist yet: written to a temp file in the same folder,
+ *   then renamed over the path (POSIX rename is atomic within a file system, so a reader sees the
+ *   old report or the new one, never half of one). An existing file keeps its permission bits;
+ * - a symbolic link (a chain of them, or a dangling one): followed, and its final target replaced
+ *   the same way in the target's own folder — the link stays a link;
+ * - anything else — a FIFO a CI step reads from, a character device (`/dev/null`, a terminal),
+ *   a socket — and the process's own descriptors (`/dev/stdout`, `/dev/stderr`, `/dev/fd/N`,
+ *   `/proc/<pid>/fd/N`): written directly. Renaming over them would replace the device node or
+ *   the FIFO with a regular file (as root, even under /dev), and renaming over a regular file
+ *   behind our own stdout would cut it off from the shell's redirection.
+ *
+ * The content is always first written to a temp file, so a writer can fix up a header once the
+ * run is over ({@link ReportFile.commit}'s patches: the JUnit counts). For a direct destination
+ * the temp file lives in the OS temp folder and is copied into the destination at commit, then
+ * removed. Memory stays bounded either way: content streams to disk as it is written.
+ *
+ * Everything here resolves the destination synchronously (a few `lstat`s, once, at open), so a
+ * reporter can be created synchronously; the data itself is written asynchronously.
+ */
+export interface Destination {
+  /**
+   * `replace`: temp file + rename in `path`'s folder. `direct`: open `path` and write into it.
+   * `stdout` / `stderr`: our own descriptor 1 or 2, written through `process.stdout`/`stderr`
+   * (opening /proc/self/fd/1 fails with ENXIO when it is a socket, as a spawned child's is).
+   */
+  kind: 'replace' | 'direct' | 'stdout' | 'stderr';
+  /** Where the content lands: the symlink chain's final target for `replace`, else the path as given. */
+  path: string;
+}
+
+/** Bytes to overwrite in the temp file before it is put in place (same length as what they replace). */
+export interface Patch {
+  /** Byte offset from the start of the content. */
+  offset: number;
+  text: string;
+}
+
+export interface ReportFile {
+  readonly destination: Destination;
+  /** Write the content here (e.g. through an Output). Do not end it: {@link commit} does. */
+  readonly stream: WriteStream;
+  /** Ends the stream, applies `patches`, and puts the content in place. Rejects on any I/O error (the temp file is then removed). */
+  commit(patches?: readonly Patch[]): Promise<void>;
+  /** Ends the stream and removes the temp file; the destination is left untouched. Never rejects. */
+  discard(): Promise<void>;
+}
+
+/** Links to our own open descriptors: write into them, never rename over what they point at. */
+const OWN_DESCRIPTOR = /^\/(?:dev\/(?:stdout|stderr|stdin|fd\/(\d+))|proc\/(?:self|thread-self|(\d+))\/fd\/(\d+))$/;
+/** Linux's own limit on symlinks followed in one path resolution (MAXSYMLINKS). */
+const MAX_LINKS = 40;
+
+/**
+ * Where writing `path` must go and how (see the module comment). Throws an `Error` with a
+ * `code` (`EISDIR`, `ELOOP`, or what `lstat` said) when the path cannot be a file.
+ */
+export function resolveDestination(path: string): Destination {
+  let current = resolve(path);
+  for (let hops = 0; ; hops++) {
+    const own = OWN_DESCRIPTOR.exec(current);
+    if (own !== null) return ownDescriptor(current, own);
+    let st: ReturnType<typeof lstatSync>;
+    try {
+      st = lstatSync(current);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'replace', path: current };
+      throw err;
+    }
+    if (st.isSymbolicLink()) {
+      if (hops >= MAX_LINKS) throw codeError('ELOOP', `${path}: too many levels of symbolic links`);
+      const link = readlinkSync(current);
+      current = isAbsolute(link) ? link : resolve(dirname(current), link);
+      continue;
+    }
+    if (st.isFile()) return { kind: 'replace', path: current };
+    if (st.isDirectory()) throw codeError('EISDIR', `${path}: is a directory`);
+    return { kind: 'direct', path: current };
+  }
+}
+
+function ownDescriptor(path: string, m: RegExpExecArray): Destination {
+  const pid = m[2];
+  if (pid !== undefined && Number(pid) !== process.pid) return { kind: 'direct', path };
+  const fd = path.endsWith('/stdout') ? 1 : path.endsWith('/stderr') ? 2 : Number(m[1] ?? m[3]);
+  if (fd === 1) return { kind: 'stdout', path };
+  if (fd === 2) return { kind: 'stderr', path };
+  return { kind: 'direct', path };
+}
+
+/** Opens a report file for writing (see the module comment). Errors opening the temp file surface on `stream` and at commit. */
+export function openReportFile(path: string): ReportFile {
+  const destination = resolveDestination(path);
+  const folder = destination.kind === 'replace' ? dirname(destination.path) : tmpdir();
+  const tmp = join(folder, `.${basename(destination.path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  // 'wx': never follow or reuse something already at the temp name.
+  const stream = createWriteStream(tmp, { flags: 'wx' });
+  let streamError: Error | null = null;
+  stream.on('error', (err) => {
+    streamError ??= err;
+  });
+  let settled: Promise<void> | null = null;
+
+  const finish = (): Promise<void> =>
+    new Promise<void>((done) => {
+      if (stream.closed || stream.destroyed) done();
+      else stream.end(() => done());
+    }).then(() => new Promise<void>((done) => (stream.closed ? done() : stream.once('close', () => done()))));
+
+  const removeTmp = (): Promise<void> => unlink(tmp).catch(() => undefined);
+
+  return {
+    destination,
+    stream,
+    commit(patches = []) {
+      settled ??= (async () => {
+        try {
+          await finish();
+          if (streamError !== null) throw streamError;
+          if (patches.length > 0) await applyPatches(tmp, patches);
+          if (destination.kind === 'replace') {
+            await keepMode(tmp, destination.path);
+            await rename(tmp, destination.path);
+          } else if (destination.kind === 'direct') {
+            await pipeline(createReadStream(tmp), createWriteStream(destination.path, { flags: 'w' }));
+            await removeTmp();
+          } else {
+            await copyInto(tmp, destination.kind === 'stdout' ? process.stdout : process.stderr);
+            await removeTmp();
+          }
+        } catch (err) {
+          await removeTmp();
+          throw err;
+        }
+      })();
+      return settled;
+    },
+    discard() {
+      settled ??= finish().then(removeTmp);
+      return settled.catch(() => undefined);
+    },
+  };
+}
+
+/** Writes `content` to `path` the safe way, in one call. */
+export async function writeReportFile(path: string, content: string | Uint8Array): Promise<void> {
+  const file = openReportFile(path);
+  file.stream.write(content);
+  await file.commit();
+}
+
+/** Copies a file into a stream we do not own (so it is not ended), minding backpressure. */
+async function copyInto(file: string, stream: NodeJS.WritableStream): Promise<void> {
+  for await (const chunk of createReadStream(file)) {
+    if (!stream.write(chunk as Buffer)) await once(stream, 'drain');
+  }
+}
+
+async function applyPatches(tmp: string, patches: readonly Patch[]): Promise<void> {
+  const handle = await open(tmp, 'r+');
+  try {
+    for (const p of patches) await handle.write(p.text, p.offset, 'utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A replaced file keeps its permission bits (a report someone made group-readable stays so). */
+async function keepMode(tmp: string, target: string): Promise<void> {
+  let mode: number;
+  try {
+    mode = statSync(target).mode & 0o7777;
+  } catch {
+    return; // a new file: the umask decides, as for any file we create
+  }
+  await chmod(tmp, mode);
+}
+
+function codeError(code: string, message: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(message), { code });
+}

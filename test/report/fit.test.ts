@@ -1,0 +1,62 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { shortenMiddle, tailOfWidth, truncateEnd, wrapWords } from '../../src/report/fit.js';
+import { displayWidth } from '../../src/report/sanitize.js';
+
+describe('shortenMiddle', () => {
+  it('leaves text that fits alone', () => {
+    expect(shortenMiddle('http://a/b', 10)).toBe('http://a/b');
+  });
+
+  it('keeps scheme and host, then the end of the path', () => {
+    expect(shortenMiddle('https://api.example.com/v1/aaaaaaaaaaaaaaaaaaaa/items/42', 40)).toBe(
+      'https://api.example.com…aaaaaaa/items/42',
+    );
+    expect(shortenMiddle('POST https://api.example.com/v1/aaaaaaaaaaaaaaaa/items/42', 40)).toBe(
+      'POST https://api.example.com…aa/items/42',
+    );
+  });
+
+  it('cuts a long query at its end so the end of the path stays in view', () => {
+    const s = shortenMiddle(`https://h.example.com/a/b/items/1003?${'q=1&'.repeat(30)}`, 50);
+    expect(s.startsWith('https://h.example.com')).toBe(true);
+    expect(s).toContain('/items/1003?');
+    expect(displayWidth(s)).toBeLessThanOrEqual(50);
+  });
+
+  it('cuts the host at its end when it leaves no room for the path', () => {
+    const s = shortenMiddle('http://a-very-long-host-name.example.com:8080/status/404', 30);
+    expect(s.startsWith('http://a-very-long-host')).toBe(true);
+    expect(s.endsWith('/404')).toBe(true);
+    expect(displayWidth(s)).toBeLessThanOrEqual(30);
+  });
+
+  it('never exceeds the width, for any text and width (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), fc.integer({ min: 1, max: 120 }), (t, w) => {
+        const text = `http://h.example.com/${t.replace(/[\x00-\x1f\x7f-\x9f]/g, '')}`;
+        expect(displayWidth(shortenMiddle(text, w))).toBeLessThanOrEqual(w);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('wrapWords / truncateEnd / tailOfWidth', () => {
+  it('wraps between words and keeps a " · " separator with the word before it', () => {
+    expect(wrapWords('aaa bbb · ccc ddd', 9)).toEqual(['aaa bbb ·', 'ccc ddd']);
+  });
+
+  it('keeps a unit with its number', () => {
+    expect(wrapWords('took 8.9 req/s', 9)).toEqual(['took', '8.9 req/s']);
+  });
+
+  it('cuts a word longer than a line', () => {
+    expect(wrapWords('abcdefghij', 4)).toEqual(['abcd', 'efgh', 'ij']);
+  });
+
+  it('counts wide characters as two columns', () => {
+    expect(truncateEnd('名前名前', 5)).toBe('名前…');
+    expect(tailOfWidth('名前名前', 3)).toBe('前');
+  });
+});
