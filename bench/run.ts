@@ -3,17 +3,18 @@
  *
  *   npm run bench                   full suite, 3 interleaved runs, writes bench/RESULTS.md
  *   npm run bench -- --quick        small N, 1 run, writes bench/.work/RESULTS-quick.md
- *   npm run bench -- --only a,d     selected workloads (a b c d e f g)
+ *   npm run bench -- --only a,d     selected workloads (a b c d e f g, bodies)
  *   npm run bench -- --runs 5       more runs per program
  *
  * Only 127.0.0.1 is ever contacted; every child is stopped by pid at the end or on Ctrl-C.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { recordSection, runBodies } from './bodies.js';
 import { installCleanup } from './children.js';
 import { evaluateGoals, type SuiteResults } from './goals.js';
 import { measureInterleaved, summarize, type Sample, type CommandSpec } from './measure.js';
@@ -26,7 +27,7 @@ import { allWorkloads, type WorkloadEnv } from './workloads.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const WORK = 'bench/.work';
-const GROUPS = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+const GROUPS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'bodies'];
 
 function options(): { quick: boolean; only: string[]; runs: number; argv: string[] } {
   const argv = process.argv.slice(2);
@@ -127,6 +128,19 @@ async function main(): Promise<void> {
     await neverAnswer?.stop();
     await nginx?.stop();
   }
+  // Issue 14's workload (bench/bodies.ts): its own server, its own section of the results.
+  let bodiesSection: string | null = null;
+  if (opts.only.includes('bodies') && haveFetchMany) {
+    process.stderr.write('\n(bodies) saving bodies with --output-dir: one large body, many small ones\n');
+    bodiesSection = await runBodies({
+      root: ROOT,
+      work: WORK,
+      timeBin: tools.time,
+      quick: opts.quick,
+      runs: opts.runs,
+      log: (line) => process.stderr.write(line),
+    });
+  }
 
   const suite: SuiteResults = {
     summaries: new Map(results.map((r) => [r.workload.id, r.summaries])),
@@ -154,9 +168,16 @@ async function main(): Promise<void> {
     startup,
     goals: evaluateGoals(suite),
   };
-  process.stdout.write(`\n${renderTerminal(report)}`);
   const out = opts.quick ? join(ROOT, WORK, 'RESULTS-quick.md') : join(ROOT, 'bench', 'RESULTS.md');
-  writeFileSync(out, renderMarkdown(report));
+  // `--only bodies` updates its own section and leaves the rest of the file as it was.
+  if (!opts.only.every((g) => g === 'bodies')) {
+    process.stdout.write(`\n${renderTerminal(report)}`);
+    writeFileSync(out, renderMarkdown(report));
+  }
+  if (bodiesSection !== null) {
+    process.stdout.write(`\n${bodiesSection}`);
+    writeFileSync(out, recordSection(existsSync(out) ? readFileSync(out, 'utf8') : '', bodiesSection));
+  }
   process.stderr.write(`\nbench: wrote ${relative(ROOT, out)}\n`);
 }
 

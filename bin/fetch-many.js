@@ -1,13 +1,36 @@
 #!/usr/bin/env node
 // Thin entry: runs the compiled, bundled CLI (no TypeScript at run time) and exits with its code.
+//
+// Signals first, before anything is loaded: loading the CLI takes tens of milliseconds, and a
+// Ctrl-C or SIGTERM then must still end in valid (empty) reports and exit 130/143, not kill the
+// process with nothing written. These are the process's only SIGINT/SIGTERM handlers, for its
+// whole life; the CLI hooks into them (see ProcessSignals in src/cli/signals.ts): the first
+// signal stops the run and every report is still written whole, a second exits at once.
+const signals = { received: null, onSignal: null, beforeExit: null };
+const exitCodeFor = (signal) => (signal === 'SIGINT' ? 130 : 143);
+const onSignal = (signal) => {
+  if (signals.received !== null) {
+    try {
+      signals.beforeExit?.();
+    } finally {
+      process.exit(exitCodeFor(signal));
+    }
+  }
+  signals.received = signal;
+  signals.onSignal?.(signal);
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   // Answered without loading the CLI: scripts probe the version, and startup is most of its cost.
   const { VERSION } = await import('../dist/version.js');
   process.stdout.write(`${VERSION}\n`);
-  process.exit(0);
+  process.exit(signals.received === null ? 0 : exitCodeFor(signals.received));
 }
 const { main } = await import('../dist/fetch-many.bundle.js');
-const code = await main(args);
+const code = await main(args, undefined, signals);
 // Flushing is done by the reporters; exit now so a still-open stdin cannot hold the process.
-process.exit(code);
+// (main already answers 130/143 after a signal; this only makes the rule visible here.)
+process.exit(signals.received === null ? code : exitCodeFor(signals.received));

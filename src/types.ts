@@ -49,6 +49,13 @@ export interface ExpectObject {
   header?: Record<string, string | number | { includes: string } | { matches: string }>;
   /** HTTPS only: the server certificate must be valid for at least this many more days. */
   certDaysLeft?: number;
+  /**
+   * JSONPath (the subset in docs/bodies.md) → the JSON value it must select, or one of
+   * `{"matches": "<regex>"}`, `{"exists": true|false}`, `{"equals": <value>}`.
+   */
+  json?: Record<string, unknown>;
+  /** A JavaScript regular expression the body text must match: `"pattern"` or `"/pattern/flags"`. */
+  bodyMatches?: string;
 }
 
 /** Anything {@link fetchMany} accepts as one target. */
@@ -67,6 +74,10 @@ export interface Expectation {
   header?: ReadonlyArray<HeaderRule>;
   /** Minimum days of certificate validity left (HTTPS). */
   certDaysLeft?: number;
+  /** Checks on the body parsed as JSON (`expect.json`), in the order given. */
+  json?: readonly JsonCheck[];
+  /** The body text must match (`expect.bodyMatches`); never has the `g` or `y` flag. */
+  bodyMatches?: RegExp;
 }
 
 /** One `expect.header` check (see {@link ExpectObject.header}). */
@@ -79,6 +90,30 @@ export interface HeaderRule {
   /** `matches` only: `value`, compiled. */
   regex?: RegExp;
 }
+
+/** One `expect.json` entry: a JSONPath and what the value it selects must be. */
+export interface JsonCheck {
+  /** The path as the user wrote it, for messages. */
+  path: string;
+  /** The parsed path, step by step from the document's root. */
+  steps: readonly JsonPathStep[];
+  test: JsonTest;
+}
+
+/**
+ * One step of a JSONPath: an object member (`.name`, `["name"]`), an array element (`[0]`;
+ * negative counts from the end), or `.length` (of an array or string; an object's member
+ * named "length" otherwise).
+ */
+export type JsonPathStep = { kind: 'member'; name: string } | { kind: 'index'; index: number } | { kind: 'length' };
+
+export type JsonTest =
+  | { kind: 'equals'; value: unknown }
+  | { kind: 'matches'; regex: RegExp }
+  | { kind: 'exists'; exists: boolean };
+
+/** Digest algorithms of `hash`. */
+export type HashAlgorithm = 'sha256' | 'sha1' | 'md5';
 
 /** A target after validation: everything the engine needs, nothing it must check again. */
 export interface Target {
@@ -129,7 +164,9 @@ export type ErrorCode =
   | 'cancelled'
   | 'connect'
   | 'too_many_redirects'
-  | 'proxy';
+  | 'proxy'
+  /** The body could not be written under `outputDir` (disk full, permission denied…). */
+  | 'write';
 
 /** The phase a timeout happened in. */
 export type TimeoutPhase = 'connect' | 'tls' | 'headers' | 'body';
@@ -196,6 +233,18 @@ export interface Result {
   tls: TlsInfo | null;
   /** Body bytes after content decoding (`--compressed` and an encoded response); null otherwise. */
   decodedBytes: number | null;
+  /**
+   * Where the body was saved (`outputDir`), relative to that directory, `/`-separated; null when
+   * nothing was saved (no `outputDir`, or the request failed).
+   */
+  savedTo: string | null;
+  /**
+   * Hex digest of the body as the user sees it (decoded with `compressed`); only the field named
+   * by `hash` is present, null when the body did not complete.
+   */
+  sha256?: string | null;
+  sha1?: string | null;
+  md5?: string | null;
 }
 
 /** One hop of a followed redirect: the status that sent us on, and the URL it was sent from. */
@@ -299,4 +348,15 @@ export interface RunOptions {
   proxy?: ProxySettings;
   /** Ask for gzip, deflate or br and decode the body, counting `decodedBytes`. @default false */
   compressed?: boolean;
+  /**
+   * Save every final response body to a file under this directory (created if missing), named
+   * from the URL (docs/bodies.md); the result's `savedTo` says where. @default no saving
+   */
+  outputDir?: string;
+  /** Layout of saved files under `outputDir`, with `{index}`, `{host}`, `{path}`, `{name}`, `{status}`, `{ext}`. @default "{host}/{path}" */
+  outputTemplate?: string;
+  /** Add the body's digest to each result, in a field named after the algorithm. @default none */
+  hash?: HashAlgorithm;
+  /** Most body bytes held in memory for `expect.json` / `expect.bodyMatches`. @default 1048576 (1 MiB) */
+  maxBodyBuffer?: number;
 }

@@ -3,13 +3,15 @@ import { UsageError } from '../errors.js';
 import { runTargets } from '../engine/run.js';
 import { escapeControls } from '../targets/describe.js';
 import { errnoWords } from '../targets/errno.js';
-import { classifyArgument, type SourceSpec } from '../targets/sources.js';
+import { classifyArgument, InputReadError, type SourceSpec } from '../targets/sources.js';
 import { readTargets } from '../targets/index.js';
 import type { PreparedTarget, Result } from '../types.js';
 import { buildProgram, type RawOptions } from './program.js';
 import { resolveOptions, type CliConfig } from './options.js';
+import { OutputDir } from '../engine/output-dir.js';
 import { checkOutputPath } from './output-path.js';
 import { createReporters } from './reporters.js';
+import { listenForSignals, type ProcessSignals, removeTempReports, signalExitCode } from './signals.js';
 
 export interface CliIO {
   stdin: NodeJS.ReadStream;
@@ -28,10 +30,30 @@ const defaultIO = (): CliIO => ({
 /** Exit codes: the only place that decides them. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, sigint: 130, sigpipe: 141, sigterm: 143 } as const;
 
-/** Parses argv, runs, reports. Resolves to the exit code; never throws for user errors. */
-export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {
+/**
+ * Parses argv, runs, reports. Resolves to the exit code; never throws for user errors.
+ *
+ * `signals`: the SIGINT/SIGTERM state `bin/fetch-many.js` set up before loading this (so a
+ * signal during startup is not lost). Without it, main installs the same handlers for its
+ * duration. A first signal, at any moment until main resolves, ends the run with every report
+ * written whole, and the exit code 130/143; a second one exits at once.
+ */
+export async function main(argv: string[], io: CliIO = defaultIO(), signals?: ProcessSignals): Promise<number> {
+  const own = signals === undefined ? listenForSignals() : null;
+  const state = signals ?? (own as ReturnType<typeof listenForSignals>).signals;
   try {
-    return await run(argv, io);
+    const code = await runOrReport(argv, io, state);
+    // A signal during the final flush still decides the exit code (the reports are whole).
+    return state.received === null ? code : signalExitCode(state.received);
+  } finally {
+    state.onSignal = null;
+    own?.dispose();
+  }
+}
+
+async function runOrReport(argv: string[], io: CliIO, signals: ProcessSignals): Promise<number> {
+  try {
+    return await run(argv, io, signals);
   } catch (err) {
     if (err instanceof UsageError) {
       // Messages quote user values already; this is the last guard that keeps them one line.
@@ -55,7 +77,12 @@ function helpWidth(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): number {
   return Number.isInteger(columns) && columns >= 40 ? columns : 80;
 }
 
-async function run(argv: string[], io: CliIO): Promise<number> {
+async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<number> {
+  // Aborted by the first signal, whenever it came (before this was set, too).
+  const interrupted = new AbortController();
+  signals.onSignal = () => interrupted.abort();
+  if (signals.received !== null) interrupted.abort();
+
   const program = buildProgram()
     .exitOverride()
     .configureOutput({
@@ -80,7 +107,14 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   program.parse(argv, { from: 'user' });
   const raw = program.opts<RawOptions>();
   const config = resolveOptions(raw, io.env, io.stdout.isTTY === true);
-  if (config.junit !== undefined) await checkOutputPath(config.junit, '--junit');
+  if (config.junit !== undefined) {
+    await checkOutputPath(config.junit, '--junit');
+    const junit = config.junit;
+    // A second signal exits at once: no report then, but no stray temp file either.
+    signals.beforeExit = () => removeTempReports(junit);
+  }
+  // Before reading targets or starting reporters: a directory that cannot be used is a usage error.
+  if (config.run.outputDir !== undefined) await new OutputDir(config.run.outputDir).prepare();
 
   const specs: SourceSpec[] = program.args.map((arg) => classifyArgument(arg));
   if (specs.length === 0) {
@@ -91,23 +125,50 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   }
   if (specs.filter((s) => s.kind === 'stdin').length > 1) throw new UsageError('stdin (-) can be given only once');
 
-  const targets = await readTargets(specs, config.defaults, io.stdin);
-  return execute(targets, config, io);
+  // Opening reads stdin up to its first line, which may never come: a signal meanwhile runs no
+  // target, and still writes every report (empty) and exits 130/143.
+  const targets = await untilAborted(readTargets(specs, config.defaults, io.stdin), interrupted.signal);
+  return execute(targets ?? noTargets(), config, io, interrupted.signal);
 }
 
-async function execute(targets: AsyncIterable<PreparedTarget>, config: CliConfig, io: CliIO): Promise<number> {
+/** `promise`, or null as soon as `signal` aborts (a rejection after that is dropped). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | null> {
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.resolve(null);
+  }
+  return new Promise<T | null>((resolve, reject) => {
+    const onAbort = () => {
+      promise.catch(() => {});
+      resolve(null);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+async function* noTargets(): AsyncGenerator<PreparedTarget> {}
+
+async function execute(
+  targets: AsyncIterable<PreparedTarget>,
+  config: CliConfig,
+  io: CliIO,
+  interrupted: AbortSignal,
+): Promise<number> {
   const reporters = await createReporters(config, io);
   const controller = new AbortController();
-  let signalled: 'SIGINT' | 'SIGTERM' | null = null;
-  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
-    if (signalled !== null) process.exit(signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm); // a second one: leave now
-    signalled = signal;
-    controller.abort();
-  };
-  const onInt = () => onSignal('SIGINT');
-  const onTerm = () => onSignal('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
+  const onInterrupt = () => controller.abort();
+  if (interrupted.aborted) controller.abort();
+  else interrupted.addEventListener('abort', onInterrupt, { once: true });
   // `fetch-many … --ndjson | head -1`: once stdout's reader is gone nothing more can be shown,
   // so stop fetching instead of finishing a long list for nobody — unless a --junit file still
   // wants every result. (Reporters already swallow the EPIPE itself; this only ends the run.)
@@ -121,10 +182,18 @@ async function execute(targets: AsyncIterable<PreparedTarget>, config: CliConfig
   io.stdout.on('error', onStdoutError);
 
   let count = 0;
+  let readError: InputReadError | null = null;
   const counted = (async function* () {
-    for await (const t of targets) {
-      count++;
-      yield t;
+    try {
+      for await (const t of targets) {
+        count++;
+        yield t;
+      }
+    } catch (err) {
+      // The input broke mid-run (stdin a socket that was reset): what was read still runs and
+      // every report closes; the error is said once, at the end, and the exit code is 2.
+      if (!(err instanceof InputReadError)) throw err;
+      readError = err;
     }
     reporters.setTotal(count);
   })();
@@ -142,16 +211,17 @@ async function execute(targets: AsyncIterable<PreparedTarget>, config: CliConfig
       { signal: controller.signal, gate: () => reporters.ready() },
     );
   } finally {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
+    // The signal handlers stay: a signal during the final flush below must not cut it short.
+    interrupted.removeEventListener('abort', onInterrupt);
     io.stdout.off('error', onStdoutError);
   }
   const wallMs = performance.now() - started;
-  if (count === 0 && signalled === null) {
+  const signalled = interrupted.aborted;
+  if (count === 0 && !signalled && readError === null) {
     await reporters.abandon();
     throw new UsageError('no targets in the input');
   }
-  if (readerGone && signalled === null) {
+  if (readerGone && !signalled) {
     // Cut short because the reader left: say nothing (a summary counting the targets we
     // cancelled ourselves would read as failures) and exit as SIGPIPE would (128 + 13).
     await reporters.abandon();
@@ -165,7 +235,12 @@ async function execute(targets: AsyncIterable<PreparedTarget>, config: CliConfig
     // not a bug: one line, exit 2.
     throw new UsageError(`cannot write the report: ${errnoWords(err)}`, { cause: err });
   }
-  if (signalled !== null) return signalled === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
+  if (readError !== null) {
+    io.stderr.write(`fetch-many: ${escapeControls((readError as InputReadError).message)}\n`);
+    return EXIT.usage;
+  }
+  // A signal's exit code is decided by main, which also sees one that comes after this line.
+  if (signalled) return EXIT.sigint;
   if (failed > 0) {
     if (config.quiet) io.stderr.write(`fetch-many: ${summary.failed} of ${summary.total} targets failed\n`);
     return EXIT.failed;

@@ -3,6 +3,8 @@ import { OptionError } from '../errors.js';
 import { RUN_OPTIONS, type RunConfig, resolveRunConfig } from '../config/run-config.js';
 import { duration } from '../config/values.js';
 import { quote } from '../targets/describe.js';
+import { DEFAULT_EXPECTATION } from '../targets/expect.js';
+import { contentExpectations } from '../targets/expect-content.js';
 import { headerRule } from '../targets/expect-header.js';
 import { parseHeaderFlag, validateHeaderName } from '../targets/header.js';
 import type { TargetDefaults } from '../targets/normalize.js';
@@ -10,6 +12,7 @@ import { normalizeMethod } from '../targets/fields.js';
 import { cannotRead } from '../targets/sources.js';
 import type { Expectation, HeaderList, HeaderRule } from '../types.js';
 import { attributeOf, type RawOptions } from './program.js';
+import { contentFlags } from './content-flags.js';
 import { proxySettings } from './run-options.js';
 
 export type OutputFormat = 'table' | 'ndjson' | 'json' | 'csv' | 'markdown';
@@ -104,6 +107,14 @@ function expectFlags(raw: RawOptions): Partial<Expectation> {
       const value = text.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
       return flagValue('--expect-header', () => headerRule(name.toLowerCase(), value, name));
     });
+  }
+  // --expect-json / --expect-match, checked under their own flags, then built as a file's would be.
+  const content = contentFlags(raw);
+  if (content !== null) {
+    const built: Expectation = { ...DEFAULT_EXPECTATION };
+    contentExpectations(content as Record<string, unknown>, built);
+    if (built.json !== undefined) given.json = built.json;
+    if (built.bodyMatches !== undefined) given.bodyMatches = built.bodyMatches;
   }
   return given;
 }

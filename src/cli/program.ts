@@ -73,8 +73,10 @@ export function buildProgram(): Command {
 Exit codes:
   0  every target ok: no error, status expected (default 200-399), every expectation held
   1  at least one target failed
-  2  usage error (bad flag, unreadable file, malformed JSON, no targets)
-  130 / 143  interrupted by SIGINT / SIGTERM (results so far are still reported)
+  2  usage error (bad flag, unreadable file, malformed JSON, no targets), or the input
+     failed mid-run (e.g. stdin reset): what was read is still run and reported
+  130 / 143  interrupted by SIGINT / SIGTERM, at any moment (results so far are still
+     reported, every report valid); a second signal exits at once
   141  stopped early because stdout's reader went away (e.g. | head), as SIGPIPE would
 
 Examples:

@@ -90,6 +90,17 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
     repeatable: true,
   },
   {
+    flags: '--expect-json <path=value>',
+    help: 'the body must be JSON whose JSONPath selects this JSON value: \'$.status="ok"\', \'$.items.length=3\', \'$.version={"matches":"^1"}\' (repeatable)',
+    group: 'expectations',
+    repeatable: true,
+  },
+  {
+    flags: '--expect-match <regex>',
+    help: 'the body text must match this JavaScript regular expression (pattern, or /pattern/flags)',
+    group: 'expectations',
+  },
+  {
     flags: '--ndjson',
     help: 'one JSON object per result on stdout, as each completes',
     group: 'output',

@@ -22,6 +22,7 @@ import { closest, isPlainObject, quote } from '../targets/describe.js';
 import { DEFAULT_EXPECTATION } from '../targets/expect.js';
 import type { Expectation } from '../types.js';
 import { VERSION } from '../version.js';
+import { directory, hashAlgorithm, outputTemplate } from './body-values.js';
 import type { HelpGroup } from './groups.js';
 import { readPemFile } from './pem-file.js';
 import {
@@ -215,7 +216,7 @@ export const RUN_OPTIONS = {
     read: rate,
     cli: {
       flags: '--rate-per-host <rate>',
-      help: 'the same, per origin; a 429 pauses that origin and halves its rate, others keep theirs',
+      help: 'the same, per origin; a 429 pauses that origin and halves its rate (at most once per window; each later answer wins back 1/20 of it), others keep theirs',
       group: 'requests',
     },
   }),
@@ -223,7 +224,7 @@ export const RUN_OPTIONS = {
     read: pemList,
     cli: {
       flags: '--cacert <file>',
-      help: 'PEM certificates to trust in addition to the system roots (does not replace them)',
+      help: 'PEM certificates to trust in addition to the system roots (does not replace them); an intermediate CA is trusted as an anchor, as curl does',
       group: 'tls',
       fromCli: (file) => [readPemFile(file, '--cacert')],
     },
@@ -272,6 +273,43 @@ export const RUN_OPTIONS = {
       flags: '--compressed',
       help: 'send Accept-Encoding: gzip, deflate, br and decode the body as it streams (bytes: on the wire; decodedBytes: decoded)',
       group: 'requests',
+    },
+  }),
+  // Bodies (docs/bodies.md).
+  outputDir: optional({
+    read: directory,
+    cli: {
+      flags: '--output-dir <dir>',
+      help: 'save every final response body to a file under <dir> (created if missing), named from the URL; the result gains savedTo',
+      group: 'output',
+    },
+  }),
+  outputTemplate: optional({
+    read: outputTemplate,
+    cli: {
+      flags: '--output-template <tpl>',
+      help: 'file layout under --output-dir, from {host} {path} {name} {ext} {index} {status}',
+      group: 'output',
+      defaultText: '{host}/{path}',
+    },
+  }),
+  hash: optional({
+    read: hashAlgorithm,
+    cli: {
+      flags: '--hash <alg>',
+      help: 'add the hex digest of each body (decoded with --compressed) as a result field named after <alg>: sha256, sha1 or md5',
+      group: 'output',
+    },
+  }),
+  // 1 MiB holds any health or API answer worth checking; a bigger one is reported, not buffered.
+  maxBodyBuffer: defaulted({
+    read: wholeNumber(1, 1024 * 1024 * 1024),
+    default: 1024 * 1024,
+    cli: {
+      flags: '--max-body-buffer <n>',
+      help: 'bytes of body held in memory for --expect-json / --expect-match (expect.json, expect.bodyMatches); a longer body fails them as not checked',
+      group: 'expectations',
+      defaultText: '1048576, 1 MiB',
     },
   }),
 } as const satisfies Record<string, Spec>;

@@ -105,7 +105,7 @@ export const expectation: ValueReader<Expectation> = (value) => {
 
 /** An {@link Expectation} as the engine takes it, checked field by field in that form. */
 function builtExpectation(value: Record<string, unknown>): Expectation {
-  const { status, statusText, maxTime, bodyIncludes, header, certDaysLeft, ...rest } = value;
+  const { status, statusText, maxTime, bodyIncludes, header, certDaysLeft, json, bodyMatches, ...rest } = value;
   const extra = Object.keys(rest)[0];
   if (extra !== undefined) throw new Error(`has an unknown field ${quote(extra)}`);
   const ranges = status as unknown[];
@@ -136,6 +136,16 @@ function builtExpectation(value: Record<string, unknown>): Expectation {
       throw new Error('.certDaysLeft must be a whole number of days (0 or more)');
     }
     built.certDaysLeft = certDaysLeft;
+  }
+  // Built content checks (what `expect.json` / `expect.bodyMatches` compile to) are taken as they
+  // are; the object form of `expect` is where they are written and checked.
+  if (json !== undefined) {
+    if (!Array.isArray(json)) throw new Error('.json must be a list of built JSON checks (or use the object form)');
+    built.json = json as Expectation['json'] & object;
+  }
+  if (bodyMatches !== undefined) {
+    if (!(bodyMatches instanceof RegExp)) throw new Error('.bodyMatches must be a RegExp (or use the object form)');
+    built.bodyMatches = bodyMatches;
   }
   if (header !== undefined) {
     if (!Array.isArray(header)) throw new Error('.header must be a list of header rules');

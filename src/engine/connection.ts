@@ -114,7 +114,8 @@ export class Connection implements ParserHandler {
     const tcpStart = performance.now();
     // Plain http without decoding reads into the run's one shared buffer: every byte is parsed (or
     // copied by the parser) before the callback returns, so nothing keeps a view into it. TLS
-    // reads through its own layer; a decoder holds on to the chunks it is given.
+    // reads through its own layer; a decoder holds on to the chunks it is given. (A body being
+    // saved copies what it queues: see Exchange.onBody.)
     const plain = !this.pool.tls && !this.engine.transport.compressed;
     const socket = plain
       ? this.engine.connector.tcp(addr.address, addr.family, port, { buffer: readBuffer, callback: this.onRead })
@@ -243,6 +244,9 @@ export class Connection implements ParserHandler {
     ex.onHead(head);
     if (!head.keepAlive) this.spent = true;
     if (this.engine.transport.compressed) this.codings = contentCodings(head.headers);
+    ex.startBody(this.engine.continuesAfter(ex, head.status), (message) => {
+      if (this.exchange === ex) this.failAndClose('write', message);
+    });
   }
 
   onBody(chunk: Buffer, start: number, end: number): void {
@@ -271,7 +275,17 @@ export class Connection implements ParserHandler {
     ex.decodedBytes = 0;
     return new BodyDecoder(
       codings,
-      (decoded) => ex.onDecoded(decoded),
+      (decoded) => {
+        ex.onDecoded(decoded);
+        // The disk is behind: hold zlib's output too, or a small compressed read could inflate
+        // into any amount of queued data. zlib then stops taking input, and reading stops.
+        const body = ex.body;
+        const decoder = this.decoder;
+        if (body?.backlogged && decoder !== null && body.file !== null) {
+          decoder.pauseOutput();
+          body.file.onceDrained(() => decoder.resumeOutput());
+        }
+      },
       (err) => {
         if (this.exchange === ex) this.decodeFailed(err);
       },
@@ -323,24 +337,37 @@ export class Connection implements ParserHandler {
       this.responseComplete(ex);
       return;
     }
+    if (this.paused || this.socket === null) return;
     const decoder = this.decoder;
-    if (decoder?.backlogged && !this.paused && this.socket !== null) {
+    if (decoder?.backlogged) {
       // zlib is behind: stop reading until it catches up, so undecoded input cannot pile up.
-      const socket = this.socket;
-      this.paused = true;
-      socket.pause();
-      decoder.onceDrained(() => {
-        this.paused = false;
-        socket.resume();
-      });
+      this.pauseUntil((resume) => decoder.onceDrained(resume));
+      return;
     }
+    const file = ex.body?.file;
+    if (file?.backlogged) {
+      // The disk is behind (outputDir): the same, so a slow disk slows this download, not memory.
+      this.pauseUntil((resume) => file.onceDrained(resume));
+    }
+  }
+
+  /** Stops reading the socket until `wait` calls back. */
+  private pauseUntil(wait: (resume: () => void) => void): void {
+    const socket = this.socket;
+    if (socket === null) return;
+    this.paused = true;
+    socket.pause();
+    wait(() => {
+      this.paused = false;
+      if (!this.closed) socket.resume();
+    });
   }
 
   /** The raw response ended; with a decoder, the exchange ends when decoding does. */
   private responseComplete(ex: Exchange): void {
     const decoder = this.decoder;
     if (decoder === null) {
-      this.finishExchange(ex);
+      this.bodyComplete(ex);
       return;
     }
     // The connection keeps its slot (and the request its deadline) until the decoder has
@@ -351,6 +378,25 @@ export class Connection implements ParserHandler {
       this.draining = false;
       this.decoder = null;
       if (err !== null) this.decodeFailed(err);
+      else this.bodyComplete(ex);
+    });
+  }
+
+  /**
+   * Every body byte has been delivered: a saved body is written out and renamed before the
+   * result, so `savedTo` names a complete file (and a write error still fails the target).
+   */
+  private bodyComplete(ex: Exchange): void {
+    const file = ex.body?.file ?? null;
+    if (file === null) {
+      this.finishExchange(ex);
+      return;
+    }
+    this.draining = true;
+    file.finish((err) => {
+      if (this.exchange !== ex) return;
+      this.draining = false;
+      if (err !== null) this.failAndClose('write', err.message);
       else this.finishExchange(ex);
     });
   }

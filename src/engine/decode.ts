@@ -129,6 +129,15 @@ export class BodyDecoder {
     });
   }
 
+  /** Stops delivering decoded bytes (the consumer is behind); zlib then stops taking input. */
+  pauseOutput(): void {
+    if (!this.done) this.stages[this.stages.length - 1]!.pause();
+  }
+
+  resumeOutput(): void {
+    if (!this.done) this.stages[this.stages.length - 1]!.resume();
+  }
+
   /** The raw body is complete: flush, and call back once every decoded byte has been delivered. */
   end(callback: (err: DecodeError | null) => void): void {
     if (this.done) return;

@@ -6,6 +6,7 @@ import { defaultConnector, type Connector } from './connector.js';
 import { DnsCache, type LookupFn } from './dns.js';
 import { Exchange } from './exchange.js';
 import { Deadlines } from './deadlines.js';
+import { Bodies } from './bodies.js';
 import { Pool } from './pool.js';
 import { WakeUp } from './wake.js';
 import { RateLimiter } from './rate.js';
@@ -39,6 +40,8 @@ export class Engine {
   readonly maxBytes: number | undefined;
   /** TLS context, pinned names, proxies, content decoding: built once per run (transport.ts). */
   readonly transport: Transport;
+  /** Saving, hashing and content checks of bodies (bodies.ts). */
+  readonly bodies: Bodies;
   /** Starts go through {@link takeTokens}: a rate is set, or retries are (a 429 then pauses its origin). */
   readonly paced: boolean;
   readonly ratePerHost: Rate | undefined;
@@ -117,6 +120,7 @@ export class Engine {
     this.userAgent = options.userAgent;
     this.connector = hooks.connector ?? defaultConnector;
     this.transport = new Transport(options, this.userAgent);
+    this.bodies = new Bodies(options);
     this.dns = new DnsCache(hooks.lookup);
     this.lookahead = Math.max(256, this.concurrency * 4);
     const retries = options.retries;
@@ -157,6 +161,7 @@ export class Engine {
     if (Symbol.asyncIterator in targets) this.asyncSource = targets[Symbol.asyncIterator]();
     else this.syncSource = targets[Symbol.iterator]();
     return new Promise<void>((resolve, reject) => {
+      const out = this.bodies.out;
       this.settle = () => {
         this.settle = null;
         this.settled = true;
@@ -165,10 +170,15 @@ export class Engine {
         this.stopWakeTimers();
         for (const pool of this.pools.values()) pool.closeIdle();
         if (!this.sourceDone) this.closeSource();
-        if (this.sourceError !== null) reject(this.sourceError);
-        else resolve();
+        const end = (): void => (this.sourceError !== null ? reject(this.sourceError) : resolve());
+        // Temp files of failed bodies are removed before the run says it is over.
+        if (out === null) end();
+        else void out.idle().then(end);
       };
-      void this.pump();
+      // The output directory is checked before any request: a bad one is a usage error, not a
+      // `write` error on every target.
+      if (out === null) void this.pump();
+      else out.prepare().then(() => void this.pump(), reject);
     });
   }
 
@@ -238,12 +248,17 @@ export class Engine {
         remoteAddress: null,
         tls: null,
         decodedBytes: null,
+        savedTo: null,
       };
       if (prepared.name !== undefined) result.name = prepared.name;
+      if (this.bodies.hash !== null) result[this.bodies.hash] = null;
       this.onResult(result);
       return;
     }
     const ex = new Exchange(prepared, prepared.expect ?? this.expect);
+    ex.bodies = this.bodies;
+    // Targets are admitted in input order: names claimed here do not depend on timing.
+    ex.saveAs = this.bodies.claim(prepared);
     if (this.cancelled) {
       this.onResult(this.neverStarted(ex, 'run cancelled before the request started'));
       return;
@@ -408,6 +423,11 @@ export class Engine {
     if (!this.cancelled) this.drainBacklog();
     if (this.inFlight < this.concurrency) void this.pump();
     else this.checkDone();
+  }
+
+  /** Whether the response `ex` just got the head of will be followed by another request (redirect, retry). */
+  continuesAfter(ex: Exchange, status: number): boolean {
+    return this.followUps?.continuesAfter(ex, status) ?? false;
   }
 
   /** A kept-alive connection died under `ex` before any response byte: run it again, once, on a fresh one. */

@@ -1,6 +1,7 @@
 import type { Expectation, ErrorCode, RedirectHop, Result, ResultError, Target, TimeoutPhase } from '../types.js';
 import type { ResponseHead } from './parser.js';
 import { BodyMatcher } from './body-match.js';
+import type { Bodies, BodyWork } from './bodies.js';
 import { requestsClose } from './request.js';
 import { headerFailure } from '../targets/expect-header.js';
 
@@ -65,6 +66,12 @@ export class Exchange {
   retryAfter: string | null = null;
   /** Body bytes after content decoding; null unless `compressed` and the response was encoded. */
   decodedBytes: number | null = null;
+  /** The run's body handling (save, hash, content checks); carried to every exchange of a target. */
+  bodies: Bodies | null = null;
+  /** The file name claimed for the target's body (`outputDir`), or null. */
+  saveAs: string[] | null = null;
+  /** Work on this response's body; made when the head of a final response arrives. */
+  body: BodyWork | null = null;
   private matcher: BodyMatcher | null = null;
 
   constructor(
@@ -74,6 +81,22 @@ export class Exchange {
     if (expect.bodyIncludes !== undefined) this.matcher = new BodyMatcher(expect.bodyIncludes);
     this.idempotent = IDEMPOTENT.has(target.method);
     this.closeAfter = requestsClose(target.headers);
+  }
+
+  /** A later exchange of the same target (retry, redirect hop) saves and hashes as this one would. */
+  inherit(previous: Exchange): void {
+    this.bodies = previous.bodies;
+    this.saveAs = previous.saveAs;
+  }
+
+  /**
+   * The head of a response arrived: start the body's work — unless `continues` (a redirect that
+   * will be followed, an attempt that will be retried), whose body is not the target's.
+   */
+  startBody(continues: boolean, onWriteError: (message: string) => void): void {
+    const bodies = this.bodies;
+    if (bodies === null || continues || this.status === null) return;
+    this.body = bodies.start(this.expect, this.target.index, this.status, this.saveAs, onWriteError);
   }
 
   /** The request will run on another connection: what this one measured no longer applies. */
@@ -102,6 +125,8 @@ export class Exchange {
   onBody(chunk: Buffer, start: number, end: number): void {
     this.bytes += end - start;
     if (this.matcher !== null) this.matcher.push(chunk, start, end);
+    // A view of a socket read, which may be the run's shared read buffer: a saved body copies it.
+    if (this.body !== null) this.body.push(chunk.subarray(start, end), true);
   }
 
   /**
@@ -111,6 +136,8 @@ export class Exchange {
   onDecoded(chunk: Buffer): void {
     this.decodedBytes = (this.decodedBytes ?? 0) + chunk.length;
     if (this.matcher !== null) this.matcher.push(chunk, 0, chunk.length);
+    // zlib's output buffers are its own and never reused: queued as they are.
+    if (this.body !== null) this.body.push(chunk, false);
   }
 
   private fail(text: string): void {
@@ -123,6 +150,9 @@ export class Exchange {
     const total = now - this.start;
     if (this.matcher !== null && !this.matcher.found) {
       this.fail(`body does not include ${JSON.stringify(this.expect.bodyIncludes)}`);
+    }
+    if (this.body !== null && this.bodies !== null) {
+      for (const failure of this.body.failures(this.expect, this.bodies.maxBodyBuffer)) this.fail(failure);
     }
     if (this.expect.maxTime !== undefined && total > this.expect.maxTime) {
       this.fail(`time ${Math.round(total)} ms > ${this.expect.maxTime} ms`);
@@ -141,6 +171,7 @@ export class Exchange {
 
   /** Builds the result of a request that ended in an error. */
   error(now: number, code: ErrorCode, message: string, phase?: TimeoutPhase): Result {
+    this.body?.abort();
     const error: ResultError = phase === undefined ? { code, message } : { code, phase, message };
     return this.result(now, error);
   }
@@ -174,8 +205,11 @@ export class Exchange {
       remoteAddress: this.connection?.remoteAddress ?? null,
       tls: this.connection?.tlsInfo ?? null,
       decodedBytes: this.decodedBytes,
+      savedTo: error === null ? (this.body?.file?.relative ?? null) : null,
     };
     if (t.name !== undefined) result.name = t.name;
+    const hash = this.bodies?.hash ?? null;
+    if (hash !== null) result[hash] = error === null ? (this.body?.digest() ?? null) : null;
     return result;
   }
 }

@@ -2,7 +2,8 @@ import type { Result, Target } from '../types.js';
 import { Exchange, type Chain } from './exchange.js';
 import type { Pool } from './pool.js';
 import { isRedirect, nextHop } from './redirect.js';
-import { isRetryable, parseRetryAfter, retryWait } from './retry.js';
+import { inRanges } from './exchange.js';
+import { isRetryable, isRetryStatus, parseRetryAfter, retryWait } from './retry.js';
 
 /** What the follow-ups need from the engine. */
 export interface FollowUpHost {
@@ -61,8 +62,11 @@ export class FollowUps {
       this.host.report(result);
       return null;
     }
-    if (this.options.follow && result.error === null && status !== null && ex.location !== null && isRedirect(status)) {
-      return this.redirect(ex, result, status, ex.location);
+    // An empty Location (nginx's `return 302;`) names nothing to follow: the 3xx is the final
+    // answer, as with no Location at all (curl and browsers agree).
+    const location = ex.location;
+    if (this.options.follow && result.error === null && status !== null && location && isRedirect(status)) {
+      return this.redirect(ex, result, status, location);
     }
     if (this.options.retries > 0 && this.mayRetry(ex, result)) {
       this.scheduleRetry(ex, result);
@@ -70,6 +74,16 @@ export class FollowUps {
     }
     this.host.report(result);
     return null;
+  }
+
+  /**
+   * Whether a response with `status` will lead to another request — a redirect followed, a
+   * retry — judged from its head, so that its body is not saved as the target's. The same
+   * rules as {@link after}'s, before the body is known to complete.
+   */
+  continuesAfter(ex: Exchange, status: number): boolean {
+    if (this.options.follow && ex.location !== null && isRedirect(status)) return true;
+    return this.mayTryAgain(ex) && isRetryStatus(status) && !inRanges(status, ex.expect.status);
   }
 
   /** Cancels every waiting retry, handing each to `report` with the reason. */
@@ -83,17 +97,21 @@ export class FollowUps {
     this.sleeping.clear();
   }
 
-  /** A 429 pauses its origin (and halves its own rate); anything else from it ends a run of 429s. */
+  /**
+   * A 429 pauses its origin (and halves its own rate); anything else from it ends a run of 429s
+   * and lets its rate climb back towards the configured one.
+   */
   private paceOrigin(ex: Exchange, status: number, pool: Pool): void {
     if (status !== 429) {
       pool.strikes = 0;
+      pool.limiter?.recover(ex.start);
       return;
     }
     const { retryDelay, retryMaxDelay } = this.options;
     const asked = ex.retryAfter === null ? null : parseRetryAfter(ex.retryAfter, Date.now());
     // Without a usable Retry-After: the retry backoff's ceiling, doubling with each 429 in a row.
     const pauseMs = Math.min(retryMaxDelay, asked ?? retryDelay * 2 ** pool.strikes);
-    pool.tooManyRequests(performance.now(), pauseMs);
+    pool.tooManyRequests(performance.now(), pauseMs, ex.start);
   }
 
   private chainOf(ex: Exchange): Chain {
@@ -109,6 +127,7 @@ export class FollowUps {
   private exchangeFor(target: Target, ex: Exchange, chain: Chain): Exchange {
     const next = new Exchange(target, ex.expect);
     next.chain = chain;
+    next.inherit(ex);
     return next;
   }
 
@@ -116,6 +135,7 @@ export class FollowUps {
   private redirect(ex: Exchange, result: Result, status: number, location: string): Exchange | null {
     const chain = this.chainOf(ex);
     const hop = nextHop(
+      chain.first,
       ex.target,
       status,
       location,
@@ -135,11 +155,14 @@ export class FollowUps {
   }
 
   private mayRetry(ex: Exchange, result: Result): boolean {
+    return this.mayTryAgain(ex) && isRetryable(result, ex.expect);
+  }
+
+  /** Retries are on, this target has attempts left, and its method may be retried. */
+  private mayTryAgain(ex: Exchange): boolean {
     const attempts = ex.chain === null ? 1 : ex.chain.attempts;
     return (
-      attempts <= this.options.retries &&
-      (ex.idempotent || this.options.retryAllMethods) &&
-      isRetryable(result, ex.expect)
+      this.options.retries > 0 && attempts <= this.options.retries && (ex.idempotent || this.options.retryAllMethods)
     );
   }
 

@@ -65,6 +65,7 @@ const DQUOTE = 34;
 const COMMA = 44;
 const COLON = 58;
 const SEMICOLON = 59;
+const EQUALS = 61;
 const BACKSLASH = 92;
 
 // Parser states.
@@ -78,11 +79,40 @@ const S_TRAILER = 6;
 const S_DONE = 7;
 const S_ERROR = 8;
 
-// Sub-states of the chunk-size line (S_CHUNK_SIZE).
+// Sub-states of the chunk-size line (S_CHUNK_SIZE): `chunk-size [ chunk-ext ] CRLF` with
+// chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ) (RFC 9112 §7.1.1).
 const Z_DIGITS = 0;
+/** The first byte after the size. */
 const Z_AFTER_DIGITS = 1;
-const Z_EXTENSION = 2;
+/** BWS after the size: ";" must follow. */
+const Z_SIZE_BWS = 2;
 const Z_CR = 3;
+/** After ";" (BWS, then a name). */
+const Z_EXT_SEMI = 4;
+const Z_EXT_NAME = 5;
+/** BWS after a name: "=" or ";" must follow. */
+const Z_EXT_AFTER_NAME = 6;
+/** After "=" (BWS, then a value). */
+const Z_EXT_EQUALS = 7;
+const Z_EXT_TOKEN = 8;
+const Z_EXT_QUOTED = 9;
+/** After a backslash in a quoted value (quoted-pair). */
+const Z_EXT_QUOTED_PAIR = 10;
+/** Right after a quoted value's closing DQUOTE. */
+const Z_EXT_QUOTED_END = 11;
+/** BWS after a value: ";" must follow. */
+const Z_EXT_AFTER_VALUE = 12;
+/** The chunk-size line is complete. */
+const Z_END = -1;
+
+// Sub-states of a trailer line (S_TRAILER): field-line CRLF (RFC 9112 §7.1.2, §5).
+const T_START = 0;
+const T_NAME = 1;
+const T_VALUE = 2;
+/** A CR ending a field line. */
+const T_CR = 3;
+/** A CR ending the trailer section. */
+const T_END_CR = 4;
 
 // Byte classes for the head, one lookup per byte; ordered so that "may appear in a field value"
 // is one comparison (c >= C_VCHAR).
@@ -217,6 +247,11 @@ function byteName(b: number): string {
   return `0x${b.toString(16).padStart(2, '0')}`;
 }
 
+function skipOWS(buf: Buffer, i: number, end: number): number {
+  while (i < end && (buf[i] === SP || buf[i] === HT)) i++;
+  return i;
+}
+
 /** Bytes consumed when the response completed at `pos` (see {@link ResponseParser.execute}). */
 function completedAt(pos: number): number {
   return -1 - pos;
@@ -253,6 +288,7 @@ export class ResponseParser {
   private hasContentLength = false;
   private hasTransferEncoding = false;
   private lastCodingChunked = false;
+  private chunkedSeen = false;
   private connectionClose = false;
   private connectionKeepAlive = false;
 
@@ -425,6 +461,7 @@ export class ResponseParser {
     this.hasContentLength = false;
     this.hasTransferEncoding = false;
     this.lastCodingChunked = false;
+    this.chunkedSeen = false;
     this.connectionClose = false;
     this.connectionKeepAlive = false;
   }
@@ -740,19 +777,22 @@ export class ResponseParser {
     return this.fail('protocol', message);
   }
 
-  /** `Connection: close` / `keep-alive` (RFC 9112 §9.3, §9.6); other options are ignored. */
+  /**
+   * `Connection: close` / `keep-alive` (RFC 9112 §9.3, §9.6); other options are ignored.
+   * Connection = #connection-option (RFC 9110 §7.6.1): an option is a whole list element, so
+   * `foo close` (one malformed element) is neither, as llhttp reads it too.
+   */
   private connectionField(buf: Buffer, start: number, end: number): void {
     let i = start;
     while (i < end) {
-      const b = buf[i]!;
-      if (b === COMMA || b === SP || b === HT) {
-        i++;
-        continue;
-      }
+      i = skipOWS(buf, i, end);
       const t = i;
-      while (i < end && buf[i] !== COMMA && buf[i] !== SP && buf[i] !== HT) i++;
-      if (equalsToken(buf, t, i, TOKEN_CLOSE)) this.connectionClose = true;
-      else if (equalsToken(buf, t, i, TOKEN_KEEP_ALIVE)) this.connectionKeepAlive = true;
+      while (i < end && buf[i] !== COMMA) i++;
+      let e = i;
+      while (e > t && (buf[e - 1] === SP || buf[e - 1] === HT)) e--;
+      if (equalsToken(buf, t, e, TOKEN_CLOSE)) this.connectionClose = true;
+      else if (equalsToken(buf, t, e, TOKEN_KEEP_ALIVE)) this.connectionKeepAlive = true;
+      i++; // the comma
     }
   }
 
@@ -792,47 +832,68 @@ export class ResponseParser {
   }
 
   /**
-   * Transfer-Encoding = #transfer-coding (RFC 9112 §6.1), possibly across several fields. We only
-   * need to know whether `chunked` is the final coding; `chunked` twice or before another coding
-   * is refused (a sender MUST NOT do either).
+   * Transfer-Encoding = #transfer-coding (RFC 9112 §6.1), possibly across several field lines,
+   * which read as one list (RFC 9110 §5.3). Only the framing matters here: whether `chunked` is
+   * the final coding (§6.3 rules 4 and 8). Codings are not decoded; the body is handed out as
+   * it came once the chunked framing (if final) is removed.
+   *
+   * transfer-coding = token *( OWS ";" OWS transfer-parameter ) and transfer-parameter =
+   * token BWS "=" BWS ( token / quoted-string ) are checked exactly; empty list elements are
+   * ignored (RFC 9110 §5.6.1.2). Deliberately refused, although the list parses:
+   * - `chunked` more than once, wherever it is: a sender MUST NOT (§6.1), and no reading of the
+   *   content makes sense;
+   * - `chunked` with parameters: the coding defines none, and readers split on it — one takes
+   *   it for chunked, another (llhttp) for an unknown coding and reads until close.
    */
   private transferEncodingField(buf: Buffer, start: number, end: number): void {
     this.hasTransferEncoding = true;
-    let codings = 0;
     let i = start < 0 ? end : start;
     while (i < end) {
       const b = buf[i]!;
       if (b === COMMA || b === SP || b === HT) {
-        i++; // OWS and empty list elements (RFC 9110 §5.6.1)
+        i++; // OWS and empty list elements
         continue;
       }
       const t = i;
       while (i < end && CLASS[buf[i]!] === C_TCHAR) i++;
-      if (i === t) this.fail('protocol', `invalid Transfer-Encoding ${printable(buf, start, end)}`);
+      if (i === t) this.badTransferEncoding(buf, start, end, 'a coding name');
       const chunked = equalsToken(buf, t, i, TOKEN_CHUNKED);
-      if (this.lastCodingChunked) {
-        this.fail(
-          'protocol',
-          chunked ? 'Transfer-Encoding applies chunked more than once' : 'Transfer-Encoding has a coding after chunked',
-        );
-      }
+      if (chunked && this.chunkedSeen) this.fail('protocol', 'Transfer-Encoding applies chunked more than once');
+      this.chunkedSeen ||= chunked;
       this.lastCodingChunked = chunked;
-      codings++;
-      while (i < end && (buf[i] === SP || buf[i] === HT)) i++;
-      if (i < end && buf[i] === SEMICOLON) {
-        // Skip transfer-parameters up to the next element; a quoted-string may hold a comma.
-        while (i < end && buf[i] !== COMMA) {
-          if (buf[i] === DQUOTE) {
-            i++;
-            while (i < end && buf[i] !== DQUOTE) i += buf[i] === BACKSLASH ? 2 : 1;
-          }
-          i++;
-        }
-      } else if (i < end && buf[i] !== COMMA) {
-        this.fail('protocol', `invalid Transfer-Encoding ${printable(buf, start, end)}`);
+      i = skipOWS(buf, i, end);
+      while (i < end && buf[i] === SEMICOLON) {
+        if (chunked) this.fail('protocol', `Transfer-Encoding gives chunked parameters ${printable(buf, start, end)}`);
+        i = this.transferParameter(buf, skipOWS(buf, i + 1, end), end, start);
+        i = skipOWS(buf, i, end);
       }
+      if (i < end && buf[i] !== COMMA) this.badTransferEncoding(buf, start, end, 'a comma');
     }
-    if (codings === 0) this.fail('protocol', 'empty Transfer-Encoding value');
+  }
+
+  /** `token BWS "=" BWS ( token / quoted-string )` from `i`; returns the index after it. */
+  private transferParameter(buf: Buffer, i: number, end: number, start: number): number {
+    const t = i;
+    while (i < end && CLASS[buf[i]!] === C_TCHAR) i++;
+    if (i === t) this.badTransferEncoding(buf, start, end, 'a parameter name');
+    i = skipOWS(buf, i, end);
+    if (i >= end || buf[i] !== EQUALS) this.badTransferEncoding(buf, start, end, '"=" after a parameter name');
+    i = skipOWS(buf, i + 1, end);
+    if (i < end && buf[i] === DQUOTE) {
+      // quoted-string; the value holds no CTLs (checked as a field value), so any other byte is
+      // qdtext, and a quoted-pair is a backslash and any byte.
+      for (i++; i < end && buf[i] !== DQUOTE; i++) if (buf[i] === BACKSLASH) i++;
+      if (i >= end) this.badTransferEncoding(buf, start, end, 'the end of a quoted string');
+      return i + 1;
+    }
+    const v = i;
+    while (i < end && CLASS[buf[i]!] === C_TCHAR) i++;
+    if (i === v) this.badTransferEncoding(buf, start, end, 'a parameter value');
+    return i;
+  }
+
+  private badTransferEncoding(buf: Buffer, start: number, end: number, wanted: string): never {
+    return this.fail('protocol', `invalid Transfer-Encoding ${printable(buf, start, end)}: ${wanted} expected`);
   }
 
   /** The empty line ended a head at `pos`. */
@@ -844,7 +905,9 @@ export class ResponseParser {
       this.resetHead();
       return pos;
     }
-    // RFC 9112 §6.1: both is a smuggling signature; §6.3 says to treat it as an error.
+    // RFC 9112 §6.3 rule 3: Transfer-Encoding overrides Content-Length, but the pair "ought to be
+    // handled as an error" — it is the signature of smuggling and response splitting (§11.2).
+    // Refused deliberately, whatever the codings (llhttp refuses it too).
     if (this.hasTransferEncoding && this.hasContentLength) {
       this.fail('protocol', 'response has both Transfer-Encoding and Content-Length');
     }
@@ -867,7 +930,8 @@ export class ResponseParser {
         chunked = true;
         state = S_CHUNK_SIZE;
       } else {
-        // §6.3 rule 4 (responses): a final coding other than chunked → read until close.
+        // §6.3 rule 4 (responses): when chunked is not the final coding — another coding after
+        // it, unknown codings only, or an empty list — the body runs until the server closes.
         keepAlive = false;
         state = S_BODY_CLOSE;
       }
@@ -925,7 +989,12 @@ export class ResponseParser {
     return len;
   }
 
-  /** `chunk-size [ chunk-ext ] CRLF` (RFC 9112 §7.1), byte by byte: it may arrive split anywhere. */
+  /**
+   * `chunk-size [ chunk-ext ] CRLF` (RFC 9112 §7.1), byte by byte: it may arrive split anywhere.
+   * Extensions carry nothing we use, but their grammar is checked exactly (§7.1.1): a `;` without
+   * a name, `=` without a value, whitespace where no BWS is allowed, or a broken quoted-string
+   * is refused, since readers that skip extensions loosely disagree on where such a line ends.
+   */
   private chunkSizeLine(chunk: Buffer, pos: number, len: number): number {
     const max = this.maxTrailerBytes;
     let sub = this.sub;
@@ -951,26 +1020,8 @@ export class ResponseParser {
         }
         sub = Z_AFTER_DIGITS;
       }
-      if (sub === Z_AFTER_DIGITS) {
-        // chunk-ext starts with BWS ";" (RFC 9112 §7.1.1), so whitespace may follow the size.
-        if (b === SP || b === HT) continue;
-        if (b === SEMICOLON) sub = Z_EXTENSION;
-        else if (b === CR) sub = Z_CR;
-        else if (b === LF) sub = -1;
-        else this.fail('protocol', `invalid chunk size: unexpected ${byteName(b)} after the size`);
-      } else if (sub === Z_EXTENSION) {
-        // Extensions carry nothing we use; skipped, but still no control bytes.
-        if (b === CR) sub = Z_CR;
-        else if (b === LF) sub = -1;
-        else if (CLASS[b] === C_INVALID) {
-          this.fail('protocol', `invalid character ${byteName(b)} in a chunk extension`);
-        }
-      } else {
-        // Z_CR
-        if (b !== LF) this.fail('protocol', 'bare CR (not followed by LF) in a chunk-size line');
-        sub = -1;
-      }
-      if (sub === -1) {
+      sub = this.chunkLineStep(sub, b);
+      if (sub === Z_END) {
         this.received += i - pos;
         this.sub = 0;
         this.sizeDigits = 0;
@@ -992,6 +1043,70 @@ export class ResponseParser {
     this.sizeDigits = digits;
     this.lineBytes = lineBytes;
     return i;
+  }
+
+  /** One byte of a chunk-size line after its digits: the next sub-state, or throws. */
+  private chunkLineStep(sub: number, b: number): number {
+    const c = CLASS[b]!;
+    const ows = c === C_OWS;
+    switch (sub) {
+      case Z_EXT_QUOTED:
+        if (b === DQUOTE) return Z_EXT_QUOTED_END;
+        if (b === BACKSLASH) return Z_EXT_QUOTED_PAIR;
+        // qdtext: HTAB / SP / VCHAR other than DQUOTE and backslash / obs-text.
+        if (c >= C_OWS) return sub;
+        return this.fail('protocol', `invalid character ${byteName(b)} in a quoted chunk extension value`);
+      case Z_EXT_QUOTED_PAIR:
+        if (c >= C_OWS) return Z_EXT_QUOTED;
+        return this.fail('protocol', `invalid character ${byteName(b)} in a quoted chunk extension value`);
+      case Z_CR:
+        if (b !== LF) this.fail('protocol', 'bare CR (not followed by LF) in a chunk-size line');
+        return Z_END;
+      case Z_EXT_SEMI:
+        if (ows) return sub;
+        if (c === C_TCHAR) return Z_EXT_NAME;
+        return this.fail('protocol', `chunk extension without a name (${byteName(b)} after ";")`);
+      case Z_EXT_EQUALS:
+        if (ows) return sub;
+        if (c === C_TCHAR) return Z_EXT_TOKEN;
+        if (b === DQUOTE) return Z_EXT_QUOTED;
+        return this.fail('protocol', `chunk extension without a value (${byteName(b)} after "=")`);
+      case Z_EXT_NAME:
+        if (c === C_TCHAR) return sub;
+        if (b === EQUALS) return Z_EXT_EQUALS;
+        if (ows) return Z_EXT_AFTER_NAME;
+        break;
+      case Z_EXT_TOKEN:
+        if (c === C_TCHAR) return sub;
+        if (ows) return Z_EXT_AFTER_VALUE;
+        break;
+      case Z_EXT_QUOTED_END:
+        if (ows) return Z_EXT_AFTER_VALUE;
+        break;
+      case Z_AFTER_DIGITS:
+        if (ows) return Z_SIZE_BWS;
+        if (b === SEMICOLON || b === CR || b === LF) break;
+        return this.fail('protocol', `invalid chunk size: unexpected ${byteName(b)} after the size`);
+      case Z_EXT_AFTER_NAME:
+        if (ows) return sub;
+        if (b === EQUALS) return Z_EXT_EQUALS;
+        if (b === SEMICOLON) return Z_EXT_SEMI;
+        return this.fail('protocol', `invalid chunk extension: ${byteName(b)} after whitespace`);
+      default: // Z_SIZE_BWS, Z_EXT_AFTER_VALUE: BWS belongs to a following ";" and nothing else
+        if (ows) return sub;
+        if (b === SEMICOLON) return Z_EXT_SEMI;
+        return this.fail(
+          'protocol',
+          sub === Z_SIZE_BWS
+            ? `invalid chunk size: whitespace after the size not followed by ";" (${byteName(b)})`
+            : `invalid chunk extension: ${byteName(b)} after whitespace`,
+        );
+    }
+    // At the end of the size, a name or a value: the line may end, or another extension begin.
+    if (b === SEMICOLON) return Z_EXT_SEMI;
+    if (b === CR) return Z_CR;
+    if (b === LF) return Z_END;
+    return this.fail('protocol', `invalid character ${byteName(b)} in a chunk extension`);
   }
 
   private chunkData(chunk: Buffer, pos: number, len: number): number {
@@ -1029,45 +1144,65 @@ export class ResponseParser {
     return i;
   }
 
-  /** trailer-section CRLF after the last chunk (RFC 9112 §7.1.2): skipped, but bounded and clean. */
+  /**
+   * trailer-section CRLF after the last chunk (RFC 9112 §7.1.2): skipped, but bounded, and each
+   * line checked as a field line (§5): a token name directly followed by ":", a value without
+   * control bytes. A line that is not a field line would be read differently by a reader that
+   * merges trailers into the head.
+   */
   private trailer(chunk: Buffer, pos: number, len: number): number {
     const max = this.maxTrailerBytes;
     let total = this.trailerBytes;
-    let line = this.lineBytes;
     let sub = this.sub;
     let i = pos;
     while (i < len) {
       const b = chunk[i++]!;
       if (++total > max) this.fail('too_large', `chunked trailer section over ${max} bytes`);
-      if (sub === 1) {
-        if (b !== LF) this.fail('protocol', 'bare CR (not followed by LF) in the trailer section');
-        sub = 0;
-      } else if (b === CR) {
-        sub = 1;
-        continue;
-      } else if (b !== LF) {
-        const c = CLASS[b]!;
-        if (c === C_INVALID) {
-          this.fail('protocol', `invalid character ${byteName(b)} in the trailer section`);
-        }
-        if (line === 0 && c === C_OWS) {
-          this.fail('protocol', 'obsolete line folding in the trailer section');
-        }
-        line++;
-        continue;
+      const c = CLASS[b]!;
+      switch (sub) {
+        case T_START:
+          if (c === C_TCHAR) sub = T_NAME;
+          else if (b === CR) sub = T_END_CR;
+          else if (b === LF) {
+            this.received += i - pos;
+            return this.complete(i);
+          } else this.fail('protocol', this.badTrailerStart(b));
+          break;
+        case T_NAME:
+          if (b === COLON) sub = T_VALUE;
+          else if (c !== C_TCHAR) this.fail('protocol', this.badTrailerName(b));
+          break;
+        case T_VALUE:
+          if (b === CR) sub = T_CR;
+          else if (b === LF) sub = T_START;
+          else if (c === C_INVALID) this.fail('protocol', `invalid character ${byteName(b)} in the trailer section`);
+          break;
+        default: // T_CR, T_END_CR
+          if (b !== LF) this.fail('protocol', 'bare CR (not followed by LF) in the trailer section');
+          if (sub === T_END_CR) {
+            this.received += i - pos;
+            return this.complete(i);
+          }
+          sub = T_START;
       }
-      // An LF ends a line; an empty one ends the message.
-      if (line === 0) {
-        this.received += i - pos;
-        return this.complete(i);
-      }
-      line = 0;
     }
     this.received += i - pos;
     this.trailerBytes = total;
-    this.lineBytes = line;
     this.sub = sub;
     return i;
+  }
+
+  private badTrailerStart(b: number): string {
+    if (b === SP || b === HT) return 'obsolete line folding (line starting with whitespace) in the trailer section';
+    if (b === COLON) return 'empty field name in the trailer section';
+    return `invalid character ${byteName(b)} in a trailer field name`;
+  }
+
+  private badTrailerName(b: number): string {
+    // RFC 9112 §5.1: whitespace before the colon MUST be rejected.
+    if (b === SP || b === HT) return 'whitespace between a trailer field name and its colon';
+    if (b === CR || b === LF) return 'trailer field line without a colon';
+    return `invalid character ${byteName(b)} in a trailer field name`;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ export class Pool {
   open = 0;
   /** Whether starts here go through {@link Engine.takeTokens} (false: no rate, no retries). */
   private readonly paced: boolean;
-  /** This origin's own pace (`ratePerHost`), halved by a 429. */
+  /** This origin's own pace (`ratePerHost`), halved by a 429 and recovering after. */
   readonly limiter: RateLimiter | null;
   /** performance.now() until which a 429 holds this origin's starts back. */
   private pausedUntil = 0;
@@ -197,15 +197,13 @@ export class Pool {
   }
 
   /**
-   * The origin answered 429: hold its starts back for `pauseMs`, and halve its own rate for the
-   * rest of the run — once per pause, because the other requests already in flight when the
-   * server started refusing will come back 429 too, and they are the same complaint.
+   * The origin answered 429 to a request started at `startedAt`: hold its starts back for
+   * `pauseMs`, and halve its own rate (at most once per window, see RateLimiter.backOff).
    */
-  tooManyRequests(now: number, pauseMs: number): void {
-    const paused = now < this.pausedUntil;
+  tooManyRequests(now: number, pauseMs: number, startedAt: number): void {
     this.strikes++;
     if (now + pauseMs > this.pausedUntil) this.pausedUntil = now + pauseMs;
-    if (!paused) this.limiter?.halve();
+    this.limiter?.backOff(startedAt, now);
   }
 
   /** Wakes the pool in `ms` (or sooner, if a wake-up is already due sooner) to start what waits. */

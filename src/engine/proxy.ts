@@ -25,6 +25,9 @@ export interface ProxyEndpoint {
 /** Longest CONNECT response head we read: a proxy's answer is a status line and a few fields. */
 export const MAX_CONNECT_HEAD = 16 * 1024;
 
+/** Interim (1xx) heads accepted before the answer to CONNECT, as the response parser allows. */
+const MAX_INTERIM_HEADS = 100;
+
 /** One NO_PROXY entry. */
 interface Bypass {
   host: string;
@@ -146,10 +149,14 @@ export function connectRequest(proxy: ProxyEndpoint, hostname: string, port: num
 export type TunnelOutcome = { open: true } | { open: false; failure: string };
 
 /**
- * Reads the proxy's answer to CONNECT from `socket`, at most {@link MAX_CONNECT_HEAD} bytes, and
- * calls `done` once. A 2xx opens the tunnel (RFC 9110 §9.3.6; its Content-Length or
- * Transfer-Encoding are ignored as the RFC says). Anything else, an answer that is not HTTP, or
- * a close before the answer fails. Socket errors are left to the caller's own 'error' listener.
+ * Reads the proxy's answer to CONNECT from `socket`, at most {@link MAX_CONNECT_HEAD} bytes per
+ * head, and calls `done` once. A 2xx opens the tunnel (RFC 9110 §9.3.6; its Content-Length or
+ * Transfer-Encoding are ignored as the RFC says). Interim 1xx heads before it (`100 Continue`
+ * from some proxies) are skipped: a client must parse them even unasked (RFC 9110 §15.2). A 101
+ * is not interim: it switches protocols, which a server may do only to one the request's Upgrade
+ * offered (§7.8, §15.2.2) — CONNECT offers none, so it fails like any other non-2xx answer, as
+ * does something that is not HTTP, or a close before the answer. Socket errors are left to the
+ * caller's own 'error' listener.
  */
 export function awaitTunnel(
   socket: Socket,
@@ -159,6 +166,7 @@ export function awaitTunnel(
 ): void {
   let buffered: Buffer | null = null;
   let finished = false;
+  let interim = 0;
   const finish = (outcome: TunnelOutcome): void => {
     if (finished) return;
     finished = true;
@@ -170,33 +178,49 @@ export function awaitTunnel(
   const fail = (why: string): void =>
     finish({ open: false, failure: `proxy ${proxy.label} ${why} (CONNECT ${authority})` });
   const onData = (chunk: Buffer): void => {
-    const data: Buffer = buffered === null ? chunk : Buffer.concat([buffered, chunk]);
-    const end = headEnd(data);
-    if (end === -1) {
-      if (data.length > MAX_CONNECT_HEAD) fail(`sent a response head over ${MAX_CONNECT_HEAD} bytes`);
-      else buffered = data;
+    let data: Buffer = buffered === null ? chunk : Buffer.concat([buffered, chunk]);
+    buffered = null;
+    for (;;) {
+      const end = headEnd(data);
+      if (end === -1) {
+        if (data.length > MAX_CONNECT_HEAD) fail(`sent a response head over ${MAX_CONNECT_HEAD} bytes`);
+        else if (data.length > 0) buffered = data;
+        return;
+      }
+      const lineEnd = data.indexOf(0x0a);
+      const statusLine = data.toString('latin1', 0, lineEnd).replace(/\r$/, '');
+      const m = /^HTTP\/1\.\d (\d{3})(?: (.*))?$/.exec(statusLine);
+      if (m === null) {
+        fail(`answered with something that is not HTTP: ${JSON.stringify(statusLine.slice(0, 60))}`);
+        return;
+      }
+      const status = Number(m[1]);
+      const reason = (m[2] ?? '').replace(/[^\x20-\x7e]/g, '?').slice(0, 80);
+      if (status >= 100 && status < 200 && status !== 101) {
+        if (++interim > MAX_INTERIM_HEADS) {
+          fail(`sent over ${MAX_INTERIM_HEADS} interim (1xx) responses`);
+          return;
+        }
+        data = data.subarray(end);
+        continue;
+      }
+      if (status === 101) {
+        fail('switched protocols (101) without being asked to (RFC 9110 §7.8)');
+        return;
+      }
+      if (status < 200 || status > 299) {
+        fail(`refused the tunnel: ${status}${reason === '' ? '' : ` ${reason}`}`);
+        return;
+      }
+      // The server speaks second in TLS, so nothing may follow a 2xx before our ClientHello: bytes
+      // here came from the proxy, and a tunnel that starts with stray bytes cannot carry TLS.
+      if (end < data.length) {
+        fail(`sent ${data.length - end} unexpected bytes after its ${status} response`);
+        return;
+      }
+      finish({ open: true });
       return;
     }
-    const lineEnd = data.indexOf(0x0a);
-    const statusLine = data.toString('latin1', 0, lineEnd).replace(/\r$/, '');
-    const m = /^HTTP\/1\.\d (\d{3})(?: (.*))?$/.exec(statusLine);
-    if (m === null) {
-      fail(`answered with something that is not HTTP: ${JSON.stringify(statusLine.slice(0, 60))}`);
-      return;
-    }
-    const status = Number(m[1]);
-    const reason = (m[2] ?? '').replace(/[^\x20-\x7e]/g, '?').slice(0, 80);
-    if (status < 200 || status > 299) {
-      fail(`refused the tunnel: ${status}${reason === '' ? '' : ` ${reason}`}`);
-      return;
-    }
-    // The server speaks second in TLS, so nothing may follow a 2xx before our ClientHello: bytes
-    // here came from the proxy, and a tunnel that starts with stray bytes cannot carry TLS.
-    if (end < data.length) {
-      fail(`sent ${data.length - end} unexpected bytes after its ${status} response`);
-      return;
-    }
-    finish({ open: true });
   };
   const onEnd = (): void => fail('closed the connection before answering');
   socket.on('data', onData);

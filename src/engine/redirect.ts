@@ -16,6 +16,26 @@ const ORIGIN_BOUND = new Set(['authorization', 'cookie', 'proxy-authorization', 
 /** Headers that describe the request body, dropped with it (Fetch: "request-body-header name"). */
 const BODY_HEADERS = new Set(['content-type', 'content-encoding', 'content-language', 'content-location']);
 
+/**
+ * A Location field value as the parser hands it over — one latin1 character per octet received
+ * (RFC 9110 §5.5: field values are opaque octets) — with every non-ASCII octet percent-encoded,
+ * so that `/dir/ü` sent as raw UTF-8 (nginx does) becomes `/dir/%C3%BC`, the bytes the server
+ * named, as curl sends it; the URL parser would otherwise encode each latin1 character as UTF-8
+ * again (`%C3%83%C2%BC`).
+ */
+export function locationReference(value: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    // Only octets (U+0080..U+00FF) can come from a field value; anything above is left to URL.
+    if (c < 0x80 || c > 0xff) continue;
+    out += `${value.slice(from, i)}%${c.toString(16).toUpperCase().padStart(2, '0')}`;
+    from = i + 1;
+  }
+  return from === 0 ? value : out + value.slice(from);
+}
+
 /** The next request of a chain, or why the chain stops. */
 export type Hop =
   | { ok: true; target: Target }
@@ -24,6 +44,8 @@ export type Hop =
 /**
  * Decides the request that follows a redirect response.
  *
+ * - `first`: the chain's first request, as the user gave it.
+ * - `location`: the Location field value as received (see {@link locationReference}), not empty.
  * - `followed`: redirects already followed in this chain; past `maxRedirects` the chain stops.
  * - `requested`: `METHOD url` of every request made in the chain; asking again for one of them is
  *   a loop (a 303 from POST /form to GET /form is not: the method differs).
@@ -31,8 +53,16 @@ export type Hop =
  * RFC 9110 §15.4.4: after a 303 the next request is a GET (HEAD stays HEAD); §15.4.2/§15.4.3:
  * after a 301 or 302 a POST becomes a GET, as every user agent does; the body and the headers
  * describing it go. 307 and 308 (§15.4.8, §15.4.9) keep the method and the body.
+ *
+ * Credentials written into the Location (`http://user:pass@host/`): RFC 9110 §4.2.4 says a
+ * server must not send them and a client should distrust them (they serve to disguise the
+ * authority). They are used only when the hop stays on the origin of the chain's first request
+ * (curl's rule: credentials go to the host the user named, never to another) and of the response
+ * that carried them (a server hands out credentials for itself only — stricter than curl, which
+ * would also use them on a way back to the first origin); otherwise they are dropped.
  */
 export function nextHop(
+  first: Target,
   current: Target,
   status: number,
   location: string,
@@ -51,14 +81,14 @@ export function nextHop(
   let parsed: ReturnType<typeof parseTargetUrl>;
   try {
     // RFC 9110 §10.2.2: a relative reference is resolved against the URL of the request.
-    href = new URL(location, current.url).href;
+    href = new URL(locationReference(location), current.url).href;
     parsed = parseTargetUrl(href);
   } catch (err) {
     const why = err instanceof Error && err.message !== 'Invalid URL' ? `: ${err.message}` : '';
     return {
       ok: false,
       code: 'protocol',
-      message: `${status} from ${current.url} with an unusable Location ${JSON.stringify(location.slice(0, 200))}${why}`,
+      message: `${status} from ${current.url} with an unusable Location ${JSON.stringify(withoutUserinfo(locationReference(location)).slice(0, 200))}${why}`,
     };
   }
   const toGet =
@@ -75,8 +105,9 @@ export function nextHop(
   const crossOrigin =
     parsed.protocol !== current.protocol || parsed.hostname !== current.hostname || parsed.port !== current.port;
   let headers = hopHeaders(current.headers, crossOrigin, toGet);
-  if (parsed.authorization !== undefined) {
-    // Credentials written into the Location (`user:pass@`) are used as a target's would be.
+  const firstOrigin =
+    parsed.protocol === first.protocol && parsed.hostname === first.hostname && parsed.port === first.port;
+  if (parsed.authorization !== undefined && firstOrigin && !crossOrigin) {
     headers = [
       ...headers.filter(([n]) => n.toLowerCase() !== 'authorization'),
       ['Authorization', parsed.authorization],
@@ -98,6 +129,11 @@ export function nextHop(
   if (current.timeout !== undefined) target.timeout = current.timeout;
   if (current.expect !== undefined) target.expect = current.expect;
   return { ok: true, target };
+}
+
+/** `scheme://user:pass@host…` without its user info: credentials never go into a message. */
+function withoutUserinfo(location: string): string {
+  return location.replace(/^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^/?#]*@/, '$1…@');
 }
 
 /** The same list when nothing is dropped, so the request writer's per-list cache still hits. */

@@ -46,8 +46,12 @@ export class Transport {
     try {
       this.context = createSecureContext({
         // `ca` replaces OpenSSL's default store, so the system roots are listed again: the user's
-        // certificates are added to the trusted roots, not substituted for them.
-        ...(ca === undefined || ca.length === 0 ? {} : { ca: [...rootCertificates, ...ca] }),
+        // certificates are added to the trusted roots, not substituted for them. Each one is an
+        // anchor, as curl treats them (OpenSSL's X509_V_FLAG_PARTIAL_CHAIN, Node >= 20.18): an
+        // intermediate CA the user gave ends the chain there, without its root.
+        ...(ca === undefined || ca.length === 0
+          ? {}
+          : { ca: [...rootCertificates, ...ca], allowPartialTrustChain: true }),
         ...(cert === undefined ? {} : { cert }),
         ...(key === undefined ? {} : { key }),
       });

@@ -31,6 +31,12 @@ export const CSV_COLUMNS = [
   'tls_protocol',
   'cert_days_left',
   'decoded_bytes',
+  'saved_to',
+  // All three digest columns, whichever --hash chose (empty otherwise): the column set never
+  // depends on flags, so a script reading columns by position keeps working.
+  'sha256',
+  'sha1',
+  'md5',
 ] as const;
 
 /** RFC 4180 §2.1: each record ends with CRLF. A CR or LF inside a quoted field is data, kept as sent. */
@@ -107,6 +113,10 @@ export function csvRow(r: Result): string {
       field(r.tls?.protocol ?? ''),
       num(r.tls?.daysLeft ?? null),
       num(r.decodedBytes),
+      field(r.savedTo ?? ''),
+      r.sha256 ?? '',
+      r.sha1 ?? '',
+      r.md5 ?? '',
     ].join(',') + EOL
   );
 }

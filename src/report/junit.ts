@@ -96,6 +96,17 @@ export function createJUnitReporter(path: string): Reporter {
 }
 
 function toCase(r: Result): Case {
+  const c = plainCase(r);
+  const props = properties(r);
+  if (props === '') return c;
+  // Properties go first inside the testcase; a passed case stops being self-closing.
+  const xml = c.xml.endsWith('/>')
+    ? `${c.xml.slice(0, -2)}>\n${props}    </testcase>`
+    : c.xml.replace('>\n', `>\n${props}`);
+  return { ...c, xml };
+}
+
+function plainCase(r: Result): Case {
   const name = r.name ?? (r.url === null ? r.input : `${r.method} ${r.url}`);
   const open =
     `    <testcase name="${xmlAttr(name)}" classname="${xmlAttr(classname(r.url))}"` +
@@ -129,6 +140,22 @@ function toCase(r: Result): Case {
     };
   }
   return { index: r.index, outcome: 'passed', xml: `${open}/>` };
+}
+
+/**
+ * `savedTo` and the `hash` digest as testcase properties (the per-testcase `<properties>` that
+ * pytest writes and GitLab, Jenkins and the GitHub reporters read); empty when there are none.
+ */
+function properties(r: Result): string {
+  const list: Array<[string, string]> = [];
+  if (r.savedTo !== null && r.savedTo !== undefined) list.push(['savedTo', r.savedTo]);
+  for (const alg of ['sha256', 'sha1', 'md5'] as const) {
+    const digest = r[alg];
+    if (typeof digest === 'string') list.push([alg, digest]);
+  }
+  if (list.length === 0) return '';
+  const items = list.map(([k, v]) => `        <property name="${k}" value="${xmlAttr(v)}"/>\n`).join('');
+  return `      <properties>\n${items}      </properties>\n`;
 }
 
 /** First line of a failure/error body: what was asked and what came back. */

@@ -19,6 +19,7 @@ const WORDS: Readonly<Record<string, string>> = {
   ELOOP: 'too many symbolic links',
   ENAMETOOLONG: 'name too long',
   EPIPE: 'the reader went away',
+  ECONNRESET: 'connection reset',
 };
 
 export function errnoWords(err: unknown): string {

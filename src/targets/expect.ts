@@ -1,6 +1,7 @@
 import type { ExpectObject, Expectation } from '../types.js';
 import { describeValue, isPlainObject, unknownFieldError } from './describe.js';
 import { parseDuration } from './duration.js';
+import { contentExpectations } from './expect-content.js';
 import { buildHeaderRules } from './expect-header.js';
 import { parseStatusSpec } from './status-spec.js';
 
@@ -10,7 +11,15 @@ export const DEFAULT_EXPECTATION: Expectation = Object.freeze({
   statusText: '200-399',
 });
 
-const EXPECT_FIELDS: ReadonlySet<string> = new Set(['status', 'maxTime', 'bodyIncludes', 'header', 'certDaysLeft']);
+const EXPECT_FIELDS: ReadonlySet<string> = new Set([
+  'status',
+  'maxTime',
+  'bodyIncludes',
+  'header',
+  'certDaysLeft',
+  'json',
+  'bodyMatches',
+]);
 
 /**
  * Builds a target's expectation from its JSON `expect` object. Each field the object gives
@@ -56,6 +65,7 @@ export function buildExpectation(obj: ExpectObject | undefined, fallback: Expect
     }
     result.certDaysLeft = certDaysLeft;
   }
+  contentExpectations(obj as Record<string, unknown>, result);
   if (header !== undefined) {
     const list = buildHeaderRules(header);
     if (list.length > 0) result.header = list;

@@ -50,7 +50,9 @@ const HEX4 = /^[0-9a-fA-F]{4}$/;
 /** Scans `text`; returns the first failure, or null when it is one valid JSON value. */
 export function findJsonError(text: string): Failure | null {
   const n = text.length;
-  const stack: Array<'[' | '{'> = [];
+  // One bit per open bracket (1 = `{`), not an array entry: a 128 MiB run of `[` needs 16 MiB here,
+  // where an array of 128M entries did not fit in V8's heap.
+  const stack = new BitStack();
   let i = 0;
   const fail = (offset: number, message: string): Failure => ({ offset, message });
   const skipSpace = (): void => {
@@ -136,7 +138,7 @@ export function findJsonError(text: string): Failure | null {
           i++;
           continue;
         }
-        stack.push(c);
+        stack.push(c === '{');
         needValue = true;
         if (c === '{') {
           const error = scanKey();
@@ -155,10 +157,10 @@ export function findJsonError(text: string): Failure | null {
       if (error !== null) return error;
       continue;
     }
-    const top = stack[stack.length - 1];
-    if (top === undefined) {
+    if (stack.length === 0) {
       return i < n ? fail(i, `unexpected ${show(text[i])} after the end of the JSON value`) : null;
     }
+    const top = stack.top() ? '{' : '[';
     const close = top === '{' ? '}' : ']';
     const c = text[i];
     if (c === close) {
@@ -180,5 +182,33 @@ export function findJsonError(text: string): Failure | null {
     const after = top === '{' ? 'a property value' : 'an array element';
     if (c === undefined) return fail(n, `unexpected end of input, expected "," or ${show(close)}`);
     return fail(i, `expected "," or ${show(close)} after ${after}, got ${show(c)}`);
+  }
+}
+
+/** A stack of booleans, one bit each, growing by doubling. */
+class BitStack {
+  private bits = new Uint8Array(64);
+  length = 0;
+
+  push(value: boolean): void {
+    const byte = this.length >>> 3;
+    if (byte >= this.bits.length) {
+      const grown = new Uint8Array(this.bits.length * 2);
+      grown.set(this.bits);
+      this.bits = grown;
+    }
+    const mask = 1 << (this.length & 7);
+    this.bits[byte] = value ? (this.bits[byte] ?? 0) | mask : (this.bits[byte] ?? 0) & ~mask;
+    this.length++;
+  }
+
+  /** The top value; only called when not empty. */
+  top(): boolean {
+    const i = this.length - 1;
+    return (((this.bits[i >>> 3] ?? 0) >>> (i & 7)) & 1) === 1;
+  }
+
+  pop(): void {
+    this.length--;
   }
 }

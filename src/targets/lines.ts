@@ -26,12 +26,16 @@ export class LineSplitter {
   /** True while discarding the rest of an overlong line, up to its newline. */
   private skipping = false;
   /** Number of the line currently being read. */
-  private lineNo = 1;
+  private lineNo: number;
 
+  /** `firstLineNo`: the number of the first line pushed (lines already skipped by the caller + 1). */
   constructor(
     private readonly handler: LineHandler,
     private readonly maxBytes = MAX_LINE_BYTES,
-  ) {}
+    firstLineNo = 1,
+  ) {
+    this.lineNo = firstLineNo;
+  }
 
   push(chunk: Buffer): void {
     let start = 0;
@@ -70,8 +74,9 @@ export class LineSplitter {
     const length = chunk.length - start;
     // +1: the line may still end in CR, which is not counted.
     if (this.carryBytes + length > this.maxBytes + 1) {
-      const first = this.carryBytes > 0 ? (this.carry[0] ?? chunk.subarray(start)) : chunk.subarray(start);
-      this.handler.overlong(this.lineNo, first.toString('utf8', 0, Math.min(HEAD_BYTES, first.length)));
+      // The head may span several small chunks carried so far; at most HEAD_BYTES are joined.
+      const head = Buffer.concat([...this.carry, chunk.subarray(start, start + HEAD_BYTES)]).subarray(0, HEAD_BYTES);
+      this.handler.overlong(this.lineNo, head.toString('utf8'));
       this.carry = [];
       this.carryBytes = 0;
       this.skipping = true;

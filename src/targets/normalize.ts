@@ -1,4 +1,5 @@
 import type { HeaderList, PreparedTarget, Target, TargetInput, TargetObject } from '../types.js';
+import { deepPreview, tooDeep, tooDeepMessage } from './depth.js';
 import { describeValue, isPlainObject, quote, unknownFieldError } from './describe.js';
 import { buildExpectation, DEFAULT_EXPECTATION } from './expect.js';
 import {
@@ -51,6 +52,9 @@ export function prepareTarget(
   defaults: TargetDefaults,
   fileDefaults?: TargetObject,
 ): PreparedTarget {
+  // Sources refuse too-deep targets already (naming the line); this covers the library's inputs.
+  const deep = typeof input === 'string' ? null : safeTooDeep(input);
+  if (deep !== null) return { index, input: deepPreview(input), invalid: tooDeepMessage(deep) };
   const shown = typeof input === 'string' ? input : safeStringify(input);
   let name: string | undefined;
   try {
@@ -187,6 +191,15 @@ function hostLocation(obj: Record<string, unknown>): ParsedUrl {
 
 function hasHeader(headers: HeaderList, lowerName: string): boolean {
   return headers.some(([n]) => n.toLowerCase() === lowerName);
+}
+
+/** {@link tooDeep}, for library inputs whose getters may throw (validation then says why). */
+function safeTooDeep(value: unknown): string | null {
+  try {
+    return tooDeep(value);
+  } catch {
+    return null;
+  }
 }
 
 function safeStringify(value: unknown): string {

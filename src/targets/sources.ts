@@ -1,13 +1,13 @@
-import { statSync } from 'node:fs';
-import { type FileHandle, open, readFile } from 'node:fs/promises';
+import { fstatSync, statSync } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import { escapeControls } from './describe.js';
-import { errnoWords } from './errno.js';
-import { documentItems, parseJsonDocument } from './json-document.js';
+import { cannotRead } from './read-error.js';
 import type { SourceItem } from './source-item.js';
-import { openStream, type OpenedSource } from './stream-source.js';
+import { openStream, readDocumentStream, type OpenedSource } from './stream-source.js';
 
 export type { SourceItem } from './source-item.js';
+export { cannotRead, InputReadError } from './read-error.js';
 
 /** Where targets come from: one command-line argument, a file, or stdin. */
 export type SourceSpec = { kind: 'arg'; value: string } | { kind: 'file'; path: string } | { kind: 'stdin' };
@@ -71,7 +71,7 @@ export async function openSourceBatches(
   try {
     for (const spec of specs) {
       if (spec.kind === 'arg') opened.push({ batches: [[{ input: spec.value }]], close() {} });
-      else if (spec.kind === 'stdin') opened.push(await openStream(stdin ?? process.stdin, 'stdin'));
+      else if (spec.kind === 'stdin') opened.push(await openStdin(stdin ?? process.stdin));
       else opened.push(await openFile(spec.path));
     }
   } catch (err) {
@@ -105,17 +105,28 @@ async function* concat(sources: OpenedSource[]): AsyncGenerator<SourceItem[]> {
   }
 }
 
-async function openFile(path: string): Promise<OpenedSource> {
-  if (/\.json$/i.test(path)) {
-    let text: string;
+/**
+ * Node gives a directory on fd 0 (`fetch-many < /`) as an empty stream, which read as "no
+ * targets"; name it instead.
+ */
+async function openStdin(stream: NodeJS.ReadableStream): Promise<OpenedSource> {
+  if (stream === process.stdin) {
+    let directory = false;
     try {
-      text = await readFile(path, 'utf8');
-    } catch (err) {
-      throw cannotRead(path, err);
+      directory = fstatSync(0).isDirectory();
+    } catch {
+      // No fd 0 to look at (closed): the stream itself says what it can.
     }
-    const items = documentItems(parseJsonDocument(text, path), path);
-    return { batches: [items], close() {} };
+    if (directory) throw cannotRead('stdin', Object.assign(new Error('EISDIR'), { code: 'EISDIR' }));
   }
+  return openStream(stream, 'stdin');
+}
+
+/**
+ * A `.json` file is one document, read whole now (bounded, see `MAX_DOCUMENT_BYTES`); any other
+ * file is opened as a stream whose format is decided by its first character.
+ */
+async function openFile(path: string): Promise<OpenedSource> {
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
@@ -129,18 +140,10 @@ async function openFile(path: string): Promise<OpenedSource> {
     await handle.close();
     throw err instanceof UsageError ? err : cannotRead(path, err);
   }
-  return openStream(handle.createReadStream({ highWaterMark: 256 * 1024 }), path);
-}
-
-/**
- * Why a file could not be read, in a few words (`no such file`, `is a directory`, …). Also used
- * for the CLI's own files (--cacert, --cert, --key).
- */
-export function cannotRead(path: string, err: unknown, flag?: string): UsageError {
-  return new UsageError(
-    `${flag === undefined ? '' : `${flag}: `}cannot read ${escapeControls(path)}: ${errnoWords(err)}`,
-    {
-      cause: err,
-    },
-  );
+  const stream = handle.createReadStream({ highWaterMark: 256 * 1024 });
+  if (/\.json$/i.test(path)) {
+    const items = await readDocumentStream(stream, path);
+    return { batches: [items], close() {} };
+  }
+  return openStream(stream, path);
 }

@@ -63,6 +63,7 @@ const RESULT_KEYS = [
   'remoteAddress',
   'tls',
   'decodedBytes',
+  'savedTo',
 ];
 const TIMING_KEYS = ['dns', 'connect', 'tls', 'firstByte', 'total'];
 

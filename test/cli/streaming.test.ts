@@ -43,6 +43,21 @@ describe('streaming stdin', () => {
     ]);
   });
 
+  it('a malformed first JSON line does not make stdin be read whole: the next line starts at once', async () => {
+    const cli = startCli(['--json'], { openStdin: true });
+    cli.child.stdin.write(`{"url": broken}\n${JSON.stringify({ url: ok('after-bad-1') })}\n`);
+    await waitFor(() => seen('after-bad-1'), 'the request after a broken first line while stdin is open');
+    cli.child.stdin.end(`${JSON.stringify(ok('after-bad-2'))}\n`);
+    const run = await cli.done;
+    expect(run.code, run.stderr).toBe(1);
+    const { results } = parseJsonReport(run.stdout);
+    expect(results.map((r) => r.error?.code ?? r.url)).toEqual([
+      'invalid_target',
+      ok('after-bad-1'),
+      ok('after-bad-2'),
+    ]);
+  });
+
   it('--ndjson writes the first result while stdin is still open', async () => {
     const cli = startCli(['--ndjson'], { openStdin: true });
     cli.child.stdin.write(`${ok('nd-1')}\n`);

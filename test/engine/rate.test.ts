@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { RateLimiter, SLACK_MS } from '../../src/engine/rate.js';
+import { RECOVERY_ANSWERS, RateLimiter, SLACK_MS } from '../../src/engine/rate.js';
 import { runTargets } from '../../src/engine/run.js';
 import type { Result } from '../../src/types.js';
 import { response, send, startHttpServer, type RouteHandler, type TestServer } from '../helpers/servers.js';
@@ -82,15 +82,108 @@ describe('RateLimiter (pure, on a made-up clock)', () => {
     expect(limiter.wait(10_000)).toBeGreaterThanOrEqual(100 - SLACK_MS);
   });
 
-  it('halve() doubles the interval, down to one start a minute', () => {
+  it('backOff() doubles the interval, down to one start a minute', () => {
     const limiter = new RateLimiter({ count: 10, perMs: 1000 });
-    limiter.halve();
+    expect(limiter.backOff(0, 1)).toBe(true);
     expect(limiter.interval).toBe(200);
-    for (let i = 0; i < 20; i++) limiter.halve();
+    for (let t = 2; t < 40; t++) limiter.backOff(t, t);
     expect(limiter.interval).toBe(60_000);
+    expect(limiter.halvings).toBe(10); // 100 ms · 2^10 > 60 s: the rest found it at its slowest
     const slow = new RateLimiter({ count: 1, perMs: 120_000 });
-    slow.halve();
+    expect(slow.backOff(0, 1)).toBe(false);
     expect(slow.interval).toBe(120_000);
+  });
+
+  it('halves at most once per window: 429s to requests started before the cut are the same complaint', () => {
+    const limiter = new RateLimiter({ count: 100, perMs: 1000 });
+    // Six requests started at 0..5 ms; all come back 429 at 20..25 ms.
+    for (let i = 0; i < 6; i++) limiter.backOff(i, 20 + i);
+    expect(limiter.halvings).toBe(1);
+    expect(limiter.interval).toBe(20);
+    // A request started after the cut, refused too: news about the new rate.
+    expect(limiter.backOff(30, 40)).toBe(true);
+    expect(limiter.interval).toBe(40);
+  });
+
+  it('recovers additively, 1/20 of the configured rate per answer, to exactly the configured rate and no further', () => {
+    const limiter = new RateLimiter({ count: 100, perMs: 1000 });
+    limiter.backOff(0, 10);
+    limiter.backOff(20, 30); // a quarter of the rate: 40 ms
+    expect(limiter.interval).toBe(40);
+    // An answer to a request sent before the last cut says nothing about the new rate.
+    limiter.recover(25);
+    expect(limiter.interval).toBe(40);
+    const rates: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      limiter.recover(31 + i);
+      rates.push(1000 / limiter.interval);
+    }
+    // 25/s + 5/s per answer: 30, 35, … 100 after 15 answers, then it stays there.
+    expect(rates.slice(0, 3).map((r) => Math.round(r))).toEqual([30, 35, 40]);
+    expect(rates[14]).toBe(100);
+    expect(limiter.interval).toBe(limiter.configured);
+    expect(limiter.interval).toBe(10);
+  });
+
+  /**
+   * An origin on a made-up clock: `perHost` requests in flight at most, each answered `latency`
+   * ms after it starts; the k-th (from 1) with 429 and `Retry-After: 0` (no pause) when
+   * `refuse(k)`. Returns the simulated time the run took and the slowest interval reached.
+   */
+  function simulateOrigin(
+    limiter: RateLimiter,
+    n: number,
+    refuse: (k: number) => boolean,
+    latency: number,
+    perHost = 6,
+  ) {
+    let now = 0;
+    let started = 0;
+    let answered = 0;
+    let slowest = limiter.interval;
+    const inFlight: { start: number; end: number; k: number }[] = [];
+    while (answered < n) {
+      const startAt = started < n && inFlight.length < perHost ? now + limiter.wait(now) : Infinity;
+      const first = inFlight[0];
+      if (first === undefined || startAt < first.end) {
+        now = startAt;
+        limiter.take(now);
+        started++;
+        inFlight.push({ start: now, end: now + latency, k: started });
+        continue;
+      }
+      inFlight.shift();
+      now = first.end;
+      answered++;
+      if (refuse(first.k)) limiter.backOff(first.start, now);
+      else limiter.recover(first.start);
+      slowest = Math.max(slowest, limiter.interval);
+    }
+    return { took: now, slowest };
+  }
+
+  it('an origin answering 1 in 20 with 429 (Retry-After: 0) keeps most of its rate and ends at the configured one', () => {
+    // 2 000 requests at 50/s: 40 s at full rate. Before recovery existed each 429 halved the
+    // rate for good: after ten of them (200 requests) one start every 20 s.
+    const limiter = new RateLimiter({ count: 50, perMs: 1000 });
+    const { took, slowest } = simulateOrigin(limiter, 2000, (k) => k % 20 === 1, 30);
+    // Every 429 came from a request sent after the previous cut, so each halved once: 100.
+    expect(limiter.halvings).toBe(100);
+    // Never compounded: each halving was won back (10 answers) before the next 429.
+    expect(slowest).toBe(2 * limiter.configured);
+    expect(limiter.interval).toBe(limiter.configured);
+    expect(took).toBeLessThan(2000 * limiter.configured * 1.5);
+  });
+
+  it('an origin refusing most requests is slowed down to its floor, and comes back when it stops', () => {
+    const limiter = new RateLimiter({ count: 50, perMs: 1000 });
+    // Nine in ten refused: each refusal after a cut halves; one answer in ten cannot make up for it.
+    const refusing = simulateOrigin(limiter, 200, (k) => k % 10 !== 0, 30);
+    expect(limiter.halvings).toBeGreaterThan(5);
+    expect(refusing.slowest).toBeGreaterThanOrEqual(16 * limiter.configured);
+    const later = refusing.took + 1;
+    for (let i = 0; i < 2 * RECOVERY_ANSWERS; i++) limiter.recover(later + i);
+    expect(limiter.interval).toBe(limiter.configured);
   });
 
   it('refuses a rate that could never start anything', () => {
@@ -172,7 +265,23 @@ describe('ratePerHost', () => {
     expect(ended - began).toBeLessThan(2600);
   });
 
-  it('a 429 with Retry-After: 1 pauses only its origin and halves its rate; the other keeps its pace', async () => {
+  it('an origin answering 1 in 20 with 429 and Retry-After: 0 does not stall the run', async () => {
+    // Before: every such 429 halved the origin's rate for good — 600 targets at 1000/s were down
+    // to one start every few seconds after 200 of them, and the run did not end.
+    const count = 600;
+    const { server } = await timed((n) =>
+      n % 20 === 0 ? response(429, 'slow down', [['Retry-After', '0']]) : response(200, 'ok'),
+    );
+    const results = await run(
+      Array.from({ length: count }, (_, i) => `${server.url}/r?i=${i}`),
+      { ratePerHost: { count: 1000, perMs: 1000 }, concurrency: 50, timeout: 10_000 },
+    );
+    expect(indexesOnce(results, count)).toBe(true);
+    expect(results.filter((r) => r.status === 429)).toHaveLength(count / 20);
+    expect(results.filter((r) => r.status === 200)).toHaveLength(count - count / 20);
+  });
+
+  it('a 429 with Retry-After: 1 pauses only its origin and halves its rate until it recovers; the other keeps its pace', async () => {
     // Origin A refuses its 3rd request; B never does.
     const a = await timed((n) => (n === 3 ? response(429, 'slow down', [['Retry-After', '1']]) : response(200, 'ok')));
     const b = await timed();
@@ -181,12 +290,18 @@ describe('ratePerHost', () => {
     const results = await run(inputs, { ratePerHost: { count: 20, perMs: 1000 }, concurrency: 100, timeout: 10_000 });
     expect(indexesOnce(results, 60)).toBe(true);
     expect(results.filter((r) => r.status === 429)).toHaveLength(1);
-    // A: nothing for a second after the 429, then at half its rate (10/s).
+    // A: nothing for a second after the 429, then at half its rate (10/s), climbing back by
+    // 1/20 of its rate per answer to 20/s (RateLimiter's own tests count the steps).
     const refusedAt = a.arrivals[2]!;
     const after = a.arrivals.slice(3);
     expect(after[0]! - refusedAt).toBeGreaterThanOrEqual(950);
-    expect(within(after, after[0]!, 1000)).toBeLessThanOrEqual(12);
-    expect(within(after, after[0]!, 1000)).toBeGreaterThanOrEqual(7);
+    // 100 ms at half the rate, less the SLACK_MS a limiter idle through the pause may catch up.
+    expect(after[1]! - after[0]!).toBeGreaterThanOrEqual(100 - SLACK_MS - 5);
+    const lastGaps = after
+      .slice(-8)
+      .map((t, i, all) => (i === 0 ? 0 : t - all[i - 1]!))
+      .slice(1);
+    expect(Math.max(...lastGaps)).toBeLessThan(75);
     // B kept its 20/s through A's pause: about 19 of its requests fell in that second.
     expect(b.arrivals.filter((t) => t > refusedAt && t < after[0]!).length).toBeGreaterThanOrEqual(12);
     expect(longestGap(b.arrivals)).toBeLessThan(700);

@@ -353,7 +353,7 @@ describe('credentials stay with their origin', () => {
     const target = prepare([{ url: 'http://a.test:8080/x', headers: { Authorization: 'k' } }])[0] as Target;
     const requested = new Set<string>();
     const other = (location: string): string[] => {
-      const hop = nextHop(target, 302, location, 0, 10, requested);
+      const hop = nextHop(target, target, 302, location, 0, 10, requested);
       if (!hop.ok) throw new Error(hop.message);
       return hop.target.headers.map(([n]) => n.toLowerCase());
     };

@@ -356,6 +356,7 @@ describe('delays (pure)', () => {
       remoteAddress: null,
       tls: null,
       decodedBytes: null,
+      savedTo: null,
     };
     const withError = (code: NonNullable<Result['error']>['code']): Result => ({
       ...base,

@@ -85,6 +85,7 @@ export function arbResult(index: number): fc.Arbitrary<Result> {
         remoteAddress: null,
         tls: null,
         decodedBytes: null,
+        savedTo: null,
       };
       if (v.name !== undefined) r.name = v.name;
       return r;

@@ -102,6 +102,10 @@ function expectedRow(r: Result): string[] {
     r.tls?.protocol ?? '',
     r.tls?.daysLeft === undefined || r.tls?.daysLeft === null ? '' : String(r.tls.daysLeft),
     r.decodedBytes === null ? '' : String(r.decodedBytes),
+    r.savedTo ?? '',
+    r.sha256 ?? '',
+    r.sha1 ?? '',
+    r.md5 ?? '',
   ];
 }
 

@@ -26,6 +26,7 @@ export function makeResult(overrides: ResultOverrides = {}): Result {
     remoteAddress: '127.0.0.1',
     tls: null,
     decodedBytes: null,
+    savedTo: null,
     ...rest,
     timings: { dns: null, connect: 0.4, tls: null, firstByte: 2.5, total: 3.125, ...timings },
   };

@@ -22,6 +22,7 @@ const ORDER = [
   'remoteAddress',
   'tls',
   'decodedBytes',
+  'savedTo',
 ];
 
 describe('resultToJson', () => {

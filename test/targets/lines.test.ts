@@ -84,7 +84,7 @@ describe('LineSplitter', () => {
     ]);
   });
 
-  it('reports an overlong line spread over many chunks without buffering it', () => {
+  it('reports an overlong line spread over many chunks without buffering it; the head spans the chunks it came in', () => {
     const chunks = [
       Buffer.from('first\nxxxx'),
       ...Array.from({ length: 50 }, () => Buffer.from('y'.repeat(7))),
@@ -93,7 +93,7 @@ describe('LineSplitter', () => {
     const events = split(chunks, 10);
     expect(events).toEqual([
       { line: 'first', n: 1 },
-      { overlong: 2, head: 'xxxx' },
+      { overlong: 2, head: `xxxx${'y'.repeat(14)}` },
       { line: 'last', n: 3 },
     ]);
   });

@@ -1,7 +1,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { openSources, type SourceItem } from '../../src/targets/sources.js';
+import { InputReadError, openSources, type SourceItem } from '../../src/targets/sources.js';
 
 /** Feeds `chunks` as stdin, each string or Buffer one chunk. */
 function stdin(...chunks: Array<string | Buffer>): Readable {
@@ -168,5 +168,122 @@ describe('stdin: resources', () => {
     input.end('[1,');
     await expect(openSources([{ kind: 'stdin' }], input)).rejects.toThrow(UsageError);
     expect(input.destroyed).toBe(true);
+  });
+});
+
+describe('stdin: hostile and broken input (issue 12)', () => {
+  it('a malformed first JSON line is an invalid item; the lines after it are read', async () => {
+    const got = await read(stdin('{"url": broken}\n{"url": "a.test"}\n"b.test"\n'));
+    expect(got).toEqual([
+      {
+        raw: '{"url": broken}',
+        invalid: 'stdin line 1: invalid JSON at column 9: unexpected "b", expected a value',
+      },
+      { input: { url: 'a.test' } },
+      { input: 'b.test' },
+    ]);
+  });
+
+  it.each([
+    ['an unterminated string', '{"url": "a.test\n{"url": "b.test"}\n', 'unterminated string'],
+    ['a first line starting with a quote', '"a.test\n"b.test"\n', 'unterminated string'],
+    ['garbage after the value', '{"url": "a.test"} x\n"b.test"\n', 'after the end of the JSON value'],
+  ])('%s on the first line is a bad line, not the start of a document', async (_, text, why) => {
+    const got = await read(stdin(text));
+    expect(got).toHaveLength(2);
+    expect(got[0]).toMatchObject({ invalid: expect.stringContaining(why) });
+    expect('input' in (got[1] as SourceItem)).toBe(true);
+  });
+
+  it('numbers lines from the start of the input, leading blank lines included', async () => {
+    const got = await read(stdin('\n\n  {bad}\n'));
+    expect(got).toEqual([{ raw: '{bad}', invalid: expect.stringMatching(/^stdin line 3: /) }]);
+    expect(await usage(stdin('\n\n  [1,\n  2,]'))).toBe('stdin:4:5: trailing comma before "]"');
+    expect(await usage(stdin('\n\n  [1 2]'))).toBe('stdin:3:6: expected "," or "]" after an array element, got "2"');
+  });
+
+  it('reads a 40 MiB first line in one pass and keeps at most 64 KiB of it', async () => {
+    // One 40 MiB line fed in 64 KiB chunks: before, every chunk re-joined all that came before it.
+    const piece = Buffer.alloc(65_536, 'a');
+    const chunks = [Buffer.from('{"url": "')];
+    for (let i = 0; i < 640; i++) chunks.push(piece);
+    chunks.push(Buffer.from('"}\n"b.test"\n'));
+    const got = await read(stdin(...chunks));
+    expect(got).toEqual([
+      { raw: `{"url": "${'a'.repeat(91)}…`, invalid: 'stdin line 1 longer than 65536 bytes' },
+      { input: 'b.test' },
+    ]);
+  });
+
+  it('reads an overlong first line that opens a {"targets": …} document as a document', async () => {
+    const many = Array.from({ length: 5000 }, (_, i) => `"t${i}.test"`).join(',');
+    const got = await read(stdin(`{"targets": [${many}]}\n`));
+    expect(got).toHaveLength(5000);
+    expect(got[4999]).toEqual({ input: 't4999.test' });
+  });
+
+  it('refuses a JSON document over 128 MiB before holding it, with one clear line', async () => {
+    // The same 1 MiB buffer 129 times: what the reader keeps is references until it gives up.
+    const mib = Buffer.alloc(1024 * 1024, ' ');
+    const chunks = [Buffer.from('['), ...Array.from({ length: 129 }, () => mib), Buffer.from(']')];
+    expect(await usage(Readable.from(chunks))).toBe(
+      'stdin: JSON document larger than 128 MiB (put one target per line instead: JSON lines are streamed, without a size limit)',
+    );
+  });
+
+  it('turns a deeply nested JSON line into one invalid item, and reads on', async () => {
+    const deep = `{"url": "a.test", "headers": ${'['.repeat(30_000)}${']'.repeat(30_000)}}`;
+    const got = await read(stdin(`${deep}\n"b.test"\n`));
+    expect(got).toEqual([
+      {
+        raw: '{"url":…',
+        invalid: expect.stringMatching(/^stdin line 1: nested deeper than 32 levels \(at \$\.headers\[0\]\[0\]/),
+      },
+      { input: 'b.test' },
+    ]);
+  });
+
+  it('a deep target in a JSON array is one invalid item naming its place; the others stay', async () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const got = await read(stdin(`["a.test", ${deep}, "b.test"]`));
+    expect(got).toEqual([
+      { input: 'a.test' },
+      {
+        raw: `${'['.repeat(40)}…`,
+        invalid: expect.stringMatching(/^stdin: target 2 nested deeper than 32 levels \(at \$\[1\]\[0\]/),
+      },
+      { input: 'b.test' },
+    ]);
+  });
+
+  it('a read error before the first line is a usage error naming it', async () => {
+    const broken = new Readable({
+      read() {
+        this.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+      },
+    });
+    expect(await usage(broken)).toBe('cannot read stdin: connection reset (ECONNRESET)');
+  });
+
+  it('a read error mid-stream yields every complete line, then throws InputReadError', async () => {
+    const input = new PassThrough();
+    input.write('a.test\nb.test\nc.te');
+    const got: SourceItem[] = [];
+    const iterable = await openSources([{ kind: 'stdin' }], input);
+    let thrown: unknown;
+    try {
+      for await (const item of iterable) {
+        got.push(item);
+        if (got.length === 2) input.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+      }
+    } catch (err) {
+      thrown = err;
+    }
+    expect(inputs(got)).toEqual(['a.test', 'b.test']);
+    expect(thrown).toBeInstanceOf(InputReadError);
+    expect(thrown).toMatchObject({
+      code: 'input_read_error',
+      message: 'stdin: read error after 2 lines: connection reset (ECONNRESET)',
+    });
   });
 });

@@ -1,0 +1,175 @@
+import { randomBytes } from 'node:crypto';
+import { constants, open as openFd } from 'node:fs';
+import { lstat, mkdir, open, realpath, unlink } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+import { UsageError } from '../errors.js';
+
+/**
+ * The directory bodies are saved under (`outputDir`): checked once before any request, then
+ * asked for directories inside it. It never lets a file land outside: every directory it makes
+ * or reuses is checked to be a real directory (not a symlink someone left there) whose real path
+ * lies under the real path of the output directory; files are opened with O_NOFOLLOW and
+ * O_EXCL under fresh temp names, then renamed (which replaces a symlink, never writes through it).
+ */
+export class OutputDir {
+  /** The real path of the directory, once {@link prepare} has run. */
+  private root = '';
+  /** Directories checked (or being checked) so far, by relative path. */
+  private readonly ready = new Map<string, Promise<string>>();
+  /** Disk work still running (writes, closes, renames, removals): the run ends after it. */
+  private busy = 0;
+  private onIdle: (() => void) | null = null;
+  /**
+   * Temp names are this run's random tag and a counter: unique within the run, unlikely to meet
+   * another run's, and O_EXCL refuses a name that exists anyway. (A random draw per file cost
+   * more than the rest of the naming.)
+   */
+  private readonly tag = randomBytes(6).toString('hex');
+  private seq = 0;
+
+  /** @param path the directory as the user gave it; messages name files under it */
+  constructor(readonly path: string) {}
+
+  /**
+   * Creates the directory if missing and proves it writable by creating and removing a file in
+   * it (access(2) would say yes to root on a read-only bind mount's permission bits, and a
+   * probe is the truth).
+   * @throws UsageError naming the directory and why
+   */
+  async prepare(): Promise<void> {
+    if (this.root !== '') return;
+    const fail = (err: unknown, what: string): UsageError =>
+      new UsageError(`--output-dir ${this.path}: ${what}: ${errnoWords(err)}`, { cause: err });
+    try {
+      await mkdir(this.path, { recursive: true });
+    } catch (err) {
+      // mkdir -p says EEXIST when the path (or a parent) is a file.
+      const e = err as NodeJS.ErrnoException;
+      throw fail(e.code === 'EEXIST' ? errno('ENOTDIR', e.message) : err, 'cannot create it');
+    }
+    let root: string;
+    try {
+      root = await realpath(this.path);
+      if (!(await lstat(root)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    } catch (err) {
+      throw fail(err, 'cannot use it');
+    }
+    const probe = join(root, `.fetch-many-probe-${randomBytes(6).toString('hex')}.tmp`);
+    try {
+      const handle = await open(probe, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+      await handle.close();
+      await unlink(probe);
+    } catch (err) {
+      throw fail(err, 'cannot write in it');
+    }
+    this.root = root;
+  }
+
+  /** The path to show for a relative name: under the directory as the user wrote it. */
+  shown(relative: string): string {
+    return join(this.path, relative);
+  }
+
+  /**
+   * The absolute path of directory `components` under the output directory, made if missing.
+   * @throws Error with an errno `code` (ENOTDIR for a file in the way, ELOOP for a symlink,
+   *         EXDEV for a path that resolves outside)
+   */
+  dir(components: readonly string[]): Promise<string> {
+    if (components.length === 0) return Promise.resolve(this.root);
+    const key = components.join('/');
+    let pending = this.ready.get(key);
+    if (pending === undefined) {
+      const parent = this.dir(components.slice(0, -1));
+      pending = parent.then((dir) => this.makeDir(join(dir, components[components.length - 1]!)));
+      // A failure is not cached: the next file retries it (and reports its own error).
+      pending.catch(() => this.ready.delete(key));
+      this.ready.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async makeDir(path: string): Promise<string> {
+    await mkdir(path).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
+    const stat = await lstat(path);
+    if (stat.isSymbolicLink()) throw errno('ELOOP', `${path} is a symbolic link`);
+    if (!stat.isDirectory()) throw errno('ENOTDIR', `${path} is not a directory`);
+    const real = await realpath(path);
+    if (real !== path || !real.startsWith(this.root + sep)) throw errno('EXDEV', `${path} resolves outside`);
+    return path;
+  }
+
+  /** A temp file in `dir`, opened for writing; never follows a symlink, never reuses a name. */
+  async openTemp(dir: string, index: number): Promise<{ fd: number; path: string }> {
+    const path = join(dir, `.fetch-many-${index}-${this.tag}-${this.seq++}.tmp`);
+    // A plain descriptor, not a FileHandle (which would close itself when collected): BodyFile
+    // writes with the callback API and closes it.
+    const fd = await new Promise<number>((resolve, reject) =>
+      openFd(
+        path,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        0o644,
+        (err, fd) => (err === null ? resolve(fd) : reject(err)),
+      ),
+    );
+    return { fd, path };
+  }
+
+  /** Counts disk work the run must wait for. */
+  hold(): void {
+    this.busy++;
+  }
+
+  release(): void {
+    if (--this.busy === 0 && this.onIdle !== null) {
+      const fn = this.onIdle;
+      this.onIdle = null;
+      fn();
+    }
+  }
+
+  /** Resolves when no disk work is left (temp files of failed bodies removed, renames done). */
+  idle(): Promise<void> {
+    if (this.busy === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const previous = this.onIdle;
+      this.onIdle = () => {
+        previous?.();
+        resolve();
+      };
+    });
+  }
+}
+
+function errno(code: string, message: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(message), { code });
+}
+
+const WORDS: Readonly<Record<string, string>> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory',
+  ENOENT: 'no such file or directory',
+  EEXIST: 'already exists',
+  ELOOP: 'is a symbolic link',
+  EXDEV: 'resolves outside the output directory',
+  ENAMETOOLONG: 'file name too long',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in the system',
+  EIO: 'input/output error',
+};
+
+/** An errno in words, with its code: `no space left on device (ENOSPC)`. */
+export function errnoWords(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code !== undefined && Object.hasOwn(WORDS, code)) return `${WORDS[code]} (${code})`;
+  const message = err instanceof Error ? err.message : String(err);
+  return code === undefined ? message : `${message} (${code})`;
+}
