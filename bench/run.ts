@@ -3,7 +3,8 @@
  *
  *   npm run bench                   full suite, 3 interleaved runs, writes bench/RESULTS.md
  *   npm run bench -- --quick        small N, 1 run, writes bench/.work/RESULTS-quick.md
- *   npm run bench -- --only a,d     selected workloads (a b c d e f g, bodies)
+ *   npm run bench -- --only a,d     selected workloads (a b c d e f g, bodies, h)
+ *                                   (h: many hosts, bench/many-hosts.ts: needs root and unshare)
  *   npm run bench -- --runs 5       more runs per program
  *
  * Only 127.0.0.1 is ever contacted; every child is stopped by pid at the end or on Ctrl-C.
@@ -22,12 +23,15 @@ import { startNeverAnswer, type NeverAnswer } from './never-answer.js';
 import { startNginx, type Nginx } from './nginx.js';
 import { renderMarkdown, renderTerminal, type WorkloadResult } from './report.js';
 import { measureStartup, type StartupResult } from './startup.js';
+import { renderManyHosts, runManyHosts, writeSection } from './many-hosts.js';
 import { describeMachine, ensureTools } from './tools.js';
 import { allWorkloads, type WorkloadEnv } from './workloads.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const WORK = 'bench/.work';
-const GROUPS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'bodies'];
+const GROUPS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'bodies', 'h'];
+/** Workloads that only replace their own section of the results file. */
+const SECTION_ONLY = ['bodies', 'h'];
 
 function options(): { quick: boolean; only: string[]; runs: number; argv: string[] } {
   const argv = process.argv.slice(2);
@@ -71,6 +75,15 @@ async function main(): Promise<void> {
   installCleanup();
   const opts = options();
   mkdirSync(join(ROOT, WORK), { recursive: true });
+  if (opts.only.length === 1 && opts.only[0] === 'h') {
+    // Only workload h: its section of the results file is replaced, the rest is left as it is.
+    const out = opts.quick ? join(ROOT, WORK, 'RESULTS-quick.md') : join(ROOT, 'bench', 'RESULTS.md');
+    const section = renderManyHosts(await runManyHosts({ work: WORK, quick: opts.quick }));
+    process.stdout.write(`\n${section}`);
+    writeSection(out, section);
+    process.stderr.write(`\nbench: wrote the many-hosts section of ${relative(ROOT, out)}\n`);
+    return;
+  }
   const tools = ensureTools();
   const machine = describeMachine(tools, ROOT);
   const haveFetchMany = fetchManyBuilt();
@@ -169,14 +182,20 @@ async function main(): Promise<void> {
     goals: evaluateGoals(suite),
   };
   const out = opts.quick ? join(ROOT, WORK, 'RESULTS-quick.md') : join(ROOT, 'bench', 'RESULTS.md');
-  // `--only bodies` updates its own section and leaves the rest of the file as it was.
-  if (!opts.only.every((g) => g === 'bodies')) {
+  // `--only bodies` (or h) updates its own section and leaves the rest of the file as it was.
+  if (!opts.only.every((g) => SECTION_ONLY.includes(g))) {
     process.stdout.write(`\n${renderTerminal(report)}`);
     writeFileSync(out, renderMarkdown(report));
   }
   if (bodiesSection !== null) {
     process.stdout.write(`\n${bodiesSection}`);
     writeFileSync(out, recordSection(existsSync(out) ? readFileSync(out, 'utf8') : '', bodiesSection));
+  }
+  if (opts.only.includes('h') && haveFetchMany) {
+    // Workload h (bench/many-hosts.ts) runs in network + mount namespaces of its own, with its own
+    // DNS and HTTP servers, and replaces its own section of the results.
+    process.stderr.write('\nh: many hosts (issue 15), in a private network namespace\n');
+    writeSection(out, renderManyHosts(await runManyHosts({ work: WORK, quick: opts.quick })));
   }
   process.stderr.write(`\nbench: wrote ${relative(ROOT, out)}\n`);
 }

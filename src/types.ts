@@ -186,9 +186,12 @@ export interface ResultError {
  * byte has no firstByte.
  */
 export interface Timings {
-  /** Name resolution. */
+  /**
+   * Name resolution: the lookup's own duration. Time spent waiting for a free lookup slot
+   * (`dnsConcurrency`) is queue time, counted in none of these.
+   */
   dns: number | null;
-  /** TCP connect, after DNS. */
+  /** TCP connect, after DNS: the whole Happy Eyeballs race when the name has several addresses. */
   connect: number | null;
   /** TLS handshake, after TCP connect. */
   tls: number | null;
@@ -342,8 +345,18 @@ export interface RunOptions {
   key?: string;
   /** TLS server name (SNI and certificate check) to use instead of the URL's host. */
   servername?: string;
-  /** `host:port` → address, used instead of DNS (curl's --resolve). */
-  resolve?: Record<string, string>;
+  /**
+   * `host:port` → addresses used instead of DNS (curl's --resolve): one, several comma-separated,
+   * or a list. Several are raced as DNS answers are (Happy Eyeballs).
+   */
+  resolve?: Record<string, string | readonly string[]>;
+  /**
+   * DNS servers asked instead of resolv.conf's: `127.0.0.1`, `127.0.0.1:5353`, `[::1]:5353`.
+   * The hosts file and resolv.conf's search list still apply. @default resolv.conf's servers
+   */
+  dnsServers?: readonly string[];
+  /** DNS lookups in flight at once, run-wide; more wait (as queue time). @default 256 */
+  dnsConcurrency?: number;
   /** Send requests through an HTTP proxy. */
   proxy?: ProxySettings;
   /** Ask for gzip, deflate or br and decode the body, counting `decodedBytes`. @default false */

@@ -24,6 +24,7 @@ import type { Expectation } from '../types.js';
 import { VERSION } from '../version.js';
 import { directory, hashAlgorithm, outputTemplate } from './body-values.js';
 import type { HelpGroup } from './groups.js';
+import { dnsServerList } from './dns-servers.js';
 import { readPemFile } from './pem-file.js';
 import {
   duration,
@@ -258,10 +259,31 @@ export const RUN_OPTIONS = {
   resolve: optional({
     read: resolveMap,
     cli: {
-      flags: '--resolve <host:port:addr>',
-      help: 'connect to addr for host:port instead of asking DNS; Host, SNI and certificate check keep the name (repeatable)',
+      flags: '--resolve <host:port:addr[,addr…]>',
+      help: 'connect to addr for host:port instead of asking DNS (several: raced, Happy Eyeballs); Host, SNI and certificate check keep the name (repeatable)',
       group: 'tls',
       repeatable: true,
+    },
+  }),
+  dnsServers: optional({
+    read: dnsServerList,
+    cli: {
+      flags: '--dns-server <addr[:port]>',
+      help: "ask these DNS servers instead of /etc/resolv.conf's (IPv6 as [::1]:5353; repeatable); the hosts file and search list still apply",
+      group: 'tls',
+      repeatable: true,
+    },
+  }),
+  // Above the default concurrency, so lookups alone never hold a run back; bounded, so that a run
+  // over many names does not flood the resolver. Waiting for a slot is queue time (issue 15).
+  dnsConcurrency: defaulted({
+    read: wholeNumber(1, MAX_COUNT),
+    default: 256,
+    cli: {
+      flags: '--dns-concurrency <n>',
+      help: 'DNS lookups in flight at once over the whole run; waiting for one is queue time, not connect time',
+      group: 'tls',
+      defaultText: '256',
     },
   }),
   // The CLI's --proxy / --noproxy flags and the environment make this one value (src/cli/options.ts).

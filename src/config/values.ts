@@ -177,33 +177,41 @@ export const pem: ValueReader<string> = (value) => {
 };
 
 /**
- * Names pinned to addresses (curl's `--resolve`): `{"host:port": "address"}`, or a list of
- * `host:port:address` strings as the CLI takes them. The address may be an IPv6 literal, with
- * or without brackets.
+ * Names pinned to addresses (curl's `--resolve`): `{"host:port": "address"}` (several
+ * comma-separated, or a list), or a list of `host:port:address[,address…]` strings as the CLI
+ * takes them. An address may be an IPv6 literal, with or without brackets.
  */
-export const resolveMap: ValueReader<Record<string, string>> = (value) => {
-  const map: Record<string, string> = {};
-  const add = (host: string, port: string, rawAddr: string, shownEntry: string) => {
+export const resolveMap: ValueReader<Record<string, readonly string[]>> = (value) => {
+  const map: Record<string, readonly string[]> = {};
+  const add = (host: string, port: string, rawAddrs: string | readonly unknown[], shownEntry: string) => {
     const p = /^\d{1,5}$/.test(port) ? Number(port) : NaN;
-    const addr = rawAddr.replace(/^\[(.*)\]$/, '$1');
-    if (host === '' || /[\s:]/.test(host) || !(p >= 1 && p <= 65535) || isIP(addr) === 0) {
-      throw new Error(`must map host:port to an IP address, got ${shownEntry}`);
+    // As curl's --resolve: several addresses, comma-separated (or, in the library, a list).
+    const list = typeof rawAddrs === 'string' ? rawAddrs.split(',') : rawAddrs;
+    const addrs = list.map((a) => (typeof a === 'string' ? a.trim().replace(/^\[(.*)\]$/, '$1') : ''));
+    if (
+      host === '' ||
+      /[\s:]/.test(host) ||
+      !(p >= 1 && p <= 65535) ||
+      addrs.length === 0 ||
+      addrs.some((a) => isIP(a) === 0)
+    ) {
+      throw new Error(`must map host:port to IP addresses, got ${shownEntry}`);
     }
-    map[`${host.toLowerCase()}:${p}`] = addr;
+    map[`${host.toLowerCase()}:${p}`] = Object.freeze(addrs);
   };
   if (Array.isArray(value)) {
     for (const spec of value) {
       const m = typeof spec === 'string' ? /^([^:\s]+):(\d{1,5}):(.+)$/.exec(spec.trim()) : null;
-      if (m === null) throw new Error(`must be host:port:address with an IP address, got ${shown(spec)}`);
+      if (m === null) throw new Error(`must be host:port:address[,address…] with IP addresses, got ${shown(spec)}`);
       add(m[1] ?? '', m[2] ?? '', m[3] ?? '', shown(spec));
     }
     return map;
   }
-  if (!isPlainObject(value)) throw new Error(`must be an object of "host:port" → address, got ${shown(value)}`);
+  if (!isPlainObject(value)) throw new Error(`must be an object of "host:port" → addresses, got ${shown(value)}`);
   for (const [hostPort, addr] of Object.entries(value)) {
     const m = /^(.+):(\d{1,5})$/.exec(hostPort);
-    if (m === null || typeof addr !== 'string') {
-      throw new Error(`must map host:port to an IP address, got ${quote(hostPort)} → ${shown(addr)}`);
+    if (m === null || !(typeof addr === 'string' || Array.isArray(addr))) {
+      throw new Error(`must map host:port to IP addresses, got ${quote(hostPort)} → ${shown(addr)}`);
     }
     add(m[1] ?? '', m[2] ?? '', addr, `${quote(hostPort)} → ${shown(addr)}`);
   }

@@ -12,6 +12,8 @@ import type { Pool } from './pool.js';
 import { awaitTunnel, connectRequest, type ProxyEndpoint } from './proxy.js';
 import { describeSocketError } from './socket-errors.js';
 import { describeTls } from './tls-info.js';
+import { dnsFailure } from './dns-failure.js';
+import { ConnectRace } from './happy-eyeballs.js';
 
 /**
  * The buffer plain sockets read into (see connectTcp). One is enough for the whole process:
@@ -44,8 +46,10 @@ export class Connection implements ParserHandler {
   private readonly parser: ResponseParser;
   private completed = false;
   private completedKeepAlive = false;
-  private addresses: LookupAddress[] = [];
-  private addressIndex = 0;
+  /** Still resolving the name: a connect timeout now is the resolver's (see resolveTimedOut). */
+  resolving = false;
+  /** The connection attempts still racing, or null. */
+  private race: ConnectRace | null = null;
   private tcpSocket: Socket | null = null;
   /** The TCP handshake completed: from here on, a failure is not a reason to try the next address. */
   private tcpConnected = false;
@@ -86,62 +90,94 @@ export class Connection implements ParserHandler {
     // Host and SNI.
     const pinned = transport.pinned(host, port);
     if (pinned !== undefined) {
-      this.addresses = [{ address: pinned, family: isIP(pinned) }];
-      this.addressIndex = 0;
-      this.connectTcp(port);
+      this.connectTcp(pinned, port);
       return;
     }
-    const dnsStart = performance.now();
-    this.engine.dns.resolve(host, (err, addresses, cached) => {
-      if (this.closed || this.exchange !== ex) return;
-      if (!cached) ex.dns = performance.now() - dnsStart;
-      if (err !== null || addresses === null) {
-        const what = proxy === null ? host : `proxy ${proxy.label}`;
-        this.failAndClose(proxy === null ? 'dns' : 'proxy', `cannot resolve ${what}: ${err?.code ?? 'no address'}`);
-        return;
-      }
-      this.addresses = addresses;
-      this.addressIndex = 0;
-      this.connectTcp(port);
-    });
+    let dnsStart = performance.now();
+    this.resolving = true;
+    this.engine.dns.resolve(
+      host,
+      (err, addresses, cached) => {
+        if (this.closed || this.exchange !== ex) return;
+        this.resolving = false;
+        if (!cached) ex.dns = performance.now() - dnsStart;
+        if (err !== null || addresses === null) {
+          const what = proxy === null ? host : `proxy ${proxy.label}`;
+          this.failAndClose(proxy === null ? 'dns' : 'proxy', `cannot resolve ${what}: ${dnsFailure(err?.code)}`);
+          return;
+        }
+        this.connectTcp(addresses, port);
+      },
+      (queued) => {
+        // Waiting for a lookup slot (dnsConcurrency) is queue time: the request's clock, and so
+        // its connect deadline, stops until the lookup starts (issue 15).
+        if (this.closed || this.exchange !== ex) return;
+        const now = performance.now();
+        if (queued) ex.pauseClock(now);
+        else {
+          ex.resumeClock(now);
+          dnsStart = now;
+        }
+      },
+    );
   }
 
-  private connectTcp(port: number): void {
-    const addr = this.addresses[this.addressIndex];
-    if (addr === undefined) return;
+  /**
+   * Races connections to the addresses (Happy Eyeballs, RFC 8305); the winner carries the
+   * request. `connect` covers the whole race.
+   */
+  private connectTcp(addresses: readonly LookupAddress[], port: number): void {
     const ex = this.exchange;
     if (ex === null) return;
     const tcpStart = performance.now();
     // Plain http without decoding reads into the run's one shared buffer: every byte is parsed (or
     // copied by the parser) before the callback returns, so nothing keeps a view into it. TLS
     // reads through its own layer; a decoder holds on to the chunks it is given. (A body being
-    // saved copies what it queues: see Exchange.onBody.)
+    // saved copies what it queues: see Exchange.onBody.) Only the winning socket of a Happy
+    // Eyeballs race ever reads: the others are closed before any request is sent.
     const plain = !this.pool.tls && !this.engine.transport.compressed;
-    const socket = plain
-      ? this.engine.connector.tcp(addr.address, addr.family, port, { buffer: readBuffer, callback: this.onRead })
-      : this.engine.connector.tcp(addr.address, addr.family, port);
-    this.tcpSocket = socket;
-    this.remoteAddress = addr.address;
-    socket.on('error', (err: NodeJS.ErrnoException) => this.onTcpError(socket, err, port));
-    socket.once('connect', () => {
-      if (this.closed || this.tcpSocket !== socket) return;
-      const e = this.exchange;
-      if (e === null) return;
-      this.tcpConnected = true;
-      if (this.proxy !== null && this.pool.tls) {
-        this.openTunnel(socket, this.proxy, tcpStart);
-        return;
-      }
-      e.connect = performance.now() - tcpStart;
-      this.proxyStage = false;
-      if (this.pool.tls) this.startTls(socket);
-      else this.attach(socket);
+    const connector = this.engine.connector;
+    const race = new ConnectRace(addresses, {
+      open: (addr) =>
+        plain
+          ? connector.tcp(addr.address, addr.family, port, { buffer: readBuffer, callback: this.onRead })
+          : connector.tcp(addr.address, addr.family, port),
+      attempting: (addr) => {
+        this.remoteAddress = addr.address;
+      },
+      won: (socket, addr) => this.tcpWon(socket, addr, tcpStart),
+      lost: (err) => this.tcpLost(err),
     });
+    this.race = race;
+    race.start();
   }
 
-  private onTcpError(socket: Socket, err: NodeJS.ErrnoException, port: number): void {
-    if (this.closed || this.tcpSocket !== socket) return;
-    if ((err.code === 'EMFILE' || err.code === 'ENFILE') && !this.tcpConnected && this.exchange !== null) {
+  private tcpWon(socket: Socket, addr: LookupAddress, tcpStart: number): void {
+    this.race = null;
+    this.tcpSocket = socket;
+    this.remoteAddress = addr.address;
+    socket.on('error', (err: NodeJS.ErrnoException) => this.onSocketError(err));
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    const e = this.exchange;
+    if (e === null) return;
+    this.tcpConnected = true;
+    if (this.proxy !== null && this.pool.tls) {
+      this.openTunnel(socket, this.proxy, tcpStart);
+      return;
+    }
+    e.connect = performance.now() - tcpStart;
+    this.proxyStage = false;
+    if (this.pool.tls) this.startTls(socket);
+    else this.attach(socket);
+  }
+
+  private tcpLost(err: NodeJS.ErrnoException): void {
+    this.race = null;
+    if (this.closed) return;
+    if ((err.code === 'EMFILE' || err.code === 'ENFILE') && this.exchange !== null) {
       // No socket could be made at all: not the target's fault (see Engine.outOfDescriptors).
       const ex = this.exchange;
       this.exchange = null;
@@ -149,15 +185,14 @@ export class Connection implements ParserHandler {
       this.engine.outOfDescriptors(ex, this, err.code);
       return;
     }
-    // Before the TCP connection exists, try the host's next address (e.g. localhost → ::1, then
-    // 127.0.0.1) while the connect budget lasts.
-    if (!this.tcpConnected && this.exchange?.phase === 'connect' && this.addressIndex + 1 < this.addresses.length) {
-      socket.destroy();
-      this.addressIndex++;
-      this.connectTcp(port);
-      return;
-    }
     this.onSocketError(err);
+  }
+
+  /** The connect timeout ran out while the name was still being resolved: the resolver's silence. */
+  resolveTimedOut(budget: number, which: string): void {
+    const what = this.proxy === null ? this.pool.hostname : `proxy ${this.proxy.label}`;
+    const message = `cannot resolve ${what}: no answer from the DNS server within ${budget} ms (${which})`;
+    this.failAndClose(this.proxy === null ? 'dns' : 'proxy', message);
   }
 
   /** CONNECT through the proxy; TLS to the origin starts when the proxy answers 2xx. */
@@ -544,6 +579,8 @@ export class Connection implements ParserHandler {
   destroy(): void {
     if (this.closed) return;
     this.markClosed();
+    this.race?.cancel();
+    this.race = null;
     this.socket?.destroy();
     if (this.tcpSocket !== this.socket) this.tcpSocket?.destroy();
   }

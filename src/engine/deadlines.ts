@@ -56,6 +56,7 @@ export class Deadlines {
   private sweep(): void {
     const now = performance.now();
     for (const ex of this.active) {
+      if (ex.clockPaused) continue;
       const connecting = ex.phase === 'connect' || ex.phase === 'tls';
       if (connecting && now >= ex.connectDeadline && ex.connectDeadline <= ex.deadline) {
         timeOut(ex, ex.phase as TimeoutPhase, this.connectTimeout, 'connect timeout');
@@ -71,6 +72,12 @@ export class Deadlines {
 function timeOut(ex: Exchange, phase: TimeoutPhase, budget: number, which: string): void {
   const conn = ex.connection;
   if (conn === null) return;
+  // The connect timeout covers the lookup: if it runs out there, the resolver never answered,
+  // which is a `dns` failure (issue 15). The whole-request timeout stays a `timeout`.
+  if (phase === 'connect' && conn.resolving && which === 'connect timeout') {
+    conn.resolveTimedOut(budget, which);
+    return;
+  }
   const label = conn.pool.label;
   let message: string;
   switch (phase) {

@@ -3,7 +3,8 @@ import type { Expectation, PreparedTarget, Rate, Result, RunOptions, Target } fr
 import { isRunConfig, type RunConfig, resolveRunConfig } from '../config/run-config.js';
 import type { Connection } from './connection.js';
 import { defaultConnector, type Connector } from './connector.js';
-import { DnsCache, type LookupFn } from './dns.js';
+import type { DnsCache, LookupFn } from './dns.js';
+import { dnsCacheFor, type ResolverFiles } from './dns-setup.js';
 import { Exchange } from './exchange.js';
 import { Deadlines } from './deadlines.js';
 import { Bodies } from './bodies.js';
@@ -17,8 +18,10 @@ import { Transport } from './transport.js';
 export interface EngineHooks {
   /** Opens sockets; tests hand in their own. */
   connector?: Connector;
-  /** Resolves names; tests hand in their own. */
+  /** Resolves names; tests hand in their own (the hosts file is then not read). */
   lookup?: LookupFn;
+  /** Where the system resolver's files are; tests hand in their own. */
+  resolverFiles?: ResolverFiles;
   /** Abort the run: stop taking targets; those already taken but not finished are reported `cancelled`. */
   signal?: AbortSignal;
 }
@@ -98,10 +101,11 @@ export class Engine {
     let options: RunConfig;
     if (isRunConfig(config)) options = config;
     else {
-      const { connector, lookup, signal, ...run } = config;
+      const { connector, lookup, resolverFiles, signal, ...run } = config;
       hooks = {
         ...(connector === undefined ? {} : { connector }),
         ...(lookup === undefined ? {} : { lookup }),
+        ...(resolverFiles === undefined ? {} : { resolverFiles }),
         ...(signal === undefined ? {} : { signal }),
         ...hooks,
       };
@@ -121,7 +125,7 @@ export class Engine {
     this.connector = hooks.connector ?? defaultConnector;
     this.transport = new Transport(options, this.userAgent);
     this.bodies = new Bodies(options);
-    this.dns = new DnsCache(hooks.lookup);
+    this.dns = dnsCacheFor(options, hooks);
     this.lookahead = Math.max(256, this.concurrency * 4);
     const retries = options.retries;
     this.limiter = options.rate === undefined ? null : new RateLimiter(options.rate);
@@ -167,6 +171,7 @@ export class Engine {
         this.settled = true;
         if (this.fdTimer !== null) clearTimeout(this.fdTimer);
         this.deadlines.stop();
+        this.dns.close();
         this.stopWakeTimers();
         for (const pool of this.pools.values()) pool.closeIdle();
         if (!this.sourceDone) this.closeSource();

@@ -73,6 +73,7 @@ export class Exchange {
   /** Work on this response's body; made when the head of a final response arrives. */
   body: BodyWork | null = null;
   private matcher: BodyMatcher | null = null;
+  private pausedAt: number | null = null;
 
   constructor(
     readonly target: Target,
@@ -81,6 +82,25 @@ export class Exchange {
     if (expect.bodyIncludes !== undefined) this.matcher = new BodyMatcher(expect.bodyIncludes);
     this.idempotent = IDEMPOTENT.has(target.method);
     this.closeAfter = requestsClose(target.headers);
+  }
+
+  /** Stopped while its DNS lookup waits for a slot: that wait is queue time (issue 15). */
+  get clockPaused(): boolean {
+    return this.pausedAt !== null;
+  }
+
+  pauseClock(now: number): void {
+    if (this.pausedAt === null) this.pausedAt = now;
+  }
+
+  /** Moves the start and both deadlines on by the time the clock stood still. */
+  resumeClock(now: number): void {
+    if (this.pausedAt === null) return;
+    const stood = now - this.pausedAt;
+    this.pausedAt = null;
+    this.start += stood;
+    this.deadline += stood;
+    this.connectDeadline += stood;
   }
 
   /** A later exchange of the same target (retry, redirect hop) saves and hashes as this one would. */

@@ -1,3 +1,4 @@
+import type { LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { UsageError } from '../errors.js';
@@ -16,7 +17,7 @@ export class Transport {
   readonly compressed: boolean;
   /** TLS server name (SNI and certificate check) used instead of the URL's host. */
   readonly servername: string | undefined;
-  private readonly pins: ReadonlyMap<string, string> | null;
+  private readonly pins: ReadonlyMap<string, readonly LookupAddress[]> | null;
   private readonly proxies: ProxyRoutes | null;
   private context: SecureContext | null = null;
   private readonly plainForm: RequestForm | undefined;
@@ -63,8 +64,8 @@ export class Transport {
     return this.context;
   }
 
-  /** The address pinned for `hostname:port` (curl's --resolve), or undefined to ask DNS. */
-  pinned(hostname: string, port: number): string | undefined {
+  /** The addresses pinned for `hostname:port` (curl's --resolve), or undefined to ask DNS. */
+  pinned(hostname: string, port: number): readonly LookupAddress[] | undefined {
     if (this.pins === null) return undefined;
     return this.pins.get(`${hostname.toLowerCase()}:${port}`);
   }
@@ -81,15 +82,20 @@ export class Transport {
   }
 }
 
-function pinsFrom(resolve: RunOptions['resolve']): ReadonlyMap<string, string> | null {
+function pinsFrom(resolve: RunOptions['resolve']): ReadonlyMap<string, readonly LookupAddress[]> | null {
   if (resolve === undefined) return null;
-  const map = new Map<string, string>();
+  const map = new Map<string, LookupAddress[]>();
   for (const [hostPort, raw] of Object.entries(resolve)) {
-    const address = raw.replace(/^\[(.*)\]$/, '$1');
-    if (!/^.+:\d{1,5}$/.test(hostPort) || isIP(address) === 0) {
-      throw new UsageError(`resolve: "${hostPort}" → "${raw}" must map host:port to an IP address`);
+    // As curl's --resolve: several addresses, comma-separated (or a list), all raced (RFC 8305).
+    const values = typeof raw === 'string' ? raw.split(',') : raw;
+    const addresses = values.map((value) => {
+      const address = value.trim().replace(/^\[(.*)\]$/, '$1');
+      return { address, family: isIP(address) };
+    });
+    if (!/^.+:\d{1,5}$/.test(hostPort) || addresses.length === 0 || addresses.some((a) => a.family === 0)) {
+      throw new UsageError(`resolve: "${hostPort}" → "${String(raw)}" must map host:port to IP addresses`);
     }
-    map.set(hostPort.toLowerCase(), address);
+    map.set(hostPort.toLowerCase(), addresses);
   }
   return map.size === 0 ? null : map;
 }

@@ -128,7 +128,7 @@ describe('resolveRunConfig', () => {
       rate: { count: 600, perMs: 60_000 },
       ratePerHost: { count: 5, perMs: 1000 },
       expect: { status: [[200, 299]], statusText: '2xx' },
-      resolve: { 'example.com:443': '::1' },
+      resolve: { 'example.com:443': ['::1'] },
       proxy: { http: 'http://127.0.0.1:3128/', noProxy: ['example.com'] },
     });
     expect(resolveRunConfig({ expect: { status: '204', maxTime: '1s' } }).expect).toMatchObject({

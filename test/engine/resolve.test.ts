@@ -200,12 +200,14 @@ describe('DnsCache.forget', () => {
   it('drops a failed answer so the next lookup asks again, and keeps good ones', async () => {
     let fail = true;
     const calls: string[] = [];
-    const cache = new DnsCache((hostname, callback) => {
-      calls.push(hostname);
-      setImmediate(() => {
-        if (fail && hostname === 'flaky.test') callback(Object.assign(new Error('nope'), { code: 'EAI_AGAIN' }), []);
-        else callback(null, [{ address: '127.0.0.1', family: 4 }]);
-      });
+    const cache = new DnsCache({
+      lookup: (hostname, callback) => {
+        calls.push(hostname);
+        setImmediate(() => {
+          if (fail && hostname === 'flaky.test') callback(Object.assign(new Error('nope'), { code: 'EAI_AGAIN' }), []);
+          else callback(null, [{ address: '127.0.0.1', family: 4 }]);
+        });
+      },
     });
     const ask = (name: string) =>
       new Promise<{ code: string | null; cached: boolean }>((resolve) =>

@@ -37,7 +37,7 @@ describe('state per origin stays bounded', () => {
   });
 
   it('remembers at most MAX_NAMES answers', async () => {
-    const cache = new DnsCache((_name, callback) => callback(null, [{ address: '127.0.0.1', family: 4 }]));
+    const cache = new DnsCache({ lookup: (_name, callback) => callback(null, [{ address: '127.0.0.1', family: 4 }]) });
     for (let i = 0; i < MAX_NAMES + 50; i++) cache.resolve(`n${i}.test`, () => {});
     expect((cache as unknown as { entries: Map<string, unknown> }).entries.size).toBe(MAX_NAMES);
     // The oldest went; the newest are answered from memory.
