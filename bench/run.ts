@@ -3,8 +3,9 @@
  *
  *   npm run bench                   full suite, 3 interleaved runs, writes bench/RESULTS.md
  *   npm run bench -- --quick        small N, 1 run, writes bench/.work/RESULTS-quick.md
- *   npm run bench -- --only a,d     selected workloads (a b c d e f g, bodies, h)
+ *   npm run bench -- --only a,d     selected workloads (a b c d e f g, bodies, h, m)
  *                                   (h: many hosts, bench/many-hosts.ts: needs root and unshare)
+ *                                   (m: merge of 1M results, bench/merge.ts)
  *   npm run bench -- --runs 5       more runs per program
  *
  * Only 127.0.0.1 is ever contacted; every child is stopped by pid at the end or on Ctrl-C.
@@ -22,6 +23,7 @@ import { measureInterleaved, summarize, type Sample, type CommandSpec } from './
 import { startNeverAnswer, type NeverAnswer } from './never-answer.js';
 import { startNginx, type Nginx } from './nginx.js';
 import { renderMarkdown, renderTerminal, type WorkloadResult } from './report.js';
+import { runMergeBench } from './merge.js';
 import { measureStartup, type StartupResult } from './startup.js';
 import { renderManyHosts, runManyHosts, writeSection } from './many-hosts.js';
 import { describeMachine, ensureTools } from './tools.js';
@@ -29,9 +31,9 @@ import { allWorkloads, type WorkloadEnv } from './workloads.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const WORK = 'bench/.work';
-const GROUPS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'bodies', 'h'];
+const GROUPS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'bodies', 'h', 'm'];
 /** Workloads that only replace their own section of the results file. */
-const SECTION_ONLY = ['bodies', 'h'];
+const SECTION_ONLY = ['bodies', 'h', 'm'];
 
 function options(): { quick: boolean; only: string[]; runs: number; argv: string[] } {
   const argv = process.argv.slice(2);
@@ -182,7 +184,7 @@ async function main(): Promise<void> {
     goals: evaluateGoals(suite),
   };
   const out = opts.quick ? join(ROOT, WORK, 'RESULTS-quick.md') : join(ROOT, 'bench', 'RESULTS.md');
-  // `--only bodies` (or h) updates its own section and leaves the rest of the file as it was.
+  // `--only bodies` (or h, or m) updates its own section and leaves the rest of the file as it was.
   if (!opts.only.every((g) => SECTION_ONLY.includes(g))) {
     process.stdout.write(`\n${renderTerminal(report)}`);
     writeFileSync(out, renderMarkdown(report));
@@ -198,6 +200,9 @@ async function main(): Promise<void> {
     writeSection(out, renderManyHosts(await runManyHosts({ work: WORK, quick: opts.quick })));
   }
   process.stderr.write(`\nbench: wrote ${relative(ROOT, out)}\n`);
+  if (opts.only.includes('m') && haveFetchMany) {
+    await runMergeBench({ root: ROOT, work: WORK, timeBin: tools.time, quick: opts.quick, out });
+  }
 }
 
 main().catch((error: unknown) => {

@@ -1,16 +1,18 @@
-import { CommanderError } from 'commander';
+import { type Command, CommanderError } from 'commander';
 import { UsageError } from '../errors.js';
 import { runTargets } from '../engine/run.js';
 import { escapeControls } from '../targets/describe.js';
 import { errnoWords } from '../targets/errno.js';
 import { classifyArgument, InputReadError, type SourceSpec } from '../targets/sources.js';
-import { readTargets } from '../targets/index.js';
+import { readSelectedTargets } from '../targets/index.js';
 import type { PreparedTarget, Result } from '../types.js';
 import { buildProgram, type RawOptions } from './program.js';
 import { resolveOptions, type CliConfig } from './options.js';
 import { OutputDir } from '../engine/output-dir.js';
 import { checkOutputPath } from './output-path.js';
-import { createReporters } from './reporters.js';
+import { runMerge } from './merge.js';
+import { createReporters, reportRedactor } from './reporters.js';
+import { resolveSelection } from './selection.js';
 import { listenForSignals, type ProcessSignals, removeTempReports, signalExitCode } from './signals.js';
 
 export interface CliIO {
@@ -83,9 +85,8 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
   signals.onSignal = () => interrupted.abort();
   if (signals.received !== null) interrupted.abort();
 
-  const program = buildProgram()
-    .exitOverride()
-    .configureOutput({
+  const configure = (command: Command): Command =>
+    command.exitOverride().configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
       // Piped help (`--help | less`) wraps to COLUMNS when set, as on a terminal.
@@ -104,6 +105,10 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
           )} (see --help)\n`,
         ),
     });
+  // A subcommand by its first word only: `fetch-many merge` never takes targets, and a host
+  // named "merge" can still be fetched as http://merge. A signal stops it (main exits 130/143).
+  if (argv[0] === 'merge') return runMerge(argv.slice(1), io, configure, interrupted.signal);
+  const program = configure(buildProgram());
   program.parse(argv, { from: 'user' });
   const raw = program.opts<RawOptions>();
   const config = resolveOptions(raw, io.env, io.stdout.isTTY === true);
@@ -127,8 +132,12 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
 
   // Opening reads stdin up to its first line, which may never come: a signal meanwhile runs no
   // target, and still writes every report (empty) and exits 130/143.
-  const targets = await untilAborted(readTargets(specs, config.defaults, io.stdin), interrupted.signal);
-  return execute(targets ?? noTargets(), config, io, interrupted.signal);
+  const selection = await resolveSelection(config.shard, config.resume, reportRedactor(config));
+  const selected = await untilAborted(
+    readSelectedTargets(specs, config.defaults, io.stdin, selection),
+    interrupted.signal,
+  );
+  return execute(selected?.targets ?? noTargets(), () => selected?.read ?? 0, config, io, interrupted.signal);
 }
 
 /** `promise`, or null as soon as `signal` aborts (a rejection after that is dropped). */
@@ -160,6 +169,8 @@ async function* noTargets(): AsyncGenerator<PreparedTarget> {}
 
 async function execute(
   targets: AsyncIterable<PreparedTarget>,
+  /** Targets read from the input so far, this process's or not (--shard, --resume). */
+  read: () => number,
   config: CliConfig,
   io: CliIO,
   interrupted: AbortSignal,
@@ -217,7 +228,8 @@ async function execute(
   }
   const wallMs = performance.now() - started;
   const signalled = interrupted.aborted;
-  if (count === 0 && !signalled && readError === null) {
+  // An empty input is a usage error; a shard or a resumed run left with nothing to do is not.
+  if (read() === 0 && !signalled && readError === null) {
     await reporters.abandon();
     throw new UsageError('no targets in the input');
   }

@@ -7,6 +7,7 @@ import { DEFAULT_EXPECTATION } from '../targets/expect.js';
 import { contentExpectations } from '../targets/expect-content.js';
 import { headerRule } from '../targets/expect-header.js';
 import { parseHeaderFlag, validateHeaderName } from '../targets/header.js';
+import { parseShard, type Shard } from '../targets/index.js';
 import type { TargetDefaults } from '../targets/normalize.js';
 import { normalizeMethod } from '../targets/fields.js';
 import { cannotRead } from '../targets/sources.js';
@@ -30,6 +31,10 @@ export interface CliConfig {
   quiet: boolean;
   progress: boolean;
   color: boolean;
+  /** `--shard i/n`: run only this shard of the list. */
+  shard?: Shard;
+  /** `--resume FILE`: the results file of an earlier run (read by the run, before any request). */
+  resume?: string;
 }
 
 const str = (raw: RawOptions, name: string): string | undefined => {
@@ -238,6 +243,14 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
   if (junit !== undefined) {
     if (junit.trim() === '') throw new OptionError('--junit', '--junit needs a file name');
     config.junit = junit;
+  }
+  const shard = str(raw, 'shard');
+  if (shard !== undefined) config.shard = parseShard(shard);
+  const resume = str(raw, 'resume');
+  if (resume !== undefined) {
+    if (resume.trim() === '' || resume === '-')
+      throw new OptionError('--resume', '--resume needs the results file of the earlier run');
+    config.resume = resume;
   }
   return config;
 }

@@ -79,12 +79,15 @@ Exit codes:
      reported, every report valid); a second signal exits at once
   141  stopped early because stdout's reader went away (e.g. | head), as SIGPIPE would
 
+Subcommand:
+  fetch-many merge FILE…  one report from the NDJSON results of shards or resumed runs (merge --help)
+
 Examples:
   fetch-many https://example.com 127.0.0.1:8080/health
   fetch-many urls.json --junit smoke.xml
   cat urls.txt | fetch-many -c 100 --ndjson > results.ndjson
-  fetch-many -L --retries 2 --rate 20/s --expect 2xx urls.txt
   fetch-many --expect-header 'Content-Type: application/json' --expect-time 500ms https://example.com/api
-  fetch-many -d @payload.json -H 'Content-Type: application/json' https://example.com/items`,
+  fetch-many -d @payload.json -H 'Content-Type: application/json' https://example.com/items
+  fetch-many --shard 2/4 --ndjson urls.txt > shard-2.ndjson`,
   );
 }

@@ -14,6 +14,7 @@ import {
   createRedactor,
   createSummaryReporter,
   createTableReporter,
+  type Redactor,
   type Reporter,
   type Summary,
 } from '../report/index.js';
@@ -37,7 +38,18 @@ export interface RunReport {
   abandon(): Promise<void>;
 }
 
-export async function createReporters(config: CliConfig, io: CliIO): Promise<RunReport> {
+/** The parts of the config that choose and shape the outputs (`merge` builds only these). */
+export type ReportConfig = Pick<
+  CliConfig,
+  'format' | 'junit' | 'redactHeaders' | 'onlyFailures' | 'quiet' | 'progress' | 'color'
+> & { defaults: Pick<CliConfig['defaults'], 'headers'> };
+
+/** The redaction every report applies; `--resume` compares inputs through it too (see selection.ts). */
+export function reportRedactor(config: ReportConfig): Redactor {
+  return createRedactor({ headers: config.redactHeaders, values: runWideSecrets(config) });
+}
+
+export async function createReporters(config: ReportConfig, io: CliIO): Promise<RunReport> {
   const stdout = new Output(io.stdout);
   const stderr = new Output(io.stderr);
   const parts: Reporter[] = [];
@@ -95,7 +107,7 @@ export async function createReporters(config: CliConfig, io: CliIO): Promise<Run
   if (config.junit !== undefined) parts.push(createJUnitReporter(config.junit));
   const reporter = combineReporters(parts);
   const collector = new SummaryCollector();
-  const redact = createRedactor({ headers: config.redactHeaders, values: runWideSecrets(config) });
+  const redact = reportRedactor(config);
 
   return {
     result(r) {
@@ -139,13 +151,13 @@ function tableWidth(stdout: Output, env: NodeJS.ProcessEnv): number {
 }
 
 /** Values of the run-wide headers (`-H`) whose names are redacted: searched for in every report. */
-function runWideSecrets(config: CliConfig): string[] {
+function runWideSecrets(config: ReportConfig): string[] {
   const names = new Set([...DEFAULT_REDACTED_HEADERS, ...config.redactHeaders.map((n) => n.toLowerCase())]);
   return (config.defaults.headers ?? []).filter(([name]) => names.has(name.toLowerCase())).map(([, value]) => value);
 }
 
 /** `--only-failures` for the streaming formats: the summary still counts every result. */
-function onlyFailures(reporter: Reporter, config: CliConfig): Reporter {
+function onlyFailures(reporter: Reporter, config: ReportConfig): Reporter {
   if (!config.onlyFailures) return reporter;
   return {
     result: (r) => (r.ok ? undefined : reporter.result(r)),

@@ -90,6 +90,16 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
     repeatable: true,
   },
   {
+    flags: '--shard <i/n>',
+    help: 'run only the targets whose 0-based position k has k mod n = i-1 (1 ≤ i ≤ n); results keep their whole-list index',
+    group: 'scale',
+  },
+  {
+    flags: '--resume <file>',
+    help: 'skip targets that have a finished (not cancelled) result in this NDJSON file of an earlier run; merge the two files after',
+    group: 'scale',
+  },
+  {
     flags: '--expect-json <path=value>',
     help: 'the body must be JSON whose JSONPath selects this JSON value: \'$.status="ok"\', \'$.items.length=3\', \'$.version={"matches":"^1"}\' (repeatable)',
     group: 'expectations',

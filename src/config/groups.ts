@@ -5,6 +5,7 @@ export const HELP_GROUPS = {
   timeouts: 'Timeouts and retries:',
   tls: 'TLS and proxies:',
   expectations: 'Expectations (what counts as ok):',
+  scale: 'Sharding and resuming (docs/scaling-out.md):',
   output: 'Output:',
 } as const;
 

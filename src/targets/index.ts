@@ -4,7 +4,10 @@
  * Sources yield raw inputs; {@link prepareTargets} / {@link readTargets} assign indexes and
  * validate. Internals (line splitting, JSON error positions, URL parsing) are not exported.
  */
+import { OptionError, UsageError } from '../errors.js';
+import { type FinishedTargets, inputHash } from '../merge/finished.js';
 import type { PreparedTarget, TargetInput } from '../types.js';
+import { quote } from './describe.js';
 import { prepareTarget, type TargetDefaults } from './normalize.js';
 import { openSourceBatches, type SourceSpec } from './sources.js';
 
@@ -28,6 +31,111 @@ export async function* prepareTargets(
 ): AsyncGenerator<PreparedTarget> {
   let index = 0;
   for await (const input of inputs) yield prepareTarget(input, index++, defaults);
+}
+
+/** `--shard i/n`: this process runs the targets whose index k has k mod n = i − 1. */
+export interface Shard {
+  /** 1-based: 1 … count. */
+  index: number;
+  count: number;
+}
+
+/** Which of the list's targets this process runs. */
+export interface TargetSelection {
+  shard?: Shard;
+  /** `--resume FILE`: targets finished there are skipped, after checking the list did not change. */
+  resume?: {
+    finished: FinishedTargets;
+    label: string;
+    /**
+     * The `input` as a report shows it (reports redact secrets: `user:***@`): the results file
+     * recorded it that way, so the comparison must too. @default the input unchanged
+     */
+    shown?: (input: string) => string;
+  };
+}
+
+/**
+ * `--shard i/n` as the user wrote it: `1/4` … `4/4`.
+ * @throws UsageError
+ */
+export function parseShard(value: string): Shard {
+  const m = /^\s*(\d{1,9})\s*\/\s*(\d{1,9})\s*$/.exec(value);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count) {
+    throw new OptionError('--shard', `--shard must be i/n with 1 ≤ i ≤ n (e.g. 1/4), got ${quote(value)}`);
+  }
+  return { index, count };
+}
+
+/** The targets to run, and how many the input held in all (selected or not) once read. */
+export interface SelectedTargets {
+  targets: AsyncIterable<PreparedTarget>;
+  /** Targets read from the input so far, whether this process runs them or not. */
+  readonly read: number;
+}
+
+/**
+ * {@link readTargets} with a selection: a shard's other targets are dropped before they are
+ * even validated, so they cost only the reading of their line; `index` stays the position in
+ * the whole list, so shard outputs merge without renumbering. Targets a resumed run finished are
+ * validated (their `input` is built exactly as a result's is, so a redacted input still compares
+ * equal) and compared with what the results file recorded: a difference means the list changed
+ * and the indexes no longer mean the same targets — a usage error naming the first such index.
+ * @throws UsageError
+ */
+export async function readSelectedTargets(
+  specs: readonly SourceSpec[],
+  defaults: TargetDefaults,
+  stdin: NodeJS.ReadableStream | undefined,
+  selection: TargetSelection,
+): Promise<SelectedTargets> {
+  const batches = await openSourceBatches(specs, stdin);
+  const { shard, resume } = selection;
+  let read = 0;
+  const targets = (async function* () {
+    for await (const batch of batches) {
+      for (const item of batch) {
+        const index = read++;
+        if (shard !== undefined && index % shard.count !== shard.index - 1) continue;
+        const prepared: PreparedTarget =
+          'invalid' in item
+            ? { index, input: item.raw, invalid: item.invalid }
+            : prepareTarget(item.input, index, defaults, item.fileDefaults);
+        if (resume !== undefined) {
+          const recorded = resume.finished.lookup(index);
+          if (recorded !== null) {
+            if (recorded !== inputHash(resume.shown === undefined ? prepared.input : resume.shown(prepared.input))) {
+              throw new UsageError(
+                `--resume: the list changed: target ${index} is ${quote(prepared.input)}, but ${resume.label} has a result for another input at index ${index}`,
+              );
+            }
+            continue;
+          }
+        }
+        yield prepared;
+      }
+    }
+    if (resume !== undefined && resume.finished.highest >= read) {
+      throw new UsageError(
+        `--resume: the list changed: ${resume.label} has a result for index ${resume.finished.highest}, but the list has ${read} targets`,
+      );
+    }
+  })();
+  return {
+    targets,
+    get read() {
+      return read;
+    },
+  };
+}
+
+/** Counts the targets in the sources (`merge --targets FILE`) without validating them. */
+export async function countTargets(specs: readonly SourceSpec[], stdin?: NodeJS.ReadableStream): Promise<number> {
+  let n = 0;
+  for await (const batch of await openSourceBatches(specs, stdin)) n += batch.length;
+  return n;
 }
 
 /**

@@ -18,8 +18,10 @@ describe('--help', () => {
       'Timeouts and retries:',
       'TLS and proxies:',
       'Expectations (what counts as ok):',
+      'Sharding and resuming (docs/scaling-out.md):',
       'Output:',
       'Exit codes:',
+      'Subcommand:',
       'Examples:',
     ]);
     // No option is left in commander's catch-all group.
@@ -45,6 +47,8 @@ describe('--help', () => {
     expect(section('TLS and proxies:')).toContain('--cacert');
     expect(section('TLS and proxies:')).toContain('--proxy');
     expect(section('Expectations')).toContain('--expect <spec>');
+    expect(section('Sharding and resuming')).toContain('--shard <i/n>');
+    expect(section('Sharding and resuming')).toContain('--resume <file>');
     expect(section('Output:')).toContain('--junit');
     expect(section('Output:')).toContain('--help');
   });
