@@ -1,10 +1,12 @@
 // Using fetch-many as a library: results arrive in completion order, one per target.
+// Runs as written against the demo (`fetch-many demo --serve`): `node examples/library.mjs` in a
+// clone (after `npm install`), or anywhere fetch-many is installed.
 import { fetchMany } from 'fetch-many';
 
 const targets = [
-  'https://www.example.com/',
-  { url: 'https://api.example.com/health', expect: { status: '200', bodyIncludes: 'ok' } },
-  { host: 'localhost', port: 8080, path: '/ready', timeout: '2s' },
+  'http://127.0.0.1:8080/health',
+  { url: 'http://127.0.0.1:8080/version', expect: { status: '200', bodyIncludes: 'version' } },
+  { host: '127.0.0.1', port: 8080, path: '/slow', timeout: '2s' },
 ];
 
 let failed = 0;

@@ -1,18 +1,24 @@
 /**
- * The package as a user gets it: `npm pack`, install the tarball into an empty project, run the
- * installed `fetch-many` bin. Catches a missing `files` entry, a bin without its shebang or
- * execute bit, a runtime import of a devDependency, and a tarball that ships src/ or test/.
+ * The package as a user gets it: `npm pack`, then install the tarball into an empty project the
+ * way the README says, with no network and an empty npm cache, and run what was installed.
+ * Catches a missing `files` entry, a bin without its shebang or execute bit, a runtime import of a
+ * devDependency, a consumer-side build or install script, and a tarball that ships src/ or test/.
+ *
+ * Offline with an empty cache works because chalk and commander are bundled in the tarball
+ * (bundleDependencies). Without that, npm 11 fetches the full registry document of each
+ * dependency to resolve its range — which `npm ci` never caches — so even a warm cache would not
+ * do.
  *
  * `npm pack --ignore-scripts` packs the dist/ already built (`npm test` builds first): running
- * `prepare` here would rewrite dist/ under the other test files that are executing it.
+ * `prepack` here would rewrite dist/ under the other test files that are executing it.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpServer, type TestServer } from './helpers/servers.js';
 import { ROOT } from './cli/harness.js';
+import { startHttpServer, type TestServer } from './helpers/servers.js';
 
 interface Exec {
   code: number;
@@ -20,17 +26,26 @@ interface Exec {
   stderr: string;
 }
 
+interface Manifest {
+  version: string;
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+  bundleDependencies: string[];
+  files: string[];
+  exports: Record<string, unknown>;
+}
+
 /** npm's own `npm_*` variables (set when this runs under `npm test`) must not steer the inner npm. */
-function cleanEnv(): NodeJS.ProcessEnv {
+function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k)) env[k] = v;
-  return env;
+  return { ...env, ...extra };
 }
 
 /** Asynchronous on purpose: the test server answers from this process's event loop. */
-function run(cmd: string, args: string[], cwd: string, timeout = 45_000): Promise<Exec> {
+function run(cmd: string, args: string[], cwd: string, timeout = 45_000, env?: NodeJS.ProcessEnv): Promise<Exec> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { cwd, env: cleanEnv(), timeout, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(cmd, args, { cwd, env: cleanEnv(env), timeout, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
@@ -38,20 +53,38 @@ function run(cmd: string, args: string[], cwd: string, timeout = 45_000): Promis
 }
 
 let work: string;
+let cache: string;
 let server: TestServer;
 let tarball: string;
 let files: string[];
+let manifest: Manifest;
+
+/** Flags that keep an npm run off the network and away from the user's own npm cache. */
+const offline = () => ['--offline', '--cache', cache, '--no-audit', '--no-fund', '--ignore-scripts'];
+
+async function emptyProject(name: string): Promise<string> {
+  const dir = join(work, name);
+  await mkdir(dir);
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', private: true }));
+  return dir;
+}
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'fetch-many-pack-'));
+  cache = join(work, 'empty-npm-cache');
+  await mkdir(cache);
   server = await startHttpServer();
+  manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as Manifest;
   const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], ROOT);
   expect(packed.code, packed.stderr).toBe(0);
   const [info] = JSON.parse(packed.stdout) as Array<{ filename: string }>;
   tarball = join(work, info!.filename);
   const listing = await run('tar', ['-tzf', tarball], work);
   expect(listing.code, listing.stderr).toBe(0);
-  files = listing.stdout.split('\n').filter((f) => f !== '');
+  files = listing.stdout
+    .split('\n')
+    .filter((f) => f !== '')
+    .map((f) => f.replace(/^package\//, ''));
 }, 60_000);
 
 afterAll(async () => {
@@ -60,43 +93,91 @@ afterAll(async () => {
 });
 
 describe('npm package', () => {
-  it('contains bin/, dist/ and README.md, and no src/ or test/', () => {
-    const inPackage = files.map((f) => f.replace(/^package\//, ''));
-    expect(inPackage).toContain('package.json');
-    expect(inPackage).toContain('bin/fetch-many.js');
-    expect(inPackage).toContain('dist/cli/main.js');
-    expect(inPackage).toContain('dist/index.js');
-    expect(inPackage).toContain('dist/index.d.ts');
-    expect(inPackage).toContain('README.md');
-    expect(inPackage.filter((f) => /^(src|test|bench)\//.test(f))).toEqual([]);
-    expect(inPackage.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+  it('contains bin/, dist/, schema/, docs/ and README.md, and no src/, test/ or source maps', () => {
+    expect(files).toContain('package.json');
+    expect(files).toContain('bin/fetch-many.js');
+    expect(files).toContain('dist/fetch-many.bundle.js');
+    expect(files).toContain('dist/cli/main.js');
+    expect(files).toContain('dist/index.js');
+    expect(files).toContain('dist/index.d.ts');
+    expect(files).toContain('schema/targets.schema.json');
+    expect(files).toContain('docs/targets.md');
+    expect(files).toContain('README.md');
+    expect(files.filter((f) => /^(src|test|bench|examples|scripts)\//.test(f))).toEqual([]);
+    expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    // The maps point into src/, which is not shipped.
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
   });
 
-  it('installs into an empty project and its bin runs: --version and one fetch', async () => {
-    const project = join(work, 'project');
-    await mkdir(project);
-    await writeFile(
-      join(project, 'package.json'),
-      JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }),
-    );
-    const install = await run(
-      'npm',
-      ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball],
-      project,
-      55_000,
-    );
+  it('bundles every runtime dependency, and gives consumers no script to run on install', () => {
+    expect([...manifest.bundleDependencies].sort()).toEqual(Object.keys(manifest.dependencies).sort());
+    for (const dep of Object.keys(manifest.dependencies)) {
+      expect(files).toContain(`node_modules/${dep}/package.json`);
+    }
+    // npm runs these on a consumer's install of a tarball or registry package; `prepare` it does
+    // not (only for git dependencies and the project's own install), `prepack` only when packing.
+    for (const hook of ['preinstall', 'install', 'postinstall']) expect(manifest.scripts[hook]).toBeUndefined();
+    expect(manifest.scripts.prepack).toBe('npm run build');
+    expect(manifest.scripts.prepare).toBe('npm run build');
+    expect(manifest.exports['./schema/targets.schema.json']).toBe('./schema/targets.schema.json');
+  });
+
+  it('installs with --ignore-scripts, offline, from an empty npm cache; `npx fetch-many` then works', async () => {
+    const project = await emptyProject('consumer');
+    const install = await run('npm', ['install', ...offline(), tarball], project, 55_000);
     expect(install.code, install.stderr).toBe(0);
 
-    const bin = join(project, 'node_modules', '.bin', 'fetch-many');
-    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-    const version = await run(bin, ['--version'], project);
+    const version = await run('npx', ['--offline', '--cache', cache, 'fetch-many', '--version'], project);
     expect(version.code, version.stderr).toBe(0);
-    expect(version.stdout.trim()).toBe(pkg.version);
+    expect(version.stdout.trim()).toBe(manifest.version);
 
+    const bin = join(project, 'node_modules', '.bin', 'fetch-many');
     const fetched = await run(bin, ['--ndjson', `${server.url}/ok?t=installed`], project);
     expect(fetched.code, fetched.stderr).toBe(0);
     const result = JSON.parse(fetched.stdout.trim()) as { status: number; ok: boolean };
     expect(result).toMatchObject({ status: 200, ok: true });
     expect(server.received.some((r) => r.target === '/ok?t=installed')).toBe(true);
+
+    // The library and the schema resolve by package name, as a consumer imports them.
+    const probe = await run(
+      'node',
+      [
+        '--input-type=module',
+        '-e',
+        `import { fetchMany } from 'fetch-many';
+         import { createRequire } from 'node:module';
+         const schema = createRequire(import.meta.url)('fetch-many/schema/targets.schema.json');
+         let status = null;
+         for await (const r of fetchMany([${JSON.stringify(`${server.url}/ok?t=library`)}])) status = r.status;
+         console.log(typeof fetchMany, schema.title, status);`,
+      ],
+      project,
+    );
+    expect(probe.code, probe.stderr).toBe(0);
+    expect(probe.stdout.trim()).toBe('function fetch-many target file 200');
+  }, 60_000);
+
+  it('runs straight from the tarball with `npx --package ./fetch-many-x.y.z.tgz fetch-many`', async () => {
+    const project = await emptyProject('npx-only');
+    const name = tarball.slice(work.length + 1);
+    const ran = await run(
+      'npx',
+      [
+        '--offline',
+        '--cache',
+        cache,
+        '--yes',
+        '--package',
+        `../${name}`,
+        'fetch-many',
+        '--ndjson',
+        `${server.url}/ok?t=npx`,
+      ],
+      project,
+      55_000,
+    );
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(JSON.parse(ran.stdout.trim())).toMatchObject({ status: 200, ok: true });
+    expect(server.received.some((r) => r.target === '/ok?t=npx')).toBe(true);
   }, 60_000);
 });

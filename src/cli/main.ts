@@ -5,6 +5,7 @@ import { escapeControls } from '../targets/describe.js';
 import { errnoWords } from '../targets/errno.js';
 import { classifyArgument, InputReadError, type SourceSpec } from '../targets/sources.js';
 import { readSelectedTargets } from '../targets/index.js';
+import { runDemo } from '../demo/cli.js';
 import type { PreparedTarget, Result } from '../types.js';
 import { buildProgram, type RawOptions } from './program.js';
 import { resolveOptions, type CliConfig } from './options.js';
@@ -84,6 +85,15 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
   const interrupted = new AbortController();
   signals.onSignal = () => interrupted.abort();
   if (signals.received !== null) interrupted.abort();
+  // `fetch-many demo …`: the demo server, for a first run and for the examples (a host named
+  // "demo" is still reachable as http://demo/). --serve runs until the first signal.
+  if (argv[0] === 'demo') {
+    const stopped = new Promise<void>((resolve) => {
+      if (interrupted.signal.aborted) resolve();
+      else interrupted.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    return runDemo(argv.slice(1), io, (rest) => main(rest, io, signals), stopped);
+  }
 
   const configure = (command: Command): Command =>
     command.exitOverride().configureOutput({

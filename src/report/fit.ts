@@ -94,6 +94,10 @@ function shortenPathAndQuery(rest: string, width: number): string {
 
 /** Tokens that never start a line: the summary's separator and units. */
 const GLUED = /^(?:·|ms|s|B|KiB|MiB|GiB|TiB|req\/s)$/;
+/** A count or figure (`1`, `1),`, `2.5`), which stays with the label before it (`timeout 1)`, `p50 22`). */
+const FIGURE = /^\d[\d.,]*\)?,?$/;
+/** A word after which a new group starts, so a figure after it is not glued back (`ok, 4 failed`). */
+const GROUP_END = /[,:·]$/;
 
 /** Columns of text that may hold our own SGR colour codes. */
 export function visibleWidth(text: string): number {
@@ -102,17 +106,41 @@ export function visibleWidth(text: string): number {
 
 /**
  * Word-wraps one line to `width` columns, breaking at spaces only (a word wider than a line is
- * cut, as a last resort). A ` · ` separator and a unit stay with the word before them, so no
- * line starts with `·` or `ms`. Colour codes count as zero width.
+ * cut, as a last resort). A ` · ` separator, a unit and a figure stay with the word before them, so
+ * no line starts with `·` or `ms` and no count is split from its label (`timeout` / `1)`). Colour
+ * codes count as zero width.
  */
 export function wrapWords(text: string, width: number): string[] {
-  const words = text.split(' ');
-  // Glue a lone separator, or a unit (`25 ms`, `2.5 KiB`, `8.9 req/s`), onto the previous word.
+  // Units and separators glue onto the previous word for good (`25 ms`, `8.9 req/s`, `ok ·`);
+  // figures glue onto their label (`timeout 1)`) only while the pair fits on a line.
+  const units: string[] = [];
+  for (const w of text.split(' ')) {
+    const last = units.length - 1;
+    if (last >= 0 && GLUED.test(w.replace(SGR, ''))) units[last] = `${units[last]} ${w}`;
+    else units.push(w);
+  }
+  // A figure after a label joins it (`timeout 1)`, `p50 22 ms`); a figure that starts a group
+  // takes the next word instead (`2 ok,`, `4 failed`).
+  const groups: string[][] = [];
+  let open = false;
+  for (const u of units) {
+    const group = groups[groups.length - 1];
+    const plain = u.replace(SGR, '');
+    const previous = group?.[group.length - 1]?.replace(SGR, '') ?? '';
+    const figure = FIGURE.test(plain.split(' ')[0] ?? '');
+    if (group !== undefined && (open || (figure && !GROUP_END.test(previous)))) {
+      group.push(u);
+      open = false;
+    } else {
+      groups.push([u]);
+      open = figure && !GROUP_END.test(plain);
+    }
+  }
   const tokens: string[] = [];
-  for (const w of words) {
-    const last = tokens.length - 1;
-    if (last >= 0 && GLUED.test(w.replace(SGR, ''))) tokens[last] = `${tokens[last]} ${w}`;
-    else tokens.push(w);
+  for (const group of groups) {
+    const joined = group.join(' ');
+    if (group.length > 1 && visibleWidth(joined) > width) tokens.push(...group);
+    else tokens.push(joined);
   }
   const lines: string[] = [];
   let line = '';

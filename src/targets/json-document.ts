@@ -7,7 +7,8 @@ import { type JsonErrorLocation, locateJsonError } from './json-position.js';
 import { checkFileDefaults } from './normalize.js';
 import type { SourceItem } from './source-item.js';
 
-const DOCUMENT_KEYS = new Set(['targets', 'defaults']);
+// "$schema" points editors at schema/targets.schema.json; fetch-many itself has no use for it.
+const DOCUMENT_KEYS = new Set(['targets', 'defaults', '$schema']);
 
 /**
  * The largest whole JSON document read (a `.json` file, or stdin that starts with `[` or is a
@@ -83,6 +84,11 @@ export function documentItems(value: unknown, label: string): SourceItem[] {
     }
   }
   const { targets, defaults } = value;
+  if (value.$schema !== undefined && typeof value.$schema !== 'string') {
+    throw new UsageError(
+      `${label}: "$schema" must be a string (the schema's URL or path), got ${describeValue(value.$schema)}`,
+    );
+  }
   if (!Array.isArray(targets)) {
     throw new UsageError(`${label}: "targets" must be an array, got ${describeValue(targets)}`);
   }

@@ -49,6 +49,14 @@ describe('wrapWords / truncateEnd / tailOfWidth', () => {
 
   it('keeps a unit with its number', () => {
     expect(wrapWords('took 8.9 req/s', 9)).toEqual(['took', '8.9 req/s']);
+    // A count stays with its label, before or after it; a comma or colon ends a group.
+    expect(wrapWords('failed (expectation 1, timeout 1) · 2xx 2', 20)).toEqual([
+      'failed',
+      '(expectation 1,',
+      'timeout 1) · 2xx 2',
+    ]);
+    expect(wrapWords('6 targets: 2 ok, 4 failed', 12)).toEqual(['6 targets:', '2 ok,', '4 failed']);
+    expect(wrapWords('p50 22 ms p90 23 ms max 85 ms', 12)).toEqual(['p50 22 ms', 'p90 23 ms', 'max 85 ms']);
   });
 
   it('cuts a word longer than a line', () => {
