@@ -64,6 +64,7 @@ function result(index: number): Result {
       total: 2.5 + (index % 3000) / 100,
     },
     reused: index % 97 !== 0,
+    httpVersion: null,
     error: refused ? { code: 'refused', message: `connection refused by shop-${index % 97}.example.com:80` } : null,
     failures: status === 404 ? ['status 404 not in 200-399'] : [],
     attempts: 1,

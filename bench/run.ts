@@ -3,7 +3,8 @@
  *
  *   npm run bench                   full suite, 3 interleaved runs, writes bench/RESULTS.md
  *   npm run bench -- --quick        small N, 1 run, writes bench/.work/RESULTS-quick.md
- *   npm run bench -- --only a,d     selected workloads (a b c d e f g, bodies, h, m)
+ *   npm run bench -- --only a,d     selected workloads (a b c d e f g, bodies, h, m, https)
+ *                                   (https: issue 10, bench/https.ts: TLS nginx, h1 and h2 vs curl)
  *                                   (h: many hosts, bench/many-hosts.ts: needs root and unshare)
  *                                   (m: merge of 1M results, bench/merge.ts)
  *   npm run bench -- --runs 5       more runs per program
@@ -31,9 +32,9 @@ import { allWorkloads, type WorkloadEnv } from './workloads.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const WORK = 'bench/.work';
-const GROUPS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'bodies', 'h', 'm'];
+const GROUPS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'bodies', 'h', 'm', 'https'];
 /** Workloads that only replace their own section of the results file. */
-const SECTION_ONLY = ['bodies', 'h', 'm'];
+const SECTION_ONLY = ['bodies', 'h', 'm', 'https'];
 
 function options(): { quick: boolean; only: string[]; runs: number; argv: string[] } {
   const argv = process.argv.slice(2);
@@ -77,6 +78,13 @@ async function main(): Promise<void> {
   installCleanup();
   const opts = options();
   mkdirSync(join(ROOT, WORK), { recursive: true });
+  if (opts.only.includes('https')) {
+    // Issue 10's HTTPS / HTTP/2 workloads (bench/https.ts): their own TLS nginx, their own section.
+    const args = ['tsx', 'bench/https.ts', '--runs', String(opts.runs), ...(opts.quick ? ['--quick'] : [])];
+    const done = spawnSync('npx', args, { cwd: ROOT, stdio: 'inherit' });
+    if (done.status !== 0) throw new Error(`bench/https.ts failed (exit ${String(done.status)})`);
+    if (opts.only.length === 1) return;
+  }
   if (opts.only.length === 1 && opts.only[0] === 'h') {
     // Only workload h: its section of the results file is replaced, the rest is left as it is.
     const out = opts.quick ? join(ROOT, WORK, 'RESULTS-quick.md') : join(ROOT, 'bench', 'RESULTS.md');

@@ -219,8 +219,13 @@ export interface Result {
   /** Body bytes received, after removing chunked framing. */
   bytes: number;
   timings: Timings;
-  /** True when the request ran on a kept-alive connection opened for an earlier request. */
+  /**
+   * True when the request ran on a connection opened for an earlier request (a kept-alive HTTP/1.1
+   * connection, or an HTTP/2 connection already carrying streams).
+   */
   reused: boolean;
+  /** HTTP version of the response: `"1.0"`, `"1.1"` or `"2"`; null when no response head arrived. */
+  httpVersion: HttpVersion | null;
   error: ResultError | null;
   /** Expectations that did not hold, each a short sentence; empty when all held. */
   failures: string[];
@@ -256,6 +261,9 @@ export interface RedirectHop {
   url: string;
 }
 
+/** HTTP version of a response. */
+export type HttpVersion = '1.0' | '1.1' | '2';
+
 /** What the TLS handshake established (HTTPS targets). */
 export interface TlsInfo {
   /** e.g. `TLSv1.3`. */
@@ -269,6 +277,8 @@ export interface TlsInfo {
   validTo: string | null;
   /** Whole days from now until expiry (negative when expired). */
   daysLeft: number | null;
+  /** The handshake resumed a session from an earlier connection to the origin (no full handshake). */
+  resumed: boolean;
 }
 
 /** A rate: `count` requests per `perMs` milliseconds. */
@@ -343,6 +353,13 @@ export interface RunOptions {
   /** PEM client certificate and its key, for servers that ask for one. */
   cert?: string;
   key?: string;
+  /**
+   * Speak HTTP/1.1 only: https targets offer just `http/1.1` in ALPN (curl's `--http1.1`).
+   * @default false (https offers `h2, http/1.1`, and speaks HTTP/2 where the server picks it)
+   */
+  http1Only?: boolean;
+  /** Speak HTTP/2 on http targets without an upgrade (h2c, RFC 9113 §3.3; curl's `--http2-prior-knowledge`). @default false */
+  http2PriorKnowledge?: boolean;
   /** TLS server name (SNI and certificate check) to use instead of the URL's host. */
   servername?: string;
   /**

@@ -11,17 +11,13 @@ import { buildProgram, type RawOptions } from './program.js';
 import { resolveOptions, type CliConfig } from './options.js';
 import { OutputDir } from '../engine/output-dir.js';
 import { checkOutputPath } from './output-path.js';
+import type { CliIO } from './io.js';
 import { runMerge } from './merge.js';
 import { createReporters, reportRedactor } from './reporters.js';
 import { resolveSelection } from './selection.js';
 import { listenForSignals, type ProcessSignals, removeTempReports, signalExitCode } from './signals.js';
 
-export interface CliIO {
-  stdin: NodeJS.ReadStream;
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
-  env: NodeJS.ProcessEnv;
-}
+export type { CliIO } from './io.js';
 
 const defaultIO = (): CliIO => ({
   stdin: process.stdin,

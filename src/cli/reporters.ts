@@ -20,7 +20,7 @@ import {
 } from '../report/index.js';
 import type { Result } from '../types.js';
 import type { CliConfig } from './options.js';
-import type { CliIO } from './main.js';
+import type { CliIO } from './io.js';
 
 /** Everything the run writes, behind one face: the engine's results go in, files and streams come out. */
 export interface RunReport {

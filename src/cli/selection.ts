@@ -56,6 +56,7 @@ function resultShowing(input: string): Result {
     bytes: 0,
     timings: { dns: null, connect: null, tls: null, firstByte: null, total: 0 },
     reused: false,
+    httpVersion: null,
     error: null,
     failures: [],
     attempts: 0,

@@ -90,7 +90,7 @@ export const RUN_OPTIONS = {
     read: wholeNumber(1, MAX_COUNT),
     cli: {
       flags: '--per-host <n>',
-      help: 'connections open at once per origin (scheme, host, port) (default: no cap but --concurrency)',
+      help: 'requests in flight per origin (scheme, host, port): h1 connections, h2 streams (default: no cap but --concurrency)',
       group: 'requests',
     },
   }),
@@ -113,6 +113,20 @@ export const RUN_OPTIONS = {
     read: flag,
     default: false,
     cli: { flags: '-k, --insecure', help: 'do not verify TLS certificates', group: 'tls' },
+  }),
+  http1Only: defaulted({
+    read: flag,
+    default: false,
+    cli: { flags: '--http1.1', help: 'speak HTTP/1.1 only (https offers h2 in ALPN by default)', group: 'tls' },
+  }),
+  http2PriorKnowledge: defaulted({
+    read: flag,
+    default: false,
+    cli: {
+      flags: '--http2-prior-knowledge',
+      help: 'speak HTTP/2 on http:// targets without asking first (h2c)',
+      group: 'tls',
+    },
   }),
   /** RFC 9112 sets no limit; 64 KiB is several times what real servers send and bounds memory. */
   maxHeaderBytes: defaulted({ read: wholeNumber(1, 64 * 1024 * 1024), default: 64 * 1024 }),

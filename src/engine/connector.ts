@@ -14,6 +14,10 @@ export interface TlsParams {
   verify: boolean;
   /** The run's one TLS context (trusted roots, client certificate). */
   secureContext?: SecureContext;
+  /** ALPN protocols offered, preferred first (RFC 7301): `h2, http/1.1` unless HTTP/1.1 is forced. */
+  alpn: readonly string[];
+  /** A session (ticket) from an earlier connection to this origin, to resume (RFC 8446 §2.2). */
+  session?: Buffer;
 }
 
 /**
@@ -51,9 +55,10 @@ export const defaultConnector: Connector = {
       // remote host, which for a tunnel is the proxy's).
       host: params.checkName,
       rejectUnauthorized: params.verify,
-      // We speak HTTP/1.1 only; without ALPN a server could not tell, with it an h2-only server
-      // fails the handshake clearly instead of answering in a protocol we cannot parse.
-      ALPNProtocols: ['http/1.1'],
+      // Always offered: without ALPN a server could not tell which protocol we speak, and with it
+      // an h2-only server fails the handshake clearly when we force HTTP/1.1.
+      ALPNProtocols: [...params.alpn],
+      ...(params.session === undefined ? {} : { session: params.session }),
     });
   },
 };

@@ -75,10 +75,10 @@ function timeOut(ex: Exchange, phase: TimeoutPhase, budget: number, which: strin
   // The connect timeout covers the lookup: if it runs out there, the resolver never answered,
   // which is a `dns` failure (issue 15). The whole-request timeout stays a `timeout`.
   if (phase === 'connect' && conn.resolving && which === 'connect timeout') {
-    conn.resolveTimedOut(budget, which);
+    conn.resolveTimedOut(ex, budget, which);
     return;
   }
-  const label = conn.pool.label;
+  const label = conn.label;
   let message: string;
   switch (phase) {
     case 'connect':
@@ -93,5 +93,5 @@ function timeOut(ex: Exchange, phase: TimeoutPhase, budget: number, which: strin
     default:
       message = `body from ${label} not complete within ${budget} ms (${ex.bytes} bytes read)`;
   }
-  conn.failAndClose('timeout', message, phase);
+  conn.fail(ex, 'timeout', message, phase);
 }

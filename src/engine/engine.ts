@@ -1,14 +1,16 @@
 import { performance } from 'node:perf_hooks';
 import type { Expectation, PreparedTarget, Rate, Result, RunOptions, Target } from '../types.js';
 import { isRunConfig, type RunConfig, resolveRunConfig } from '../config/run-config.js';
-import type { Connection } from './connection.js';
 import { defaultConnector, type Connector } from './connector.js';
+import type { DialContext } from './dial.js';
 import type { DnsCache, LookupFn } from './dns.js';
 import { dnsCacheFor, type ResolverFiles } from './dns-setup.js';
 import { Exchange } from './exchange.js';
 import { Deadlines } from './deadlines.js';
 import { Bodies } from './bodies.js';
-import { Pool } from './pool.js';
+import { Pool, type PoolOwner } from './pool.js';
+import type { Session, SessionOptions } from './session.js';
+import { TlsSessions } from './tls-sessions.js';
 import { WakeUp } from './wake.js';
 import { RateLimiter } from './rate.js';
 import { FollowUps } from './follow-ups.js';
@@ -34,13 +36,14 @@ export type EngineOptions = RunOptions & EngineHooks;
  * {@link Exchange} on a per-origin {@link Pool}, sweeps deadlines, and hands every target exactly
  * one {@link Result}. It never prints and never exits.
  */
-export class Engine {
+export class Engine implements PoolOwner {
   readonly dns: DnsCache;
-  readonly connector: Connector;
   readonly perHost: number;
-  readonly insecure: boolean;
-  readonly maxHeaderBytes: number;
-  readonly maxBytes: number | undefined;
+  readonly connectTimeout: number;
+  /** What every dial of the run shares (dial.ts). */
+  readonly dialContext: DialContext;
+  /** What every session of the run shares. */
+  readonly sessionOptions: SessionOptions;
   /** TLS context, pinned names, proxies, content decoding: built once per run (transport.ts). */
   readonly transport: Transport;
   /** Saving, hashing and content checks of bodies (bodies.ts). */
@@ -49,7 +52,6 @@ export class Engine {
   readonly paced: boolean;
   readonly ratePerHost: Rate | undefined;
   private readonly concurrency: number;
-  private readonly connectTimeout: number;
   private readonly timeout: number;
   private readonly expect: Expectation;
   private readonly userAgent: string;
@@ -78,13 +80,13 @@ export class Engine {
   private fdTimer: NodeJS.Timeout | null = null;
   private waiting = 0;
   /** Idle connections of every pool, longest idle first. */
-  private readonly idleOrder = new Set<Connection>();
+  private readonly idleOrder = new Set<Session>();
 
   private syncSource: Iterator<PreparedTarget> | null = null;
   private asyncSource: AsyncIterator<PreparedTarget> | null = null;
   private pumping = false;
   private sourceDone = false;
-  private cancelled = false;
+  cancelled = false;
   private sourceError: unknown = null;
   private settle: (() => void) | null = null;
   private settled = false;
@@ -117,15 +119,26 @@ export class Engine {
     this.connectTimeout = options.connectTimeout;
     this.timeout = options.timeout;
     this.deadlines = new Deadlines(this.connectTimeout, this.timeout);
-    this.insecure = options.insecure;
-    this.maxHeaderBytes = options.maxHeaderBytes;
-    this.maxBytes = options.maxBytes;
     this.expect = options.expect;
     this.userAgent = options.userAgent;
-    this.connector = hooks.connector ?? defaultConnector;
     this.transport = new Transport(options, this.userAgent);
     this.bodies = new Bodies(options);
     this.dns = dnsCacheFor(options, hooks);
+    this.dialContext = {
+      connector: hooks.connector ?? defaultConnector,
+      dns: this.dns,
+      transport: this.transport,
+      verify: !options.insecure,
+      tlsSessions: new TlsSessions(),
+      // As curl: h2 offered first on https unless HTTP/1.1 is forced (RFC 7301 §3.1, RFC 9113 §3.2).
+      alpn: options.http1Only ? ['http/1.1'] : ['h2', 'http/1.1'],
+      cleartext: options.http2PriorKnowledge ? 'h2' : 'h1',
+    };
+    this.sessionOptions = {
+      transport: this.transport,
+      maxHeaderBytes: options.maxHeaderBytes,
+      maxBytes: options.maxBytes,
+    };
     this.lookahead = Math.max(256, this.concurrency * 4);
     const retries = options.retries;
     this.limiter = options.rate === undefined ? null : new RateLimiter(options.rate);
@@ -245,6 +258,7 @@ export class Engine {
         bytes: 0,
         timings: { dns: null, connect: null, tls: null, firstByte: null, total: 0 },
         reused: false,
+        httpVersion: null,
         error: { code: 'invalid_target', message: prepared.invalid },
         failures: [],
         attempts: 0,
@@ -281,7 +295,7 @@ export class Engine {
     return pool;
   }
 
-  // ---- called by pools and connections ------------------------------------------------------
+  // ---- PoolOwner: called by pools ----------------------------------------------------------
 
   /** `ex` leaves the queue: its clock and deadlines start now. */
   begin(ex: Exchange): void {
@@ -318,23 +332,15 @@ export class Engine {
   /**
    * No socket could be made for `ex` (EMFILE/ENFILE: out of file descriptors). A high
    * `--concurrency` must slow the run down, not fail targets: `ex` goes back to the head of its
-   * origin's queue (its timeouts start again when it leaves it), and fewer requests run at once
-   * until descriptors free up. Only when nothing else is open to free any does it fail, after a
-   * few tries.
+   * origin's queue (the pool puts it there; its timeouts start again when it leaves it), and
+   * fewer requests run at once until descriptors free up. Only when nothing else is open to free
+   * any does it fail, after a few tries.
    */
-  outOfDescriptors(ex: Exchange, conn: Connection, errno: string): void {
+  outOfDescriptors(ex: Exchange): boolean {
     ex.fdStalls++;
-    if (this.inFlight <= 1 && ex.fdStalls > 20) {
-      const message = `cannot open a socket to ${conn.pool.label}: ${errno} (out of file descriptors, nothing else open)`;
-      this.finished(ex, ex.error(performance.now(), 'connect', message), conn, false);
-      return;
-    }
-    this.deadlines.delete(ex);
-    this.inFlight--;
+    if (this.inFlight <= 1 && ex.fdStalls > 20) return true;
+    this.unbegin(ex);
     this.fdCap = Math.max(1, this.inFlight);
-    ex.phase = 'queued';
-    ex.leaveConnection();
-    conn.pool.queueFirst(ex);
     // Nothing may finish to make room (all stalled): look again shortly. Not unref'd — the run
     // waits for the requeued request.
     if (this.fdTimer === null) {
@@ -343,6 +349,12 @@ export class Engine {
         if (!this.cancelled) this.drainBacklog();
       }, 50);
     }
+    return false;
+  }
+
+  unbegin(ex: Exchange): void {
+    this.deadlines.delete(ex);
+    this.inFlight--;
   }
 
   backlogged(pool: Pool): void {
@@ -406,24 +418,26 @@ export class Engine {
   }
 
   /** Exactly one call per exchange: its result is final. */
-  finished(ex: Exchange, result: Result, conn: Connection, reusable: boolean): void {
+  finished(ex: Exchange, result: Result, pool: Pool, reusable: boolean): void {
     this.deadlines.delete(ex);
     this.inFlight--;
     if (this.fdCap !== Infinity && ++this.fdCap >= this.concurrency) this.fdCap = Infinity;
     if (this.followUps !== null) {
-      const hop = this.followUps.after(ex, result, conn.pool, this.cancelled);
+      const hop = this.followUps.after(ex, result, pool, this.cancelled);
       if (hop !== null) {
-        const pool = this.poolFor(hop.target);
+        const next = this.poolFor(hop.target);
         // The next hop takes the slot this request freed: on this very connection when it goes
-        // to the same origin (release() below hands it over), else on its own origin's pool.
-        if (pool === conn.pool && reusable) pool.queueFirst(hop);
-        else pool.submitFirst(hop);
+        // to the same origin (the pool hands it the connection next), else on its own origin's pool.
+        if (next === pool && reusable) next.queueFirst(hop);
+        else next.submitFirst(hop);
       }
     } else {
       this.onResult(result);
     }
-    if (reusable && !this.cancelled) conn.pool.release(conn);
-    else if (!conn.closed) conn.destroy();
+  }
+
+  /** A request ended and its pool has settled its connection: start what may start now. */
+  proceed(): void {
     // Targets already taken go before new ones from the source (and keep their order per origin).
     if (!this.cancelled) this.drainBacklog();
     if (this.inFlight < this.concurrency) void this.pump();
@@ -435,27 +449,19 @@ export class Engine {
     return this.followUps?.continuesAfter(ex, status) ?? false;
   }
 
-  /** A kept-alive connection died under `ex` before any response byte: run it again, once, on a fresh one. */
-  retryStale(ex: Exchange, stale: Connection): void {
-    ex.retried = true;
-    ex.leaveConnection();
-    ex.connectDeadline = performance.now() + this.connectTimeout;
-    stale.pool.openFresh(ex);
-  }
-
-  idleAdded(conn: Connection): void {
-    this.idleOrder.add(conn);
+  idleAdded(session: Session): void {
+    this.idleOrder.add(session);
     // Idle connections to origins that may never be asked again would pile up on a long list of
     // distinct hosts: keep at most `concurrency` of them, closing the longest idle first.
     if (this.idleOrder.size > this.concurrency) {
       const oldest = this.idleOrder.values().next().value;
       if (oldest !== undefined) oldest.destroy();
     }
-    if (this.cancelled) conn.destroy();
+    if (this.cancelled) session.destroy();
   }
 
-  idleTaken(conn: Connection): void {
-    this.idleOrder.delete(conn);
+  idleTaken(session: Session): void {
+    this.idleOrder.delete(session);
   }
 
   // ---- endings -------------------------------------------------------------------------------
@@ -474,7 +480,7 @@ export class Engine {
     this.stopWakeTimers();
     this.followUps?.cancelPending((ex, message) => this.onResult(this.neverStarted(ex, message)));
     for (const ex of [...this.deadlines.active]) {
-      ex.connection?.failAndClose('cancelled', `run cancelled during ${ex.phase}`);
+      ex.connection?.fail(ex, 'cancelled', `run cancelled during ${ex.phase}`);
     }
     this.checkDone();
   }

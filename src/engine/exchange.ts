@@ -1,4 +1,14 @@
-import type { Expectation, ErrorCode, RedirectHop, Result, ResultError, Target, TimeoutPhase } from '../types.js';
+import type {
+  Expectation,
+  ErrorCode,
+  HttpVersion,
+  RedirectHop,
+  Result,
+  ResultError,
+  Target,
+  TimeoutPhase,
+  TlsInfo,
+} from '../types.js';
 import type { ResponseHead } from './parser.js';
 import { BodyMatcher } from './body-match.js';
 import type { Bodies, BodyWork } from './bodies.js';
@@ -7,7 +17,26 @@ import { headerFailure } from '../targets/expect-header.js';
 
 /** RFC 9110 §9.2.2: only these may be retried automatically. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
-import type { Connection } from './connection.js';
+
+/**
+ * What an exchange is running on — a dial in progress, an HTTP/1.1 connection, an HTTP/2 stream's
+ * session — as the exchange, its deadlines and a cancel see it. Declared here so that whatever
+ * carries an exchange depends on this file, never the other way round.
+ */
+export interface Carrier {
+  /** `host:port` of the origin, for messages. */
+  readonly label: string;
+  /** The address connected (or being connected) to: the server's, or the proxy's. */
+  readonly remoteAddress: string | null;
+  /** What the TLS handshake established; null for plain TCP or before the handshake. */
+  readonly tlsInfo: TlsInfo | null;
+  /** Still resolving the name: a connect timeout now is the resolver's (Deadlines). */
+  readonly resolving: boolean;
+  /** Ends `ex` with an error (a deadline, a cancel); what else ends with it is the carrier's call. */
+  fail(ex: Exchange, code: ErrorCode, message: string, phase?: TimeoutPhase): void;
+  /** The connect timeout ran out while the name was still being resolved. */
+  resolveTimedOut(ex: Exchange, budget: number, which: string): void;
+}
 
 /** Where an exchange is. Timeouts name the phase they ran out in. */
 export type ExchangePhase = 'queued' | 'connect' | 'tls' | 'headers' | 'body' | 'done';
@@ -35,7 +64,9 @@ export interface Chain {
  */
 export class Exchange {
   phase: ExchangePhase = 'queued';
-  connection: Connection | null = null;
+  connection: Carrier | null = null;
+  /** The response's HTTP version; null until a response head arrives. */
+  httpVersion: HttpVersion | null = null;
   /** performance.now() when the request left the queue. */
   start = 0;
   /** Absolute deadline for the whole request. */
@@ -51,6 +82,8 @@ export class Exchange {
   reused = false;
   /** Times no socket could be made for this request (EMFILE) and it went back to the queue. */
   fdStalls = 0;
+  /** Times an HTTP/2 server refused this request's stream (or dropped it in a GOAWAY) and it ran again. */
+  refusals = 0;
   /** A stale kept-alive connection was retried once on a fresh one. */
   retried = false;
   /** RFC 9110 §9.2.2: only idempotent requests are retried on a stale connection. */
@@ -123,6 +156,7 @@ export class Exchange {
   leaveConnection(): void {
     this.connection = null;
     this.reused = false;
+    this.httpVersion = null;
     this.dns = this.connect = this.tls = this.firstByte = null;
   }
 
@@ -217,6 +251,7 @@ export class Exchange {
         total: round(now - this.start),
       },
       reused: this.reused,
+      httpVersion: this.httpVersion,
       error,
       failures,
       attempts: chain === null ? 1 : chain.attempts,

@@ -1,26 +1,92 @@
-import type { Engine } from './engine.js';
-import { Connection } from './connection.js';
-import { WakeUp } from './wake.js';
+import { performance } from 'node:perf_hooks';
+import type { ErrorCode, Rate, Result, TimeoutPhase } from '../types.js';
+import { Dial, type DialContext, type DialHandler, type Dialled, type Origin } from './dial.js';
 import type { Exchange } from './exchange.js';
+import { H1Session } from './h1-session.js';
+import { H2Session } from './h2-session.js';
 import { RateLimiter } from './rate.js';
+import type { Protocol, Session, SessionOptions, SessionOwner } from './session.js';
+import { WakeUp } from './wake.js';
 
 /**
- * The connections to one origin (scheme, host, port): at most `perHost` open at once; idle ones
- * are reused for later targets of the same origin; exchanges beyond the limit wait here, in order,
- * without their timeouts running (they have not left the queue).
+ * What a pool asks of and tells the scheduler that owns it. Declared here so that the pool (and
+ * everything below it) never imports the scheduler.
+ */
+export interface PoolOwner {
+  /** Requests in flight per origin (`perHost`): HTTP/1.1 connections, or HTTP/2 streams. */
+  readonly perHost: number;
+  /** Starts go through {@link takeTokens}. */
+  readonly paced: boolean;
+  readonly ratePerHost: Rate | undefined;
+  readonly cancelled: boolean;
+  readonly connectTimeout: number;
+  readonly dialContext: DialContext;
+  readonly sessionOptions: SessionOptions;
+  /** `ex` leaves the queue: its clock and deadlines start now, and it holds one of the run's slots. */
+  begin(ex: Exchange): void;
+  /** `ex` goes back to a queue without a result: its slot and deadlines are given back. */
+  unbegin(ex: Exchange): void;
+  /** Whether the run has room for one more request. */
+  hasRoom(): boolean;
+  /** A paced start: whether the run's and this origin's limiters allow one now (tokens taken). */
+  takeTokens(pool: Pool): boolean;
+  waited(): void;
+  unwaited(): void;
+  /** The pool has exchanges waiting: serve it when room frees up. */
+  backlogged(pool: Pool): void;
+  /** The pool has no connection and nothing waiting. */
+  poolEmpty(pool: Pool): void;
+  /** The origin's pace (or 429 pause) allows a start again. */
+  poolWoke(pool: Pool): void;
+  /** `ex` ended with `result`; `reusable`: its session can carry the next request. Once per exchange. */
+  finished(ex: Exchange, result: Result, pool: Pool, reusable: boolean): void;
+  /** After a {@link finished} and the pool's own bookkeeping: take more targets. */
+  proceed(): void;
+  continuesAfter(ex: Exchange, status: number): boolean;
+  /**
+   * No socket could be made for `ex` (EMFILE/ENFILE). Returns true when `ex` should fail now
+   * (nothing else is open to free a descriptor); false when its slot and deadlines were given
+   * back and it waits again.
+   */
+  outOfDescriptors(ex: Exchange): boolean;
+  idleAdded(session: Session): void;
+  idleTaken(session: Session): void;
+}
+
+/**
+ * The sessions to one origin (scheme, host, port), and the exchanges waiting for one. At most
+ * `perHost` requests run at once: over as many HTTP/1.1 connections, or as streams of HTTP/2
+ * connections — a second one opens only when the server's SETTINGS_MAX_CONCURRENT_STREAMS is
+ * below the demand. Idle connections are reused for later targets; exchanges beyond the limit
+ * wait here, in order, without their timeouts running (they have not left the queue).
+ *
+ * While the origin's protocol is not known yet (https, ALPN offering h2), only one connection is
+ * dialled and the others wait for it, as curl does: if it turns out HTTP/2, it carries them all.
  *
  * When the run is paced (a rate, or retries), a start also needs a token from the run's limiter
  * and from this origin's own (`ratePerHost`), and the origin must not be paused by a 429; an
  * exchange that may not start yet waits here too, and a timer wakes the pool when it may.
  */
-export class Pool {
+export class Pool implements SessionOwner, DialHandler {
   readonly label: string;
-  private readonly idle: Connection[] = [];
+  readonly origin: Origin;
+  /** The origin's protocol, once a connection has said (ALPN), or when there is no choice. */
+  protocol: Protocol | null;
+  /** HTTP/1.1 connections between requests, most recently used last. */
+  private readonly idle: Session[] = [];
+  /** HTTP/2 connections (open or draining). */
+  private readonly multiplexed: Session[] = [];
   private readonly waiting: Exchange[] = [];
   private waitHead = 0;
-  /** Open or opening connections, busy or idle. */
-  open = 0;
-  /** Whether starts here go through {@link Engine.takeTokens} (false: no rate, no retries). */
+  /** Dials in progress. */
+  private dialling = 0;
+  /** The last dial failed: the protocol is still unknown, but waiting for one dial at a time no longer pays. */
+  private dialFailed = false;
+  /** Requests started here and not finished (dialling, or on a session). */
+  private running = 0;
+  /** Open sessions plus dials in progress. */
+  private open = 0;
+  /** Whether starts here go through {@link PoolOwner.takeTokens} (false: no rate, no retries). */
   private readonly paced: boolean;
   /** This origin's own pace (`ratePerHost`), halved by a 429 and recovering after. */
   readonly limiter: RateLimiter | null;
@@ -28,18 +94,24 @@ export class Pool {
   private pausedUntil = 0;
   /** 429s in a row from this origin, for the pause's backoff when it sent no Retry-After. */
   strikes = 0;
-  private readonly wake = new WakeUp(() => this.engine.poolWoke(this));
+  private readonly wake = new WakeUp(() => this.owner.poolWoke(this));
 
   constructor(
     readonly key: string,
     readonly hostname: string,
     readonly port: number,
     readonly tls: boolean,
-    private readonly engine: Engine,
+    private readonly owner: PoolOwner,
   ) {
     this.label = `${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`;
-    this.paced = engine.paced;
-    this.limiter = engine.ratePerHost === undefined ? null : new RateLimiter(engine.ratePerHost);
+    this.origin = { hostname, port, tls, label: this.label };
+    this.paced = owner.paced;
+    this.limiter = owner.ratePerHost === undefined ? null : new RateLimiter(owner.ratePerHost);
+    const ctx = owner.dialContext;
+    if (!tls) this.protocol = ctx.cleartext;
+    else this.protocol = ctx.alpn.includes('h2') ? null : 'h1';
+    // An http origin through an http proxy sends absolute-form HTTP/1.1 requests to the proxy.
+    if (!tls && ctx.transport.proxyFor(false, hostname, port) !== null) this.protocol = 'h1';
   }
 
   get waitingCount(): number {
@@ -71,81 +143,229 @@ export class Pool {
   queueFirst(ex: Exchange): void {
     if (this.waitHead > 0) this.waiting[--this.waitHead] = ex;
     else this.waiting.unshift(ex);
-    this.engine.waited();
-    this.engine.backlogged(this);
+    this.owner.waited();
+    this.owner.backlogged(this);
   }
 
   private enqueue(ex: Exchange): void {
     this.waiting.push(ex);
-    this.engine.waited();
-    this.engine.backlogged(this);
+    this.owner.waited();
+    this.owner.backlogged(this);
+  }
+
+  /** An HTTP/2 session with a free stream, or null. */
+  private roomy(): Session | null {
+    for (const session of this.multiplexed) if (session.available() > 0) return session;
+    return null;
+  }
+
+  /** Whether a new connection may be dialled now (see the class comment on unknown protocols). */
+  private mayDial(): boolean {
+    if (this.protocol === 'h1') return true;
+    if (this.dialling > 0) return this.protocol === null && this.dialFailed;
+    // HTTP/2: another connection only when every open one is at the server's stream limit.
+    for (const session of this.multiplexed) if (!session.full()) return false;
+    return true;
   }
 
   /**
-   * Whether one more request may start here now: a connection is idle or may be opened, the run
-   * has room, and (when paced) the rate limiters and a 429 pause allow it — whose tokens are then
-   * taken, so call this only right before {@link start}.
+   * Whether one more request may start here now: the origin and the run have room, a session can
+   * take it or a connection may be opened, and (when paced) the rate limiters and a 429 pause
+   * allow it — whose tokens are then taken, so call this only right before {@link start}.
    */
   private claim(): boolean {
-    if (this.idle.length === 0 && this.open >= this.engine.perHost) return false;
-    if (!this.engine.hasRoom()) return false;
-    return !this.paced || this.engine.takeTokens(this);
+    if (this.running >= this.owner.perHost) return false;
+    if (!this.owner.hasRoom()) return false;
+    if (this.idle.length === 0 && this.roomy() === null && !this.mayDial()) return false;
+    return !this.paced || this.owner.takeTokens(this);
   }
 
   private start(ex: Exchange): void {
-    const conn = this.idle.pop(); // most recently used: the least likely to have been closed by the server
-    if (conn !== undefined) {
-      this.engine.idleTaken(conn);
-      this.engine.begin(ex);
+    this.running++;
+    this.owner.begin(ex);
+    this.run(ex);
+  }
+
+  /** Puts `ex` (its slot held) on a session that can take it, or dials one for it. */
+  private run(ex: Exchange): void {
+    const idle = this.idle.pop(); // most recently used: the least likely to have been closed by the server
+    if (idle !== undefined) {
+      this.owner.idleTaken(idle);
       ex.reused = true;
-      conn.send(ex);
+      idle.send(ex);
       return;
     }
-    this.open++;
-    this.engine.begin(ex);
-    new Connection(this, this.engine).open(ex);
-  }
-
-  /** Opens a new connection for `ex`, which already holds its slot (a retry after a stale connection closed). */
-  openFresh(ex: Exchange): void {
-    this.open++;
-    new Connection(this, this.engine).open(ex);
-  }
-
-  /** A connection finished a request and may carry another one. */
-  release(conn: Connection): void {
-    // The run's room is checked because the slot this request freed may already have gone to
-    // a redirect's next hop on another origin.
-    if (this.waitingCount > 0 && this.engine.hasRoom() && (!this.paced || this.engine.takeTokens(this))) {
-      const next = this.shiftWaiting()!;
-      this.engine.begin(next);
-      next.reused = true;
-      conn.send(next);
+    const h2 = this.roomy();
+    if (h2 !== null) {
+      if (h2.active === 0) this.owner.idleTaken(h2);
+      ex.reused = true;
+      h2.send(ex);
       return;
     }
-    this.idle.push(conn);
-    this.engine.idleAdded(conn);
+    this.dial(ex);
   }
 
-  /** Called once per connection when it closes, whatever the reason. */
-  connectionClosed(conn: Connection): void {
+  private dial(ex: Exchange): void {
+    this.dialling++;
+    this.open++;
+    new Dial(this.origin, this.owner.dialContext, ex, this).start();
+  }
+
+  // ---- DialHandler -----------------------------------------------------------------------------
+
+  ready(_dial: Dial, ex: Exchange, dialled: Dialled): void {
+    this.dialling--;
+    this.dialFailed = false;
+    this.protocol ??= dialled.protocol;
+    const options = this.owner.sessionOptions;
+    if (dialled.protocol === 'h2') {
+      const session = new H2Session(this, this.label, dialled, options);
+      this.multiplexed.push(session);
+      session.send(ex);
+    } else {
+      new H1Session(this, this.label, dialled, options).send(ex);
+    }
+    // The protocol is known now: what waited for this dial may start (on it, or on its own).
+    if (this.waitingCount > 0) this.drain();
+  }
+
+  failed(_dial: Dial, ex: Exchange, code: ErrorCode, message: string, phase?: TimeoutPhase): void {
+    this.dialling--;
     this.open--;
-    const i = this.idle.indexOf(conn);
+    if (this.protocol === null) this.dialFailed = true;
+    this.end(ex, ex.error(performance.now(), code, message, phase), null, false);
+    this.checkEmpty();
+  }
+
+  outOfDescriptors(_dial: Dial, ex: Exchange, errno: string): void {
+    this.dialling--;
+    this.open--;
+    if (this.owner.outOfDescriptors(ex)) {
+      const message = `cannot open a socket to ${this.label}: ${errno} (out of file descriptors, nothing else open)`;
+      this.end(ex, ex.error(performance.now(), 'connect', message), null, false);
+      return;
+    }
+    // A high concurrency must slow the run down, not fail targets: back to the head of the
+    // queue (its timeouts start again when it leaves it).
+    this.running--;
+    ex.phase = 'queued';
+    ex.leaveConnection();
+    this.queueFirst(ex);
+  }
+
+  // ---- SessionOwner ----------------------------------------------------------------------------
+
+  finished(ex: Exchange, result: Result, session: Session, reusable: boolean): void {
+    this.end(ex, result, session, reusable);
+  }
+
+  continuesAfter(ex: Exchange, status: number): boolean {
+    return this.owner.continuesAfter(ex, status);
+  }
+
+  /**
+   * `ex` runs again without counting as an attempt. After a stale HTTP/1.1 connection it runs on a
+   * fresh one at once, keeping its slot (a kept-alive one could be stale too); a refused HTTP/2
+   * stream goes back to the head of the queue, its clock stopped until it leaves again.
+   */
+  requeue(ex: Exchange, session: Session): void {
+    ex.leaveConnection();
+    if (session.protocol === 'h1') {
+      ex.connectDeadline = performance.now() + this.owner.connectTimeout;
+      this.dial(ex);
+      return;
+    }
+    this.running--;
+    this.owner.unbegin(ex);
+    ex.phase = 'queued';
+    this.queueFirst(ex);
+    queueMicrotask(() => this.drain());
+  }
+
+  roomChanged(_session: Session): void {
+    if (this.waitingCount > 0) this.drain();
+  }
+
+  /** Called once per session when it closes, whatever the reason. */
+  closed(session: Session): void {
+    this.open--;
+    const i = this.idle.indexOf(session);
     if (i !== -1) {
       this.idle.splice(i, 1);
-      this.engine.idleTaken(conn);
+      this.owner.idleTaken(session);
+    }
+    const j = this.multiplexed.indexOf(session);
+    if (j !== -1) {
+      this.multiplexed.splice(j, 1);
+      this.owner.idleTaken(session);
     }
     // A slot opened up: the next waiting exchange may open a fresh connection. Deferred, because
-    // we may be inside the closing connection's own callbacks.
+    // we may be inside the closing session's own callbacks.
     if (this.waitingCount > 0) queueMicrotask(() => this.drain());
-    else if (this.open === 0) this.engine.poolEmpty(this);
+    else this.checkEmpty();
+  }
+
+  private checkEmpty(): void {
+    if (this.open === 0 && this.waitingCount === 0) this.owner.poolEmpty(this);
+  }
+
+  /** One exchange is over: report it, then give its session the next request or let it rest. */
+  private end(ex: Exchange, result: Result, session: Session | null, reusable: boolean): void {
+    this.running--;
+    this.owner.finished(ex, result, this, reusable);
+    if (session !== null) {
+      if (session.protocol === 'h1') {
+        if (reusable && !this.owner.cancelled) this.release(session);
+        else session.destroy();
+      } else if (session.state === 'open') {
+        this.fill(session);
+      }
+    }
+    this.owner.proceed();
+  }
+
+  /** An HTTP/1.1 connection finished a request and may carry another one. */
+  private release(session: Session): void {
+    // The run's room is checked because the slot this request freed may already have gone to
+    // a redirect's next hop on another origin.
+    if (
+      this.waitingCount > 0 &&
+      this.running < this.owner.perHost &&
+      this.owner.hasRoom() &&
+      (!this.paced || this.owner.takeTokens(this))
+    ) {
+      const next = this.shiftWaiting()!;
+      this.running++;
+      this.owner.begin(next);
+      next.reused = true;
+      session.send(next);
+      return;
+    }
+    this.idle.push(session);
+    this.owner.idleAdded(session);
+  }
+
+  /** An HTTP/2 connection has a free stream: start what waits on it, or let it rest. */
+  private fill(session: Session): void {
+    if (this.owner.cancelled) {
+      if (session.active === 0) session.destroy();
+      return;
+    }
+    while (this.waitingCount > 0 && session.available() > 0 && this.claim()) {
+      const next = this.shiftWaiting()!;
+      this.running++;
+      this.owner.begin(next);
+      next.reused = true;
+      session.send(next);
+    }
+    if (session.active === 0 && session.state === 'open') this.owner.idleAdded(session);
   }
 
   /**
    * Starts waiting exchanges while there is room — in this pool, and in the run: an exchange that
    * waited here for its origin still counts against `concurrency` when it starts (without the
-   * engine's check, a slot freed by a closed connection was filled twice: once by the next
-   * target from the source, once by the waiting exchange). Returns whether it started any.
+   * run's check, a slot freed by a closed connection was filled twice: once by the next target
+   * from the source, once by the waiting exchange). Returns whether it started any.
    */
   drain(): boolean {
     let started = false;
@@ -165,7 +385,7 @@ export class Pool {
       this.waiting.splice(0, this.waitHead);
       this.waitHead = 0;
     }
-    this.engine.unwaited();
+    this.owner.unwaited();
     return ex;
   }
 
@@ -174,12 +394,14 @@ export class Pool {
     const rest = this.waiting.slice(this.waitHead);
     this.waiting.length = 0;
     this.waitHead = 0;
-    for (let i = 0; i < rest.length; i++) this.engine.unwaited();
+    for (let i = 0; i < rest.length; i++) this.owner.unwaited();
     return rest;
   }
 
+  /** Closes the connections that carry nothing. */
   closeIdle(): void {
-    for (const conn of this.idle.slice()) conn.destroy();
+    for (const session of this.idle.slice()) session.destroy();
+    for (const session of this.multiplexed.slice()) if (session.active === 0) session.destroy();
   }
 
   // ---- pacing (only when the run is paced) ---------------------------------------------------

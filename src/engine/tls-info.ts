@@ -1,5 +1,6 @@
 import type { TLSSocket } from 'node:tls';
 import type { TlsInfo } from '../types.js';
+import type { PeerFacts } from './tls-sessions.js';
 
 const DAY_MS = 86_400_000;
 
@@ -8,18 +9,32 @@ const DAY_MS = 86_400_000;
  * who the certificate names and how long it has left (`expect.certDaysLeft`). Read once per
  * connection, after the handshake.
  */
-export function describeTls(socket: TLSSocket, now = Date.now()): TlsInfo {
-  const cert = socket.getPeerCertificate();
-  const hasCert = cert !== null && typeof cert === 'object' && Object.keys(cert).length > 0;
-  const expires = hasCert && cert.valid_to ? Date.parse(cert.valid_to) : NaN;
+export function describeTls(socket: TLSSocket, resumedFrom: PeerFacts | null = null, now = Date.now()): TlsInfo {
+  const resumed = socket.isSessionReused();
+  // A resumed handshake carries no certificate: the one the session was made with stands.
+  const peer = peerFacts(socket) ?? (resumed ? resumedFrom : null);
+  const expires = peer?.validTo == null ? NaN : Date.parse(peer.validTo);
   const cipher = socket.getCipher();
   return {
     protocol: socket.getProtocol() ?? null,
     cipher: cipher?.standardName ?? cipher?.name ?? null,
-    subject: hasCert ? distinguishedName(cert.subject) : null,
-    issuer: hasCert ? distinguishedName(cert.issuer) : null,
+    subject: peer?.subject ?? null,
+    issuer: peer?.issuer ?? null,
     validTo: Number.isNaN(expires) ? null : new Date(expires).toISOString(),
     daysLeft: Number.isNaN(expires) ? null : Math.floor((expires - now) / DAY_MS),
+    resumed,
+  };
+}
+
+/** What the certificate the peer sent in this handshake names; null when it sent none. */
+export function peerFacts(socket: TLSSocket): PeerFacts | null {
+  const cert = socket.getPeerCertificate();
+  if (cert === null || typeof cert !== 'object' || Object.keys(cert).length === 0) return null;
+  const expires = cert.valid_to ? Date.parse(cert.valid_to) : NaN;
+  return {
+    subject: distinguishedName(cert.subject),
+    issuer: distinguishedName(cert.issuer),
+    validTo: Number.isNaN(expires) ? null : new Date(expires).toISOString(),
   };
 }
 

@@ -24,7 +24,7 @@ export class Transport {
 
   constructor(
     private readonly options: RunOptions,
-    private readonly userAgent: string,
+    readonly userAgent: string,
   ) {
     this.compressed = options.compressed === true;
     this.servername = options.servername === undefined || options.servername === '' ? undefined : options.servername;

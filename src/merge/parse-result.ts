@@ -1,4 +1,4 @@
-import type { RedirectHop, Result, ResultError, Timings, TlsInfo } from '../types.js';
+import type { HttpVersion, RedirectHop, Result, ResultError, Timings, TlsInfo } from '../types.js';
 
 /**
  * The inverse of `resultToJson` (src/report/result-json.ts): one NDJSON line → a {@link Result},
@@ -30,6 +30,8 @@ export function parseResultLine(line: string): Result {
     bytes: wholeNumber(value.bytes, 'bytes', 0),
     timings: timings(value.timings),
     reused: boolean(value.reused, 'reused'),
+    // Absent in lines written before HTTP/2 (issue 10): no version was reported then.
+    httpVersion: value.httpVersion === undefined ? null : nullable(value.httpVersion, 'httpVersion', httpVersion),
     error: nullable(value.error, 'error', resultError),
     failures: array(value.failures, 'failures', string),
     attempts: wholeNumber(value.attempts, 'attempts', 0), // 0: an invalid target made no attempt
@@ -59,6 +61,7 @@ const RESULT_FIELDS: ReadonlySet<string> = new Set([
   'bytes',
   'timings',
   'reused',
+  'httpVersion',
   'error',
   'failures',
   'attempts',
@@ -150,7 +153,7 @@ const redirectHop: Check<RedirectHop> = (value, field) => {
 };
 
 const tlsInfo: Check<TlsInfo> = (value, field) => {
-  const t = object(value, field, ['protocol', 'cipher', 'subject', 'issuer', 'validTo', 'daysLeft']);
+  const t = object(value, field, ['protocol', 'cipher', 'subject', 'issuer', 'validTo', 'daysLeft', 'resumed']);
   return {
     protocol: nullable(t.protocol, `${field}.protocol`, string),
     cipher: nullable(t.cipher, `${field}.cipher`, string),
@@ -160,5 +163,10 @@ const tlsInfo: Check<TlsInfo> = (value, field) => {
     daysLeft: nullable(t.daysLeft, `${field}.daysLeft`, (v, f) =>
       typeof v === 'number' && Number.isSafeInteger(v) ? v : fail(f, 'a whole number', v),
     ),
+    // Absent in lines written before session resumption (issue 10): nothing was resumed then.
+    resumed: t.resumed === undefined ? false : boolean(t.resumed, `${field}.resumed`),
   };
 };
+
+const httpVersion: Check<HttpVersion> = (value, field) =>
+  value === '1.0' || value === '1.1' || value === '2' ? value : fail(field, '"1.0", "1.1" or "2"', value);

@@ -37,6 +37,8 @@ export const CSV_COLUMNS = [
   'sha256',
   'sha1',
   'md5',
+  // Added after the digests, last, so that earlier columns keep their positions.
+  'http_version',
 ] as const;
 
 /** RFC 4180 §2.1: each record ends with CRLF. A CR or LF inside a quoted field is data, kept as sent. */
@@ -117,6 +119,7 @@ export function csvRow(r: Result): string {
       r.sha256 ?? '',
       r.sha1 ?? '',
       r.md5 ?? '',
+      r.httpVersion ?? '',
     ].join(',') + EOL
   );
 }

@@ -143,11 +143,12 @@ function plainCase(r: Result): Case {
 }
 
 /**
- * `savedTo` and the `hash` digest as testcase properties (the per-testcase `<properties>` that
+ * `httpVersion`, `savedTo` and the `hash` digest as testcase properties (the per-testcase `<properties>` that
  * pytest writes and GitLab, Jenkins and the GitHub reporters read); empty when there are none.
  */
 function properties(r: Result): string {
   const list: Array<[string, string]> = [];
+  if (r.httpVersion !== null && r.httpVersion !== undefined) list.push(['httpVersion', r.httpVersion]);
   if (r.savedTo !== null && r.savedTo !== undefined) list.push(['savedTo', r.savedTo]);
   for (const alg of ['sha256', 'sha1', 'md5'] as const) {
     const digest = r[alg];

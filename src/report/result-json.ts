@@ -4,7 +4,7 @@ import { escapeJsonControls } from './controls.js';
 /**
  * One Result as compact JSON, fields in a fixed order: index, input, name (only when present),
  * url, method, status, ok, bytes, timings {dns, connect, tls, firstByte, total}, reused,
- * error {code, phase?, message} | null, failures, attempts, redirects, finalUrl, remoteAddress,
+ * httpVersion, error {code, phase?, message} | null, failures, attempts, redirects, finalUrl, remoteAddress,
  * tls, decodedBytes, savedTo, then the digest named after the `hash` algorithm (sha256 | sha1 |
  * md5) only when a hash was asked for.
  *
@@ -51,6 +51,8 @@ function rawResultJson(r: Result): string {
     num(t.total) +
     '},"reused":' +
     (r.reused ? 'true' : 'false') +
+    ',"httpVersion":' +
+    (r.httpVersion === null ? 'null' : JSON.stringify(r.httpVersion)) +
     ',"error":' +
     (e === null
       ? 'null'

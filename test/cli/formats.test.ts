@@ -55,6 +55,7 @@ const RESULT_KEYS = [
   'bytes',
   'timings',
   'reused',
+  'httpVersion',
   'error',
   'failures',
   'attempts',

@@ -54,6 +54,7 @@ describe('--output-dir and --hash in every format', () => {
     );
     expect(props).toEqual(
       results.map((r) => [
+        ['httpVersion', '1.1'],
         ['savedTo', r.savedTo],
         ['sha256', r.sha256],
       ]),

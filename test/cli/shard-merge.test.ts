@@ -2,6 +2,8 @@
  * `fetch-many merge` on small inputs: every report format, stdin, exit codes, and the one-line
  * usage errors for bad input (malformed lines, unreadable files, bad --total).
  */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resultToJson } from '../../src/report/result-json.js';
@@ -15,8 +17,10 @@ import {
   parseJsonReport,
   parseNdjson,
   runCli,
+  ROOT,
   startCli,
   tempDir,
+  waitFor,
 } from './harness.js';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -132,7 +136,15 @@ describe('fetch-many merge', () => {
 
 describe('fetch-many merge, interrupted', () => {
   it('SIGINT while waiting on stdin stops it: exit 130, no crash', async () => {
-    const cli = startCli(['merge', '--json', '-'], { openStdin: true });
+    // On a loaded machine node itself may take longer than any fixed delay to reach the bin
+    // script's first line, and a SIGINT before it kills the process (exit null): wait until the
+    // script is loading the bundle, which is after its signal handlers are installed.
+    const env = {
+      NODE_OPTIONS: `--import=${pathToFileURL(join(ROOT, 'test', 'helpers', 'slow-bundle.mjs')).href}`,
+      FETCH_MANY_TEST_BUNDLE_DELAY_MS: '0',
+    };
+    const cli = startCli(['merge', '--json', '-'], { openStdin: true, env });
+    await waitFor(() => cli.stderr().includes('test-hook: loading the CLI bundle'), 'the bundle to start loading');
     cli.child.stdin.write(lines([makeResult({ index: 0 })]));
     await new Promise((r) => setTimeout(r, 300));
     cli.child.kill('SIGINT');

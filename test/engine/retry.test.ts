@@ -348,6 +348,7 @@ describe('delays (pure)', () => {
       bytes: 0,
       timings: { dns: null, connect: null, tls: null, firstByte: null, total: 0 },
       reused: false,
+      httpVersion: null,
       error: null,
       failures: [],
       attempts: 1,

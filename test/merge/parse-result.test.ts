@@ -18,6 +18,7 @@ const full = makeResult({
     issuer: 'CN=ca',
     validTo: '2030-01-01T00:00:00.000Z',
     daysLeft: -3,
+    resumed: true,
   },
   error: { code: 'timeout', phase: 'body', message: 'timed out' },
   failures: ['status 504 not in 200-399'],
@@ -123,5 +124,22 @@ describe('readResults', () => {
   it('a last line cut short (a killed writer) is an error too', async () => {
     const line = resultToJson(makeResult({ index: 0 }));
     await expect(readAll(line.slice(0, -5))).rejects.toThrow(/r\.ndjson line 1: not valid JSON/);
+  });
+});
+
+describe('lines from before HTTP/2 (issue 10)', () => {
+  it('reads a line without httpVersion and a tls object without resumed', () => {
+    const line = resultToJson(full)
+      .replace(/,"httpVersion":(null|"[^"]*")/, '')
+      .replace(',"resumed":true', '');
+    expect(line).not.toContain('httpVersion');
+    const r = parseResultLine(line);
+    expect(r.httpVersion).toBeNull();
+    expect(r.tls?.resumed).toBe(false);
+  });
+
+  it('refuses an httpVersion that is not one of ours', () => {
+    const line = resultToJson({ ...full, httpVersion: '2' }).replace('"httpVersion":"2"', '"httpVersion":"3"');
+    expect(() => parseResultLine(line)).toThrow(/httpVersion/);
   });
 });

@@ -51,6 +51,7 @@ export function arbResult(index: number): fc.Arbitrary<Result> {
       firstByte: fc.option(ms, { nil: null }),
       total: ms,
       reused: fc.boolean(),
+      httpVersion: fc.constantFrom('1.0' as const, '1.1' as const, '2' as const, null),
       error: fc.option(
         fc.record({
           code: fc.constantFrom(...CODES),
@@ -72,6 +73,7 @@ export function arbResult(index: number): fc.Arbitrary<Result> {
         bytes: v.bytes,
         timings: { dns: v.dns, connect: v.connect, tls: v.tls, firstByte: v.firstByte, total: v.total },
         reused: v.reused,
+        httpVersion: v.httpVersion,
         error:
           v.error === null
             ? null

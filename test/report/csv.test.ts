@@ -106,6 +106,7 @@ function expectedRow(r: Result): string[] {
     r.sha256 ?? '',
     r.sha1 ?? '',
     r.md5 ?? '',
+    r.httpVersion ?? '',
   ];
 }
 

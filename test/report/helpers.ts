@@ -18,6 +18,7 @@ export function makeResult(overrides: ResultOverrides = {}): Result {
     ok: true,
     bytes: 512,
     reused: false,
+    httpVersion: null,
     error: null,
     failures: [],
     attempts: 1,

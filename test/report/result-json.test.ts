@@ -14,6 +14,7 @@ const ORDER = [
   'bytes',
   'timings',
   'reused',
+  'httpVersion',
   'error',
   'failures',
   'attempts',

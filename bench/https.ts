@@ -1,0 +1,319 @@
+/**
+ * Issue 10's workloads: HTTPS against a local nginx (1 worker, 10 TLS origins offering h2 and
+ * http/1.1 in ALPN, the test CA's certificate), fetch-many against curl, interleaved runs,
+ * medians of wall time, CPU (user + sys) per request and peak RSS, from /usr/bin/time.
+ *
+ *   npx tsx bench/https.ts [--quick] [--runs N]     (also `npm run bench -- --only https`)
+ *
+ * - h1 keep-alive: 10k requests over HTTP/1.1 (`--http1.1` on both sides);
+ * - no reuse: 2k requests each on a new connection (`Connection: close`), HTTP/1.1 — what TLS
+ *   session resumption is for;
+ * - h2: 10k requests multiplexed over HTTP/2 (fetch-many's default, `curl --http2`).
+ *
+ * The section it writes in bench/RESULTS.md runs from its heading to its end marker.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { signalChild, track } from './children.js';
+import { readStats } from './nginx.js';
+import { freePorts } from './ports.js';
+import { writeCurlConfig, writeUrlList } from './targets.js';
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+const WORK = join(ROOT, 'bench', '.work', 'https');
+const TLS = join(ROOT, 'test', 'fixtures', 'tls');
+const CA = join(TLS, 'ca.pem');
+export const SECTION_HEADING = '## HTTPS and HTTP/2 (issue 10)';
+export const SECTION_END = '<!-- https:end -->';
+
+interface Run {
+  wall: number;
+  cpu: number;
+  rssKiB: number;
+  exit: number;
+  /** Responses per HTTP version, from fetch-many's NDJSON or curl's `%{http_version}`. */
+  versions: Record<string, number>;
+}
+
+interface Command {
+  workload: string;
+  peer: string;
+  argv: string[];
+  stdin: string | null;
+  stdout: string;
+  requests: number;
+}
+
+async function startTlsNginx(
+  origins: number,
+): Promise<{ origins: string[]; statusUrl: string; stop(): Promise<void> }> {
+  const dir = join(WORK, 'nginx');
+  for (const sub of ['tmp/client_body', 'tmp/proxy', 'tmp/fastcgi', 'tmp/uwsgi', 'tmp/scgi']) {
+    mkdirSync(join(dir, sub), { recursive: true });
+  }
+  const [statusPort, ...ports] = await freePorts(origins + 1);
+  const servers = ports
+    .map(
+      (port) => `  server {
+    listen 127.0.0.1:${port} ssl http2 backlog=4096;
+    location /small { return 200 "${'x'.repeat(1024)}"; }
+  }`,
+    )
+    .join('\n');
+  const conf = `# Written by bench/https.ts for one benchmark run; not a production config.
+worker_processes 1;
+daemon off;
+pid ${join(dir, 'nginx.pid')};
+error_log ${join(dir, 'error.log')} warn;
+worker_rlimit_nofile 16384;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  client_body_temp_path ${join(dir, 'tmp', 'client_body')};
+  proxy_temp_path ${join(dir, 'tmp', 'proxy')};
+  fastcgi_temp_path ${join(dir, 'tmp', 'fastcgi')};
+  uwsgi_temp_path ${join(dir, 'tmp', 'uwsgi')};
+  scgi_temp_path ${join(dir, 'tmp', 'scgi')};
+  keepalive_requests 1000000;
+  keepalive_timeout 120s;
+  http2_max_concurrent_streams 128;
+  ssl_certificate ${join(TLS, 'server.pem')};
+  ssl_certificate_key ${join(TLS, 'server-key.pem')};
+  ssl_protocols TLSv1.2 TLSv1.3;
+  ssl_session_cache shared:SSL:10m;
+  ssl_session_tickets on;
+${servers}
+  server {
+    listen 127.0.0.1:${statusPort};
+    location /status { stub_status; }
+  }
+}
+`;
+  const confPath = join(dir, 'nginx.conf');
+  writeFileSync(confPath, conf);
+  const child = spawn('nginx', ['-p', dir, '-c', confPath, '-e', join(dir, 'error.log')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  track(child, { group: false, stopSignal: 'SIGTERM' });
+  const statusUrl = `http://127.0.0.1:${statusPort}/status`;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await readStats(statusUrl);
+      break;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`nginx not ready: ${String(error)}`);
+      await sleep(50);
+    }
+  }
+  return {
+    origins: ports.map((p) => `https://127.0.0.1:${p}`),
+    statusUrl,
+    async stop() {
+      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      if (child.pid !== undefined) signalChild(child.pid, 'SIGTERM');
+      await gone;
+    },
+  };
+}
+
+function measure(cmd: Command): Promise<Run> {
+  const timeFile = join(WORK, `${cmd.workload}.${cmd.peer}.time`);
+  const outFile = join(WORK, cmd.stdout);
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/time', ['-o', timeFile, '-f', '%e %U %S %M', ...cmd.argv], {
+      cwd: ROOT,
+      stdio: [cmd.stdin === null ? 'ignore' : 'pipe', 'pipe', 'ignore'],
+    });
+    track(child, { group: false });
+    const chunks: Buffer[] = [];
+    child.stdout?.on('data', (c: Buffer) => chunks.push(c));
+    if (cmd.stdin !== null && child.stdin !== null) child.stdin.end(readFileSync(join(WORK, cmd.stdin)));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const out = Buffer.concat(chunks).toString();
+      writeFileSync(outFile, out);
+      const [wall, user, sys, rss] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+      const versions: Record<string, number> = {};
+      for (const line of out.split('\n')) {
+        if (line === '') continue;
+        let v: string;
+        if (line.startsWith('{')) v = String((JSON.parse(line) as { httpVersion: string | null }).httpVersion);
+        else v = line.trim();
+        versions[v] = (versions[v] ?? 0) + 1;
+      }
+      resolve({ wall: wall!, cpu: user! + sys!, rssKiB: rss!, exit: code ?? -1, versions });
+    });
+  });
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean', default: false }, runs: { type: 'string' } },
+  });
+  const quick = values.quick ?? false;
+  const runs = Number(values.runs ?? (quick ? 3 : 5));
+  mkdirSync(WORK, { recursive: true });
+  const nginx = await startTlsNginx(10);
+  const c = 100;
+  const perHost = String(c / nginx.origins.length);
+  const big = quick ? 2000 : 10_000;
+  const small = quick ? 1000 : 2000;
+  const fm = (extra: string[]): string[] => [
+    'node',
+    'bin/fetch-many.js',
+    '--ndjson',
+    '--no-progress',
+    '--cacert',
+    CA,
+    '-c',
+    String(c),
+    '--per-host',
+    perHost,
+    ...extra,
+    '-',
+  ];
+  const curl = (cfg: string, extra: string[]): string[] => [
+    'curl',
+    '-Z',
+    '--parallel-max',
+    String(c),
+    '--cacert',
+    CA,
+    ...extra,
+    '-K',
+    join(WORK, cfg),
+    '-s',
+    '--no-progress-meter',
+    '-w',
+    '%{http_version}\\n',
+  ];
+  await writeUrlList(join(WORK, 'big.urls'), nginx.origins, '/small', big);
+  await writeCurlConfig(join(WORK, 'big.curl'), nginx.origins, '/small', big);
+  await writeUrlList(join(WORK, 'small.urls'), nginx.origins, '/small', small);
+  await writeCurlConfig(join(WORK, 'small.curl'), nginx.origins, '/small', small);
+  const close = ['-H', 'Connection: close'];
+  const workloads: Array<{ id: string; title: string; commands: Command[] }> = [
+    {
+      id: 'h1',
+      title: `${big / 1000}k https, keep-alive, HTTP/1.1 both`,
+      commands: [
+        {
+          workload: 'h1',
+          peer: 'fetch-many',
+          argv: fm(['--http1.1']),
+          stdin: 'big.urls',
+          stdout: 'h1.fm.out',
+          requests: big,
+        },
+        {
+          workload: 'h1',
+          peer: 'curl',
+          argv: curl('big.curl', ['--http1.1']),
+          stdin: null,
+          stdout: 'h1.curl.out',
+          requests: big,
+        },
+      ],
+    },
+    {
+      id: 'close',
+      title: `${small / 1000}k https, a new connection per request (HTTP/1.1, Connection: close)`,
+      commands: [
+        {
+          workload: 'close',
+          peer: 'fetch-many',
+          argv: fm(['--http1.1', ...close]),
+          stdin: 'small.urls',
+          stdout: 'close.fm.out',
+          requests: small,
+        },
+        {
+          workload: 'close',
+          peer: 'curl',
+          argv: curl('small.curl', ['--http1.1', ...close]),
+          stdin: null,
+          stdout: 'close.curl.out',
+          requests: small,
+        },
+      ],
+    },
+    {
+      id: 'h2',
+      title: `${big / 1000}k https to h2 origins, multiplexed`,
+      commands: [
+        { workload: 'h2', peer: 'fetch-many', argv: fm([]), stdin: 'big.urls', stdout: 'h2.fm.out', requests: big },
+        {
+          workload: 'h2',
+          peer: 'curl',
+          argv: curl('big.curl', ['--http2']),
+          stdin: null,
+          stdout: 'h2.curl.out',
+          requests: big,
+        },
+      ],
+    },
+  ];
+  const lines: string[] = [];
+  lines.push(SECTION_HEADING, '');
+  lines.push(
+    `nginx 1 worker, 10 TLS origins (\`ssl http2\`, session tickets on), 1 KiB bodies, -c ${c} ` +
+      `(fetch-many \`--per-host ${perHost}\`, curl \`-Z --parallel-max ${c}\`), ${runs} interleaved runs, ` +
+      `medians; CPU = user + sys of the whole process from /usr/bin/time; load average at start ` +
+      `${(await import('node:os')).loadavg()[0]!.toFixed(1)} on ${(await import('node:os')).cpus().length} CPUs. ` +
+      'Rerun: `npx tsx bench/https.ts`.',
+    '',
+    '| workload | peer | wall (s) | CPU µs/req | peak RSS (MiB) | versions | exit |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  );
+  for (const w of workloads) {
+    const samples = new Map<string, Run[]>();
+    for (let i = 0; i < runs; i++) {
+      for (const cmd of w.commands) {
+        const r = await measure(cmd);
+        samples.set(cmd.peer, [...(samples.get(cmd.peer) ?? []), r]);
+        process.stderr.write(
+          `${w.id} ${cmd.peer} run ${i + 1}: ${r.wall}s cpu ${r.cpu}s rss ${(r.rssKiB / 1024).toFixed(0)} MiB ${JSON.stringify(r.versions)}\n`,
+        );
+      }
+    }
+    for (const cmd of w.commands) {
+      const rs = samples.get(cmd.peer)!;
+      const last = rs[rs.length - 1]!;
+      lines.push(
+        `| ${w.title} | ${cmd.peer} | ${median(rs.map((r) => r.wall)).toFixed(2)} | ` +
+          `${Math.round((median(rs.map((r) => r.cpu)) / cmd.requests) * 1e6)} | ` +
+          `${(median(rs.map((r) => r.rssKiB)) / 1024).toFixed(0)} | ` +
+          `${Object.entries(last.versions)
+            .map(([v, n]) => `${v}: ${n}`)
+            .join(', ')} | ${rs.map((r) => r.exit).join(',')} |`,
+      );
+    }
+  }
+  await nginx.stop();
+  lines.push('', SECTION_END, '');
+  const section = lines.join('\n');
+  process.stdout.write(`${section}\n`);
+  const file = join(ROOT, 'bench', 'RESULTS.md');
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const start = text.indexOf(SECTION_HEADING);
+  const end = start === -1 ? -1 : text.indexOf(SECTION_END, start);
+  writeFileSync(
+    file,
+    start !== -1 && end !== -1
+      ? text.slice(0, start) + section.trimEnd() + text.slice(end + SECTION_END.length)
+      : `${text.trimEnd()}\n\n${section}`,
+  );
+}
+
+await main();
