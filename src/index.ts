@@ -1,6 +1,6 @@
 /**
- * The public library API. Everything exported here is documented in the README ("Library API");
- * nothing else under src/ is public.
+ * The public library API. Everything exported here is documented in docs/library.md; nothing
+ * else under src/ is public. Options are validated by src/config/run-config.ts, as the CLI's are.
  *
  * Deliberately not exported: the engine's classes (Engine, Pool, Dial, the sessions) and the
  * parser, so they can change without a major version; reporters, which belong to the CLI.

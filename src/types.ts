@@ -40,8 +40,13 @@ export interface ExpectObject {
   maxTime?: string | number;
   /** A string the body must contain. */
   bodyIncludes?: string;
-  /** Response headers that must be present with this value (names case-insensitive, value exact). */
-  header?: Record<string, string>;
+  /**
+   * Response headers that must be present, by name (case-insensitive). A string value matches
+   * the field value exactly, or — when it has no `;` — the field value up to its first `;`
+   * (`"application/json"` matches `application/json; charset=utf-8`; media types ignore case).
+   * `{ "includes": "…" }` requires a substring, `{ "matches": "regex" }` a regular expression.
+   */
+  header?: Record<string, string | number | { includes: string } | { matches: string }>;
   /** HTTPS only: the server certificate must be valid for at least this many more days. */
   certDaysLeft?: number;
   /**
@@ -65,14 +70,25 @@ export interface Expectation {
   /** Milliseconds, or undefined for no limit. */
   maxTime?: number;
   bodyIncludes?: string;
-  /** Lower-cased header name → required value. */
-  header?: ReadonlyArray<readonly [name: string, value: string]>;
+  /** Response headers to check, names lower-cased. */
+  header?: ReadonlyArray<HeaderRule>;
   /** Minimum days of certificate validity left (HTTPS). */
   certDaysLeft?: number;
   /** Checks on the body parsed as JSON (`expect.json`), in the order given. */
   json?: readonly JsonCheck[];
   /** The body text must match (`expect.bodyMatches`); never has the `g` or `y` flag. */
   bodyMatches?: RegExp;
+}
+
+/** One `expect.header` check (see {@link ExpectObject.header}). */
+export interface HeaderRule {
+  /** Lower-cased field name. */
+  name: string;
+  /** `equals`: exact, or up to the first `;` for a value without one; `includes`: substring; `matches`: regex. */
+  kind: 'equals' | 'includes' | 'matches';
+  value: string;
+  /** `matches` only: `value`, compiled. */
+  regex?: RegExp;
 }
 
 /** One `expect.json` entry: a JSONPath and what the value it selects must be. */

@@ -1,6 +1,8 @@
 import { type Command, CommanderError } from 'commander';
 import { UsageError } from '../errors.js';
 import { runTargets } from '../engine/run.js';
+import { escapeControls } from '../targets/describe.js';
+import { errnoWords } from '../targets/errno.js';
 import { classifyArgument, InputReadError, type SourceSpec } from '../targets/sources.js';
 import { readSelectedTargets } from '../targets/index.js';
 import { runDemo } from '../demo/cli.js';
@@ -53,7 +55,8 @@ async function runOrReport(argv: string[], io: CliIO, signals: ProcessSignals): 
     return await run(argv, io, signals);
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr.write(`fetch-many: ${err.message}\n`);
+      // Messages quote user values already; this is the last guard that keeps them one line.
+      io.stderr.write(`fetch-many: ${escapeControls(err.message)}\n`);
       return EXIT.usage;
     }
     if (err instanceof CommanderError) {
@@ -61,7 +64,7 @@ async function runOrReport(argv: string[], io: CliIO, signals: ProcessSignals): 
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     // A bug of ours: say so in one line, and keep the stack for whoever asks.
-    io.stderr.write(`fetch-many: internal error: ${(err as Error)?.message ?? String(err)}\n`);
+    io.stderr.write(`fetch-many: internal error: ${escapeControls((err as Error)?.message ?? String(err))}\n`);
     if (io.env.FETCH_MANY_DEBUG) io.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
     return EXIT.usage;
   }
@@ -96,7 +99,17 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
       getOutHelpWidth: () => helpWidth(io.stdout, io.env),
       getErrHelpWidth: () => helpWidth(io.stderr, io.env),
       // One line, no usage dump: the error names what was wrong.
-      outputError: (s, write) => write(`fetch-many: ${s.replace(/^error: /, '').trimEnd()} (see --help)\n`),
+      // Commander quotes the user's value as is; escape it so the line stays one line (issue 12).
+      outputError: (s, write) =>
+        write(
+          `fetch-many: ${escapeControls(
+            s
+              .replace(/^error: /, '')
+              .trimEnd()
+              // Commander's own second line, a suggestion: keep it on this line.
+              .replace(/\n\(Did you mean /g, ' (did you mean '),
+          )} (see --help)\n`,
+        ),
     });
   // A subcommand by its first word only: `fetch-many merge` never takes targets, and a host
   // named "merge" can still be fetched as http://merge. A signal stops it (main exits 130/143).
@@ -238,11 +251,10 @@ async function execute(
   } catch (err) {
     // A report that cannot be written (disk full, file removed) is the run's failure to report,
     // not a bug: one line, exit 2.
-    const e = err as NodeJS.ErrnoException;
-    throw new UsageError(`cannot write the report: ${e.code ?? ''}${e.code ? ': ' : ''}${e.message}`);
+    throw new UsageError(`cannot write the report: ${errnoWords(err)}`, { cause: err });
   }
   if (readError !== null) {
-    io.stderr.write(`fetch-many: ${(readError as InputReadError).message}\n`);
+    io.stderr.write(`fetch-many: ${escapeControls((readError as InputReadError).message)}\n`);
     return EXIT.usage;
   }
   // A signal's exit code is decided by main, which also sees one that comes after this line.

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { CLI_FLAGS } from '../config/cli-flags.js';
+import { CLI_FLAGS, type CliOnlyFlag } from '../config/cli-flags.js';
 import { HELP_GROUPS, type HelpGroup } from '../config/groups.js';
 import { type CliFlag, RUN_OPTIONS } from '../config/run-config.js';
 import { VERSION } from '../version.js';
@@ -15,6 +15,17 @@ const collect = (value: string, previous: string[] | undefined): string[] => [..
 
 function helpText(flag: CliFlag): string {
   return flag.defaultText === undefined ? flag.help : `${flag.help} (default: ${flag.defaultText})`;
+}
+
+/** Flags in table order, each one with `after` moved behind the flag it names. */
+function inHelpOrder(flags: readonly CliOnlyFlag[]): CliOnlyFlag[] {
+  const ordered = flags.filter((f) => f.after === undefined);
+  for (const flag of flags) {
+    if (flag.after === undefined) continue;
+    const at = ordered.findIndex((f) => new Option(f.flags).long === flag.after);
+    ordered.splice(at === -1 ? ordered.length : at + 1, 0, flag);
+  }
+  return ordered;
 }
 
 /** The commander attribute a run option's flag sets (`--cacert` → `cacert`). */
@@ -41,12 +52,8 @@ export function buildProgram(): Command {
     .filter((cli): cli is CliFlag => cli !== undefined);
   for (const group of Object.keys(HELP_GROUPS) as HelpGroup[]) {
     const heading = HELP_GROUPS[group];
-    for (const flag of runFlags.filter((f) => f.group === group)) {
-      const option = new Option(flag.flags, helpText(flag)).helpGroup(heading);
-      if (flag.repeatable === true) option.argParser(collect);
-      program.addOption(option);
-    }
-    for (const flag of CLI_FLAGS.filter((f) => f.group === group)) {
+    const flags: CliOnlyFlag[] = [...runFlags, ...CLI_FLAGS].filter((f) => f.group === group);
+    for (const flag of inHelpOrder(flags)) {
       const option = new Option(flag.flags, helpText(flag)).helpGroup(heading);
       if (flag.repeatable === true) option.argParser(collect);
       if (flag.conflicts !== undefined) option.conflicts([...flag.conflicts]);
@@ -79,8 +86,8 @@ Examples:
   fetch-many https://example.com 127.0.0.1:8080/health
   fetch-many urls.json --junit smoke.xml
   cat urls.txt | fetch-many -c 100 --ndjson > results.ndjson
-  fetch-many -L --retries 2 --rate 20/s --expect 2xx urls.txt
-  fetch-many --resolve example.com:443:127.0.0.1 -k https://example.com/health
+  fetch-many --expect-header 'Content-Type: application/json' --expect-time 500ms https://example.com/api
+  fetch-many -d @payload.json -H 'Content-Type: application/json' https://example.com/items
   fetch-many --shard 2/4 --ndjson urls.txt > shard-2.ndjson`,
   );
 }

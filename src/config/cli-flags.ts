@@ -5,7 +5,8 @@
  *
  * ## Adding a CLI-only flag
  * 1. Add an entry below: `flags`, `help`, `group`, and `defaultText` if `--help` should show a
- *    default; `repeatable` collects every use into a list; `conflicts` names flags (attribute
+ *    default; `after` places it in `--help` after another flag of its group (else run options
+ *    come first, then these, in order); `repeatable` collects every use into a list; `conflicts` names flags (attribute
  *    names) it cannot be used with.
  * 2. Read and check it in `resolveOptions` (src/cli/options.ts), where it becomes a field of
  *    `CliConfig`; throw `OptionError(flag, message)` for a bad value.
@@ -36,9 +37,29 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
     repeatable: true,
   },
   {
-    flags: '-d, --data <body>',
-    help: 'request body for targets that set none (sent with Content-Length)',
+    flags: '-d, --data <data>',
+    help: 'body for targets that set none, as curl: @file reads a file (CR and LF removed), repeats join with &, Content-Type application/x-www-form-urlencoded unless -H gives one',
     group: 'targets',
+    repeatable: true,
+  },
+  {
+    flags: '--data-binary <data>',
+    help: 'the same, but @file is sent byte for byte',
+    group: 'targets',
+    repeatable: true,
+  },
+  { flags: '-I, --head', help: 'HEAD requests (curl -I)', group: 'targets', conflicts: ['method'] },
+  {
+    flags: '-u, --user <user:password>',
+    help: 'Basic authentication for every target (an Authorization header from -H wins)',
+    group: 'targets',
+  },
+  {
+    flags: '-m, --max-time <dur>',
+    help: "curl's name for --timeout",
+    group: 'timeouts',
+    after: '--timeout',
+    conflicts: ['timeout'],
   },
   {
     flags: '--proxy <url>',
@@ -51,6 +72,22 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
     help: 'comma-separated hosts (and subdomains), IPs or host:port that bypass the proxy; * for all',
     group: 'tls',
     defaultText: 'NO_PROXY',
+  },
+  {
+    flags: '--expect-body <text>',
+    help: "the body must contain text (a target's expect.bodyIncludes)",
+    group: 'expectations',
+  },
+  {
+    flags: '--expect-time <dur>',
+    help: "the whole request must take at most dur (a target's expect.maxTime; not curl's --max-time, which is a timeout)",
+    group: 'expectations',
+  },
+  {
+    flags: '--expect-header <header>',
+    help: '"Name: value": the response header must have this value; a value without ";" ignores parameters (application/json matches application/json; charset=utf-8) (repeatable)',
+    group: 'expectations',
+    repeatable: true,
   },
   {
     flags: '--shard <i/n>',
@@ -111,8 +148,11 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
   { flags: '-q, --quiet', help: 'print nothing but, on failure, the reason for the exit code', group: 'output' },
   { flags: '--no-progress', help: 'no progress line on stderr', group: 'output' },
   {
-    flags: '--no-color',
-    help: 'no colour (also: NO_COLOR set, or stdout not a terminal)',
+    flags: '--color <when>',
+    help: 'colour the table: auto (a terminal, unless NO_COLOR is set; FORCE_COLOR=1 forces it, FORCE_COLOR=0 turns it off), always, never',
     group: 'output',
+    choices: ['auto', 'always', 'never'],
+    defaultText: 'auto',
   },
+  { flags: '--no-color', help: 'same as --color never', group: 'output' },
 ];

@@ -53,6 +53,8 @@ export interface CliFlag {
   fromCli?: (raw: string) => unknown;
   /** Every use of the flag is collected into a list (what `read` then gets). */
   repeatable?: boolean;
+  /** `--help` lists it right after this flag (its long name) of the same group; else in table order. */
+  after?: string;
 }
 
 interface DefaultedSpec<T> {
@@ -163,9 +165,10 @@ export const RUN_OPTIONS = {
     default: `fetch-many/${VERSION}`,
     cli: {
       flags: '-A, --user-agent <ua>',
-      help: 'User-Agent for targets that set none',
+      help: "User-Agent header (a -H User-Agent or a target's own wins)",
       group: 'targets',
       defaultText: 'fetch-many/<version>',
+      after: '--user',
     },
   }),
   follow: defaulted({
@@ -443,7 +446,16 @@ export function resolveRunConfig(options: unknown = {}, how: ResolveOptions = {}
     const [cert, key] = [optionLabel('cert', naming), optionLabel('key', naming)];
     throw new OptionError(naming === 'cli' ? cert : 'cert', `${cert} and ${key} go together: give both`);
   }
-  const frozen = Object.freeze(config) as RunConfig;
+  const frozen = deepFreeze(config) as RunConfig;
   built.add(frozen);
   return frozen;
+}
+
+/** Freezes plain objects and arrays all the way down (the engine shares them for the whole run). */
+function deepFreeze<T>(value: T): T {
+  if (Array.isArray(value) || isPlainObject(value)) {
+    for (const inner of Object.values(value as object)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
 }

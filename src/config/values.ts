@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { MAX_DURATION_MS, parseDuration } from '../targets/duration.js';
 import { describeValue, isPlainObject, quote } from '../targets/describe.js';
 import { buildExpectation, DEFAULT_EXPECTATION } from '../targets/expect.js';
+import { headerRule } from '../targets/expect-header.js';
 import { validateHeaderValue } from '../targets/header.js';
 import { parseStatusSpec } from '../targets/status-spec.js';
 import type { ExpectObject, Expectation, ProxySettings, Rate } from '../types.js';
@@ -102,9 +103,13 @@ export const expectation: ValueReader<Expectation> = (value) => {
   return buildExpectation(value as ExpectObject, DEFAULT_EXPECTATION);
 };
 
+/** An {@link Expectation} as the engine takes it, checked field by field in that form. */
 function builtExpectation(value: Record<string, unknown>): Expectation {
-  const ranges = value.status as unknown[];
-  const ok =
+  const { status, statusText, maxTime, bodyIncludes, header, certDaysLeft, json, bodyMatches, ...rest } = value;
+  const extra = Object.keys(rest)[0];
+  if (extra !== undefined) throw new Error(`has an unknown field ${quote(extra)}`);
+  const ranges = status as unknown[];
+  const codesOk =
     ranges.length > 0 &&
     ranges.every(
       (r) =>
@@ -116,13 +121,43 @@ function builtExpectation(value: Record<string, unknown>): Expectation {
         (r[0] as number) <= (r[1] as number) &&
         (r[1] as number) <= 599,
     );
-  if (!ok) throw new Error('status must be a non-empty list of [low, high] codes from 100 to 599');
-  if (typeof value.statusText !== 'string') throw new Error('statusText must be a string');
-  const { status, statusText, ...rest } = value;
-  // The other fields use the target-file forms and checks (maxTime, bodyIncludes, header…).
-  const others =
-    Object.keys(rest).length === 0 ? DEFAULT_EXPECTATION : buildExpectation(rest as ExpectObject, DEFAULT_EXPECTATION);
-  return { ...others, status: status as Expectation['status'], statusText };
+  if (!codesOk) throw new Error('.status must be a non-empty list of [low, high] codes from 100 to 599');
+  if (typeof statusText !== 'string') throw new Error('.statusText must be a string');
+  // Copied: the config is frozen, and the caller's arrays stay theirs.
+  const built: Expectation = { status: ranges.map((r) => [...(r as [number, number])] as const), statusText };
+  if (maxTime !== undefined) built.maxTime = duration(maxTime);
+  if (bodyIncludes !== undefined) {
+    if (typeof bodyIncludes !== 'string' || bodyIncludes === '')
+      throw new Error('.bodyIncludes must be a non-empty string');
+    built.bodyIncludes = bodyIncludes;
+  }
+  if (certDaysLeft !== undefined) {
+    if (typeof certDaysLeft !== 'number' || !Number.isSafeInteger(certDaysLeft) || certDaysLeft < 0) {
+      throw new Error('.certDaysLeft must be a whole number of days (0 or more)');
+    }
+    built.certDaysLeft = certDaysLeft;
+  }
+  // Built content checks (what `expect.json` / `expect.bodyMatches` compile to) are taken as they
+  // are; the object form of `expect` is where they are written and checked.
+  if (json !== undefined) {
+    if (!Array.isArray(json)) throw new Error('.json must be a list of built JSON checks (or use the object form)');
+    built.json = json as Expectation['json'] & object;
+  }
+  if (bodyMatches !== undefined) {
+    if (!(bodyMatches instanceof RegExp)) throw new Error('.bodyMatches must be a RegExp (or use the object form)');
+    built.bodyMatches = bodyMatches;
+  }
+  if (header !== undefined) {
+    if (!Array.isArray(header)) throw new Error('.header must be a list of header rules');
+    built.header = header.map((rule: unknown) => {
+      if (!isPlainObject(rule) || typeof rule.name !== 'string' || typeof rule.value !== 'string') {
+        throw new Error('.header must be a list of {name, kind, value}');
+      }
+      const form = rule.kind === 'includes' || rule.kind === 'matches' ? { [rule.kind]: rule.value } : rule.value;
+      return headerRule(rule.name.toLowerCase(), form, `expect.header.${rule.name}`);
+    });
+  }
+  return built;
 }
 
 /** PEM text: one string or a list (the library's `ca`). */

@@ -13,6 +13,7 @@ import type { ResponseHead } from './parser.js';
 import { BodyMatcher } from './body-match.js';
 import type { Bodies, BodyWork } from './bodies.js';
 import { requestsClose } from './request.js';
+import { headerFailure } from '../targets/expect-header.js';
 
 /** RFC 9110 §9.2.2: only these may be retried automatically. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -168,10 +169,9 @@ export class Exchange {
     const expect = this.expect;
     if (!inRanges(head.status, expect.status)) this.fail(`status ${head.status} not in ${expect.statusText}`);
     if (expect.header !== undefined) {
-      for (const [name, want] of expect.header) {
-        const got = findHeader(head.headers, name);
-        if (got === undefined) this.fail(`header ${name} missing`);
-        else if (got !== want) this.fail(`header ${name} is ${JSON.stringify(got)}, not ${JSON.stringify(want)}`);
+      for (const rule of expect.header) {
+        const problem = headerFailure(rule, findHeader(head.headers, rule.name));
+        if (problem !== null) this.fail(problem);
       }
     }
   }

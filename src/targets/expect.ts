@@ -1,8 +1,8 @@
 import type { ExpectObject, Expectation } from '../types.js';
 import { describeValue, isPlainObject, unknownFieldError } from './describe.js';
 import { parseDuration } from './duration.js';
-import { validateHeaderName, validateHeaderValue } from './header.js';
 import { contentExpectations } from './expect-content.js';
+import { buildHeaderRules } from './expect-header.js';
 import { parseStatusSpec } from './status-spec.js';
 
 /** What counts as ok when nobody says otherwise: any final status that is not an error. */
@@ -67,33 +67,11 @@ export function buildExpectation(obj: ExpectObject | undefined, fallback: Expect
   }
   contentExpectations(obj as Record<string, unknown>, result);
   if (header !== undefined) {
-    const list = expectedHeaders(header);
+    const list = buildHeaderRules(header);
     if (list.length > 0) result.header = list;
     else delete result.header;
   }
   return result;
-}
-
-/** Response headers to require: names lower-cased (field names are case-insensitive, RFC 9110 §5.1). */
-function expectedHeaders(header: unknown): Array<readonly [string, string]> {
-  if (!isPlainObject(header)) {
-    throw new Error(`field "expect.header" must be an object of name → value, got ${describeValue(header)}`);
-  }
-  const list: Array<readonly [string, string]> = [];
-  for (const [name, raw] of Object.entries(header)) {
-    const nameProblem = validateHeaderName(name);
-    if (nameProblem !== null) throw new Error(`field "expect.header": ${nameProblem}`);
-    if (typeof raw !== 'string' && !(typeof raw === 'number' && Number.isFinite(raw))) {
-      throw new Error(
-        `field "expect.header": value of ${JSON.stringify(name)} must be a string, got ${describeValue(raw)}`,
-      );
-    }
-    const value = String(raw);
-    const valueProblem = validateHeaderValue(value);
-    if (valueProblem !== null) throw new Error(`field "expect.header": ${valueProblem}`);
-    list.push([name.toLowerCase(), value]);
-  }
-  return list;
 }
 
 function wrap<T>(field: string, run: () => T): T {

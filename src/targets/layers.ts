@@ -12,15 +12,21 @@ export interface TargetDefaults {
   method?: string;
   /** Extra headers (`-H`); a target's own header of the same name (any case) wins. */
   headers?: HeaderList;
-  /** Request body (`--data`). */
-  body?: string;
+  /** Request body (`--data`); a target with a body and no method is sent as POST. */
+  body?: string | Buffer;
+  /**
+   * Content-Type sent with `body` (and only that body) when the target's headers have none:
+   * curl's `-d` sends `application/x-www-form-urlencoded`.
+   */
+  bodyContentType?: string;
   /** Whole-request timeout in ms. */
   timeout?: number;
   /**
-   * Expectation (`--expect`). Pass it only when the user set one: when present it overrides,
-   * field by field, the `expect` of a JSON file's `defaults`.
+   * Expectation (`--expect`, `--expect-*`): only the fields the user set. They override, field
+   * by field, the `expect` of a JSON file's `defaults`; missing ones come from there, or from the
+   * run-wide default (status 200-399).
    */
-  expect?: Expectation;
+  expect?: Partial<Expectation>;
 }
 
 /** Settings from one level of precedence (CLI flags, or a file's defaults), validated. */
@@ -28,8 +34,12 @@ export interface Layer {
   readonly method: string | undefined;
   readonly headers: HeaderList;
   readonly body: Buffer | null;
+  /** Content-Type that goes with `body` when the target sets none (the CLI's `-d`). */
+  readonly bodyContentType?: string | undefined;
   readonly timeout: number | undefined;
   readonly expect: Expectation | undefined;
+  /** The fields of `expect` this layer set itself (CLI flags set only some). */
+  readonly expectGiven?: Partial<Expectation> | undefined;
 }
 
 /** A file's `defaults` may set what applies to many targets, not where a target points. */
@@ -76,16 +86,18 @@ export function baseLayer(defaults: TargetDefaults, fileDefaults: TargetObject |
 }
 
 function compileCliDefaults(defaults: TargetDefaults): Layer {
-  const { method, headers, body, timeout, expect } = defaults;
+  const { method, headers, body, bodyContentType, timeout, expect } = defaults;
   if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0)) {
     throw new Error(`timeout must be a positive whole number of ms, got ${describeValue(timeout)}`);
   }
   return {
     method: method === undefined ? undefined : readMethod(method),
     headers: Object.freeze((headers ?? EMPTY_HEADERS).map(([name, value]) => checkHeader(name, value, 'headers'))),
-    body: body === undefined ? null : Buffer.from(body, 'utf8'),
+    body: body === undefined ? null : Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'),
+    bodyContentType: body === undefined ? undefined : bodyContentType,
     timeout,
-    expect,
+    expect: expect === undefined ? undefined : ({ ...DEFAULT_EXPECTATION, ...expect } as Expectation),
+    expectGiven: expect,
   };
 }
 
@@ -115,10 +127,11 @@ function mergeLayers(file: Layer, cli: Layer): Layer {
     method: cli.method ?? file.method,
     headers: Object.freeze(mergeHeaders(file.headers, cli.headers)),
     body: cli.body ?? file.body,
+    bodyContentType: cli.body === null ? undefined : cli.bodyContentType,
     timeout: cli.timeout ?? file.timeout,
     expect:
-      file.expect !== undefined && cli.expect !== undefined
-        ? { ...file.expect, ...cli.expect }
+      file.expect !== undefined && cli.expectGiven !== undefined
+        ? { ...file.expect, ...cli.expectGiven }
         : (cli.expect ?? file.expect),
   };
 }

@@ -107,6 +107,11 @@ function assemble(
     // Credentials from the URL are the weakest source: an explicit Authorization header wins.
     headers = [...headers, ['Authorization', location.authorization]];
   }
+  const ownBody = own?.body ?? null;
+  const body = ownBody ?? base.body;
+  if (ownBody === null && base.bodyContentType !== undefined && body !== null && !hasHeader(headers, 'content-type')) {
+    headers = [...headers, ['Content-Type', base.bodyContentType]];
+  }
   const target: Target = {
     index,
     input,
@@ -115,9 +120,11 @@ function assemble(
     hostname: location.hostname,
     port: location.port,
     path: location.path,
-    method: own?.method ?? base.method ?? 'GET',
+    // A body with no method is a POST, as curl's -d (RFC 9110 §9.3.1: GET content has no
+    // defined meaning, and some servers reject it).
+    method: own?.method ?? base.method ?? (body === null ? 'GET' : 'POST'),
     headers,
-    body: own?.body ?? base.body,
+    body,
   };
   if (name !== undefined) target.name = name;
   const timeout = own?.timeout ?? base.timeout;

@@ -1,37 +1,21 @@
 import { UsageError } from '../errors.js';
+import { escapeControls } from './describe.js';
+import { errnoWords } from './errno.js';
 
-/**
- * An errno error in a few words (`no such file`, `is a directory`, `connection reset`), the code
- * itself when there are no better words, so one line says what happened without a stack.
- */
-export function errnoWords(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | null)?.code;
-  switch (code) {
-    case 'ENOENT':
-    case 'ENOTDIR':
-      return 'no such file';
-    case 'EISDIR':
-      return 'is a directory';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'ECONNRESET':
-      return 'connection reset (ECONNRESET)';
-    case 'EIO':
-      return 'input/output error (EIO)';
-    default:
-      return code ?? (err as Error | null)?.message ?? String(err);
-  }
-}
+// One wording for errno errors across the CLI (issue 12: no more `ENOSPC: ENOSPC:`).
+export { errnoWords };
 
 /**
  * Why a file could not be read, in a few words. Also used for stdin and for the CLI's own files
  * (--cacert, --cert, --key), with `flag` naming the option.
  */
 export function cannotRead(path: string, err: unknown, flag?: string): UsageError {
-  return new UsageError(`${flag === undefined ? '' : `${flag}: `}cannot read ${path}: ${errnoWords(err)}`, {
-    cause: err,
-  });
+  return new UsageError(
+    `${flag === undefined ? '' : `${flag}: `}cannot read ${escapeControls(path)}: ${errnoWords(err)}`,
+    {
+      cause: err,
+    },
+  );
 }
 
 /**

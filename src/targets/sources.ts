@@ -1,6 +1,7 @@
 import { fstatSync, statSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
+import { escapeControls } from './describe.js';
 import { cannotRead } from './read-error.js';
 import type { SourceItem } from './source-item.js';
 import { openStream, readDocumentStream, type OpenedSource } from './stream-source.js';
@@ -11,30 +12,42 @@ export { cannotRead, InputReadError } from './read-error.js';
 /** Where targets come from: one command-line argument, a file, or stdin. */
 export type SourceSpec = { kind: 'arg'; value: string } | { kind: 'file'; path: string } | { kind: 'stdin' };
 
-const FILE_EXTENSIONS = /\.(?:json|jsonl|ndjson|txt|list)$/i;
+// Names that say "a file of targets". `.csv` too: nobody fetches a host named `x.csv`.
+const FILE_EXTENSIONS = /\.(?:json|jsonl|ndjson|txt|list|csv)$/i;
+// `host:port` or `[v6]:port` at the start, then a path or nothing: a target, whatever it ends in.
+const HOST_PORT = /^(?:[^/\\:\s]+|\[[0-9a-f:.]+\]):\d{1,5}(?:[/?#]|$)/i;
+// A path a shell user writes: absolute, relative to here or home, or with a Windows separator.
+const PATH_START = /^(?:\/|\.{1,2}\/|~)|\\/;
+// `first/…` where `first` cannot be a host name without a port: no dot, and not localhost.
+const DIR_SEGMENT = /^(?!localhost\/)[^./]+\//i;
 
 /**
  * Decides what a command-line argument is, in this order:
  * 1. `-` is stdin;
  * 2. anything containing `://` is a URL;
- * 3. a name ending in `.json`, `.jsonl`, `.ndjson`, `.txt` or `.list` is a file (so a missing
- *    `urls.json` is reported as a missing file, not fetched as a host);
- * 4. the name of anything that exists and is not a directory is a file (this includes pipes such
- *    as `<(generate-urls)`);
- * 5. anything else is a shorthand URL (`example.com/path`).
+ * 3. the name of anything that exists is a file (this includes pipes such as `<(generate-urls)`;
+ *    a directory then fails as "is a directory", which says more than fetching it as a host);
+ * 4. `host:port…` is a target, whatever it ends in (`127.0.0.1:8080/robots.txt`);
+ * 5. a name that looks like a file — a path (`./x`, `/x`, `~/x`, `dir/x` where `dir` has no dot
+ *    and is not localhost) or a target-file extension (.json, .jsonl, .ndjson, .txt, .list, .csv)
+ *    — but does not exist is a usage error, `no such file`, rather than a request to a host
+ *    named like a file;
+ * 6. anything else is a shorthand URL (`example.com/path`). A host that collides with a local
+ *    name can always be written as http://name.
+ * @throws UsageError for rule 5.
  */
 export function classifyArgument(arg: string): SourceSpec {
   if (arg === '-') return { kind: 'stdin' };
   if (arg.includes('://')) return { kind: 'arg', value: arg };
-  if (FILE_EXTENSIONS.test(arg)) return { kind: 'file', path: arg };
   try {
-    // Anything that exists is meant as a file: a directory then fails with "is a directory",
-    // which says more than fetching it as a host name would (`fetch-many /tmp`). A host that
-    // collides with a local name can always be written as http://name.
     statSync(arg);
     return { kind: 'file', path: arg };
   } catch {
-    // Not a file: a host name.
+    // Does not exist (or cannot be looked at): decided by its shape.
+  }
+  if (HOST_PORT.test(arg)) return { kind: 'arg', value: arg };
+  if (PATH_START.test(arg) || DIR_SEGMENT.test(arg) || FILE_EXTENSIONS.test(arg)) {
+    throw new UsageError(`no such file: ${escapeControls(arg)} (for a URL, write http://…)`);
   }
   return { kind: 'arg', value: arg };
 }

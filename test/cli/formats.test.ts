@@ -237,8 +237,8 @@ describe('table (default)', () => {
   }
 
   it('prints one row per target in input order, and no ANSI escapes when stdout is not a TTY', async () => {
-    // FORCE_COLOR must not matter: colour is decided by the CLI from the TTY, NO_COLOR and --no-color.
-    const run = await runCli([listFile], { env: { FORCE_COLOR: '3' } });
+    // Issue 9: FORCE_COLOR now forces colour as Node CLIs do (test/cli/color.test.ts); without it, none.
+    const run = await runCli([listFile]);
     expectExitFailed(run);
     expect(run.stdout).not.toContain('\u001b');
     expect(run.stderr).not.toContain('\u001b');

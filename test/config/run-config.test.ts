@@ -25,6 +25,10 @@ describe('resolveRunConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
     expect(isRunConfig(config)).toBe(true);
     expect(isRunConfig({ ...config })).toBe(false);
+    const nested = resolveRunConfig({ expect: { status: '2xx', header: { a: 'b' } }, resolve: { 'a.test:80': '::1' } });
+    expect(Object.isFrozen(nested.expect)).toBe(true);
+    expect(Object.isFrozen(nested.expect.header)).toBe(true);
+    expect(Object.isFrozen(nested.resolve)).toBe(true);
     expect(config).toMatchObject({
       concurrency: 50,
       timeout: 30_000,

@@ -7,7 +7,7 @@ const fallback: Expectation = {
   statusText: '200-204',
   maxTime: 5000,
   bodyIncludes: 'ok',
-  header: [['x-a', '1']],
+  header: [{ name: 'x-a', kind: 'equals', value: '1' }],
 };
 
 describe('DEFAULT_EXPECTATION', () => {
@@ -49,8 +49,8 @@ describe('buildExpectation', () => {
       maxTime: 1500,
       bodyIncludes: 'hello',
       header: [
-        ['content-type', 'text/html'],
-        ['etag', '7'],
+        { name: 'content-type', kind: 'equals', value: 'text/html' },
+        { name: 'etag', kind: 'equals', value: '7' },
       ],
     });
   });
@@ -66,7 +66,7 @@ describe('buildExpectation', () => {
   it('does not modify the fallback', () => {
     buildExpectation({ status: '500', header: {} }, fallback);
     expect(fallback.statusText).toBe('200-204');
-    expect(fallback.header).toEqual([['x-a', '1']]);
+    expect(fallback.header).toEqual([{ name: 'x-a', kind: 'equals', value: '1' }]);
   });
 
   it.each([
@@ -82,11 +82,26 @@ describe('buildExpectation', () => {
     ['a bodyIncludes number', { bodyIncludes: 3 }, /field "expect.bodyIncludes" .* got number 3/],
     ['a header list', { header: ['x'] }, /field "expect.header" must be an object/],
     ['a bad header name', { header: { 'a b': 'x' } }, /field "expect.header": header name "a b"/],
-    ['a header value with CRLF', { header: { a: 'x\r\ny' } }, /field "expect.header": .*contains CR/],
+    ['a header value with CRLF', { header: { a: 'x\r\ny' } }, /field "expect.header.a": .*contains CR/],
     [
       'a header value of the wrong type',
       { header: { a: null } },
-      /field "expect.header": value of "a" must be a string, got null/,
+      /field "expect.header.a" must be a string, \{"includes": "…"\} or \{"matches": "regex"\}, got null/,
+    ],
+    [
+      'an invalid regular expression',
+      { header: { a: { matches: '(' } } },
+      /field "expect.header.a.matches": invalid regular expression "\("/,
+    ],
+    [
+      'an empty includes',
+      { header: { a: { includes: '' } } },
+      /field "expect.header.a.includes" must be a non-empty string/,
+    ],
+    [
+      'two forms at once',
+      { header: { a: { includes: 'x', matches: 'y' } } },
+      /field "expect.header.a" must be a string/,
     ],
   ])('rejects %s naming the field', (_, obj, message) => {
     expect(() => buildExpectation(obj as never, DEFAULT_EXPECTATION)).toThrow(message);

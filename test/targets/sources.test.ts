@@ -35,12 +35,11 @@ describe('classifyArgument', () => {
     expect(classifyArgument('http://a.test/list.json')).toEqual({ kind: 'arg', value: 'http://a.test/list.json' });
   });
 
-  it('reads target-list extensions as files even when missing', () => {
-    for (const name of ['urls.json', 'URLS.JSON', 'x.jsonl', 'x.ndjson', 'list.txt', 'hosts.list']) {
-      expect(classifyArgument(join(scratch, 'missing', name))).toEqual({
-        kind: 'file',
-        path: join(scratch, 'missing', name),
-      });
+  it('refuses a missing name with a target-list extension as "no such file"', () => {
+    for (const name of ['urls.json', 'URLS.JSON', 'x.jsonl', 'x.ndjson', 'list.txt', 'hosts.list', 'x.csv']) {
+      expect(() => classifyArgument(join(scratch, 'missing', name))).toThrow(
+        `no such file: ${join(scratch, 'missing', name)}`,
+      );
     }
   });
 
