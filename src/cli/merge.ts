@@ -6,7 +6,7 @@ import { MergeError, mergeResults, type MergeInput } from '../merge/merge.js';
 import { ResultFileError } from '../merge/read-results.js';
 import { cannotRead } from '../targets/sources.js';
 import { countTargets } from '../targets/index.js';
-import type { OutputFormat } from './options.js';
+import { outputFormat } from './options.js';
 import { checkOutputPath } from './output-path.js';
 import { createReporters } from './reporters.js';
 
@@ -108,15 +108,7 @@ export async function runMerge(
     if (total === 0) throw new UsageError(`--targets ${raw.targets}: no targets in the file`);
   }
 
-  const format: OutputFormat = raw.ndjson
-    ? 'ndjson'
-    : raw.json
-      ? 'json'
-      : raw.csv
-        ? 'csv'
-        : raw.markdown
-          ? 'markdown'
-          : 'table';
+  const format = outputFormat(raw);
   const noColorEnv = io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '';
   const reporters = await createReporters(
     {

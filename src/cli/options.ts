@@ -18,6 +18,20 @@ import { proxySettings } from './run-options.js';
 
 export type OutputFormat = 'table' | 'ndjson' | 'json' | 'csv' | 'markdown';
 
+/** The stdout format the flags chose (commander already refused conflicting ones); a run and `merge` alike. */
+export function outputFormat(flags: {
+  ndjson?: boolean | undefined;
+  json?: boolean | undefined;
+  csv?: boolean | undefined;
+  markdown?: boolean | undefined;
+}): OutputFormat {
+  if (flags.ndjson === true) return 'ndjson';
+  if (flags.json === true) return 'json';
+  if (flags.csv === true) return 'csv';
+  if (flags.markdown === true) return 'markdown';
+  return 'table';
+}
+
 /** Everything the run needs, validated once here at the boundary. */
 export interface CliConfig {
   /** Everything the engine takes, validated and frozen (the signal is added by the run). */
@@ -205,15 +219,7 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
     headers.push(['Authorization', `Basic ${Buffer.from(user, 'utf8').toString('base64')}`]);
   }
 
-  const format: OutputFormat = raw.ndjson
-    ? 'ndjson'
-    : raw.json
-      ? 'json'
-      : raw.csv
-        ? 'csv'
-        : raw.markdown
-          ? 'markdown'
-          : 'table';
+  const format = outputFormat(raw);
   const redactHeaders = list(raw, 'redactHeader').map((name) => name.trim());
   for (const name of redactHeaders) {
     // RFC 9110 §5.1: a field name is a token.

@@ -7,6 +7,7 @@ import type { Redactor } from '../report/index.js';
 import type { Shard, TargetSelection } from '../targets/index.js';
 import type { Result } from '../types.js';
 import { cannotRead } from '../targets/sources.js';
+import { unsentResult } from '../engine/unsent-result.js';
 
 /**
  * The validated `--shard i/n` and `--resume FILE` → which targets this process runs. The resume
@@ -46,25 +47,5 @@ export async function resolveSelection(
  * the input itself for what to hide.
  */
 function resultShowing(input: string): Result {
-  return {
-    index: 0,
-    input,
-    url: null,
-    method: 'GET',
-    status: null,
-    ok: false,
-    bytes: 0,
-    timings: { dns: null, connect: null, tls: null, firstByte: null, total: 0 },
-    reused: false,
-    httpVersion: null,
-    error: null,
-    failures: [],
-    attempts: 0,
-    redirects: [],
-    finalUrl: null,
-    remoteAddress: null,
-    tls: null,
-    decodedBytes: null,
-    savedTo: null,
-  };
+  return unsentResult(0, input, null);
 }

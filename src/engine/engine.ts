@@ -11,6 +11,7 @@ import { Bodies } from './bodies.js';
 import { Pool, type PoolOwner } from './pool.js';
 import type { Session, SessionOptions } from './session.js';
 import { TlsSessions } from './tls-sessions.js';
+import { unsentResult } from './unsent-result.js';
 import { WakeUp } from './wake.js';
 import { RateLimiter } from './rate.js';
 import { FollowUps } from './follow-ups.js';
@@ -251,27 +252,10 @@ export class Engine implements PoolOwner {
 
   private admit(prepared: PreparedTarget): void {
     if ('invalid' in prepared) {
-      const result: Result = {
-        index: prepared.index,
-        input: prepared.input,
-        url: null,
-        method: 'GET',
-        status: null,
-        ok: false,
-        bytes: 0,
-        timings: { dns: null, connect: null, tls: null, firstByte: null, total: 0 },
-        reused: false,
-        httpVersion: null,
-        error: { code: 'invalid_target', message: prepared.invalid },
-        failures: [],
-        attempts: 0,
-        redirects: [],
-        finalUrl: null,
-        remoteAddress: null,
-        tls: null,
-        decodedBytes: null,
-        savedTo: null,
-      };
+      const result = unsentResult(prepared.index, prepared.input, {
+        code: 'invalid_target',
+        message: prepared.invalid,
+      });
       if (prepared.name !== undefined) result.name = prepared.name;
       if (this.bodies.hash !== null) result[this.bodies.hash] = null;
       this.onResult(result);
