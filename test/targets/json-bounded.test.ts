@@ -30,9 +30,9 @@ describe('parseShallow', () => {
   it('stands in for each too-deep part with the path tooDeep would name', () => {
     const parts = [
       nested(40),
-      '{"a": 1, "b": {"c": [1, 2, ' + nested(40) + ']}}',
+      `{"a": 1, "b": {"c": [1, 2, ${nested(40)}]}}`,
       '"[[[["',
-      '{"x": "}", "y": [' + nested(3) + ', ' + nested(40) + ']}',
+      `{"x": "}", "y": [${nested(3)}, ${nested(40)}]}`,
     ];
     const got = parseShallow(`[${parts.join(',\n')}]`, 32) as unknown[];
     expect(got).toHaveLength(4);
