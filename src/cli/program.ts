@@ -79,8 +79,9 @@ Exit codes:
      reported, every report valid); a second signal exits at once
   141  stopped early because stdout's reader went away (e.g. | head), as SIGPIPE would
 
-Subcommand:
+Subcommands:
   fetch-many merge FILE…  one report from the NDJSON results of shards or resumed runs (merge --help)
+  fetch-many demo         run against built-in demo targets on loopback; demo --serve keeps them up
 
 Examples:
   fetch-many https://example.com 127.0.0.1:8080/health

@@ -21,7 +21,7 @@ describe('--help', () => {
       'Sharding and resuming (docs/scaling-out.md):',
       'Output:',
       'Exit codes:',
-      'Subcommand:',
+      'Subcommands:',
       'Examples:',
     ]);
     // No option is left in commander's catch-all group.
@@ -33,6 +33,9 @@ describe('--help', () => {
     expect(examples.length).toBeGreaterThanOrEqual(4);
     expect(examples.length).toBeLessThanOrEqual(6);
     for (const line of examples) expect(line).toMatch(/^ {2}(?:cat .*\| )?fetch-many /);
+    // Both subcommands are named, so a new user finds the demo from --help alone.
+    expect(run.stdout).toMatch(/^ {2}fetch-many merge FILE…/m);
+    expect(run.stdout).toMatch(/^ {2}fetch-many demo /m);
   });
 
   it('puts each flag under its topic', async () => {
