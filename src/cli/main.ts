@@ -4,7 +4,7 @@ import { runTargets } from '../engine/run.js';
 import { escapeControls } from '../targets/describe.js';
 import { errnoWords } from '../targets/errno.js';
 import { classifyArgument, InputReadError, type SourceSpec } from '../targets/sources.js';
-import { readSelectedTargets } from '../targets/index.js';
+import { ListChangedError, readSelectedTargets } from '../targets/index.js';
 import { runDemo } from '../demo/cli.js';
 import type { PreparedTarget, Result } from '../types.js';
 import { buildProgram, type RawOptions } from './program.js';
@@ -199,7 +199,7 @@ async function execute(
   io.stdout.on('error', onStdoutError);
 
   let count = 0;
-  let readError: InputReadError | null = null;
+  let readError: InputReadError | ListChangedError | null = null;
   const counted = (async function* () {
     try {
       for await (const t of targets) {
@@ -209,7 +209,8 @@ async function execute(
     } catch (err) {
       // The input broke mid-run (stdin a socket that was reset): what was read still runs and
       // every report closes; the error is said once, at the end, and the exit code is 2.
-      if (!(err instanceof InputReadError)) throw err;
+      // Likewise a --resume list found changed mid-stream: what already ran is reported validly.
+      if (!(err instanceof InputReadError || err instanceof ListChangedError)) throw err;
       readError = err;
     }
     reporters.setTotal(count);
@@ -254,7 +255,7 @@ async function execute(
     throw new UsageError(`cannot write the report: ${errnoWords(err)}`, { cause: err });
   }
   if (readError !== null) {
-    io.stderr.write(`fetch-many: ${escapeControls((readError as InputReadError).message)}\n`);
+    io.stderr.write(`fetch-many: ${escapeControls((readError as InputReadError | ListChangedError).message)}\n`);
     return EXIT.usage;
   }
   // A signal's exit code is decided by main, which also sees one that comes after this line.

@@ -11,6 +11,15 @@ import { quote } from './describe.js';
 import { prepareTarget, type TargetDefaults } from './normalize.js';
 import { openSourceBatches, type SourceSpec } from './sources.js';
 
+/**
+ * `--resume` found the list changed under a recorded result. Thrown by the target stream once it
+ * reaches that target, mid-run: the CLI stops taking targets, lets the ones in flight finish,
+ * closes every report validly, then says this in one line and exits 2.
+ */
+export class ListChangedError extends UsageError {
+  override readonly name = 'ListChangedError';
+}
+
 export { parseDuration, MAX_DURATION_MS } from './duration.js';
 export { parseStatusSpec, type StatusSpec } from './status-spec.js';
 export { buildExpectation, DEFAULT_EXPECTATION } from './expect.js';
@@ -106,9 +115,11 @@ export async function readSelectedTargets(
         if (resume !== undefined) {
           const recorded = resume.finished.lookup(index);
           if (recorded !== null) {
-            if (recorded !== inputHash(resume.shown === undefined ? prepared.input : resume.shown(prepared.input))) {
-              throw new UsageError(
-                `--resume: the list changed: target ${index} is ${quote(prepared.input)}, but ${resume.label} has a result for another input at index ${index}`,
+            const shown = resume.shown === undefined ? prepared.input : resume.shown(prepared.input);
+            if (recorded !== inputHash(shown)) {
+              // Quoted as the reports show it: the list's input may hold a password.
+              throw new ListChangedError(
+                `--resume: the list changed: target ${index} is ${quote(shown)}, but ${resume.label} has a result for another input at index ${index}`,
               );
             }
             continue;
@@ -118,7 +129,7 @@ export async function readSelectedTargets(
       }
     }
     if (resume !== undefined && resume.finished.highest >= read) {
-      throw new UsageError(
+      throw new ListChangedError(
         `--resume: the list changed: ${resume.label} has a result for index ${resume.finished.highest}, but the list has ${read} targets`,
       );
     }

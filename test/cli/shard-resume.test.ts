@@ -2,6 +2,7 @@
  * `--resume FILE`: an interrupted run, resumed, then merged, reports every target exactly once
  * and redoes none that had finished (counted server side, per path).
  */
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send, startHttpServer, response, type TestServer } from '../helpers/servers.js';
 import {
@@ -13,6 +14,7 @@ import {
   startCli,
   tempDir,
   waitFor,
+  type CliRun,
 } from './harness.js';
 
 const N = 300;
@@ -113,9 +115,36 @@ describe('--resume', () => {
     const run = await runCli(['--ndjson', list]);
     const results = await tmp.file('a.ndjson', run.stdout);
     const changed = await tmp.file('b.txt', `${[0, 1, 7].map(target).join('\n')}\n`);
-    expectUsageError(await runCli(['--resume', results, changed]), /--resume: the list changed: target 2 is /);
+    // Found as the list streams in, so the reports of what ran (here: nothing) still close.
+    expectListChanged(await runCli(['--json', '--resume', results, changed]), /the list changed: target 2 is /, []);
     const shorter = await tmp.file('c.txt', `${[0, 1].map(target).join('\n')}\n`);
-    expectUsageError(await runCli(['--resume', results, shorter]), /result for index 2, but the list has 2 targets/);
+    expectListChanged(
+      await runCli(['--json', '--resume', results, shorter]),
+      /result for index 2, but the list has 2 targets/,
+      [],
+    );
+  });
+
+  it('a list found changed after some targets ran: every report still closes validly, exit 2', async () => {
+    const list = await tmp.file('d.txt', `${[0, 1, 2].map(target).join('\n')}\n`);
+    // Only index 2 finished before: 0 and 1 run again, then index 2 turns out to differ.
+    const partial = await runCli(['--ndjson', '--shard', '3/3', list]);
+    const results = await tmp.file('d.ndjson', partial.stdout);
+    const changed = await tmp.file('e.txt', `${[0, 1, 9].map(target).join('\n')}\n`);
+    const junit = `${tmp.dir}/changed.xml`;
+    const run = await runCli(['--json', '--junit', junit, '--resume', results, changed]);
+    expectListChanged(run, /the list changed: target 2 is /, [0, 1]);
+    expect(await readFile(junit, 'utf8')).toContain('tests="2"');
+  });
+
+  it('never shows a password from the list in the "list changed" message', async () => {
+    const list = await tmp.file('f.txt', `${target(0)}\n`);
+    const results = await tmp.file('f.ndjson', (await runCli(['--ndjson', list])).stdout);
+    const secret = await tmp.file('g.txt', `${target(5).replace('http://', 'http://user:hunter2-pw@')}\n`);
+    const run = await runCli(['--ndjson', '--resume', results, secret]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('user:***@');
+    expect(run.stderr + run.stdout).not.toContain('hunter2-pw');
   });
 
   it('a redacted input (a password in the URL, shown as ***) still matches its target', async () => {
@@ -141,3 +170,16 @@ describe('--resume', () => {
     expect(server.requests).toBe(requests);
   });
 });
+
+/** Exit 2 with one line naming the change, and a --json report on stdout that is whole and valid. */
+function expectListChanged(run: CliRun, message: RegExp, ran: number[]): void {
+  expect(run.code, run.stderr).toBe(2);
+  // stderr: the summary (stdout carries the JSON), then the one line that says what changed.
+  const lines = run.stderr.trimEnd().split('\n');
+  expect(run.stderr).not.toMatch(/^\s+at /m);
+  expect(lines.filter((l) => l.startsWith('fetch-many: '))).toHaveLength(1);
+  expect(lines.at(-1)).toMatch(/^fetch-many: --resume: /);
+  expect(lines.at(-1)).toMatch(message);
+  const doc = parseJsonReport(run.stdout);
+  expect(doc.results.map((r) => r.index).sort()).toEqual(ran);
+}
