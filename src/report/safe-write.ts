@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, lstatSync, readlinkSync, statSync, type WriteStream } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  lstatSync,
+  openSync,
+  readlinkSync,
+  statSync,
+  type WriteStream,
+} from 'node:fs';
 import { chmod, open, rename, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
@@ -104,8 +112,17 @@ export function openReportFile(path: string): ReportFile {
   const destination = resolveDestination(path);
   const folder = destination.kind === 'replace' ? dirname(destination.path) : tmpdir();
   const tmp = join(folder, `.${basename(destination.path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  // 'wx': never follow or reuse something already at the temp name.
-  const stream = createWriteStream(tmp, { flags: 'wx' });
+  // 'wx': never follow or reuse something already at the temp name. Opened synchronously so the
+  // temp file exists before this returns: a second signal's cleanup can then always find it (an
+  // asynchronous open could create it just after the cleanup looked). If the open fails, the
+  // stream's own open fails the same way and reports it as documented above.
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx');
+  } catch {
+    fd = undefined;
+  }
+  const stream = fd === undefined ? createWriteStream(tmp, { flags: 'wx' }) : createWriteStream(tmp, { fd });
   let streamError: Error | null = null;
   stream.on('error', (err) => {
     streamError ??= err;
