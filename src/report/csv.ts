@@ -1,5 +1,5 @@
 import type { Result } from '../types.js';
-import { escapeTextControls } from './controls.js';
+import { escapeTextControls } from '../controls.js';
 import type { Output } from './output.js';
 import { ReorderBuffer } from './reorder.js';
 import type { Reporter } from './reporter.js';

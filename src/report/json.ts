@@ -3,7 +3,7 @@ import type { Output } from './output.js';
 import { ReorderBuffer } from './reorder.js';
 import type { Reporter } from './reporter.js';
 import { resultToJson } from './result-json.js';
-import { escapeJsonControls } from './controls.js';
+import { escapeJsonControls } from '../controls.js';
 import type { Summary } from './summary.js';
 
 /**

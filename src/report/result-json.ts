@@ -1,5 +1,5 @@
 import type { Result } from '../types.js';
-import { escapeJsonControls } from './controls.js';
+import { escapeJsonControls } from '../controls.js';
 
 /**
  * One Result as compact JSON, fields in a fixed order: index, input, name (only when present),

@@ -1,4 +1,4 @@
-import { escapeTextControls } from './controls.js';
+import { escapeTextControls } from '../controls.js';
 
 /**
  * Characters XML 1.0 forbids anywhere (§2.2 Char production): C0 controls other than TAB, LF

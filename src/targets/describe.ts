@@ -3,6 +3,7 @@
  * this folder names the field and shows the offending value, so a user with a million targets can
  * fix the one that failed without reading code.
  */
+import { escapeJsonControls } from '../controls.js';
 
 /**
  * Shows user text inside a message: JSON-quoted and cut short, so a message stays one line and
@@ -10,24 +11,7 @@
  * controls (U+0080–U+009F, e.g. U+009B, an 8-bit CSI) are escaped here too.
  */
 export function quote(text: string, max = 60): string {
-  return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text).replace(
-    /[\u007f-\u009f]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-}
-
-const CONTROL_ESCAPES: Readonly<Record<string, string>> = { '\r': '\\r', '\n': '\\n', '\t': '\\t' };
-
-/**
- * Text shown as is, except control characters (C0, DEL, C1), which are written as escapes
- * (`\r`, `\u001b`): for names such as paths, which read better unquoted, and as the last guard
- * on a whole message, so nothing breaks a one-line message or reaches a terminal raw.
- */
-export function escapeControls(text: string): string {
-  return text.replace(
-    /[\u0000-\u001f\u007f-\u009f]/g,
-    (c) => CONTROL_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return escapeJsonControls(JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text));
 }
 
 /** Names a value's type and shows it, for "must be X, got Y" messages. */

@@ -1,7 +1,7 @@
 import { fstatSync, statSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
-import { escapeControls } from './describe.js';
+import { escapeControls } from '../controls.js';
 import { cannotRead } from './read-error.js';
 import type { SourceItem } from './source-item.js';
 import { openStream, readDocumentStream, type OpenedSource } from './stream-source.js';

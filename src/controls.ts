@@ -27,6 +27,19 @@ export function escapeTextControls(text: string): string {
   return TEXT_UNSAFE_TEST.test(text) ? text.replace(TEXT_UNSAFE, toEscape) : text;
 }
 
+const MESSAGE_UNSAFE = /[\u0000-\u001f\u007f-\u009f]/g;
+const MESSAGE_ESCAPES: Readonly<Record<string, string>> = { '\r': '\\r', '\n': '\\n', '\t': '\\t' };
+
+/**
+ * Text shown as is, except every control character (C0 including TAB, LF and CR, DEL, C1),
+ * written as an escape (`\r`, `\u001b`): for names such as paths in usage messages, which read
+ * better unquoted, and as the last guard on a whole message, so nothing breaks a one-line message
+ * or reaches a terminal raw.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(MESSAGE_UNSAFE, (c) => MESSAGE_ESCAPES[c] ?? toEscape(c));
+}
+
 function toEscape(ch: string): string {
   return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }
