@@ -2,7 +2,7 @@ import { type Command, CommanderError } from 'commander';
 import { UsageError } from '../errors.js';
 import { runTargets } from '../engine/run.js';
 import { escapeControls } from '../controls.js';
-import { errnoWords } from '../targets/errno.js';
+import { errnoWords } from '../errno.js';
 import { classifyArgument, InputReadError, type SourceSpec } from '../targets/sources.js';
 import { ListChangedError, readSelectedTargets } from '../targets/index.js';
 import { runDemo } from '../demo/cli.js';

@@ -1,6 +1,6 @@
 import { close, rename, unlink, writev } from 'node:fs';
 import { join } from 'node:path';
-import { errnoWords, type OutputDir } from './output-dir.js';
+import { type OutputDir, writeErrorWords } from './output-dir.js';
 
 /**
  * Bytes queued for the disk before the body counts as backlogged (the connection then stops
@@ -177,7 +177,7 @@ export class BodyFile {
     this.state = 'failed';
     this.queue = [];
     this.wakeDrained();
-    const message = `cannot write ${this.out.shown(this.relative)}: ${errnoWords(err)}`;
+    const message = `cannot write ${this.out.shown(this.relative)}: ${writeErrorWords(err)}`;
     const onFinish = this.onFinish;
     this.onFinish = null;
     this.cleanup();

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, open as openFd } from 'node:fs';
 import { lstat, mkdir, open, realpath, unlink } from 'node:fs/promises';
 import { join, sep } from 'node:path';
+import { errnoWords } from '../errno.js';
 import { UsageError } from '../errors.js';
 
 /**
@@ -39,7 +40,7 @@ export class OutputDir {
   async prepare(): Promise<void> {
     if (this.root !== '') return;
     const fail = (err: unknown, what: string): UsageError =>
-      new UsageError(`--output-dir ${this.path}: ${what}: ${errnoWords(err)}`, { cause: err });
+      new UsageError(`--output-dir ${this.path}: ${what}: ${writeErrorWords(err)}`, { cause: err });
     try {
       await mkdir(this.path, { recursive: true });
     } catch (err) {
@@ -147,29 +148,22 @@ function errno(code: string, message: string): NodeJS.ErrnoException {
   return Object.assign(new Error(message), { code });
 }
 
-const WORDS: Readonly<Record<string, string>> = {
-  ENOSPC: 'no space left on device',
-  EDQUOT: 'disk quota exceeded',
-  EFBIG: 'file too large',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'read-only file system',
+/**
+ * Wording for writing under the output directory where the general one would mislead (see
+ * {@link errnoWords}): ELOOP and EXDEV are our own refusals of a symlink or a path leaving it.
+ */
+const WRITE_WORDS: Readonly<Record<string, string>> = {
   EISDIR: 'is a directory',
   ENOTDIR: 'not a directory',
   ENOENT: 'no such file or directory',
+  EPERM: 'operation not permitted',
   EEXIST: 'already exists',
   ELOOP: 'is a symbolic link',
   EXDEV: 'resolves outside the output directory',
   ENAMETOOLONG: 'file name too long',
-  EMFILE: 'too many open files',
-  ENFILE: 'too many open files in the system',
-  EIO: 'input/output error',
 };
 
 /** An errno in words, with its code: `no space left on device (ENOSPC)`. */
-export function errnoWords(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | null)?.code;
-  if (code !== undefined && Object.hasOwn(WORDS, code)) return `${WORDS[code]} (${code})`;
-  const message = err instanceof Error ? err.message : String(err);
-  return code === undefined ? message : `${message} (${code})`;
+export function writeErrorWords(err: unknown): string {
+  return errnoWords(err, WRITE_WORDS);
 }

@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { errnoWords } from '../../src/targets/errno.js';
+import { errnoWords } from '../../src/errno.js';
 import { startHttpServer } from '../helpers/servers.js';
 import { closeAfterEach } from '../helpers/track.js';
 import { expectUsageError, runCli, startCli, tempDir, waitFor } from './harness.js';

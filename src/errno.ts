@@ -22,8 +22,14 @@ const WORDS: Readonly<Record<string, string>> = {
   ECONNRESET: 'connection reset',
 };
 
-export function errnoWords(err: unknown): string {
+/**
+ * `err` in words. `own` gives a caller's own wording for codes whose general one would mislead
+ * in its context (saving a body: ELOOP means a symlink was refused); those always show the code.
+ */
+export function errnoWords(err: unknown, own?: Readonly<Record<string, string>>): string {
   const code = (err as NodeJS.ErrnoException | null)?.code;
+  const mine = code === undefined || own === undefined || !Object.hasOwn(own, code) ? undefined : own[code];
+  if (mine !== undefined) return `${mine} (${code})`;
   const known = code === undefined ? undefined : WORDS[code];
   if (known !== undefined)
     return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' ? known : `${known} (${code})`;
