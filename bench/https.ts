@@ -17,9 +17,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { signalChild, track } from './children.js';
-import { readStats } from './nginx.js';
+import { track } from './children.js';
+import { launchNginx, type Nginx, nginxConfig } from './nginx.js';
 import { freePorts } from './ports.js';
 import { writeCurlConfig, writeUrlList } from './targets.js';
 
@@ -48,14 +47,10 @@ interface Command {
   requests: number;
 }
 
-async function startTlsNginx(
-  origins: number,
-): Promise<{ origins: string[]; statusUrl: string; stop(): Promise<void> }> {
+async function startTlsNginx(origins: number): Promise<Nginx> {
   const dir = join(WORK, 'nginx');
-  for (const sub of ['tmp/client_body', 'tmp/proxy', 'tmp/fastcgi', 'tmp/uwsgi', 'tmp/scgi']) {
-    mkdirSync(join(dir, sub), { recursive: true });
-  }
   const [statusPort, ...ports] = await freePorts(origins + 1);
+  if (statusPort === undefined) throw new Error('no ports');
   const servers = ports
     .map(
       (port) => `  server {
@@ -64,21 +59,11 @@ async function startTlsNginx(
   }`,
     )
     .join('\n');
-  const conf = `# Written by bench/https.ts for one benchmark run; not a production config.
-worker_processes 1;
-daemon off;
-pid ${join(dir, 'nginx.pid')};
-error_log ${join(dir, 'error.log')} warn;
-worker_rlimit_nofile 16384;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  client_body_temp_path ${join(dir, 'tmp', 'client_body')};
-  proxy_temp_path ${join(dir, 'tmp', 'proxy')};
-  fastcgi_temp_path ${join(dir, 'tmp', 'fastcgi')};
-  uwsgi_temp_path ${join(dir, 'tmp', 'uwsgi')};
-  scgi_temp_path ${join(dir, 'tmp', 'scgi')};
-  keepalive_requests 1000000;
+  const conf = nginxConfig(
+    dir,
+    'bench/https.ts',
+    statusPort,
+    `  keepalive_requests 1000000;
   keepalive_timeout 120s;
   http2_max_concurrent_streams 128;
   ssl_certificate ${join(TLS, 'server.pem')};
@@ -86,39 +71,15 @@ http {
   ssl_protocols TLSv1.2 TLSv1.3;
   ssl_session_cache shared:SSL:10m;
   ssl_session_tickets on;
-${servers}
-  server {
-    listen 127.0.0.1:${statusPort};
-    location /status { stub_status; }
-  }
-}
-`;
-  const confPath = join(dir, 'nginx.conf');
-  writeFileSync(confPath, conf);
-  const child = spawn('nginx', ['-p', dir, '-c', confPath, '-e', join(dir, 'error.log')], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  track(child, { group: false, stopSignal: 'SIGTERM' });
-  const statusUrl = `http://127.0.0.1:${statusPort}/status`;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      await readStats(statusUrl);
-      break;
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`nginx not ready: ${String(error)}`);
-      await sleep(50);
-    }
-  }
-  return {
-    origins: ports.map((p) => `https://127.0.0.1:${p}`),
-    statusUrl,
-    async stop() {
-      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      if (child.pid !== undefined) signalChild(child.pid, 'SIGTERM');
-      await gone;
-    },
-  };
+${servers}`,
+  );
+  return launchNginx(
+    'nginx',
+    dir,
+    conf,
+    statusPort,
+    ports.map((p) => `https://127.0.0.1:${p}`),
+  );
 }
 
 function measure(cmd: Command): Promise<Run> {

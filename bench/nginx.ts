@@ -46,7 +46,28 @@ function config(dir: string, ports: number[], statusPort: number): string {
   }`,
     )
     .join('\n');
-  return `# Written by bench/nginx.ts for one benchmark run; not a production config.
+  return nginxConfig(
+    dir,
+    'bench/nginx.ts',
+    statusPort,
+    `  default_type application/octet-stream;
+  sendfile on;
+  tcp_nopush on;
+  # Keep-alive must never be the server's limit: every client may reuse a connection for the
+  # whole run, so "connections accepted" measures the client, not nginx.
+  keepalive_requests 1000000;
+  keepalive_timeout 120s;
+${servers}`,
+  );
+}
+
+/**
+ * The nginx.conf every benchmark nginx shares: one worker, every file under `dir` (nothing under
+ * /etc/nginx or /var), room for many connections, no access log, and a stub_status server on
+ * `statusPort`; `http` holds the caller's own directives and servers.
+ */
+export function nginxConfig(dir: string, writer: string, statusPort: number, http: string): string {
+  return `# Written by ${writer} for one benchmark run; not a production config.
 worker_processes 1;
 daemon off;
 pid ${join(dir, 'nginx.pid')};
@@ -61,14 +82,7 @@ http {
   fastcgi_temp_path ${join(dir, 'tmp', 'fastcgi')};
   uwsgi_temp_path ${join(dir, 'tmp', 'uwsgi')};
   scgi_temp_path ${join(dir, 'tmp', 'scgi')};
-  default_type application/octet-stream;
-  sendfile on;
-  tcp_nopush on;
-  # Keep-alive must never be the server's limit: every client may reuse a connection for the
-  # whole run, so "connections accepted" measures the client, not nginx.
-  keepalive_requests 1000000;
-  keepalive_timeout 120s;
-${servers}
+${http}
   server {
     listen 127.0.0.1:${statusPort};
     location /status { stub_status; }
@@ -110,17 +124,38 @@ export async function readStats(statusUrl: string): Promise<NginxStats> {
 
 export async function startNginx(nginxBin: string, workDir: string, originCount = 10): Promise<Nginx> {
   const dir = join(workDir, 'nginx');
-  for (const sub of ['www', 'tmp/client_body', 'tmp/proxy', 'tmp/fastcgi', 'tmp/uwsgi', 'tmp/scgi']) {
-    mkdirSync(join(dir, sub), { recursive: true });
-  }
+  mkdirSync(join(dir, 'www'), { recursive: true });
   const big = Buffer.alloc(BIG_BODY_BYTES);
   for (let i = 0; i < big.length; i++) big[i] = 97 + (i % 26);
   writeFileSync(join(dir, 'www', 'big'), big);
 
   const [statusPort, ...ports] = await freePorts(originCount + 1);
   if (statusPort === undefined) throw new Error('no ports');
+  return launchNginx(
+    nginxBin,
+    dir,
+    config(dir, ports, statusPort),
+    statusPort,
+    ports.map((port) => `http://127.0.0.1:${port}`),
+  );
+}
+
+/**
+ * Writes `conf` (see {@link nginxConfig}) under `dir`, starts nginx on it and waits until its
+ * stub_status on `statusPort` answers. The one place a benchmark starts and stops nginx.
+ */
+export async function launchNginx(
+  nginxBin: string,
+  dir: string,
+  conf: string,
+  statusPort: number,
+  origins: string[],
+): Promise<Nginx> {
+  for (const sub of ['tmp/client_body', 'tmp/proxy', 'tmp/fastcgi', 'tmp/uwsgi', 'tmp/scgi']) {
+    mkdirSync(join(dir, sub), { recursive: true });
+  }
   const configPath = join(dir, 'nginx.conf');
-  writeFileSync(configPath, config(dir, ports, statusPort));
+  writeFileSync(configPath, conf);
 
   // -e: nginx opens its default error log before reading the config; point it into .work too.
   // -p: the prefix, so nothing is looked up under /etc/nginx or /var.
@@ -154,7 +189,7 @@ export async function startNginx(nginxBin: string, workDir: string, originCount 
   }
 
   return {
-    origins: ports.map((port) => `http://127.0.0.1:${port}`),
+    origins,
     statusUrl,
     configPath,
     command: [nginxBin, ...args],
