@@ -9,7 +9,7 @@ import { DEFAULT_TEMPLATE, NameClaims, STATUS_MARK, templateComponents } from '.
 /**
  * What a run does with response bodies beyond counting them: save (`outputDir`), hash (`hash`),
  * hold for content checks (`expect.json`, `expect.bodyMatches`). Built once per run; a run that
- * asks for none of it pays a null check per response.
+ * asks for none of it pays one check per response (Exchange.wantsBody).
  */
 export class Bodies {
   readonly out: OutputDir | null;

@@ -12,6 +12,7 @@ import type {
 import type { ResponseHead } from './parser.js';
 import { BodyMatcher } from './body-match.js';
 import type { Bodies, BodyWork } from './bodies.js';
+import { needsBody } from './body-checks.js';
 import { requestsClose } from './request.js';
 import { headerFailure } from '../targets/expect-header.js';
 
@@ -140,6 +141,15 @@ export class Exchange {
   inherit(previous: Exchange): void {
     this.bodies = previous.bodies;
     this.saveAs = previous.saveAs;
+  }
+
+  /**
+   * Whether a response's body has work beyond counting: saving, hashing, content checks. Sessions
+   * ask this first, so a run that asks for none of them spends nothing more per response.
+   */
+  wantsBody(): boolean {
+    const bodies = this.bodies;
+    return bodies !== null && (this.saveAs !== null || bodies.hash !== null || needsBody(this.expect));
   }
 
   /**

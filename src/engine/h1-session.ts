@@ -178,9 +178,11 @@ export class H1Session implements Session, ParserHandler {
     this.body = new ResponseBody(ex, codings, this.label, this.options.maxBytes, (code, message) => {
       if (this.exchange === ex) this.failAndClose(code, message);
     });
-    ex.startBody(this.owner.continuesAfter(ex, head.status), (message) => {
-      if (this.exchange === ex) this.failAndClose('write', message);
-    });
+    if (ex.wantsBody()) {
+      ex.startBody(this.owner.continuesAfter(ex, head.status), (message) => {
+        if (this.exchange === ex) this.failAndClose('write', message);
+      });
+    }
   }
 
   onBody(chunk: Buffer, start: number, end: number): void {

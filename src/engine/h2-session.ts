@@ -189,7 +189,9 @@ export class H2Session implements Session {
     entry.body = new ResponseBody(ex, codings, this.label, this.options.maxBytes, (code, message) =>
       this.failStream(entry, code, message),
     );
-    ex.startBody(this.owner.continuesAfter(ex, status), (message) => this.failStream(entry, 'write', message));
+    if (ex.wantsBody()) {
+      ex.startBody(this.owner.continuesAfter(ex, status), (message) => this.failStream(entry, 'write', message));
+    }
   }
 
   private onData(entry: Stream, chunk: Buffer): void {
