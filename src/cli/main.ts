@@ -204,6 +204,12 @@ async function execute(
     try {
       for await (const t of targets) {
         count++;
+        // Output pushes back on the source (issue 12): while stdout, stderr or the JUnit file is
+        // over its high-water mark, no new target is taken, so a slow reader bounds memory
+        // instead of growing it. The source is gated, not the engine, which already waits on a
+        // slow source (stdin) the same way.
+        const wait = reporters.ready();
+        if (wait !== null) await wait;
         yield t;
       }
     } catch (err) {
@@ -226,7 +232,7 @@ async function execute(
         if (!result.ok) failed++;
         reporters.result(result);
       },
-      { signal: controller.signal, gate: () => reporters.ready() },
+      { signal: controller.signal },
     );
   } finally {
     // The signal handlers stay: a signal during the final flush below must not cut it short.
