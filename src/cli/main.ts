@@ -3,8 +3,9 @@ import { UsageError } from '../errors.js';
 import { runTargets } from '../engine/run.js';
 import { escapeControls } from '../controls.js';
 import { errnoWords } from '../errno.js';
-import { classifyArgument, InputReadError, type SourceSpec } from '../targets/sources.js';
-import { ListChangedError, readSelectedTargets } from '../targets/index.js';
+import { classifyArgument, type SourceSpec } from '../targets/sources.js';
+import { readSelectedTargets } from '../targets/index.js';
+import { GatedTargets } from './gated-targets.js';
 import { runDemo } from '../demo/cli.js';
 import type { PreparedTarget, Result } from '../types.js';
 import { buildProgram, type RawOptions } from './program.js';
@@ -198,29 +199,11 @@ async function execute(
   };
   io.stdout.on('error', onStdoutError);
 
-  let count = 0;
-  let readError: InputReadError | ListChangedError | null = null;
-  const counted = (async function* () {
-    try {
-      for await (const t of targets) {
-        count++;
-        // Output pushes back on the source (issue 12): while stdout, stderr or the JUnit file is
-        // over its high-water mark, no new target is taken, so a slow reader bounds memory
-        // instead of growing it. The source is gated, not the engine, which already waits on a
-        // slow source (stdin) the same way.
-        const wait = reporters.ready();
-        if (wait !== null) await wait;
-        yield t;
-      }
-    } catch (err) {
-      // The input broke mid-run (stdin a socket that was reset): what was read still runs and
-      // every report closes; the error is said once, at the end, and the exit code is 2.
-      // Likewise a --resume list found changed mid-stream: what already ran is reported validly.
-      if (!(err instanceof InputReadError || err instanceof ListChangedError)) throw err;
-      readError = err;
-    }
-    reporters.setTotal(count);
-  })();
+  const counted = new GatedTargets(
+    targets[Symbol.asyncIterator](),
+    () => reporters.ready(),
+    (count) => reporters.setTotal(count),
+  );
 
   const started = performance.now();
   let failed = 0;
@@ -242,6 +225,7 @@ async function execute(
   const wallMs = performance.now() - started;
   const signalled = interrupted.aborted;
   // An empty input is a usage error; a shard or a resumed run left with nothing to do is not.
+  const readError = counted.readError;
   if (read() === 0 && !signalled && readError === null) {
     await reporters.abandon();
     throw new UsageError('no targets in the input');
@@ -261,7 +245,7 @@ async function execute(
     throw new UsageError(`cannot write the report: ${errnoWords(err)}`, { cause: err });
   }
   if (readError !== null) {
-    io.stderr.write(`fetch-many: ${escapeControls((readError as InputReadError | ListChangedError).message)}\n`);
+    io.stderr.write(`fetch-many: ${escapeControls(readError.message)}\n`);
     return EXIT.usage;
   }
   // A signal's exit code is decided by main, which also sees one that comes after this line.

@@ -16,6 +16,7 @@ import { WakeUp } from './wake.js';
 import { RateLimiter } from './rate.js';
 import { FollowUps } from './follow-ups.js';
 import { Transport } from './transport.js';
+import { type BufferedSource, isBuffered } from './source.js';
 
 /** What the engine takes besides its {@link RunConfig}: tests hand in their own sockets and resolver. */
 export interface EngineHooks {
@@ -85,6 +86,8 @@ export class Engine implements PoolOwner {
 
   private syncSource: Iterator<PreparedTarget> | null = null;
   private asyncSource: AsyncIterator<PreparedTarget> | null = null;
+  /** {@link asyncSource} when it can hand over targets it holds without a promise (source.ts). */
+  private bufferedSource: BufferedSource<PreparedTarget> | null = null;
   private pumping = false;
   private sourceDone = false;
   cancelled = false;
@@ -179,8 +182,11 @@ export class Engine implements PoolOwner {
 
   /** Runs every target; resolves when each has produced its result. */
   run(targets: Iterable<PreparedTarget> | AsyncIterable<PreparedTarget>): Promise<void> {
-    if (Symbol.asyncIterator in targets) this.asyncSource = targets[Symbol.asyncIterator]();
-    else this.syncSource = targets[Symbol.iterator]();
+    if (Symbol.asyncIterator in targets) {
+      const source = targets[Symbol.asyncIterator]();
+      this.asyncSource = source;
+      if (isBuffered(source)) this.bufferedSource = source;
+    } else this.syncSource = targets[Symbol.iterator]();
     return new Promise<void>((resolve, reject) => {
       const out = this.bodies.out;
       this.settle = () => {
@@ -211,19 +217,25 @@ export class Engine implements PoolOwner {
     this.pumping = true;
     try {
       while (!this.sourceDone && !this.cancelled && this.inFlight < this.concurrency && this.waiting < this.lookahead) {
-        const next = this.syncSource !== null ? this.syncSource.next() : await this.asyncSource!.next();
-        // A cancelled run may have ended while we waited on a slow source (stdin): what arrives after is not taken.
-        if (this.settled) return;
-        if (next.done === true) {
-          this.sourceDone = true;
-          break;
+        // A target the source already holds is taken without a promise; only a source that has
+        // to wait (for input, for output to drain) costs an await.
+        let target = this.bufferedSource?.takeNow();
+        if (target === undefined) {
+          const next = this.syncSource !== null ? this.syncSource.next() : await this.asyncSource!.next();
+          // A cancelled run may have ended while we waited on a slow source (stdin): what arrives after is not taken.
+          if (this.settled) return;
+          if (next.done === true) {
+            this.sourceDone = true;
+            break;
+          }
+          target = next.value;
         }
         if (this.cancelled) {
           // Pulled while cancelling: it was taken, so it gets its result.
-          this.admit(next.value);
+          this.admit(target);
           break;
         }
-        this.admit(next.value);
+        this.admit(target);
       }
     } catch (err) {
       this.sourceError = err;

@@ -9,7 +9,8 @@ import { type FinishedTargets, inputHash } from '../merge/finished.js';
 import type { PreparedTarget, TargetInput } from '../types.js';
 import { quote } from './describe.js';
 import { prepareTarget, type TargetDefaults } from './normalize.js';
-import { openSourceBatches, type SourceSpec } from './sources.js';
+import { openSourceBatches, type SourceItem, type SourceSpec } from './sources.js';
+import { TargetStream } from './target-stream.js';
 
 /**
  * `--resume` found the list changed under a recorded result. Thrown by the target stream once it
@@ -80,7 +81,8 @@ export function parseShard(value: string): Shard {
 
 /** The targets to run, and how many the input held in all (selected or not) once read. */
 export interface SelectedTargets {
-  targets: AsyncIterable<PreparedTarget>;
+  /** Also hands over targets already read without a promise each (see {@link TargetStream}). */
+  targets: TargetStream;
   /** Targets read from the input so far, whether this process runs them or not. */
   readonly read: number;
 }
@@ -103,39 +105,37 @@ export async function readSelectedTargets(
   const batches = await openSourceBatches(specs, stdin);
   const { shard, resume } = selection;
   let read = 0;
-  const targets = (async function* () {
-    for await (const batch of batches) {
-      for (const item of batch) {
-        const index = read++;
-        if (shard !== undefined && index % shard.count !== shard.index - 1) continue;
-        const prepared: PreparedTarget =
-          'invalid' in item
-            ? { index, input: item.raw, invalid: item.invalid }
-            : prepareTarget(item.input, index, defaults, item.fileDefaults);
-        if (resume !== undefined) {
-          const recorded = resume.finished.lookup(index);
-          if (recorded !== null) {
-            const shown = resume.shown === undefined ? prepared.input : resume.shown(prepared.input);
-            if (recorded !== inputHash(shown)) {
-              // Quoted as the reports show it: the list's input may hold a password.
-              throw new ListChangedError(
-                `--resume: the list changed: target ${index} is ${quote(shown)}, but ${resume.label} has a result for another input at index ${index}`,
-              );
-            }
-            continue;
-          }
+  const select = (item: SourceItem): PreparedTarget | null => {
+    const index = read++;
+    if (shard !== undefined && index % shard.count !== shard.index - 1) return null;
+    const prepared: PreparedTarget =
+      'invalid' in item
+        ? { index, input: item.raw, invalid: item.invalid }
+        : prepareTarget(item.input, index, defaults, item.fileDefaults);
+    if (resume !== undefined) {
+      const recorded = resume.finished.lookup(index);
+      if (recorded !== null) {
+        const shown = resume.shown === undefined ? prepared.input : resume.shown(prepared.input);
+        if (recorded !== inputHash(shown)) {
+          // Quoted as the reports show it: the list's input may hold a password.
+          throw new ListChangedError(
+            `--resume: the list changed: target ${index} is ${quote(shown)}, but ${resume.label} has a result for another input at index ${index}`,
+          );
         }
-        yield prepared;
+        return null;
       }
     }
+    return prepared;
+  };
+  const atEnd = (): void => {
     if (resume !== undefined && resume.finished.highest >= read) {
       throw new ListChangedError(
         `--resume: the list changed: ${resume.label} has a result for index ${resume.finished.highest}, but the list has ${read} targets`,
       );
     }
-  })();
+  };
   return {
-    targets,
+    targets: new TargetStream(batches[Symbol.asyncIterator](), select, atEnd),
     get read() {
       return read;
     },

@@ -273,6 +273,42 @@ describe('results', () => {
   });
 });
 
+describe('a source that holds targets (takeNow, engine/source.ts)', () => {
+  it('takes held targets in plain calls, awaits next() only when none is held, and keeps the limits', async () => {
+    const server = await start(startHttpServer());
+    const targets = prepare(Array.from({ length: 30 }, (_, i) => `${server.url}/bytes/${i}`));
+    let at = 0;
+    const calls = { takeNow: 0, next: 0 };
+    // Holds ten targets at a time, as a chunk of stdin lines would; next() "reads" the next ten.
+    let held = 0;
+    const source = {
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+      takeNow(): PreparedTarget | undefined {
+        calls.takeNow++;
+        if (held === 0) return undefined;
+        held--;
+        return targets[at++];
+      },
+      async next(): Promise<IteratorResult<PreparedTarget>> {
+        calls.next++;
+        await new Promise((resolve) => setImmediate(resolve));
+        if (at >= targets.length) return { done: true, value: undefined };
+        held = 9;
+        return { done: false, value: targets[at++]! };
+      },
+    };
+    const results: Result[] = [];
+    await runTargets(source, { concurrency: 4, perHost: 4, timeout: 5000 }, (r) => results.push(r));
+    expect(indexesOnce(results, 30)).toBe(true);
+    for (const r of results) expect([r.ok, r.bytes]).toEqual([true, r.index]);
+    // Three "reads" and the one that said done: every other target came through takeNow.
+    expect(calls.next).toBe(4);
+    expect(calls.takeNow).toBeGreaterThanOrEqual(27);
+  });
+});
+
 describe('limits', () => {
   it('never has more than `concurrency` requests in flight across origins', async () => {
     const counter = inFlightCounter();
