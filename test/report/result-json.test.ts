@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Result } from '../../src/types.js';
 import { resultToJson } from '../../src/report/result-json.js';
 import { arbResult } from './arbitraries.js';
 import { makeError, makeResult } from './helpers.js';
@@ -81,6 +82,46 @@ describe('resultToJson', () => {
         expect(line).not.toMatch(/[\u007f-\u009f]/);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('writes each of a sequence of similar results exactly, whichever fields change from one to the next (property)', () => {
+    // The line keeps runs of fields made for an earlier result; every field they are made from
+    // is changed here alone or together with others, and each line must still be exact.
+    const timing = fc.record(
+      { dns: fc.constantFrom(null, 0.5, 1), connect: fc.constantFrom(null, 0.25), tls: fc.constantFrom(null, 3.5) },
+      { requiredKeys: [] },
+    );
+    const fields = fc.record(
+      {
+        method: fc.constantFrom('GET', 'POST'),
+        status: fc.option(fc.constantFrom(200, 404), { nil: null }),
+        ok: fc.boolean(),
+        bytes: fc.constantFrom(0, 1024),
+        reused: fc.boolean(),
+        httpVersion: fc.constantFrom('1.0' as const, '1.1' as const, '2' as const, null),
+        attempts: fc.constantFrom(1, 2),
+        error: fc.constantFrom(null, { code: 'timeout' as const, phase: 'body' as const, message: 'late' }),
+        failures: fc.constantFrom([], ['status 404 not in 200-399']),
+        redirects: fc.constantFrom([], [{ status: 301, url: 'http://a.test/' }]),
+        remoteAddress: fc.constantFrom(null, '127.0.0.1', '::1'),
+        tls: fc.constantFrom(null, makeResult().tls ?? null, { protocol: 'TLSv1.3' } as unknown as Result['tls']),
+        decodedBytes: fc.constantFrom(null, 0, 2048),
+        savedTo: fc.constantFrom(null, 'a.test/index'),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fields, timing), { minLength: 1, maxLength: 12 }), (changes) => {
+        let r = makeResult();
+        for (const [change, times] of changes) {
+          r = { ...r, ...change, timings: { ...r.timings, ...times } } as Result;
+          const line = resultToJson(r);
+          expect(JSON.parse(line)).toEqual(JSON.parse(JSON.stringify(r)));
+          expect(line).toBe(JSON.stringify(JSON.parse(line)));
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 });
