@@ -70,6 +70,11 @@ export class Engine implements PoolOwner {
   });
 
   private readonly pools = new Map<string, Pool>();
+  /**
+   * The same pools by host name: looked up per request by the target's hostname (then port and
+   * scheme), so no key string is built and hashed per request (issue 13).
+   */
+  private readonly poolsByHost = new Map<string, Pool[]>();
   /** Pools with exchanges waiting for a connection; they are served before new targets are taken. */
   private readonly backlog = new Set<Pool>();
   private readonly deadlines: Deadlines;
@@ -285,12 +290,19 @@ export class Engine implements PoolOwner {
   }
 
   private poolFor(target: Target): Pool {
-    const key = `${target.protocol}//${target.hostname}:${target.port}`;
-    let pool = this.pools.get(key);
-    if (pool === undefined) {
-      pool = new Pool(key, target.hostname, target.port, target.protocol === 'https:', this);
-      this.pools.set(key, pool);
+    const tls = target.protocol === 'https:';
+    const same = this.poolsByHost.get(target.hostname);
+    if (same !== undefined) {
+      for (let i = 0; i < same.length; i++) {
+        const pool = same[i]!;
+        if (pool.port === target.port && pool.tls === tls) return pool;
+      }
     }
+    const key = `${target.protocol}//${target.hostname}:${target.port}`;
+    const pool = new Pool(key, target.hostname, target.port, tls, this);
+    this.pools.set(key, pool);
+    if (same === undefined) this.poolsByHost.set(target.hostname, [pool]);
+    else same.push(pool);
     return pool;
   }
 
@@ -316,7 +328,13 @@ export class Engine implements PoolOwner {
    * carries its origin's rate and 429 pause, which must outlive its connections.
    */
   poolEmpty(pool: Pool): void {
-    if (!this.paced && this.pools.get(pool.key) === pool) this.pools.delete(pool.key);
+    if (this.paced || this.pools.get(pool.key) !== pool) return;
+    this.pools.delete(pool.key);
+    const same = this.poolsByHost.get(pool.hostname);
+    const at = same?.indexOf(pool) ?? -1;
+    if (same === undefined || at === -1) return;
+    if (same.length === 1) this.poolsByHost.delete(pool.hostname);
+    else same.splice(at, 1);
   }
 
   unwaited(): void {
@@ -362,6 +380,7 @@ export class Engine implements PoolOwner {
 
   /** Starts exchanges that were taken and wait for their origin, while the run has room. */
   private drainBacklog(): void {
+    if (this.backlog.size === 0) return;
     const run = this.limiter;
     for (const pool of this.backlog) {
       if (!this.hasRoom()) return;

@@ -280,7 +280,10 @@ export class Exchange {
 }
 
 export function inRanges(status: number, ranges: Expectation['status']): boolean {
-  for (const [low, high] of ranges) if (status >= low && status <= high) return true;
+  for (let i = 0; i < ranges.length; i++) {
+    const range = ranges[i]!;
+    if (status >= range[0] && status <= range[1]) return true;
+  }
   return false;
 }
 

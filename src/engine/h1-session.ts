@@ -27,8 +27,10 @@ export class H1Session implements Session, ParserHandler {
   served = 0;
   /** Set when the connection must not carry another request (extra bytes, Connection: close…). */
   private spent = false;
-  /** The current response ended (keep-alive or not, as it said); null while it is still arriving. */
-  private ended: { keepAlive: boolean } | null = null;
+  /** The current response ended; false while it is still arriving. */
+  private ended = false;
+  /** The current response ended and said the connection may be kept (meaningful once {@link ended}). */
+  private endedKeepAlive = false;
   /** Reading is paused until the decoder or the disk catches up. */
   private paused = false;
   private body: ResponseBody | null = null;
@@ -104,7 +106,7 @@ export class H1Session implements Session, ParserHandler {
   private becomeCurrent(ex: Exchange, since: number): void {
     this.exchange = ex;
     this.waitingSince = since;
-    this.ended = null;
+    this.ended = false;
     this.body = null;
     this.http11 = false;
     this.parser.start(ex.target.method);
@@ -175,10 +177,14 @@ export class H1Session implements Session, ParserHandler {
     ex.onHead(head);
     if (!head.keepAlive) this.spent = true;
     const codings = this.options.transport.compressed ? contentCodings(head.headers) : null;
+    const wantsBody = ex.wantsBody();
+    // A body that is only counted (no decoding, no --max-bytes, nothing saved, hashed or
+    // matched) goes straight to the exchange: no ResponseBody and closures per response.
+    if (codings === null && this.options.maxBytes === undefined && !wantsBody) return;
     this.body = new ResponseBody(ex, codings, this.label, this.options.maxBytes, (code, message) => {
       if (this.exchange === ex) this.failAndClose(code, message);
     });
-    if (ex.wantsBody()) {
+    if (wantsBody) {
       ex.startBody(this.owner.continuesAfter(ex, head.status), (message) => {
         if (this.exchange === ex) this.failAndClose('write', message);
       });
@@ -186,11 +192,14 @@ export class H1Session implements Session, ParserHandler {
   }
 
   onBody(chunk: Buffer, start: number, end: number): void {
-    this.body?.push(chunk, start, end);
+    const body = this.body;
+    if (body !== null) body.push(chunk, start, end);
+    else if (this.exchange?.phase === 'body') this.exchange.onBody(chunk, start, end);
   }
 
   onComplete(keepAlive: boolean): void {
-    this.ended = { keepAlive };
+    this.ended = true;
+    this.endedKeepAlive = keepAlive;
   }
 
   private onData(data: Buffer): void {
@@ -200,7 +209,7 @@ export class H1Session implements Session, ParserHandler {
       this.spent = true;
       return;
     }
-    let chunk = data;
+    let from = 0;
     for (;;) {
       const ex = this.exchange;
       if (ex === null || ex.phase === 'done') {
@@ -211,7 +220,7 @@ export class H1Session implements Session, ParserHandler {
       if (ex.firstByte === null) ex.firstByte = performance.now() - this.waitingSince;
       let used: number;
       try {
-        used = this.parser.execute(chunk);
+        used = this.parser.execute(data, from);
       } catch (err) {
         this.onParseError(err);
         return;
@@ -220,16 +229,16 @@ export class H1Session implements Session, ParserHandler {
       if (this.exchange !== ex) return;
       // The parser hands out views, so at most one read's worth was looked at past the limit.
       if (this.body !== null && !this.body.withinLimit()) return;
-      if (this.ended === null) break;
+      if (!this.ended) break;
       // A response that ends before the bytes we received do is followed by the next pipelined
       // one; with nothing pipelined (a second response, or a body longer than announced) the
       // stream's framing is unknowable: finish this one, reuse nothing.
-      const more = used < chunk.length;
+      const more = used < data.length;
       if (more && this.pipelined.length === 0) this.spent = true;
       this.responseComplete(ex);
       // Done synchronously, and the next pipelined exchange is current: parse the rest for it.
       if (!more || this.state !== 'busy' || this.exchange === ex || this.exchange === null) return;
-      chunk = chunk.subarray(used);
+      from = used;
     }
     if (this.paused) return;
     const wait = this.body?.backpressure() ?? null;
@@ -268,7 +277,7 @@ export class H1Session implements Session, ParserHandler {
 
   private finishExchange(ex: Exchange): void {
     this.served++;
-    const reusable = this.ended?.keepAlive === true && !this.spent && !ex.closeAfter;
+    const reusable = this.ended && this.endedKeepAlive && !this.spent && !ex.closeAfter;
     this.exchange = null;
     this.body = null;
     const now = performance.now();
@@ -305,7 +314,7 @@ export class H1Session implements Session, ParserHandler {
         this.onParseError(err);
         return;
       }
-      if (this.ended !== null) {
+      if (this.ended) {
         this.spent = true;
         this.responseComplete(ex);
         return;

@@ -352,12 +352,16 @@ export class ResponseParser {
    * response completes mid-chunk, the rest is NOT parsed (the engine decides — extra bytes on a
    * client connection mean the connection can't be reused). Throws ParseError on malformed input,
    * and throws the same error again if fed after that (start() clears it).
-   * Calling execute after onComplete without start() returns 0.
+   * Calling execute after onComplete without start() returns `from`.
+   *
+   * `from`: where in `chunk` this response's bytes begin (the previous response of a pipelined
+   * connection ended before it) — the return value is then a position in `chunk` too. The rest of
+   * a read is parsed in place instead of through a `subarray` view per response (issue 13).
    */
-  execute(chunk: Buffer): number {
+  execute(chunk: Buffer, from = 0): number {
     if (this.error !== null) throw this.error;
     const len = chunk.length;
-    let pos = 0;
+    let pos = from;
     // Each step returns the next position, or completedAt(pos) once the response is complete;
     // we then return at once, without looking at our state again: the handler may already have
     // called start() for the next request from inside onComplete.

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ParseError } from '../../src/errors.js';
-import { ResponseParser, type ParserHandler, type ParserOptions } from '../../src/engine/parser.js';
+import { ResponseParser, type ParserHandler, type ParserOptions, type ResponseHead } from '../../src/engine/parser.js';
 import {
   expectError,
   expectSplitInvariant,
@@ -813,4 +813,44 @@ describe('regression corpus (test/fixtures/responses)', () => {
       if (want.consumed !== undefined) expect(o.consumed).toBe(want.consumed);
     });
   }
+});
+
+describe('execute from a position (pipelined responses in one read)', () => {
+  it('parses the next response in place from where the previous one ended; positions are the chunk’s', () => {
+    const first = 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello';
+    const second = 'HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n';
+    const chunk = Buffer.from(`${first}${second}HTTP/1.1 2`, 'latin1');
+    const views: Array<[number, number]> = [];
+    const heads: ResponseHead[] = [];
+    const bodies: string[] = [];
+    const completes: boolean[] = [];
+    const viewing = new ResponseParser({
+      onHead: (h) => heads.push(h),
+      onBody: (c, s, e) => {
+        expect(c).toBe(chunk);
+        views.push([s, e]);
+        bodies.push(c.toString('latin1', s, e));
+      },
+      onComplete: (k) => completes.push(k),
+    });
+    const end1 = viewing.execute(chunk);
+    expect(end1).toBe(first.length);
+    viewing.start('GET');
+    const end2 = viewing.execute(chunk, end1);
+    expect(end2).toBe(first.length + second.length);
+    viewing.start('GET');
+    // The rest is the start of a third head: all of it is taken, none complete.
+    expect(viewing.execute(chunk, end2)).toBe(chunk.length);
+    expect(heads.map((h) => h.status)).toEqual([200, 404]);
+    expect(bodies).toEqual(['hello', 'abc']);
+    expect(views[0]).toEqual([first.length - 5, first.length]);
+    expect(completes).toEqual([true, true]);
+  });
+
+  it('returns `from` when fed after the response completed without start()', () => {
+    const { parser } = recorder();
+    const chunk = Buffer.from(`${OK_CL}${OK_CL}`, 'latin1');
+    const end = parser.execute(chunk);
+    expect(parser.execute(chunk, end)).toBe(end);
+  });
 });
