@@ -7,6 +7,7 @@ import type { Dialled } from './dial.js';
 import type { Exchange } from './exchange.js';
 import { ResponseParser, type ParserHandler, type ResponseHead } from './parser.js';
 import type { ProxyEndpoint } from './proxy.js';
+import { hostHeader } from './request.js';
 import { ResponseBody } from './response-body.js';
 import type { Session, SessionOptions, SessionOwner, SessionState } from './session.js';
 import { describeSocketError } from './socket-errors.js';
@@ -51,6 +52,8 @@ export class H1Session implements Session, ParserHandler {
   private waitingSince = 0;
   /** Request heads of this turn not written yet (`pipeline` > 1): written together on the next tick. */
   private unsent = '';
+  /** The Host value of this connection's requests (its origin's), made for the first one. */
+  private host: string | null = null;
   private readonly parser: ResponseParser;
   private readonly socket: Socket;
   private readonly sockets: readonly Socket[];
@@ -113,7 +116,9 @@ export class H1Session implements Session, ParserHandler {
   }
 
   private write(ex: Exchange): void {
-    const bytes = this.options.transport.requestBytes(ex.target, this.proxy);
+    // Every request on this connection goes to its origin: one Host value for all of them.
+    this.host ??= hostHeader(ex.target);
+    const bytes = this.options.transport.requestBytes(ex.target, this.proxy, this.host);
     if (this.options.pipeline <= 1) {
       this.socket.write(bytes);
       return;

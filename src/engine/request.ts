@@ -36,7 +36,16 @@ interface HeaderFacts {
   tail: string;
   tailAgent: string | null;
   tailForm: RequestForm | undefined;
+  /**
+   * For a request without body or Content-Length, everything after the request target — ` HTTP/1.1`,
+   * Host, {@link tail}, the empty line — per Host value, for the same (user agent, form) as
+   * `tail`: such a request is then its method, its target and this (issue 13).
+   */
+  ends: Map<string, string>;
 }
+
+/** Distinct Host values whose request ends are kept per header list; a list of many hosts starts over. */
+const MAX_ENDS = 256;
 
 const factsCache = new WeakMap<HeaderList, HeaderFacts>();
 
@@ -54,6 +63,7 @@ function factsOf(headers: HeaderList): HeaderFacts {
     tail: '',
     tailAgent: null,
     tailForm: undefined,
+    ends: new Map(),
   };
   for (const [name, value] of headers) {
     const lower = name.toLowerCase();
@@ -88,15 +98,30 @@ export const ACCEPT_ENCODING = 'gzip, deflate, br';
 
 /**
  * The request's bytes. A request without a body is returned as a string, which the socket
- * encodes straight into its write (no Buffer made here).
+ * encodes straight into its write (no Buffer made here). `host`: the Host value, when the caller
+ * has it already (a connection's origin is the same for every request it carries).
  */
-export function serializeRequest(target: Target, userAgent: string, form?: RequestForm): string | Buffer {
-  const { headers, body } = target;
+export function serializeRequest(
+  target: Target,
+  userAgent: string,
+  form?: RequestForm,
+  host: string = hostHeader(target),
+): string | Buffer {
+  const { headers, body, method } = target;
   const facts = factsOf(headers);
-  const requestTarget =
-    form?.absolute === true ? `${target.protocol}//${hostHeader(target)}${target.path}` : target.path;
-  let head = `${target.method} ${requestTarget} HTTP/1.1\r\n`;
-  if (!facts.host) head += `Host: ${hostHeader(target)}\r\n`;
+  const requestTarget = form?.absolute === true ? `${target.protocol}//${host}${target.path}` : target.path;
+  if (body === null && method !== 'POST' && method !== 'PUT' && method !== 'PATCH') {
+    const tail = tailOf(facts, userAgent, form);
+    let end = facts.ends.get(host);
+    if (end === undefined) {
+      end = ` HTTP/1.1\r\n${facts.host ? '' : `Host: ${host}\r\n`}${tail}\r\n`;
+      if (facts.ends.size >= MAX_ENDS) facts.ends.clear();
+      facts.ends.set(host, end);
+    }
+    return `${method} ${requestTarget}${end}`;
+  }
+  let head = `${method} ${requestTarget} HTTP/1.1\r\n`;
+  if (!facts.host) head += `Host: ${host}\r\n`;
   head += tailOf(facts, userAgent, form);
   if (body !== null) {
     head += `Content-Length: ${body.length}\r\n\r\n`;
@@ -104,7 +129,7 @@ export function serializeRequest(target: Target, userAgent: string, form?: Reque
     return Buffer.concat([headBytes, body], headBytes.length + body.length);
   }
   // POST/PUT/PATCH without a body still announce zero length, so the server does not wait for one.
-  if (target.method === 'POST' || target.method === 'PUT' || target.method === 'PATCH') head += 'Content-Length: 0\r\n';
+  head += 'Content-Length: 0\r\n';
   return `${head}\r\n`;
 }
 
@@ -124,6 +149,7 @@ function tailOf(facts: HeaderFacts, userAgent: string, form: RequestForm | undef
   facts.tail = tail;
   facts.tailAgent = userAgent;
   facts.tailForm = form;
+  facts.ends.clear();
   return tail;
 }
 

@@ -76,9 +76,12 @@ export class Transport {
     return this.proxies.route(tls, hostname, port);
   }
 
-  /** The request's bytes; `proxy` is the http proxy the connection talks to (absolute-form), if any. */
-  requestBytes(target: Target, proxy: ProxyEndpoint | null): string | Buffer {
-    return serializeRequest(target, this.userAgent, proxy === null ? this.plainForm : proxy.form);
+  /**
+   * The request's bytes; `proxy` is the http proxy the connection talks to (absolute-form), if
+   * any; `host` the Host value when the connection has it already.
+   */
+  requestBytes(target: Target, proxy: ProxyEndpoint | null, host?: string): string | Buffer {
+    return serializeRequest(target, this.userAgent, proxy === null ? this.plainForm : proxy.form, host);
   }
 }
 
