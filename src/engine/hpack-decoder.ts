@@ -446,7 +446,10 @@ export class HpackDecoder {
     this.fields = [];
   }
 
+  /** Grows by doubling (few reallocations) but never past what the cap lets one literal need. */
   private ensureScratch(size: number): void {
-    if (this.scratch.length < size) this.scratch = Buffer.allocUnsafe(Math.max(size, this.scratch.length * 2));
+    if (this.scratch.length >= size) return;
+    const bound = Math.ceil(((this.maxListBytes + LITERAL_SLACK) * 8) / 5);
+    this.scratch = Buffer.allocUnsafe(Math.max(size, Math.min(this.scratch.length * 2, bound)));
   }
 }
