@@ -25,7 +25,8 @@ export interface DecodedBlock {
   /**
    * The list went over maxListBytes: fields were not kept, but the whole block WAS decoded so
    * the dynamic table stays in step with the server's (the connection goes on; the session
-   * fails only this stream with `too_large`).
+   * fails only this stream with `too_large`). Also set when a field reuses the name or value of
+   * a table entry whose text was over the cap when it arrived and so was never stored.
    */
   tooLarge: boolean;
 }

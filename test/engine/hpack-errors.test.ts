@@ -191,6 +191,24 @@ describe('bounds: oversize literals and lists', () => {
       tooLarge: true,
     });
   });
+  it('a skipped text is never handed out as empty, even to a later block with a larger cap', () => {
+    const decoder = new HpackDecoder();
+    const longName = `x-${'n'.repeat(300)}`;
+    expect(decodeBlock(decoder, indexed('x-a', 'v'.repeat(300)), 100).tooLarge).toBe(true);
+    expect(decodeBlock(decoder, indexed(longName, 'v'), 100).tooLarge).toBe(true);
+    // 62 = the entry with the skipped name, 63 = the one with the skipped value.
+    expect(decodeBlock(decoder, Buffer.concat([hex('0f 2f'), rawString('w')]), 100_000)).toMatchObject({
+      fields: [],
+      tooLarge: true,
+    });
+    expect(decodeBlock(decoder, hex('bf'), 100_000)).toMatchObject({ fields: [], size: 335, tooLarge: true });
+    // The name of the entry whose value was skipped is real and usable.
+    expect(decodeBlock(decoder, Buffer.concat([hex('0f 30'), rawString('w')]), 100_000)).toEqual({
+      fields: ['x-a', 'w'],
+      size: 36,
+      tooLarge: false,
+    });
+  });
   it('a list over maxListBytes keeps decoding (table in step) and the next block is fine', () => {
     const decoder = new HpackDecoder();
     const parts: Buffer[] = [];
