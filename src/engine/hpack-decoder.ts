@@ -56,17 +56,20 @@ const POISON_NAME = 1;
 const POISON_VALUE = 2;
 
 /**
- * The dynamic table (§2.3.2) as a ring of at most floor(max / 32) entries. An entry whose name or
+ * The dynamic table (§2.3.2) as a ring of entries, grown by doubling up to floor(max / 32) + 1
+ * slots (an entry is at least 32 octets): a large advertised maximum costs memory only once the
+ * server fills it. An entry whose name or
  * value was skipped (over the list cap) is kept with its exact size but no text ("poisoned"), so
  * eviction stays in step with the server; any later field using it is too large by construction.
  */
 class DynamicTable {
-  private readonly names: string[];
-  private readonly values: string[];
-  private readonly sizes: Int32Array;
-  private readonly nameLengths: Int32Array;
+  private names: string[] = [];
+  private values: string[] = [];
+  private sizes = new Int32Array(0);
+  private nameLengths = new Int32Array(0);
   /** POISON_NAME | POISON_VALUE: which text was skipped. */
-  private readonly poisoned: Uint8Array;
+  private poisoned = new Uint8Array(0);
+  private readonly maxSlots: number;
   /** Ring slot of the newest entry. */
   private head = 0;
   count = 0;
@@ -77,12 +80,31 @@ class DynamicTable {
     public capacity: number,
     maxCapacity: number,
   ) {
-    const slots = Math.floor(maxCapacity / ENTRY_OVERHEAD) + 1;
-    this.names = new Array<string>(slots).fill('');
-    this.values = new Array<string>(slots).fill('');
-    this.sizes = new Int32Array(slots);
-    this.nameLengths = new Int32Array(slots);
-    this.poisoned = new Uint8Array(slots);
+    this.maxSlots = Math.floor(maxCapacity / ENTRY_OVERHEAD) + 1;
+    this.resize(Math.min(this.maxSlots, 64));
+  }
+
+  /** Re-lays the live entries oldest first into `slots` slots (the newest ends at count - 1). */
+  private resize(slots: number): void {
+    const names = new Array<string>(slots).fill('');
+    const values = new Array<string>(slots).fill('');
+    const sizes = new Int32Array(slots);
+    const nameLengths = new Int32Array(slots);
+    const poisoned = new Uint8Array(slots);
+    for (let i = 0; i < this.count; i++) {
+      const from = this.slot(this.count - 1 - i);
+      names[i] = this.names[from]!;
+      values[i] = this.values[from]!;
+      sizes[i] = this.sizes[from]!;
+      nameLengths[i] = this.nameLengths[from]!;
+      poisoned[i] = this.poisoned[from]!;
+    }
+    this.names = names;
+    this.values = values;
+    this.sizes = sizes;
+    this.nameLengths = nameLengths;
+    this.poisoned = poisoned;
+    this.head = this.count === 0 ? slots - 1 : this.count - 1;
   }
 
   /** Ring slot of dynamic index i (0 = newest); the caller checks i < count. */
@@ -114,6 +136,7 @@ class DynamicTable {
       return;
     }
     this.evictTo(this.capacity - size);
+    if (this.count === this.sizes.length) this.resize(Math.min(this.maxSlots, this.sizes.length * 2));
     const slots = this.sizes.length;
     this.head = this.head + 1 === slots ? 0 : this.head + 1;
     this.names[this.head] = name;

@@ -49,6 +49,8 @@ function lengthPrefix(n: number, h: number): Buffer {
   out.push(rest);
   return Buffer.from(out);
 }
+const pairsOf = (flat: string[]): Array<[string, string]> =>
+  flat.flatMap((_, i) => (i % 2 === 0 ? [[flat[i]!, flat[i + 1]!] as [string, string]] : []));
 /** Literal with incremental indexing, new name. */
 const indexed = (name: string, value: Buffer | string): Buffer =>
   Buffer.concat([Buffer.from([0x40]), rawString(name), typeof value === 'string' ? rawString(value) : value]);
@@ -106,6 +108,17 @@ describe('well-formed edge cases', () => {
     const block = decodeBlock(decoder, indexed('x-big', 'v'.repeat(100)));
     expect(block.fields).toEqual(['x-big', 'v'.repeat(100)]);
     expect(decoder.dynamicTable()).toEqual([]);
+  });
+  it('a large table grows as it fills, and every index still finds its entry', () => {
+    const decoder = new HpackDecoder(1 << 20);
+    const fields: string[] = [];
+    for (let i = 0; i < 1000; i++) fields.push(`x-${i}`, `value ${i}`);
+    decodeBlock(decoder, Buffer.concat(pairsOf(fields).map(([n, v]) => indexed(n, v))), 1 << 20);
+    expect(decoder.dynamicTable()).toHaveLength(1000);
+    // Index 62 + k is the k-th newest: refer to all of them, oldest first.
+    const refs: Buffer[] = [];
+    for (let k = 999; k >= 0; k--) refs.push(lengthPrefix(62 + k, 0x80)); // §6.1: 1xxxxxxx, 7-bit prefix
+    expect(decodeBlock(decoder, Buffer.concat(refs), 1 << 20).fields).toEqual(fields);
   });
   it('a zero table size keeps nothing', () => {
     const decoder = new HpackDecoder(0);
