@@ -5,9 +5,11 @@
  * each CONTINUATION fragment, then `end`. A field may be split at any octet between fragments.
  * The decoder is a small state machine over representation parts (first octet, integer
  * continuation, string length, string octets); the only bytes it keeps between fragments are
- * those of the string literal being read, and never more than `maxListBytes + 64` of them: a
- * longer literal is skipped as it arrives (its decoded length still counted) and the block
- * marked too large.
+ * the decoded octets of the string literal being read, and never more than `maxListBytes + 64`
+ * for the whole field: a longer literal is skipped as it arrives (Huffman ones are still decoded
+ * to check them and count their length, which entry sizes are made of) and the block marked too
+ * large. A raw literal's length prefix tells at once; a Huffman one is known when it decodes past
+ * the limit.
  *
  * Strings are decoded as latin1 — one char per octet — so that `name.length + value.length` IS
  * the octet count that entry sizes (§4.1) and list sizes (RFC 9113 §6.5.2) are made of, and any
@@ -204,6 +206,8 @@ export class HpackDecoder {
   private strStored = 0;
   /** The literal is over the cap: counted and checked, not stored. */
   private strSkipping = false;
+  /** Decoded octets of this literal we are willing to store: the cap minus what the field holds. */
+  private strLimit = 0;
   private strLength = 0;
 
   /** `maxTableSize`: the SETTINGS_HEADER_TABLE_SIZE we advertise (default 4096). */
@@ -262,11 +266,12 @@ export class HpackDecoder {
           this.startInt(b & 0x7f, 0x7f, I_STR_LEN);
           // Fast path: the whole literal is in this fragment — decode it in place, no copy.
           // (startInt may have moved the state on; `as number` undoes the switch's narrowing.)
+          // A Huffman literal takes it only when even its longest decoding fits the store limit.
           if (
             (this.state as number) === S_STR &&
             !this.strSkipping &&
-            this.strStored === 0 &&
-            end - pos >= this.strRemaining
+            end - pos >= this.strRemaining &&
+            (!this.strHuffman || Math.ceil((this.strRemaining * 8) / 5) <= this.strLimit)
           ) {
             const len = this.strRemaining;
             let text: string;
@@ -285,7 +290,7 @@ export class HpackDecoder {
         case S_STR: {
           const n = Math.min(end - pos, this.strRemaining);
           if (this.strHuffman) {
-            this.huffman.push(buf, pos, pos + n, this.strSkipping ? null : this.scratch);
+            this.huffman.push(buf, pos, pos + n, this.strSkipping ? null : this.scratch, this.strLimit);
           } else if (!this.strSkipping) {
             buf.copy(this.scratch, this.strStored, pos, pos + n);
             this.strStored += n;
@@ -362,15 +367,19 @@ export class HpackDecoder {
   private startString(length: number): void {
     // What this field already holds counts against the cap too (a kept name, then its value).
     const held = this.readingName ? 0 : this.nameLength;
-    this.strSkipping = held + length > this.maxListBytes + LITERAL_SLACK;
+    const limit = this.maxListBytes + LITERAL_SLACK - held;
+    this.strLimit = limit;
+    // A raw literal decodes to its length; a Huffman one to at least length * 8 / 30 octets (the
+    // longest code is 30 bits): either way we may know now that it cannot fit.
+    this.strSkipping = this.strHuffman ? Math.floor((length * 8) / 30) > limit : length > limit;
     if (this.strSkipping) this.markTooLarge();
     this.strRemaining = length;
     this.strLength = length;
     this.strStored = 0;
     if (this.strHuffman) {
       this.huffman.reset();
-      // The shortest code is 5 bits: `length` octets decode to at most length * 8 / 5.
-      if (!this.strSkipping) this.ensureScratch(Math.ceil((length * 8) / 5));
+      // At most length * 8 / 5 octets (the shortest code is 5 bits), and we store at most `limit`.
+      if (!this.strSkipping) this.ensureScratch(Math.min(Math.ceil((length * 8) / 5), limit));
     } else if (!this.strSkipping) {
       this.ensureScratch(length);
     }
@@ -387,6 +396,11 @@ export class HpackDecoder {
     if (this.strHuffman) {
       this.huffman.finish();
       length = this.huffman.length;
+      // It decoded to more than we store: only its length was kept (HuffmanStream stops writing).
+      if (!this.strSkipping && length > this.strLimit) {
+        this.strSkipping = true;
+        this.markTooLarge();
+      }
       if (!this.strSkipping) text = this.scratch.toString('latin1', 0, length);
     } else {
       // A skipped raw literal's length is its length prefix: we kept no octets to count.
@@ -473,7 +487,7 @@ export class HpackDecoder {
   /** Grows by doubling (few reallocations) but never past what the cap lets one literal need. */
   private ensureScratch(size: number): void {
     if (this.scratch.length >= size) return;
-    const bound = Math.ceil(((this.maxListBytes + LITERAL_SLACK) * 8) / 5);
+    const bound = this.maxListBytes + LITERAL_SLACK;
     this.scratch = Buffer.allocUnsafe(Math.max(size, Math.min(this.scratch.length * 2, bound)));
   }
 }

@@ -183,6 +183,25 @@ describe('bounds: oversize literals and lists', () => {
       expect(capped.dynamicTable()[1]).toEqual(['x-big', '', 5 + 1800 + 32]);
     }
   });
+  it('the cap applies to decoded octets: a Huffman literal decoding past it is not stored, one coded past it but decoding under is kept', () => {
+    const scratch = (d: HpackDecoder): number => (d as unknown as { scratch: Buffer }).scratch.length;
+    for (const oneByte of [false, true]) {
+      // 1000 'a' (5 bits each): 625 octets on the wire, 1000 decoded; cap 700 + 64 slack.
+      const many = Buffer.concat([indexed('x-a', huffString('a'.repeat(1000))), indexed('x-b', '1')]);
+      const capped = new HpackDecoder();
+      const reference = new HpackDecoder();
+      expect(decodeBlock(capped, many, 700, oneByte)).toEqual({ fields: [], size: 1035 + 36, tooLarge: true });
+      decodeBlock(reference, many, 1 << 20);
+      expect(capped.dynamicTable().map(([n, , s]) => [n, s])).toEqual(
+        reference.dynamicTable().map(([n, , s]) => [n, s]),
+      );
+      expect(scratch(capped)).toBeLessThanOrEqual(764);
+      // 300 NULs (13 bits each): 488 octets on the wire, 300 decoded: within a 400 cap.
+      const nuls = '\u0000'.repeat(300);
+      const few = decodeBlock(new HpackDecoder(), indexed('x-h', huffString(nuls)), 400, oneByte);
+      expect(few).toEqual({ fields: ['x-h', nuls], size: 335, tooLarge: false });
+    }
+  });
   it('a skipped Huffman literal is still checked for EOS and padding', () => {
     const decoder = new HpackDecoder();
     const bad = Buffer.concat([
