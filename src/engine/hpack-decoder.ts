@@ -212,6 +212,10 @@ export class HpackDecoder {
 
   /** `maxTableSize`: the SETTINGS_HEADER_TABLE_SIZE we advertise (default 4096). */
   constructor(readonly maxTableSize = 4096) {
+    // A SETTINGS value is a 32-bit unsigned integer (RFC 9113 §6.5.1).
+    if (!Number.isInteger(maxTableSize) || maxTableSize < 0 || maxTableSize > 0xffffffff) {
+      throw new RangeError(`HPACK table size must be an integer from 0 to 2^32 - 1, got ${maxTableSize}`);
+    }
     this.table = new DynamicTable(maxTableSize, maxTableSize);
   }
 

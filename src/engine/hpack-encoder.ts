@@ -25,6 +25,8 @@ import { STATIC_LENGTH, STATIC_NAMES, STATIC_VALUES } from './hpack-static.js';
 const OUR_TABLE_SIZE = 4096;
 /** §4.1. */
 const ENTRY_OVERHEAD = 32;
+const INITIAL_BUFFER = 1024;
+const SHRINK_ABOVE = 64 * 1024;
 
 /** Literal policy by name; any other name is indexable. */
 const NOT_INDEXED = 1;
@@ -67,7 +69,7 @@ export class HpackEncoder {
   /** Pending §6.3 updates: the smallest maximum since the last block and the final one; -1 none. */
   private pendingMin = -1;
   private pendingFinal = -1;
-  private buf: Buffer = Buffer.allocUnsafe(1024);
+  private buf: Buffer = Buffer.allocUnsafe(INITIAL_BUFFER);
   private pos = 0;
 
   /**
@@ -107,7 +109,10 @@ export class HpackEncoder {
         this.writeLiteral(0x10, 4, name, value, false);
       }
     }
-    return Buffer.from(this.buf.subarray(0, this.pos));
+    const block = Buffer.from(this.buf.subarray(0, this.pos));
+    // One huge request (a long cookie) must not pin its buffer for the connection's life.
+    if (this.buf.length > SHRINK_ABOVE) this.buf = Buffer.allocUnsafe(INITIAL_BUFFER);
+    return block;
   }
 
   private writeIndexable(name: string, value: string): void {

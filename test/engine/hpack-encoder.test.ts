@@ -88,6 +88,13 @@ describe('HpackEncoder', () => {
     }
     expect(dec.dynamicTableSize).toBeLessThanOrEqual(4096);
   });
+  it('gives its buffer back after a huge block', () => {
+    const enc = new HpackEncoder();
+    const dec = new HpackDecoder();
+    roundTrip(enc, dec, ['cookie', 'c'.repeat(200_000)]);
+    expect((enc as unknown as { buf: Buffer }).buf.length).toBeLessThanOrEqual(64 * 1024);
+    roundTrip(enc, dec, request);
+  });
   it('sends a field over half the table without indexing', () => {
     const enc = new HpackEncoder();
     const dec = new HpackDecoder();

@@ -120,6 +120,10 @@ describe('well-formed edge cases', () => {
     for (let k = 999; k >= 0; k--) refs.push(lengthPrefix(62 + k, 0x80)); // §6.1: 1xxxxxxx, 7-bit prefix
     expect(decodeBlock(decoder, Buffer.concat(refs), 1 << 20).fields).toEqual(fields);
   });
+  it('refuses a table size that is no SETTINGS value', () => {
+    for (const bad of [-1, 1.5, Number.NaN, 2 ** 32]) expect(() => new HpackDecoder(bad)).toThrow(RangeError);
+    expect(new HpackDecoder(2 ** 32 - 1).maxTableSize).toBe(2 ** 32 - 1);
+  });
   it('a zero table size keeps nothing', () => {
     const decoder = new HpackDecoder(0);
     const block = decodeBlock(decoder, indexed('x-a', '1'));
