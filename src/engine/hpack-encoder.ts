@@ -77,7 +77,10 @@ export class HpackEncoder {
    * Size Update (§6.3) to min(our wish, size), evicting as §4.3 says.
    */
   setPeerTableSize(size: number): void {
-    const next = Math.min(OUR_TABLE_SIZE, Math.max(0, Math.floor(size)));
+    // A SETTINGS value is a 32-bit unsigned integer (RFC 9113 §6.5.1); the session parsed it so.
+    if (!Number.isInteger(size) || size < 0)
+      throw new RangeError(`HPACK table size must be an integer >= 0, got ${size}`);
+    const next = Math.min(OUR_TABLE_SIZE, size);
     // §4.2: when the maximum changes more than once between two blocks, the smallest value must
     // be signalled too (the peer may have evicted down to it), then the final one.
     this.pendingMin = this.pendingMin === -1 ? next : Math.min(this.pendingMin, next);

@@ -138,6 +138,11 @@ describe('HpackEncoder.setPeerTableSize', () => {
     expect(dec.dynamicTableSize).toBeLessThanOrEqual(128);
     roundTrip(enc, dec, request);
   });
+  it('refuses a size that is no SETTINGS value', () => {
+    const enc = new HpackEncoder();
+    for (const bad of [-1, 0.5, Number.NaN]) expect(() => enc.setPeerTableSize(bad)).toThrow(RangeError);
+    expect(enc.encode([':method', 'GET'])).toEqual(Buffer.from([0x82]));
+  });
   it('the same size as before sends no update', () => {
     const enc = new HpackEncoder();
     enc.setPeerTableSize(4096);
