@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HpackDecoder, HpackEncoder } from '../../src/engine/hpack.js';
+import { HpackDecoder, HpackEncoder, HpackError } from '../../src/engine/hpack.js';
 
 const latin1 = (max: number): fc.Arbitrary<string> =>
   fc.string({ unit: fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)), maxLength: max });
@@ -123,6 +123,48 @@ describe('HPACK round trip (fast-check)', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('HPACK decoder against garbage (fast-check)', () => {
+  // Valid blocks with octets flipped, cut or spliced in, and plain random octets.
+  const garbageArb = fc.oneof(
+    fc.uint8Array({ maxLength: 300 }),
+    fc
+      .tuple(fieldsArb, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }))
+      .map(([fields, edits]) => {
+        const bytes = new Uint8Array(new HpackEncoder().encode(fields));
+        for (const [at, value] of edits) if (bytes.length > 0) bytes[at % bytes.length] = value;
+        return bytes;
+      }),
+  );
+  it('only ever throws HpackError, and holds at most maxListBytes + 64 octets of a literal', () => {
+    fc.assert(
+      fc.property(
+        fc.array(garbageArb, { minLength: 1, maxLength: 4 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.constantFrom(0, 100, 4096),
+        (blocks, cuts, cap) => {
+          const dec = new HpackDecoder();
+          for (const block of blocks) {
+            try {
+              dec.begin(cap);
+              for (const piece of fragments(Buffer.from(block), cuts)) dec.push(piece);
+              const out = dec.end();
+              if (out.tooLarge) expect(out.fields).toEqual([]);
+              else expect(out.size).toBeLessThanOrEqual(cap);
+            } catch (err) {
+              if (!(err instanceof HpackError)) throw err;
+              expect(err.code).toBe('compression');
+              return; // the connection is over after a compression error
+            }
+            expect(dec.dynamicTableSize).toBeLessThanOrEqual(4096);
+            expect((dec as unknown as { scratch: Buffer }).scratch.length).toBeLessThanOrEqual(Math.max(256, cap + 64));
+          }
+        },
+      ),
+      { numRuns: 2000 },
     );
   });
 });
