@@ -106,6 +106,8 @@ export class FrameReader {
     private readonly handler: FrameHandler,
     /** Our SETTINGS_MAX_FRAME_SIZE (§4.2). */
     private readonly maxFrameSize = DEFAULT_MAX_FRAME_SIZE,
+    /** The first frame must be a SETTINGS frame: the server's connection preface (§3.4). */
+    private preface = false,
   ) {}
 
   /** Nothing more is read: a handler ended the connection. */
@@ -191,6 +193,13 @@ export class FrameReader {
     const start = pos + HEADER_SIZE;
     const end = start + size;
     const handler = this.handler;
+    if (this.preface) {
+      // §3.4: anything else first (an HTTP/1.1 response, say) is a PROTOCOL_ERROR.
+      if (type !== SETTINGS || (flags & FLAG_ACK) !== 0) {
+        throw new H2Error(PROTOCOL_ERROR, `${frameName(type)} frame before the server's SETTINGS preface`);
+      }
+      this.preface = false;
+    }
     if (this.continuing !== 0 && (type !== CONTINUATION || streamId !== this.continuing)) {
       // §6.10: a field block is a contiguous sequence of frames, nothing in between.
       throw new H2Error(PROTOCOL_ERROR, `${frameName(type)} frame inside the field block of stream ${this.continuing}`);

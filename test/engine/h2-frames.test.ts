@@ -281,3 +281,24 @@ describe('frame writers', () => {
     ]);
   });
 });
+
+describe('the server preface (RFC 9113 §3.4)', () => {
+  it('with `preface`, a first frame other than SETTINGS is a PROTOCOL_ERROR', () => {
+    const { handler } = recorder();
+    let caught: unknown;
+    try {
+      new FrameReader(handler, 16_384, true).execute(frame(PING, 0, 0, Buffer.alloc(8)));
+    } catch (err) {
+      caught = err;
+    }
+    expect((caught as H2Error).h2Code).toBe(PROTOCOL_ERROR);
+  });
+
+  it('with `preface`, SETTINGS first and anything after it', () => {
+    const { handler, log } = recorder();
+    new FrameReader(handler, 16_384, true).execute(
+      Buffer.concat([settingsFrame([]), frame(PING, 0, 0, Buffer.alloc(8))]),
+    );
+    expect(log).toEqual(['SETTINGS false ', 'PING false 0000000000000000']);
+  });
+});
