@@ -43,14 +43,19 @@ import type { Session, SessionOptions, SessionOwner, SessionState } from './sess
 
 /** Times one exchange may be handed back by a server refusing its stream before it fails. */
 const MAX_REFUSALS = 5;
-/**
- * Our SETTINGS_INITIAL_WINDOW_SIZE: what a server may send on one stream before we credit it
- * back. Credit follows the body's consumer, so this bounds what one stream with a slow decoder
- * or disk can queue in memory.
- */
-const STREAM_WINDOW = 1 << 20;
-/** The connection's receive window (raised from 65,535 by our first WINDOW_UPDATE, RFC 9113 §6.9.2). */
-const CONNECTION_WINDOW = 16 << 20;
+/** The receive windows a session advertises. */
+export interface H2Windows {
+  /**
+   * Our SETTINGS_INITIAL_WINDOW_SIZE: what a server may send on one stream before we credit it
+   * back. Credit follows the body's consumer, so this bounds what one stream with a slow decoder
+   * or disk can queue in memory.
+   */
+  readonly stream: number;
+  /** The connection's receive window (raised from 65,535 by our first WINDOW_UPDATE, RFC 9113 §6.9.2). */
+  readonly connection: number;
+}
+
+export const DEFAULT_WINDOWS: H2Windows = { stream: 1 << 20, connection: 16 << 20 };
 /** RFC 9113 §6.9.2: every connection starts with a 65,535-byte window. */
 const DEFAULT_WINDOW = 65_535;
 /** Stream ids are 31 bits (§5.1.1); a client's are odd. */
@@ -121,7 +126,7 @@ export class H2Session implements Session, FrameHandler {
   private peerMaxFrame = DEFAULT_MAX_FRAME_SIZE;
   /** Connection-level windows: what we may send, what the server may send, credit not yet given. */
   private connSend = DEFAULT_WINDOW;
-  private connRecv = CONNECTION_WINDOW;
+  private connRecv: number;
   private connUnacked = 0;
   /** The field block being received (HEADERS + CONTINUATION): its stream (null: gone), END_STREAM, size. */
   private blockStream: Stream | null = null;
@@ -142,7 +147,9 @@ export class H2Session implements Session, FrameHandler {
     readonly label: string,
     dialled: Dialled,
     private readonly options: SessionOptions,
+    private readonly windows: H2Windows = DEFAULT_WINDOWS,
   ) {
+    this.connRecv = Math.max(windows.connection, DEFAULT_WINDOW);
     this.remoteAddress = dialled.remoteAddress;
     this.tlsInfo = dialled.tlsInfo;
     this.socket = dialled.socket;
@@ -164,10 +171,10 @@ export class H2Session implements Session, FrameHandler {
         SETTINGS_MAX_HEADER_LIST_SIZE,
         Math.min(options.maxHeaderBytes, 0xffff_ffff),
         SETTINGS_INITIAL_WINDOW_SIZE,
-        STREAM_WINDOW,
+        windows.stream,
       ]),
     );
-    this.queue(windowUpdateFrame(0, CONNECTION_WINDOW - DEFAULT_WINDOW));
+    if (windows.connection > DEFAULT_WINDOW) this.queue(windowUpdateFrame(0, windows.connection - DEFAULT_WINDOW));
   }
 
   get active(): number {
@@ -208,7 +215,7 @@ export class H2Session implements Session, FrameHandler {
       expected: -1,
       received: 0,
       noContent: target.method === 'HEAD',
-      recvWindow: STREAM_WINDOW,
+      recvWindow: this.windows.stream,
       unacked: 0,
       paused: false,
       sendWindow: this.peerInitialWindow,
@@ -309,7 +316,7 @@ export class H2Session implements Session, FrameHandler {
 
   /** Credits a stream's window back once half of it is used (few WINDOW_UPDATEs, §6.9.1). */
   private creditStream(s: Stream): void {
-    if (s.unacked < STREAM_WINDOW / 2 || this.state === 'closed') return;
+    if (s.unacked < this.windows.stream / 2 || this.state === 'closed') return;
     this.queue(windowUpdateFrame(s.id, s.unacked));
     s.recvWindow += s.unacked;
     s.unacked = 0;
@@ -317,7 +324,7 @@ export class H2Session implements Session, FrameHandler {
 
   private creditConnection(flow: number): void {
     this.connUnacked += flow;
-    if (this.connUnacked < CONNECTION_WINDOW / 2) return;
+    if (this.connUnacked < this.windows.connection / 2) return;
     this.queue(windowUpdateFrame(0, this.connUnacked));
     this.connRecv += this.connUnacked;
     this.connUnacked = 0;
