@@ -1,0 +1,214 @@
+/**
+ * The HPACK encoder (RFC 7541) for the requests we send on one HTTP/2 connection.
+ *
+ * It runs once per request, so it does the least work that still compresses well: a field found
+ * whole in the static table is one octet; a field we sent before is one or two octets from the
+ * dynamic table, found through one Map lookup on "name\0value"; everything else is a literal.
+ * Which literal is a policy per name:
+ *
+ * - with incremental indexing (§6.2.1) — fields that repeat across requests (`:authority`,
+ *   `user-agent`, `accept`, user headers): sent once, then indexed. These literals are Huffman
+ *   coded when that is shorter: they are encoded once per connection, so the cost is not per request.
+ * - never indexed (§6.2.3) — `authorization`, `proxy-authorization`, `cookie`: §7.1.3, secrets
+ *   must not sit in a table whose contents an attacker on a shared connection could probe, and an
+ *   intermediary must keep them out of its own tables too.
+ * - without indexing (§6.2.2) — `:path` and `content-length`, which differ per request: indexing
+ *   them would only evict the fields that do repeat. Raw octets, no Huffman (per-request cost).
+ *
+ * Names are expected lower-case and values as latin1 strings (one char one octet, the field's
+ * bytes); the session validates fields before they get here.
+ */
+import { huffmanEncode, huffmanEncodedLength } from './hpack-huffman.js';
+import { STATIC_LENGTH, STATIC_NAMES, STATIC_VALUES } from './hpack-static.js';
+
+/** §4.2 / RFC 9113 §6.5.2: the table size both ends assume until SETTINGS say otherwise — and the most we want. */
+const OUR_TABLE_SIZE = 4096;
+/** §4.1. */
+const ENTRY_OVERHEAD = 32;
+
+const NEVER_INDEXED = new Set(['authorization', 'proxy-authorization', 'cookie']);
+const NOT_INDEXED = new Set([':path', 'content-length']);
+
+/** "name\0value" → static index of the entries that have a value worth matching. */
+const STATIC_PAIRS = new Map<string, number>();
+/** name → lowest static index with that name. */
+const STATIC_NAME_INDEX = new Map<string, number>();
+for (let i = STATIC_LENGTH; i >= 1; i--) {
+  STATIC_NAME_INDEX.set(STATIC_NAMES[i - 1]!, i);
+  if (STATIC_VALUES[i - 1] !== '') STATIC_PAIRS.set(`${STATIC_NAMES[i - 1]}\0${STATIC_VALUES[i - 1]}`, i);
+}
+
+/** Our encoder's dynamic table starts at 4096 (RFC 7541 §4.2, SETTINGS_HEADER_TABLE_SIZE default). */
+export class HpackEncoder {
+  /** The dynamic table's current maximum size, as the peer's decoder knows it. */
+  private capacity = OUR_TABLE_SIZE;
+  private size = 0;
+  /** "name\0value" → insertion number of the live entry. */
+  private readonly entries = new Map<string, number>();
+  /** Live entries oldest first, from `oldest`: keys and sizes (insertion number = oldest + i - head). */
+  private queueKeys: string[] = [];
+  private queueSizes: number[] = [];
+  private queueHead = 0;
+  /** Insertion number the next entry gets. */
+  private inserted = 0;
+  /** Pending §6.3 updates: the smallest maximum since the last block and the final one; -1 none. */
+  private pendingMin = -1;
+  private pendingFinal = -1;
+  private buf: Buffer = Buffer.allocUnsafe(1024);
+  private pos = 0;
+
+  /**
+   * The peer's SETTINGS_HEADER_TABLE_SIZE changed: the next block begins with a Dynamic Table
+   * Size Update (§6.3) to min(our wish, size), evicting as §4.3 says.
+   */
+  setPeerTableSize(size: number): void {
+    const next = Math.min(OUR_TABLE_SIZE, Math.max(0, Math.floor(size)));
+    // §4.2: when the maximum changes more than once between two blocks, the smallest value must
+    // be signalled too (the peer may have evicted down to it), then the final one.
+    this.pendingMin = this.pendingMin === -1 ? next : Math.min(this.pendingMin, next);
+    this.pendingFinal = next;
+  }
+
+  /**
+   * One header list → one header block (the bytes for HEADERS + CONTINUATION payloads).
+   * `fields` is flat: [name0, value0, name1, value1, …], names already lower-case, pseudo-header
+   * fields first. Returns a new Buffer that belongs to the caller.
+   */
+  encode(fields: readonly string[]): Buffer {
+    this.pos = 0;
+    if (this.pendingFinal !== -1) this.writeSizeUpdates();
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      const name = fields[i]!;
+      const value = fields[i + 1]!;
+      // Worst case: a 6-octet integer before each string, one type octet, the raw octets.
+      this.ensure(16 + name.length + value.length);
+      if (NOT_INDEXED.has(name)) {
+        // `:path: /` is in the static table; other paths are literals.
+        const staticIndex = name === ':path' ? STATIC_PAIRS.get(`${name}\0${value}`) : undefined;
+        if (staticIndex !== undefined) this.writeInt(0x80, 7, staticIndex);
+        else this.writeLiteral(0x00, 4, name, value, false);
+      } else if (NEVER_INDEXED.has(name)) this.writeLiteral(0x10, 4, name, value, false);
+      else this.writeIndexable(name, value);
+    }
+    return Buffer.from(this.buf.subarray(0, this.pos));
+  }
+
+  private writeIndexable(name: string, value: string): void {
+    const key = `${name}\0${value}`;
+    const staticIndex = STATIC_PAIRS.get(key);
+    if (staticIndex !== undefined) {
+      this.writeInt(0x80, 7, staticIndex);
+      return;
+    }
+    const insertion = this.entries.get(key);
+    if (insertion !== undefined) {
+      // §2.3.3: the newest entry is index 62, older ones follow.
+      this.writeInt(0x80, 7, STATIC_LENGTH + this.inserted - insertion);
+      return;
+    }
+    const entrySize = name.length + value.length + ENTRY_OVERHEAD;
+    // An entry over half the table would evict most of what repeats (and one over the whole
+    // table empties it, §4.4): send such a field without indexing instead.
+    if (entrySize * 2 > this.capacity) {
+      this.writeLiteral(0x00, 4, name, value, false);
+      return;
+    }
+    this.writeLiteral(0x40, 6, name, value, true);
+    this.insert(key, entrySize);
+  }
+
+  /** §6.2: a literal field with the name from the static table when it is there. */
+  private writeLiteral(pattern: number, prefixBits: number, name: string, value: string, huffman: boolean): void {
+    const nameIndex = STATIC_NAME_INDEX.get(name);
+    if (nameIndex !== undefined) {
+      this.writeInt(pattern, prefixBits, nameIndex);
+    } else {
+      this.buf[this.pos++] = pattern;
+      this.writeString(name, huffman);
+    }
+    this.writeString(value, huffman);
+  }
+
+  /** §5.2: a string literal, Huffman coded only when asked and shorter. */
+  private writeString(s: string, huffman: boolean): void {
+    if (huffman) {
+      const coded = huffmanEncodedLength(s);
+      if (coded < s.length) {
+        this.writeInt(0x80, 7, coded);
+        this.pos = huffmanEncode(s, this.buf, this.pos);
+        return;
+      }
+    }
+    this.writeInt(0x00, 7, s.length);
+    this.pos += this.buf.write(s, this.pos, 'latin1');
+  }
+
+  /** §5.1: `value` with an N-bit prefix, the octet's high bits being `pattern`. */
+  private writeInt(pattern: number, prefixBits: number, value: number): void {
+    const max = (1 << prefixBits) - 1;
+    if (value < max) {
+      this.buf[this.pos++] = pattern | value;
+      return;
+    }
+    this.buf[this.pos++] = pattern | max;
+    let rest = value - max;
+    while (rest >= 0x80) {
+      this.buf[this.pos++] = (rest & 0x7f) | 0x80;
+      rest = Math.floor(rest / 0x80);
+    }
+    this.buf[this.pos++] = rest;
+  }
+
+  private writeSizeUpdates(): void {
+    const min = this.pendingMin;
+    const final = this.pendingFinal;
+    this.pendingMin = -1;
+    this.pendingFinal = -1;
+    if (min === final && final === this.capacity) return;
+    this.ensure(16);
+    if (min < final) {
+      this.writeInt(0x20, 5, min);
+      this.setCapacity(min);
+    }
+    this.writeInt(0x20, 5, final);
+    this.setCapacity(final);
+  }
+
+  private setCapacity(capacity: number): void {
+    this.capacity = capacity;
+    this.evictTo(capacity);
+  }
+
+  private insert(key: string, entrySize: number): void {
+    this.evictTo(this.capacity - entrySize);
+    this.entries.set(key, this.inserted++);
+    this.queueKeys.push(key);
+    this.queueSizes.push(entrySize);
+    this.size += entrySize;
+  }
+
+  /** §4.3/§4.4: drop the oldest entries until the table holds at most `limit` octets. */
+  private evictTo(limit: number): void {
+    while (this.size > limit) {
+      const key = this.queueKeys[this.queueHead]!;
+      this.size -= this.queueSizes[this.queueHead]!;
+      this.queueHead++;
+      // The oldest live entry's insertion number is inserted - live count; only drop the Map
+      // entry if it still points at this one.
+      const oldest = this.inserted - (this.queueKeys.length - this.queueHead) - 1;
+      if (this.entries.get(key) === oldest) this.entries.delete(key);
+    }
+    if (this.queueHead > 256) {
+      this.queueKeys = this.queueKeys.slice(this.queueHead);
+      this.queueSizes = this.queueSizes.slice(this.queueHead);
+      this.queueHead = 0;
+    }
+  }
+
+  private ensure(extra: number): void {
+    if (this.pos + extra <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.pos + extra, this.buf.length * 2));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+}
