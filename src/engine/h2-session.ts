@@ -60,7 +60,7 @@ export const DEFAULT_WINDOWS: H2Windows = { stream: 1 << 20, connection: 16 << 2
 const DEFAULT_WINDOW = 65_535;
 /** Stream ids are 31 bits (§5.1.1); a client's are odd. */
 const MAX_STREAM_ID = 0x7fff_ffff;
-/** Writes queued in one turn are sent at its end, or at once past this many bytes. */
+/** Writes queued in one turn of the event loop are sent at its end, or at once past this many bytes. */
 const FLUSH_BYTES = 256 * 1024;
 
 /**
@@ -242,8 +242,14 @@ export class H2Session implements Session, FrameHandler {
     s.upload = null;
   }
 
+  /**
+   * Frames leave at the end of the poll phase (setImmediate), not of the current callback
+   * (nextTick): a TLS socket hands out each record as its own 'data' event, so the requests
+   * started by every response read in one poll go out in one write (measured: 10k requests over
+   * 10 connections, 9,930 socket writes with nextTick, 1,020 with setImmediate; see PROFILE.md).
+   */
   private queue(frame: Buffer): void {
-    if (this.out.length === 0) process.nextTick(this.flush);
+    if (this.out.length === 0) setImmediate(this.flush);
     this.out.push(frame);
     this.outBytes += frame.length;
     if (this.outBytes >= FLUSH_BYTES) this.flush();
