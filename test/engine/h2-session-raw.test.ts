@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Exchange } from '../../src/engine/exchange.js';
 import {
+  COMPRESSION_ERROR,
   CONTINUATION,
   DATA,
   ENHANCE_YOUR_CALM,
@@ -414,6 +415,44 @@ describe('our HTTP/2 session against exact frames', () => {
     expect(await logged(server, `GOAWAY 0 ${ENHANCE_YOUR_CALM}`)).toContain(`GOAWAY 0 ${ENHANCE_YOUR_CALM}`);
     // 4 × 4096 + 16 KiB of block is the cap; the client stopped reading long before the server's limit.
     expect(sent).toBeLessThan(10_000_000);
+  });
+
+  it('an HPACK error (an index past both tables): connection COMPRESSION_ERROR, every target protocol', async () => {
+    const server = await raw({
+      settings: [SETTINGS_MAX_CONCURRENT_STREAMS, 10],
+      onRequest: (conn, req) => {
+        if (conn.requests.length < 2) return;
+        // Indexed field 126 (RFC 7541 §6.1): the static table has 61 entries, the dynamic one none.
+        conn.write(frame(HEADERS, FLAG_END_HEADERS | FLAG_END_STREAM, req.id, Buffer.from([0xfe])));
+      },
+    });
+    const results = await run(urls(server, 2), { ...h2c, concurrency: 2 });
+    expect(indexesOnce(results, 2)).toBe(true);
+    for (const r of results) {
+      expect(r.error?.code).toBe('protocol');
+      expect(r.error?.message).toContain('COMPRESSION_ERROR');
+    }
+    expect(await logged(server, `GOAWAY 0 ${COMPRESSION_ERROR}`)).toContain(`GOAWAY 0 ${COMPRESSION_ERROR}`);
+  });
+
+  it('the connection closes mid-body: that stream is truncated; one not yet answered runs again', async () => {
+    const server = await raw({
+      settings: [SETTINGS_MAX_CONCURRENT_STREAMS, 10],
+      onRequest: (conn, req) => {
+        if (conn.index > 0) {
+          conn.respond(req.id, 200, [], 'again');
+          return;
+        }
+        if (conn.requests.length < 2) return;
+        conn.write(headers(1, [[':status', '200']], false), data(1, 'part', false));
+        setTimeout(() => conn.socket.destroy(), 20);
+      },
+    });
+    const results = byIndex(await run(urls(server, 2), { ...h2c, concurrency: 2 }));
+    expect(indexesOnce(results, 2)).toBe(true);
+    expect(results[0]?.error?.code).toBe('truncated');
+    expect(results[0]?.bytes).toBe(4);
+    expect(results[1]).toMatchObject({ ok: true, attempts: 1 });
   });
 
   const badSettings: Array<[string, number[], number]> = [
