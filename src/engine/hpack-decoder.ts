@@ -5,9 +5,11 @@
  * each CONTINUATION fragment, then `end`. A field may be split at any octet between fragments.
  * The decoder is a small state machine over representation parts (first octet, integer
  * continuation, string length, string octets); the only bytes it keeps between fragments are
- * those of the string literal being read, and never more than `maxListBytes + 64` of them: a
- * longer literal is skipped as it arrives (its decoded length still counted) and the block
- * marked too large.
+ * the decoded octets of the string literal being read, and never more than `maxListBytes + 64`
+ * for the whole field: a longer literal is skipped as it arrives (Huffman ones are still decoded
+ * to check them and count their length, which entry sizes are made of) and the block marked too
+ * large. A raw literal's length prefix tells at once; a Huffman one is known when it decodes past
+ * the limit.
  *
  * Strings are decoded as latin1 — one char per octet — so that `name.length + value.length` IS
  * the octet count that entry sizes (§4.1) and list sizes (RFC 9113 §6.5.2) are made of, and any
@@ -25,7 +27,8 @@ export interface DecodedBlock {
   /**
    * The list went over maxListBytes: fields were not kept, but the whole block WAS decoded so
    * the dynamic table stays in step with the server's (the connection goes on; the session
-   * fails only this stream with `too_large`).
+   * fails only this stream with `too_large`). Also set when a field reuses the name or value of
+   * a table entry whose text was over the cap when it arrived and so was never stored.
    */
   tooLarge: boolean;
 }
@@ -55,17 +58,20 @@ const POISON_NAME = 1;
 const POISON_VALUE = 2;
 
 /**
- * The dynamic table (§2.3.2) as a ring of at most floor(max / 32) entries. An entry whose name or
+ * The dynamic table (§2.3.2) as a ring of entries, grown by doubling up to floor(max / 32) + 1
+ * slots (an entry is at least 32 octets): a large advertised maximum costs memory only once the
+ * server fills it. An entry whose name or
  * value was skipped (over the list cap) is kept with its exact size but no text ("poisoned"), so
  * eviction stays in step with the server; any later field using it is too large by construction.
  */
 class DynamicTable {
-  private readonly names: string[];
-  private readonly values: string[];
-  private readonly sizes: Int32Array;
-  private readonly nameLengths: Int32Array;
+  private names: string[] = [];
+  private values: string[] = [];
+  private sizes = new Int32Array(0);
+  private nameLengths = new Int32Array(0);
   /** POISON_NAME | POISON_VALUE: which text was skipped. */
-  private readonly poisoned: Uint8Array;
+  private poisoned = new Uint8Array(0);
+  private readonly maxSlots: number;
   /** Ring slot of the newest entry. */
   private head = 0;
   count = 0;
@@ -76,12 +82,31 @@ class DynamicTable {
     public capacity: number,
     maxCapacity: number,
   ) {
-    const slots = Math.floor(maxCapacity / ENTRY_OVERHEAD) + 1;
-    this.names = new Array<string>(slots).fill('');
-    this.values = new Array<string>(slots).fill('');
-    this.sizes = new Int32Array(slots);
-    this.nameLengths = new Int32Array(slots);
-    this.poisoned = new Uint8Array(slots);
+    this.maxSlots = Math.floor(maxCapacity / ENTRY_OVERHEAD) + 1;
+    this.resize(Math.min(this.maxSlots, 64));
+  }
+
+  /** Re-lays the live entries oldest first into `slots` slots (the newest ends at count - 1). */
+  private resize(slots: number): void {
+    const names = new Array<string>(slots).fill('');
+    const values = new Array<string>(slots).fill('');
+    const sizes = new Int32Array(slots);
+    const nameLengths = new Int32Array(slots);
+    const poisoned = new Uint8Array(slots);
+    for (let i = 0; i < this.count; i++) {
+      const from = this.slot(this.count - 1 - i);
+      names[i] = this.names[from]!;
+      values[i] = this.values[from]!;
+      sizes[i] = this.sizes[from]!;
+      nameLengths[i] = this.nameLengths[from]!;
+      poisoned[i] = this.poisoned[from]!;
+    }
+    this.names = names;
+    this.values = values;
+    this.sizes = sizes;
+    this.nameLengths = nameLengths;
+    this.poisoned = poisoned;
+    this.head = this.count === 0 ? slots - 1 : this.count - 1;
   }
 
   /** Ring slot of dynamic index i (0 = newest); the caller checks i < count. */
@@ -113,6 +138,7 @@ class DynamicTable {
       return;
     }
     this.evictTo(this.capacity - size);
+    if (this.count === this.sizes.length) this.resize(Math.min(this.maxSlots, this.sizes.length * 2));
     const slots = this.sizes.length;
     this.head = this.head + 1 === slots ? 0 : this.head + 1;
     this.names[this.head] = name;
@@ -180,10 +206,16 @@ export class HpackDecoder {
   private strStored = 0;
   /** The literal is over the cap: counted and checked, not stored. */
   private strSkipping = false;
+  /** Decoded octets of this literal we are willing to store: the cap minus what the field holds. */
+  private strLimit = 0;
   private strLength = 0;
 
   /** `maxTableSize`: the SETTINGS_HEADER_TABLE_SIZE we advertise (default 4096). */
   constructor(readonly maxTableSize = 4096) {
+    // A SETTINGS value is a 32-bit unsigned integer (RFC 9113 §6.5.1).
+    if (!Number.isInteger(maxTableSize) || maxTableSize < 0 || maxTableSize > 0xffffffff) {
+      throw new RangeError(`HPACK table size must be an integer from 0 to 2^32 - 1, got ${maxTableSize}`);
+    }
     this.table = new DynamicTable(maxTableSize, maxTableSize);
   }
 
@@ -238,11 +270,12 @@ export class HpackDecoder {
           this.startInt(b & 0x7f, 0x7f, I_STR_LEN);
           // Fast path: the whole literal is in this fragment — decode it in place, no copy.
           // (startInt may have moved the state on; `as number` undoes the switch's narrowing.)
+          // A Huffman literal takes it only when even its longest decoding fits the store limit.
           if (
             (this.state as number) === S_STR &&
             !this.strSkipping &&
-            this.strStored === 0 &&
-            end - pos >= this.strRemaining
+            end - pos >= this.strRemaining &&
+            (!this.strHuffman || Math.ceil((this.strRemaining * 8) / 5) <= this.strLimit)
           ) {
             const len = this.strRemaining;
             let text: string;
@@ -261,7 +294,7 @@ export class HpackDecoder {
         case S_STR: {
           const n = Math.min(end - pos, this.strRemaining);
           if (this.strHuffman) {
-            this.huffman.push(buf, pos, pos + n, this.strSkipping ? null : this.scratch);
+            this.huffman.push(buf, pos, pos + n, this.strSkipping ? null : this.scratch, this.strLimit);
           } else if (!this.strSkipping) {
             buf.copy(this.scratch, this.strStored, pos, pos + n);
             this.strStored += n;
@@ -338,15 +371,19 @@ export class HpackDecoder {
   private startString(length: number): void {
     // What this field already holds counts against the cap too (a kept name, then its value).
     const held = this.readingName ? 0 : this.nameLength;
-    this.strSkipping = held + length > this.maxListBytes + LITERAL_SLACK;
+    const limit = this.maxListBytes + LITERAL_SLACK - held;
+    this.strLimit = limit;
+    // A raw literal decodes to its length; a Huffman one to at least length * 8 / 30 octets (the
+    // longest code is 30 bits): either way we may know now that it cannot fit.
+    this.strSkipping = this.strHuffman ? Math.floor((length * 8) / 30) > limit : length > limit;
     if (this.strSkipping) this.markTooLarge();
     this.strRemaining = length;
     this.strLength = length;
     this.strStored = 0;
     if (this.strHuffman) {
       this.huffman.reset();
-      // The shortest code is 5 bits: `length` octets decode to at most length * 8 / 5.
-      if (!this.strSkipping) this.ensureScratch(Math.ceil((length * 8) / 5));
+      // At most length * 8 / 5 octets (the shortest code is 5 bits), and we store at most `limit`.
+      if (!this.strSkipping) this.ensureScratch(Math.min(Math.ceil((length * 8) / 5), limit));
     } else if (!this.strSkipping) {
       this.ensureScratch(length);
     }
@@ -363,6 +400,11 @@ export class HpackDecoder {
     if (this.strHuffman) {
       this.huffman.finish();
       length = this.huffman.length;
+      // It decoded to more than we store: only its length was kept (HuffmanStream stops writing).
+      if (!this.strSkipping && length > this.strLimit) {
+        this.strSkipping = true;
+        this.markTooLarge();
+      }
       if (!this.strSkipping) text = this.scratch.toString('latin1', 0, length);
     } else {
       // A skipped raw literal's length is its length prefix: we kept no octets to count.
@@ -449,7 +491,7 @@ export class HpackDecoder {
   /** Grows by doubling (few reallocations) but never past what the cap lets one literal need. */
   private ensureScratch(size: number): void {
     if (this.scratch.length >= size) return;
-    const bound = Math.ceil(((this.maxListBytes + LITERAL_SLACK) * 8) / 5);
+    const bound = this.maxListBytes + LITERAL_SLACK;
     this.scratch = Buffer.allocUnsafe(Math.max(size, Math.min(this.scratch.length * 2, bound)));
   }
 }

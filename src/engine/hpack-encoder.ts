@@ -25,17 +25,31 @@ import { STATIC_LENGTH, STATIC_NAMES, STATIC_VALUES } from './hpack-static.js';
 const OUR_TABLE_SIZE = 4096;
 /** §4.1. */
 const ENTRY_OVERHEAD = 32;
+const INITIAL_BUFFER = 1024;
+const SHRINK_ABOVE = 64 * 1024;
 
-const NEVER_INDEXED = new Set(['authorization', 'proxy-authorization', 'cookie']);
-const NOT_INDEXED = new Set([':path', 'content-length']);
+/** Literal policy by name; any other name is indexable. */
+const NOT_INDEXED = 1;
+const NEVER_INDEXED = 2;
+const POLICY = new Map<string, number>([
+  [':path', NOT_INDEXED],
+  ['content-length', NOT_INDEXED],
+  ['authorization', NEVER_INDEXED],
+  ['proxy-authorization', NEVER_INDEXED],
+  ['cookie', NEVER_INDEXED],
+]);
 
-/** "name\0value" → static index of the entries that have a value worth matching. */
-const STATIC_PAIRS = new Map<string, number>();
+/** name → value → static index, for the entries that have a value. Two levels: no key string to build. */
+const STATIC_PAIRS = new Map<string, Map<string, number>>();
 /** name → lowest static index with that name. */
 const STATIC_NAME_INDEX = new Map<string, number>();
 for (let i = STATIC_LENGTH; i >= 1; i--) {
-  STATIC_NAME_INDEX.set(STATIC_NAMES[i - 1]!, i);
-  if (STATIC_VALUES[i - 1] !== '') STATIC_PAIRS.set(`${STATIC_NAMES[i - 1]}\0${STATIC_VALUES[i - 1]}`, i);
+  const name = STATIC_NAMES[i - 1]!;
+  STATIC_NAME_INDEX.set(name, i);
+  if (STATIC_VALUES[i - 1] === '') continue;
+  const values = STATIC_PAIRS.get(name) ?? new Map<string, number>();
+  STATIC_PAIRS.set(name, values);
+  values.set(STATIC_VALUES[i - 1]!, i);
 }
 
 /** Our encoder's dynamic table starts at 4096 (RFC 7541 §4.2, SETTINGS_HEADER_TABLE_SIZE default). */
@@ -43,10 +57,11 @@ export class HpackEncoder {
   /** The dynamic table's current maximum size, as the peer's decoder knows it. */
   private capacity = OUR_TABLE_SIZE;
   private size = 0;
-  /** "name\0value" → insertion number of the live entry. */
-  private readonly entries = new Map<string, number>();
-  /** Live entries oldest first, from `oldest`: keys and sizes (insertion number = oldest + i - head). */
-  private queueKeys: string[] = [];
+  /** name → value → insertion number of the live entry. */
+  private readonly entries = new Map<string, Map<string, number>>();
+  /** Live entries oldest first from `queueHead`: names, values and sizes. */
+  private queueNames: string[] = [];
+  private queueValues: string[] = [];
   private queueSizes: number[] = [];
   private queueHead = 0;
   /** Insertion number the next entry gets. */
@@ -54,7 +69,7 @@ export class HpackEncoder {
   /** Pending §6.3 updates: the smallest maximum since the last block and the final one; -1 none. */
   private pendingMin = -1;
   private pendingFinal = -1;
-  private buf: Buffer = Buffer.allocUnsafe(1024);
+  private buf: Buffer = Buffer.allocUnsafe(INITIAL_BUFFER);
   private pos = 0;
 
   /**
@@ -62,7 +77,10 @@ export class HpackEncoder {
    * Size Update (§6.3) to min(our wish, size), evicting as §4.3 says.
    */
   setPeerTableSize(size: number): void {
-    const next = Math.min(OUR_TABLE_SIZE, Math.max(0, Math.floor(size)));
+    // A SETTINGS value is a 32-bit unsigned integer (RFC 9113 §6.5.1); the session parsed it so.
+    if (!Number.isInteger(size) || size < 0)
+      throw new RangeError(`HPACK table size must be an integer >= 0, got ${size}`);
+    const next = Math.min(OUR_TABLE_SIZE, size);
     // §4.2: when the maximum changes more than once between two blocks, the smallest value must
     // be signalled too (the peer may have evicted down to it), then the final one.
     this.pendingMin = this.pendingMin === -1 ? next : Math.min(this.pendingMin, next);
@@ -82,25 +100,31 @@ export class HpackEncoder {
       const value = fields[i + 1]!;
       // Worst case: a 6-octet integer before each string, one type octet, the raw octets.
       this.ensure(16 + name.length + value.length);
-      if (NOT_INDEXED.has(name)) {
+      const policy = POLICY.get(name);
+      if (policy === undefined) {
+        this.writeIndexable(name, value);
+      } else if (policy === NOT_INDEXED) {
         // `:path: /` is in the static table; other paths are literals.
-        const staticIndex = name === ':path' ? STATIC_PAIRS.get(`${name}\0${value}`) : undefined;
+        const staticIndex = STATIC_PAIRS.get(name)?.get(value);
         if (staticIndex !== undefined) this.writeInt(0x80, 7, staticIndex);
         else this.writeLiteral(0x00, 4, name, value, false);
-      } else if (NEVER_INDEXED.has(name)) this.writeLiteral(0x10, 4, name, value, false);
-      else this.writeIndexable(name, value);
+      } else {
+        this.writeLiteral(0x10, 4, name, value, false);
+      }
     }
-    return Buffer.from(this.buf.subarray(0, this.pos));
+    const block = Buffer.from(this.buf.subarray(0, this.pos));
+    // One huge request (a long cookie) must not pin its buffer for the connection's life.
+    if (this.buf.length > SHRINK_ABOVE) this.buf = Buffer.allocUnsafe(INITIAL_BUFFER);
+    return block;
   }
 
   private writeIndexable(name: string, value: string): void {
-    const key = `${name}\0${value}`;
-    const staticIndex = STATIC_PAIRS.get(key);
+    const staticIndex = STATIC_PAIRS.get(name)?.get(value);
     if (staticIndex !== undefined) {
       this.writeInt(0x80, 7, staticIndex);
       return;
     }
-    const insertion = this.entries.get(key);
+    const insertion = this.entries.get(name)?.get(value);
     if (insertion !== undefined) {
       // §2.3.3: the newest entry is index 62, older ones follow.
       this.writeInt(0x80, 7, STATIC_LENGTH + this.inserted - insertion);
@@ -114,7 +138,7 @@ export class HpackEncoder {
       return;
     }
     this.writeLiteral(0x40, 6, name, value, true);
-    this.insert(key, entrySize);
+    this.insert(name, value, entrySize);
   }
 
   /** §6.2: a literal field with the name from the static table when it is there. */
@@ -179,10 +203,13 @@ export class HpackEncoder {
     this.evictTo(capacity);
   }
 
-  private insert(key: string, entrySize: number): void {
+  private insert(name: string, value: string, entrySize: number): void {
     this.evictTo(this.capacity - entrySize);
-    this.entries.set(key, this.inserted++);
-    this.queueKeys.push(key);
+    const values = this.entries.get(name);
+    if (values === undefined) this.entries.set(name, new Map([[value, this.inserted++]]));
+    else values.set(value, this.inserted++);
+    this.queueNames.push(name);
+    this.queueValues.push(value);
     this.queueSizes.push(entrySize);
     this.size += entrySize;
   }
@@ -190,16 +217,21 @@ export class HpackEncoder {
   /** §4.3/§4.4: drop the oldest entries until the table holds at most `limit` octets. */
   private evictTo(limit: number): void {
     while (this.size > limit) {
-      const key = this.queueKeys[this.queueHead]!;
+      const name = this.queueNames[this.queueHead]!;
+      const value = this.queueValues[this.queueHead]!;
       this.size -= this.queueSizes[this.queueHead]!;
       this.queueHead++;
-      // The oldest live entry's insertion number is inserted - live count; only drop the Map
-      // entry if it still points at this one.
-      const oldest = this.inserted - (this.queueKeys.length - this.queueHead) - 1;
-      if (this.entries.get(key) === oldest) this.entries.delete(key);
+      // The evicted entry's insertion number is inserted - (live count before this eviction).
+      const evicted = this.inserted - (this.queueNames.length - this.queueHead) - 1;
+      const values = this.entries.get(name);
+      if (values?.get(value) === evicted) {
+        values.delete(value);
+        if (values.size === 0) this.entries.delete(name);
+      }
     }
     if (this.queueHead > 256) {
-      this.queueKeys = this.queueKeys.slice(this.queueHead);
+      this.queueNames = this.queueNames.slice(this.queueHead);
+      this.queueValues = this.queueValues.slice(this.queueHead);
       this.queueSizes = this.queueSizes.slice(this.queueHead);
       this.queueHead = 0;
     }

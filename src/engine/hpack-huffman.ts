@@ -196,20 +196,23 @@ export class HuffmanStream {
     this.length = 0;
   }
 
-  /** Decodes `src[start, end)`; when `out` is given, writes at `out[this.length]` onwards. */
-  push(src: Uint8Array, start: number, end: number, out: Uint8Array | null): void {
+  /**
+   * Decodes `src[start, end)`; when `out` is given, writes at `out[this.length]` onwards but never
+   * at or past `limit` (octets beyond it are only counted).
+   */
+  push(src: Uint8Array, start: number, end: number, out: Uint8Array | null, limit: number): void {
     let state = this.state;
     let o = this.length;
     for (let i = start; i < end; i++) {
       const byte = src[i]!;
       let e = DECODE[(state << 4) | (byte >> 4)]!;
       if ((e & EMIT) !== 0) {
-        if (out !== null) out[o] = (e >> 8) & 0xff;
+        if (out !== null && o < limit) out[o] = (e >> 8) & 0xff;
         o++;
       }
       e = DECODE[((e & 0xff) << 4) | (byte & 0x0f)]! | (e & FAIL);
       if ((e & EMIT) !== 0) {
-        if (out !== null) out[o] = (e >> 8) & 0xff;
+        if (out !== null && o < limit) out[o] = (e >> 8) & 0xff;
         o++;
       }
       if ((e & FAIL) !== 0) throw new HpackError('Huffman-coded string contains EOS (RFC 7541 §5.2)');

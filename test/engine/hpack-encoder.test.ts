@@ -88,6 +88,13 @@ describe('HpackEncoder', () => {
     }
     expect(dec.dynamicTableSize).toBeLessThanOrEqual(4096);
   });
+  it('gives its buffer back after a huge block', () => {
+    const enc = new HpackEncoder();
+    const dec = new HpackDecoder();
+    roundTrip(enc, dec, ['cookie', 'c'.repeat(200_000)]);
+    expect((enc as unknown as { buf: Buffer }).buf.length).toBeLessThanOrEqual(64 * 1024);
+    roundTrip(enc, dec, request);
+  });
   it('sends a field over half the table without indexing', () => {
     const enc = new HpackEncoder();
     const dec = new HpackDecoder();
@@ -130,6 +137,11 @@ describe('HpackEncoder.setPeerTableSize', () => {
     expect(bytes.subarray(0, 3)).toEqual(Buffer.from([0x3f, 0x61, 0x82])); // 128 = 31 + 97
     expect(dec.dynamicTableSize).toBeLessThanOrEqual(128);
     roundTrip(enc, dec, request);
+  });
+  it('refuses a size that is no SETTINGS value', () => {
+    const enc = new HpackEncoder();
+    for (const bad of [-1, 0.5, Number.NaN]) expect(() => enc.setPeerTableSize(bad)).toThrow(RangeError);
+    expect(enc.encode([':method', 'GET'])).toEqual(Buffer.from([0x82]));
   });
   it('the same size as before sends no update', () => {
     const enc = new HpackEncoder();

@@ -49,6 +49,8 @@ function lengthPrefix(n: number, h: number): Buffer {
   out.push(rest);
   return Buffer.from(out);
 }
+const pairsOf = (flat: string[]): Array<[string, string]> =>
+  flat.flatMap((_, i) => (i % 2 === 0 ? [[flat[i]!, flat[i + 1]!] as [string, string]] : []));
 /** Literal with incremental indexing, new name. */
 const indexed = (name: string, value: Buffer | string): Buffer =>
   Buffer.concat([Buffer.from([0x40]), rawString(name), typeof value === 'string' ? rawString(value) : value]);
@@ -106,6 +108,21 @@ describe('well-formed edge cases', () => {
     const block = decodeBlock(decoder, indexed('x-big', 'v'.repeat(100)));
     expect(block.fields).toEqual(['x-big', 'v'.repeat(100)]);
     expect(decoder.dynamicTable()).toEqual([]);
+  });
+  it('a large table grows as it fills, and every index still finds its entry', () => {
+    const decoder = new HpackDecoder(1 << 20);
+    const fields: string[] = [];
+    for (let i = 0; i < 1000; i++) fields.push(`x-${i}`, `value ${i}`);
+    decodeBlock(decoder, Buffer.concat(pairsOf(fields).map(([n, v]) => indexed(n, v))), 1 << 20);
+    expect(decoder.dynamicTable()).toHaveLength(1000);
+    // Index 62 + k is the k-th newest: refer to all of them, oldest first.
+    const refs: Buffer[] = [];
+    for (let k = 999; k >= 0; k--) refs.push(lengthPrefix(62 + k, 0x80)); // §6.1: 1xxxxxxx, 7-bit prefix
+    expect(decodeBlock(decoder, Buffer.concat(refs), 1 << 20).fields).toEqual(fields);
+  });
+  it('refuses a table size that is no SETTINGS value', () => {
+    for (const bad of [-1, 1.5, Number.NaN, 2 ** 32]) expect(() => new HpackDecoder(bad)).toThrow(RangeError);
+    expect(new HpackDecoder(2 ** 32 - 1).maxTableSize).toBe(2 ** 32 - 1);
   });
   it('a zero table size keeps nothing', () => {
     const decoder = new HpackDecoder(0);
@@ -170,6 +187,25 @@ describe('bounds: oversize literals and lists', () => {
       expect(capped.dynamicTable()[1]).toEqual(['x-big', '', 5 + 1800 + 32]);
     }
   });
+  it('the cap applies to decoded octets: a Huffman literal decoding past it is not stored, one coded past it but decoding under is kept', () => {
+    const scratch = (d: HpackDecoder): number => (d as unknown as { scratch: Buffer }).scratch.length;
+    for (const oneByte of [false, true]) {
+      // 1000 'a' (5 bits each): 625 octets on the wire, 1000 decoded; cap 700 + 64 slack.
+      const many = Buffer.concat([indexed('x-a', huffString('a'.repeat(1000))), indexed('x-b', '1')]);
+      const capped = new HpackDecoder();
+      const reference = new HpackDecoder();
+      expect(decodeBlock(capped, many, 700, oneByte)).toEqual({ fields: [], size: 1035 + 36, tooLarge: true });
+      decodeBlock(reference, many, 1 << 20);
+      expect(capped.dynamicTable().map(([n, , s]) => [n, s])).toEqual(
+        reference.dynamicTable().map(([n, , s]) => [n, s]),
+      );
+      expect(scratch(capped)).toBeLessThanOrEqual(764);
+      // 300 NULs (13 bits each): 488 octets on the wire, 300 decoded: within a 400 cap.
+      const nuls = '\u0000'.repeat(300);
+      const few = decodeBlock(new HpackDecoder(), indexed('x-h', huffString(nuls)), 400, oneByte);
+      expect(few).toEqual({ fields: ['x-h', nuls], size: 335, tooLarge: false });
+    }
+  });
   it('a skipped Huffman literal is still checked for EOS and padding', () => {
     const decoder = new HpackDecoder();
     const bad = Buffer.concat([
@@ -189,6 +225,24 @@ describe('bounds: oversize literals and lists', () => {
       fields: [],
       size: longName.length + 1 + 32,
       tooLarge: true,
+    });
+  });
+  it('a skipped text is never handed out as empty, even to a later block with a larger cap', () => {
+    const decoder = new HpackDecoder();
+    const longName = `x-${'n'.repeat(300)}`;
+    expect(decodeBlock(decoder, indexed('x-a', 'v'.repeat(300)), 100).tooLarge).toBe(true);
+    expect(decodeBlock(decoder, indexed(longName, 'v'), 100).tooLarge).toBe(true);
+    // 62 = the entry with the skipped name, 63 = the one with the skipped value.
+    expect(decodeBlock(decoder, Buffer.concat([hex('0f 2f'), rawString('w')]), 100_000)).toMatchObject({
+      fields: [],
+      tooLarge: true,
+    });
+    expect(decodeBlock(decoder, hex('bf'), 100_000)).toMatchObject({ fields: [], size: 335, tooLarge: true });
+    // The name of the entry whose value was skipped is real and usable.
+    expect(decodeBlock(decoder, Buffer.concat([hex('0f 30'), rawString('w')]), 100_000)).toEqual({
+      fields: ['x-a', 'w'],
+      size: 36,
+      tooLarge: false,
     });
   });
   it('a list over maxListBytes keeps decoding (table in step) and the next block is fine', () => {

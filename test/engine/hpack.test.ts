@@ -283,3 +283,71 @@ describe('HpackError', () => {
     }
   });
 });
+
+describe('blocks captured from a real server', () => {
+  it('nginx 1.22.1 (h2c): literals with incremental indexing and Huffman values, every split point', () => {
+    const date = 'Fri, 27 Nov 2026 20:37:12 GMT';
+    const fileBlock = `887689aa6355e580ae212e1f6196c361be9413aa693f75040138a08171976e044a62d1bf5f87497ca58ae819aa5c04313032346c
+      96c361be9413aa693f75040138a08171976e01c53168df00832a47378bfe5c8c0f95f944b34007f3008919085ad2b583aa62a3848fd24a8f`;
+    const file = [
+      ':status',
+      '200',
+      'server',
+      'nginx/1.22.1',
+      'date',
+      date,
+      'content-type',
+      'text/plain',
+      'content-length',
+      '1024',
+      'last-modified',
+      'Fri, 27 Nov 2026 20:37:06 GMT',
+      'etag',
+      '"6b09e9f2-400"',
+      'accept-ranges',
+      'bytes',
+    ];
+    const fileEntries: Array<[string, string, number]> = [
+      ['last-modified', 'Fri, 27 Nov 2026 20:37:06 GMT', 74],
+      ['content-length', '1024', 50],
+      ['content-type', 'text/plain', 54],
+      ['date', date, 65],
+      ['server', 'nginx/1.22.1', 50],
+    ];
+    const returned: Array<[string, string, number]> = [
+      ['content-length', '16', 48],
+      ['content-type', 'application/octet-stream', 68],
+      ['date', date, 65],
+      ['server', 'nginx/1.22.1', 50],
+    ];
+    everySplit([
+      { name: 'nginx file', bytes: fileBlock, fields: file, table: fileEntries, tableSize: 293 },
+      {
+        name: 'nginx file again',
+        bytes: fileBlock,
+        fields: file,
+        table: [...fileEntries, ...fileEntries],
+        tableSize: 586,
+      },
+      {
+        name: 'nginx return 200',
+        bytes:
+          '887689aa6355e580ae212e1f6196c361be9413aa693f75040138a08171976e044a62d1bf5f901d75d0620d263d4c1c892a56426c28e95c023136',
+        fields: [
+          ':status',
+          '200',
+          'server',
+          'nginx/1.22.1',
+          'date',
+          date,
+          'content-type',
+          'application/octet-stream',
+          'content-length',
+          '16',
+        ],
+        table: [...returned, ...fileEntries, ...fileEntries],
+        tableSize: 817,
+      },
+    ]);
+  });
+});
