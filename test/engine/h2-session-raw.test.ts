@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Exchange } from '../../src/engine/exchange.js';
 import {
   COMPRESSION_ERROR,
@@ -19,6 +19,7 @@ import {
   REFUSED_STREAM,
   rstStreamFrame,
   SETTINGS_ENABLE_PUSH,
+  SETTINGS_HEADER_TABLE_SIZE,
   SETTINGS_INITIAL_WINDOW_SIZE,
   SETTINGS_MAX_CONCURRENT_STREAMS,
   SETTINGS_MAX_FRAME_SIZE,
@@ -26,6 +27,7 @@ import {
 } from '../../src/engine/h2-frames.js';
 import { H2Session } from '../../src/engine/h2-session.js';
 import type { Session, SessionOwner } from '../../src/engine/session.js';
+import { ResponseBody } from '../../src/engine/response-body.js';
 import { Transport } from '../../src/engine/transport.js';
 import type { Expectation, Result, Target } from '../../src/types.js';
 import {
@@ -417,6 +419,23 @@ describe('our HTTP/2 session against exact frames', () => {
     expect(sent).toBeLessThan(10_000_000);
   });
 
+  it('SETTINGS_HEADER_TABLE_SIZE from the server reaches our HPACK encoder (it empties the table it indexes into)', async () => {
+    const sizes: number[] = [];
+    const server = await raw({
+      settings: [SETTINGS_MAX_CONCURRENT_STREAMS, 10, SETTINGS_HEADER_TABLE_SIZE, 0],
+      onRequest: (conn, req) => {
+        sizes.push(conn.tableSize());
+        conn.respond(req.id, 200, [], 'ok');
+      },
+    });
+    const results = await run(urls(server, 4), { ...h2c, concurrency: 1 });
+    expect(results.every((r) => r.ok)).toBe(true);
+    // The first request went out before the server's SETTINGS (a 4096-byte table); the blocks
+    // after them start with a size update to 0 and index nothing.
+    expect(sizes[0]).toBeGreaterThan(0);
+    expect(sizes.slice(1)).toEqual([0, 0, 0]);
+  });
+
   it('an HPACK error (an index past both tables): connection COMPRESSION_ERROR, every target protocol', async () => {
     const server = await raw({
       settings: [SETTINGS_MAX_CONCURRENT_STREAMS, 10],
@@ -558,7 +577,126 @@ function recordingOwner(): SessionOwner & { results: Result[]; closedCount: numb
   return owner;
 }
 
+/** A session on a plain socket to `server`, with the receive windows given. */
+async function directSession(
+  server: RawServer,
+  windows: { stream: number; connection: number },
+): Promise<{ session: H2Session; owner: ReturnType<typeof recordingOwner> }> {
+  const socket = connect({ host: '127.0.0.1', port: Number(new URL(server.url).port) });
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  const owner = recordingOwner();
+  const session = new H2Session(
+    owner,
+    '127.0.0.1',
+    { socket, sockets: [socket], protocol: 'h2', tlsInfo: null, remoteAddress: '127.0.0.1', relay: null, proxy: null },
+    { transport: new Transport({}, 'test'), maxHeaderBytes: 65536, maxBytes: undefined, pipeline: 1 },
+    windows,
+  );
+  return { session, owner };
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let tries = 0; tries < 500 && !check(); tries++) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+const expectation = { status: [[200, 399]], statusText: '200-399' } as unknown as Expectation;
+
 describe('receive flow control (a session with a small window)', () => {
+  it('credits each stream back as its body is taken: a server that keeps to the window gets the whole body', async () => {
+    const total = 20_000;
+    let sent = 0;
+    let window = 1000; // the stream window our session advertises below
+    const pump = (conn: Parameters<RawServerOptions['onRequest']>[0], id: number): void => {
+      while (window > 0 && sent < total) {
+        const n = Math.min(window, 300, total - sent);
+        sent += n;
+        window -= n;
+        conn.write(data(id, 'w'.repeat(n), sent === total));
+      }
+    };
+    const server = await raw({
+      settings: [SETTINGS_MAX_CONCURRENT_STREAMS, 10],
+      onRequest: (conn, req) => {
+        conn.write(headers(req.id, [[':status', '200']], false));
+        pump(conn, req.id);
+      },
+      onWindowUpdate: (conn, id, increment) => {
+        if (id === 0) return;
+        window += increment;
+        pump(conn, id);
+      },
+    });
+    const { session, owner } = await directSession(server, { stream: 1000, connection: 1 << 20 });
+    session.send(new Exchange((prepare([`${server.url}/w`]) as Target[])[0]!, expectation));
+    await until(() => owner.results.length === 1);
+    expect(owner.results[0]).toMatchObject({ ok: true, bytes: total });
+    // Credit is batched: once half the window (500 bytes) is used, not per frame.
+    const updates = server.connections[0]!.log.filter((l) => l.startsWith('WU 1 '));
+    expect(updates.length).toBeGreaterThanOrEqual(Math.floor((total - 1000) / 1000));
+    expect(updates.length).toBeLessThanOrEqual(Math.ceil(total / 500));
+    session.destroy();
+  });
+
+  it('a body whose consumer is behind gets no credit until it catches up; the other streams flow meanwhile', async () => {
+    const total = 5000;
+    const state = new Map<number, { sent: number; window: number }>();
+    const pump = (conn: Parameters<RawServerOptions['onRequest']>[0], id: number): void => {
+      const st = state.get(id)!;
+      while (st.window > 0 && st.sent < total) {
+        const n = Math.min(st.window, 250, total - st.sent);
+        st.sent += n;
+        st.window -= n;
+        conn.write(data(id, 'p'.repeat(n), st.sent === total));
+      }
+    };
+    const server = await raw({
+      settings: [SETTINGS_MAX_CONCURRENT_STREAMS, 10],
+      onRequest: (conn, req) => {
+        state.set(req.id, { sent: 0, window: 1000 });
+        conn.write(headers(req.id, [[':status', '200']], false));
+        pump(conn, req.id);
+      },
+      onWindowUpdate: (conn, id, increment) => {
+        const st = state.get(id);
+        if (st === undefined) return;
+        st.window += increment;
+        pump(conn, id);
+      },
+    });
+    // The /slow body's consumer (a decoder or a disk, in a real run) falls behind once, on its
+    // first bytes, and stays behind until the test resumes it.
+    let armed = true;
+    let resume: (() => void) | null = null;
+    const spy = vi.spyOn(ResponseBody.prototype, 'backpressure').mockImplementation(function (this: ResponseBody) {
+      const ex = (this as unknown as { ex: Exchange }).ex;
+      if (ex.target.path !== '/slow' || !armed) return null;
+      armed = false;
+      return (callback) => {
+        resume = callback;
+      };
+    });
+    try {
+      const { session, owner } = await directSession(server, { stream: 1000, connection: 1 << 20 });
+      const targets = prepare([`${server.url}/slow`, `${server.url}/fast`]) as Target[];
+      session.send(new Exchange(targets[0]!, expectation));
+      await until(() => session.available() >= 1);
+      session.send(new Exchange(targets[1]!, expectation));
+      await until(() => owner.results.length === 1);
+      // /fast completed; /slow stalled at its 1000-byte window, credited nothing.
+      expect(owner.results[0]).toMatchObject({ ok: true, bytes: total, url: `${server.url}/fast` });
+      const log = server.connections[0]!.log;
+      expect(log.filter((l) => l.startsWith('WU 1 '))).toEqual([]);
+      expect(state.get(1)?.sent).toBe(1000);
+      expect(resume).not.toBeNull();
+      (resume as unknown as () => void)();
+      await until(() => owner.results.length === 2);
+      expect(owner.results[1]).toMatchObject({ ok: true, bytes: total, url: `${server.url}/slow` });
+      session.destroy();
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('DATA beyond the stream window: connection FLOW_CONTROL_ERROR, every exchange one result', async () => {
     const server = await raw({
       settings: [SETTINGS_MAX_CONCURRENT_STREAMS, 10],
@@ -568,44 +706,14 @@ describe('receive flow control (a session with a small window)', () => {
         conn.write(headers(req.id, [[':status', '200']], false), data(req.id, 'z'.repeat(3000), true));
       },
     });
-    const socket = connect({ host: '127.0.0.1', port: Number(new URL(server.url).port) });
-    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-    const owner = recordingOwner();
-    const session = new H2Session(
-      owner,
-      '127.0.0.1',
-      {
-        socket,
-        sockets: [socket],
-        protocol: 'h2',
-        tlsInfo: null,
-        remoteAddress: '127.0.0.1',
-        relay: null,
-        proxy: null,
-      },
-      { transport: new Transport({}, 'test'), maxHeaderBytes: 65536, maxBytes: undefined, pipeline: 1 },
-      { stream: 1000, connection: 1 << 20 },
-    );
-    const expectation = { status: [[200, 399]], statusText: '200-399' } as unknown as Expectation;
+    const { session, owner } = await directSession(server, { stream: 1000, connection: 1 << 20 });
     const targets = prepare(urls(server, 3)) as Target[];
     session.send(new Exchange(targets[0]!, expectation));
     // The server's SETTINGS (10 streams) let the other two in.
-    await new Promise<void>((resolve) => {
-      const wait = (): void => {
-        if (session.available() >= 2) resolve();
-        else setTimeout(wait, 5);
-      };
-      wait();
-    });
+    await until(() => session.available() >= 2);
     session.send(new Exchange(targets[1]!, expectation));
     session.send(new Exchange(targets[2]!, expectation));
-    await new Promise<void>((resolve) => {
-      const wait = (): void => {
-        if (owner.results.length === 3) resolve();
-        else setTimeout(wait, 5);
-      };
-      wait();
-    });
+    await until(() => owner.results.length === 3);
     expect(owner.results.map((r) => r.index).sort()).toEqual([0, 1, 2]);
     for (const r of owner.results) {
       expect(r.error?.code).toBe('protocol');

@@ -38,6 +38,8 @@ export interface RawConnection {
   readonly log: string[];
   /** Requests so far, in order. */
   readonly requests: RawRequest[];
+  /** The size of the server's HPACK dynamic table now (what the client's encoder has put in it). */
+  tableSize(): number;
   write(...frames: Buffer[]): void;
   /** HEADERS (:status and fields) and, when `body` is given, one DATA frame; END_STREAM on the last. */
   respond(id: number, status: number, fields?: Array<[string, string]>, body?: string): void;
@@ -51,6 +53,8 @@ export interface RawServerOptions {
   onRequest(conn: RawConnection, req: RawRequest): void;
   /** Request body bytes. */
   onData?(conn: RawConnection, id: number, bytes: number, endStream: boolean): void;
+  /** The client credited `increment` bytes on stream `id` (0: the connection). */
+  onWindowUpdate?(conn: RawConnection, id: number, increment: number): void;
 }
 
 export interface RawServer {
@@ -128,6 +132,7 @@ export async function startRawH2Server(options: RawServerOptions): Promise<RawSe
       socket,
       log: [],
       requests: [],
+      tableSize: () => decoder.dynamicTableSize,
       write: (...frames) => {
         if (prefaceSent) send(Buffer.concat(frames));
         else held.push(...frames);
@@ -173,7 +178,10 @@ export async function startRawH2Server(options: RawServerOptions): Promise<RawSe
         if (ack) conn.log.push('PING-ACK');
       },
       onGoaway: (last, code) => conn.log.push(`GOAWAY ${last} ${code}`),
-      onWindowUpdate: (id, inc) => conn.log.push(`WU ${id} ${inc}`),
+      onWindowUpdate: (id, inc) => {
+        conn.log.push(`WU ${id} ${inc}`);
+        options.onWindowUpdate?.(conn, id, inc);
+      },
       onPushPromise: () => {},
     };
     const reader = new FrameReader(handler);
