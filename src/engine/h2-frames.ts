@@ -69,8 +69,10 @@ export class H2Error extends Error {
  */
 export interface FrameHandler {
   /**
-   * A DATA frame's content, padding removed. `flowLength` is the whole payload, padding
-   * included: what it takes from the flow-control windows (RFC 9113 §6.1).
+   * A DATA frame's content, padding removed — a frame split across chunks comes in pieces, as its
+   * bytes arrive, so that no body byte is copied. `flowLength` is what this piece takes from the
+   * flow-control windows (RFC 9113 §6.1: padding included); the pieces of one frame add up to its
+   * length. `endStream` is set on the frame's last piece only.
    */
   onData(streamId: number, chunk: Buffer, start: number, end: number, endStream: boolean, flowLength: number): void;
   /** A HEADERS frame's field block fragment, padding and priority removed (§6.2). */
@@ -91,7 +93,9 @@ export interface FrameHandler {
 
 /**
  * Reads frames out of the chunks it is fed. Frames that lie whole in a chunk are handed out as
- * views of it; only a frame split across chunks is copied (into a buffer of its own size).
+ * views of it; a DATA frame split across chunks is handed out in pieces as views too (with TLS,
+ * most large DATA frames straddle two records); only another frame split across chunks is copied
+ * (into a buffer of its own size).
  * PRIORITY and frames of unknown types are checked and dropped (RFC 9113 §4.1, §5.3.2).
  */
 export class FrameReader {
@@ -101,6 +105,12 @@ export class FrameReader {
   /** The stream whose field block is open (HEADERS/PUSH_PROMISE without END_HEADERS), or 0. */
   private continuing = 0;
   private stopped = false;
+  /** A DATA frame being read piece by piece: its stream (0: none), payload bytes still to come. */
+  private dataId = 0;
+  private dataLeft = 0;
+  /** Its padding length; -1 while the Pad Length octet has not arrived. */
+  private dataPad = 0;
+  private dataEnd = false;
 
   constructor(
     private readonly handler: FrameHandler,
@@ -114,30 +124,75 @@ export class FrameReader {
   stop(): void {
     this.stopped = true;
     this.partial = null;
+    this.dataId = 0;
   }
 
   /** Whether a frame has begun and not yet been read whole. */
   get midFrame(): boolean {
-    return this.partial !== null;
+    return this.partial !== null || this.dataId !== 0;
   }
 
-  /** Reads every whole frame in `chunk` (after the one left split by the previous chunk). */
+  /** Reads every frame in `chunk` (after the one left split by the previous chunk). */
   execute(chunk: Buffer): void {
     if (this.stopped) return;
     let pos = 0;
-    if (this.partial !== null) {
-      pos = this.fillPartial(chunk);
-      if (this.partial !== null || this.stopped) return;
-    }
+    if (this.dataId !== 0) pos = this.moreData(chunk, 0);
+    else if (this.partial !== null) pos = this.fillPartial(chunk);
+    if (this.partial !== null || this.dataId !== 0 || this.stopped) return;
     const length = chunk.length;
     while (length - pos >= HEADER_SIZE) {
       const size = this.frameSize(chunk, pos);
-      if (length - pos < HEADER_SIZE + size) break;
+      if (length - pos < HEADER_SIZE + size) {
+        if (chunk[pos + 3] !== DATA) break;
+        // A DATA frame the chunk ends inside: its content goes out as it comes, never copied.
+        this.beginData(chunk[pos + 4]!, chunk.readUInt32BE(pos + 5) & MAX_WINDOW, size);
+        this.moreData(chunk, pos + HEADER_SIZE);
+        return;
+      }
       this.frame(chunk, pos, size);
       if (this.stopped) return;
       pos += HEADER_SIZE + size;
     }
     if (pos < length) this.keep(chunk, pos);
+  }
+
+  /** A DATA frame (header read, payload to come in pieces). */
+  private beginData(flags: number, streamId: number, size: number): void {
+    this.order(DATA, flags, streamId);
+    needStream(DATA, streamId);
+    this.dataId = streamId;
+    this.dataLeft = size;
+    this.dataPad = (flags & FLAG_PADDED) !== 0 ? -1 : 0;
+    this.dataEnd = (flags & FLAG_END_STREAM) !== 0;
+  }
+
+  /** The next piece of the DATA frame being read, from `chunk[pos…]`; returns where it ended. */
+  private moreData(chunk: Buffer, pos: number): number {
+    if (pos >= chunk.length) return pos;
+    let at = pos;
+    let flow = 0;
+    if (this.dataPad === -1) {
+      const pad = chunk[at++]!;
+      this.dataLeft--;
+      flow = 1;
+      // §6.1: padding as long as the payload or longer is a PROTOCOL_ERROR.
+      if (pad > this.dataLeft) throw new H2Error(PROTOCOL_ERROR, `padding of ${pad} bytes longer than the frame`);
+      this.dataPad = pad;
+    }
+    // What is left of the frame: its content, then `dataPad` bytes of padding.
+    const start = at;
+    const content = Math.min(this.dataLeft - this.dataPad, chunk.length - at);
+    at += content;
+    const padding = Math.min(this.dataPad, chunk.length - at);
+    at += padding;
+    this.dataPad -= padding;
+    this.dataLeft -= content + padding;
+    flow += content + padding;
+    const id = this.dataId;
+    const last = this.dataLeft === 0;
+    if (last) this.dataId = 0;
+    if (flow > 0) this.handler.onData(id, chunk, start, start + content, last && this.dataEnd, flow);
+    return at;
   }
 
   /** The payload length of the frame at `pos`, checked against our maximum before any is buffered. */
@@ -169,6 +224,12 @@ export class FrameReader {
       used = take;
       if (this.have < HEADER_SIZE) return used;
       const size = this.frameSize(partial, 0);
+      if (partial[3] === DATA && size > 0) {
+        this.partial = null;
+        this.have = 0;
+        this.beginData(partial[4]!, partial.readUInt32BE(5) & MAX_WINDOW, size);
+        return this.moreData(chunk, used);
+      }
       const whole = Buffer.allocUnsafe(HEADER_SIZE + size);
       partial.copy(whole, 0, 0, HEADER_SIZE);
       partial = whole;
@@ -185,14 +246,8 @@ export class FrameReader {
     return used;
   }
 
-  /** One whole frame: its header at `pos`, `size` payload bytes after it. */
-  private frame(buf: Buffer, pos: number, size: number): void {
-    const type = buf[pos + 3]!;
-    const flags = buf[pos + 4]!;
-    const streamId = buf.readUInt32BE(pos + 5) & MAX_WINDOW; // §4.1: the reserved bit is ignored
-    const start = pos + HEADER_SIZE;
-    const end = start + size;
-    const handler = this.handler;
+  /** What may come where: the server's preface first (§3.4), nothing inside a field block (§6.10). */
+  private order(type: number, flags: number, streamId: number): void {
     if (this.preface) {
       // §3.4: anything else first (an HTTP/1.1 response, say) is a PROTOCOL_ERROR.
       if (type !== SETTINGS || (flags & FLAG_ACK) !== 0) {
@@ -204,6 +259,17 @@ export class FrameReader {
       // §6.10: a field block is a contiguous sequence of frames, nothing in between.
       throw new H2Error(PROTOCOL_ERROR, `${frameName(type)} frame inside the field block of stream ${this.continuing}`);
     }
+  }
+
+  /** One whole frame: its header at `pos`, `size` payload bytes after it. */
+  private frame(buf: Buffer, pos: number, size: number): void {
+    const type = buf[pos + 3]!;
+    const flags = buf[pos + 4]!;
+    const streamId = buf.readUInt32BE(pos + 5) & MAX_WINDOW; // §4.1: the reserved bit is ignored
+    const start = pos + HEADER_SIZE;
+    const end = start + size;
+    const handler = this.handler;
+    this.order(type, flags, streamId);
     switch (type) {
       case DATA: {
         needStream(type, streamId);

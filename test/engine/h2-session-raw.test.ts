@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Exchange } from '../../src/engine/exchange.js';
@@ -98,6 +99,33 @@ describe('our HTTP/2 session against exact frames', () => {
     expect(indexesOnce(results, n)).toBe(true);
     for (const r of results) expect(r).toMatchObject({ ok: true, status: 200, bytes: 10, httpVersion: '2' });
     expect(server.connections).toHaveLength(1);
+  });
+
+  it('a large body in DATA frames that straddle reads arrives whole (hash checked), credited as it goes', async () => {
+    const body = Buffer.alloc(300_000);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 7 + (i >> 9)) & 0xff;
+    const server = await raw({
+      settings: [SETTINGS_MAX_CONCURRENT_STREAMS, 10],
+      onRequest: (conn, req) => {
+        const frames: Buffer[] = [headers(req.id, [[':status', '200']], false)];
+        for (let at = 0; at < body.length; at += 16_384) {
+          frames.push(data(req.id, body.subarray(at, at + 16_384), at + 16_384 >= body.length));
+        }
+        const wire = Buffer.concat(frames);
+        // Written in 7,001-byte pieces with pauses: most frames are split across reads.
+        let at = 0;
+        const next = (): void => {
+          if (at >= wire.length || conn.socket.destroyed) return;
+          conn.write(wire.subarray(at, at + 7001));
+          at += 7001;
+          setTimeout(next, 1);
+        };
+        next();
+      },
+    });
+    const r = (await run([`${server.url}/big`], { ...h2c, hash: 'sha256' }))[0];
+    expect(r).toMatchObject({ ok: true, bytes: body.length });
+    expect(r?.sha256).toBe(createHash('sha256').update(body).digest('hex'));
   });
 
   it('answers PING with an ACK and ignores unknown frame types and unknown settings', async () => {
