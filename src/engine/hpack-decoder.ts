@@ -35,7 +35,10 @@ export interface DecodedBlock {
 
 /** §4.1: an entry's size is its name and value octets plus 32. */
 const ENTRY_OVERHEAD = 32;
-/** Slack over maxListBytes for the literal being buffered (room for a name with a huge value). */
+/**
+ * Octets over maxListBytes one field may hold while it is read. A field that fits the list has
+ * name + value <= maxListBytes - 32, so this never skips one that fits; it only bounds the rest.
+ */
 const LITERAL_SLACK = 64;
 /** §5.1 integers: more continuation octets than this is an attack, not an encoding. */
 const MAX_INT_CONTINUATION = 10;

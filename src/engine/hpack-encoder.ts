@@ -3,7 +3,8 @@
  *
  * It runs once per request, so it does the least work that still compresses well: a field found
  * whole in the static table is one octet; a field we sent before is one or two octets from the
- * dynamic table, found through one Map lookup on "name\0value"; everything else is a literal.
+ * dynamic table, found by name then value in two Maps (no key string built); everything else is a
+ * literal.
  * Which literal is a policy per name:
  *
  * - with incremental indexing (§6.2.1) — fields that repeat across requests (`:authority`,
@@ -15,8 +16,10 @@
  * - without indexing (§6.2.2) — `:path` and `content-length`, which differ per request: indexing
  *   them would only evict the fields that do repeat. Raw octets, no Huffman (per-request cost).
  *
- * Names are expected lower-case and values as latin1 strings (one char one octet, the field's
- * bytes); the session validates fields before they get here.
+ * Names are expected lower-case tokens, values validated (no CR, LF, NUL) by the session. Values
+ * go out as UTF-8, as HTTP/1.1 requests send them (docs/http-features.md), so a target sends the
+ * same octets on either protocol; sizes (§4.1) count those octets. (Node's own http2 client writes
+ * latin1 and cuts every char above U+00FF to its low byte.)
  */
 import { huffmanEncode, huffmanEncodedLength } from './hpack-huffman.js';
 import { STATIC_LENGTH, STATIC_NAMES, STATIC_VALUES } from './hpack-static.js';
@@ -98,8 +101,9 @@ export class HpackEncoder {
     for (let i = 0; i + 1 < fields.length; i += 2) {
       const name = fields[i]!;
       const value = fields[i + 1]!;
-      // Worst case: a 6-octet integer before each string, one type octet, the raw octets.
-      this.ensure(16 + name.length + value.length);
+      // Worst case: a 6-octet integer before each string, one type octet, and the UTF-8 octets
+      // (at most 3 per UTF-16 unit).
+      this.ensure(16 + 3 * (name.length + value.length));
       const policy = POLICY.get(name);
       if (policy === undefined) {
         this.writeIndexable(name, value);
@@ -130,7 +134,7 @@ export class HpackEncoder {
       this.writeInt(0x80, 7, STATIC_LENGTH + this.inserted - insertion);
       return;
     }
-    const entrySize = name.length + value.length + ENTRY_OVERHEAD;
+    const entrySize = Buffer.byteLength(name, 'utf8') + Buffer.byteLength(value, 'utf8') + ENTRY_OVERHEAD;
     // An entry over half the table would evict most of what repeats (and one over the whole
     // table empties it, §4.4): send such a field without indexing instead.
     if (entrySize * 2 > this.capacity) {
@@ -153,9 +157,9 @@ export class HpackEncoder {
     this.writeString(value, huffman);
   }
 
-  /** §5.2: a string literal, Huffman coded only when asked and shorter. */
+  /** §5.2: a string literal, Huffman coded only when asked, ASCII (one char one octet) and shorter. */
   private writeString(s: string, huffman: boolean): void {
-    if (huffman) {
+    if (huffman && Buffer.byteLength(s, 'utf8') === s.length) {
       const coded = huffmanEncodedLength(s);
       if (coded < s.length) {
         this.writeInt(0x80, 7, coded);
@@ -163,8 +167,15 @@ export class HpackEncoder {
         return;
       }
     }
-    this.writeInt(0x00, 7, s.length);
-    this.pos += this.buf.write(s, this.pos, 'latin1');
+    if (s.length * 3 < 0x7f) {
+      // At most 126 octets: the length fits the 7-bit prefix, so write the text first, then its length.
+      const n = this.buf.write(s, this.pos + 1, 'utf8');
+      this.buf[this.pos] = n;
+      this.pos += 1 + n;
+      return;
+    }
+    this.writeInt(0x00, 7, Buffer.byteLength(s, 'utf8'));
+    this.pos += this.buf.write(s, this.pos, 'utf8');
   }
 
   /** §5.1: `value` with an N-bit prefix, the octet's high bits being `pattern`. */

@@ -76,9 +76,28 @@ describe('HpackEncoder', () => {
     expect(bytes[0]).toBe(0x40);
     expect(bytes[1]! & 0x80).toBe(0x80); // Huffman name
     expect(bytes.length).toBeLessThan(2 + 8 + 1 + 11);
-    // Octets whose code is longer than 8 bits stay raw.
-    const raw = roundTrip(enc, dec, ['x-bin', '\u00ff\u00fe\u00fd']);
-    expect(raw[raw.length - 4]).toBe(3);
+    // ASCII whose codes are longer than 8 bits stays raw.
+    const raw = roundTrip(enc, dec, ['x-sym', '{}<>']);
+    expect(raw.subarray(raw.length - 5)).toEqual(Buffer.from([4, ...Buffer.from('{}<>')]));
+  });
+  it('sends values as UTF-8 (as HTTP/1.1 requests do), raw, with entry sizes in octets', () => {
+    const enc = new HpackEncoder();
+    const dec = new HpackDecoder();
+    const value = 'caf\u00e9 \u65e5\u672c \u{1f600}';
+    const utf8 = Buffer.from(value, 'utf8');
+    const bytes = enc.encode(['x-name', value]);
+    expect(bytes.subarray(bytes.length - utf8.length)).toEqual(utf8);
+    expect(bytes[bytes.length - utf8.length - 1]).toBe(utf8.length); // raw, octet length
+    dec.begin(1 << 20);
+    dec.push(bytes);
+    // Our decoder hands out octets as latin1, like the HTTP/1 parser.
+    expect(dec.end().fields).toEqual(['x-name', utf8.toString('latin1')]);
+    expect(dec.dynamicTable()).toEqual([['x-name', utf8.toString('latin1'), 6 + utf8.length + 32]]);
+    // Long values (past the one-octet length) too, and the second time it is an index.
+    const long = '\u00e9'.repeat(200);
+    const longBytes = enc.encode(['x-long', long]);
+    expect(longBytes.subarray(longBytes.length - 400)).toEqual(Buffer.from(long, 'utf8'));
+    expect(enc.encode(['x-name', value, 'x-long', long])).toEqual(Buffer.from([0xbf, 0xbe]));
   });
   it('evicts the oldest entries as the table fills, in step with the decoder', () => {
     const enc = new HpackEncoder();
