@@ -260,7 +260,8 @@ export class H2Session implements Session, FrameHandler {
     if (out.length === 0) return;
     this.out = [];
     this.outBytes = 0;
-    if (this.state === 'closed') return;
+    // A socket the server has ended is closing: its 'close' decides the streams, not a write error.
+    if (this.state === 'closed' || !this.socket.writable) return;
     this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
   };
 
