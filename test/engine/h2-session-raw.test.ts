@@ -578,6 +578,24 @@ describe('our HTTP/2 session against exact frames', () => {
     expect(frames).toBeGreaterThanOrEqual(Math.ceil((100_000 - 65_535) / 1000));
   });
 
+  it('a larger SETTINGS_INITIAL_WINDOW_SIZE raises the windows of streams already open (RFC 9113 §6.9.2)', async () => {
+    const body = 'u'.repeat(150_000);
+    let received = 0;
+    const server = await raw({
+      // No stream WINDOW_UPDATE ever: only the new initial window lets the upload past 65,535.
+      settings: [SETTINGS_MAX_CONCURRENT_STREAMS, 10, SETTINGS_INITIAL_WINDOW_SIZE, 200_000],
+      onRequest: (conn) => conn.write(windowUpdateFrame(0, 1 << 20)),
+      onData: (conn, id, bytes, end) => {
+        received += bytes;
+        if (end) conn.respond(id, 200, [], String(received));
+      },
+    });
+    const results = await run([{ url: `${server.url}/up`, method: 'PUT', body }], { ...h2c, timeout: 2000 });
+    expect(results[0]).toMatchObject({ ok: true, status: 200 });
+    expect(received).toBe(150_000);
+    expect(server.connections[0]?.log.filter((l) => l.startsWith('DATA 1 ')).length).toBeGreaterThan(4);
+  });
+
   it('an idle connection closes with GOAWAY NO_ERROR', async () => {
     const server = await raw({ settings: [SETTINGS_MAX_CONCURRENT_STREAMS, 10], onRequest: ok200() });
     const results = await run(urls(server, 2), h2c);
