@@ -12,7 +12,7 @@ import { awaitTunnel, connectRequest, type ProxyEndpoint } from './proxy.js';
 import type { Protocol } from './session.js';
 import { describeSocketError } from './socket-errors.js';
 import { describeTls, peerFacts } from './tls-info.js';
-import { TlsSessions } from './tls-sessions.js';
+import { type PeerFacts, TlsSessions } from './tls-sessions.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -253,13 +253,19 @@ export class Dial implements Carrier {
     });
     this.tlsSocket = tlsSocket;
     tlsSocket.on('error', this.onError);
+    // Who the certificate names, read once per connection: node decodes the whole certificate on
+    // each getPeerCertificate(), and both the result and every ticket below want it. A resumed
+    // handshake sends no certificate: the one the offered session was made with stands.
+    let peer: PeerFacts | null | undefined;
+    const peerOf = (): PeerFacts | null => {
+      if (peer === undefined)
+        peer = peerFacts(tlsSocket) ?? (tlsSocket.isSessionReused() ? (offered?.peer ?? null) : null);
+      return peer;
+    };
     // TLS 1.3 tickets arrive after the handshake, on a connection already carrying requests: the
     // listener stays for the socket's life, and the newest ticket is the one offered next. It
     // keeps the certificate it was made with, which a resumed handshake does not send again.
-    tlsSocket.on('session', (session: Buffer) => {
-      const peer = peerFacts(tlsSocket) ?? (tlsSocket.isSessionReused() ? (offered?.peer ?? null) : null);
-      tlsSessions.set(key, { session, peer });
-    });
+    tlsSocket.on('session', (session: Buffer) => tlsSessions.set(key, { session, peer: peerOf() }));
     if (offered !== undefined) {
       // A session that the handshake it was offered in failed is not offered again.
       tlsSocket.once('error', () => {
@@ -270,7 +276,7 @@ export class Dial implements Carrier {
       if (this.stage !== 'tls') return;
       ex.tls = performance.now() - tlsStart;
       const protocol: Protocol = tlsSocket.alpnProtocol === 'h2' ? 'h2' : 'h1';
-      this.done(tlsSocket, protocol, describeTls(tlsSocket, offered?.peer ?? null));
+      this.done(tlsSocket, protocol, describeTls(tlsSocket, peerOf()));
     });
   }
 
