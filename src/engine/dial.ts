@@ -42,6 +42,15 @@ export interface Origin {
   readonly tls: boolean;
   /** `host:port`, IPv6 in brackets. */
   readonly label: string;
+  /** The hostname's one address when it is an IP literal (no DNS, no race), else null. */
+  readonly literal: readonly LookupAddress[] | null;
+}
+
+/** An origin for `hostname:port`; made once per pool, so that dials to an IP literal skip DNS. */
+export function originOf(hostname: string, port: number, tls: boolean): Origin {
+  const label = `${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`;
+  const family = isIP(hostname);
+  return { hostname, port, tls, label, literal: family === 0 ? null : [{ address: hostname, family }] };
 }
 
 /**
@@ -136,6 +145,11 @@ export class Dial implements Carrier {
     const pinned = this.ctx.transport.pinned(host, port);
     if (pinned !== undefined) {
       this.connectTcp(pinned, port);
+      return;
+    }
+    // An IP literal needs no lookup (and so reports no DNS phase, as a cached name does).
+    if (proxy === null && this.origin.literal !== null) {
+      this.connectTcp(this.origin.literal, port);
       return;
     }
     let dnsStart = performance.now();
