@@ -42,6 +42,11 @@ export interface Summary {
   latency: LatencySummary | null;
   /** Results with error code `cancelled` (also counted in `byError`). */
   cancelled: number;
+  /**
+   * Results that got a response head, by the HTTP version it came in: `"1.0"`, `"1.1"`, `"2"`.
+   * Only versions seen are present (`{}` when no response arrived).
+   */
+  byHttpVersion: Record<string, number>;
 }
 
 /** Machine reports carry 10 µs resolution, like the per-result timings: more digits would be noise. */
@@ -55,6 +60,8 @@ export class SummaryCollector {
   #cancelled = 0;
   readonly #byStatus = [0, 0, 0, 0, 0];
   readonly #byError = new Map<string, number>();
+  /** HTTP/1.0, 1.1 and 2, in that order: three counters, not a map, on the per-result path. */
+  readonly #byVersion = [0, 0, 0];
   readonly #latency = new LatencyHistogram();
 
   add(r: Result): void {
@@ -66,6 +73,10 @@ export class SummaryCollector {
       if (cls >= 0 && cls < 5) this.#byStatus[cls] = (this.#byStatus[cls] ?? 0) + 1;
       this.#latency.record(r.timings.total);
     }
+    const v = r.httpVersion;
+    if (v === '1.1') this.#byVersion[1]!++;
+    else if (v === '2') this.#byVersion[2]!++;
+    else if (v === '1.0') this.#byVersion[0]!++;
     if (r.error !== null) {
       this.#count(r.error.code);
       if (r.error.code === 'cancelled') this.#cancelled++;
@@ -96,12 +107,36 @@ export class SummaryCollector {
               max: round2(h.max),
             },
       cancelled: this.#cancelled,
+      byHttpVersion: versionCounts(this.#byVersion),
     };
   }
 
   #count(key: string): void {
     this.#byError.set(key, (this.#byError.get(key) ?? 0) + 1);
   }
+}
+
+const VERSIONS = ['1.0', '1.1', '2'] as const;
+
+function versionCounts(counts: readonly number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  VERSIONS.forEach((v, i) => {
+    const n = counts[i] ?? 0;
+    if (n > 0) out[v] = n;
+  });
+  return out;
+}
+
+/**
+ * `HTTP/2 9990, HTTP/1.1 10` — only when a response came in a version other than HTTP/1.1: a
+ * plain-HTTP run's line stays as it was, while a run against HTTP/2 origins says how many
+ * requests went over it (and which fell back to HTTP/1.1). Most frequent first.
+ */
+function formatVersions(byVersion: Readonly<Record<string, number>> | undefined): string | null {
+  const entries = Object.entries(byVersion ?? {}).filter(([, n]) => n > 0);
+  if (entries.length === 0 || (entries.length === 1 && entries[0]![0] === '1.1')) return null;
+  entries.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : -1));
+  return entries.map(([v, n]) => `HTTP/${v} ${n}`).join(', ');
 }
 
 const CLASS_COLOR: Record<StatusClass, 'green' | 'cyan' | 'yellow' | 'red' | 'white'> = {
@@ -134,6 +169,8 @@ export function formatSummary(s: Summary, color: boolean): string {
     const n = s.byStatusClass[cls];
     if (n > 0) parts.push(c[CLASS_COLOR[cls]](`${cls} ${n}`));
   }
+  const versions = formatVersions(s.byHttpVersion);
+  if (versions !== null) parts.push(versions);
   parts.push(formatBytes(s.bytes));
   if (s.latency !== null) {
     const l = s.latency;

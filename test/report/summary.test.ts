@@ -57,6 +57,18 @@ describe('SummaryCollector', () => {
     expect(s.rps).toBe(0);
   });
 
+  it('counts results with a response by HTTP version, listing only versions seen', () => {
+    const s = collect([
+      makeResult({ index: 0, httpVersion: '2' }),
+      makeResult({ index: 1, httpVersion: '2' }),
+      makeResult({ index: 2, httpVersion: '1.1' }),
+      makeResult({ index: 3, httpVersion: '1.0' }),
+      makeError(4, { code: 'refused', message: 'refused' }),
+    ]);
+    expect(s.byHttpVersion).toEqual({ '1.0': 1, '1.1': 1, '2': 2 });
+    expect(collect([makeError(0, { code: 'dns', message: 'no such host' })]).byHttpVersion).toEqual({});
+  });
+
   it('survives JSON round trip unchanged (it is written by the json reporter)', () => {
     const s = collect(mixed());
     expect(JSON.parse(JSON.stringify(s))).toEqual(s);
@@ -86,6 +98,21 @@ describe('formatSummary', () => {
     const line = formatSummary(collect([makeResult()], 10), false);
     expect(line.startsWith('1 target: 1 ok ·')).toBe(true);
     expect(line).not.toContain('failed');
+  });
+
+  it('names the HTTP versions only when a response came in one other than HTTP/1.1', () => {
+    const only11 = formatSummary(
+      collect([makeResult({ httpVersion: '1.1' }), makeResult({ index: 1, httpVersion: '1.1' })]),
+      false,
+    );
+    expect(only11).not.toContain('HTTP/');
+    const mixedVersions = collect([
+      makeResult({ index: 0, httpVersion: '2' }),
+      makeResult({ index: 1, httpVersion: '2' }),
+      makeResult({ index: 2, httpVersion: '1.1' }),
+    ]);
+    expect(formatSummary(mixedVersions, false).split(' · ')).toContain('HTTP/2 2, HTTP/1.1 1');
+    expect(formatSummary(collect([makeResult({ httpVersion: '1.0' })]), false).split(' · ')).toContain('HTTP/1.0 1');
   });
 
   it('leaves latency out when nothing answered', () => {
