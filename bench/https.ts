@@ -3,7 +3,8 @@
  * http/1.1 in ALPN, the test CA's certificate), fetch-many against curl, interleaved runs,
  * medians of wall time, CPU (user + sys) per request and peak RSS, from /usr/bin/time.
  *
- *   npx tsx bench/https.ts [--quick] [--runs N]     (also `npm run bench -- --only https`)
+ *   npx tsx bench/https.ts [--quick] [--runs N] [--workload h1|close|h2]
+ *   (also `npm run bench -- --only https`; with --workload, RESULTS.md is left as it is)
  *
  * - h1 keep-alive: 10k requests over HTTP/1.1 (`--http1.1` on both sides);
  * - no reuse: 2k requests each on a new connection (`Connection: close`), HTTP/1.1 — what TLS
@@ -120,8 +121,9 @@ const median = (xs: number[]): number => {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean', default: false }, runs: { type: 'string' } },
+    options: { quick: { type: 'boolean', default: false }, runs: { type: 'string' }, workload: { type: 'string' } },
   });
+  const only = values.workload;
   const quick = values.quick ?? false;
   const runs = Number(values.runs ?? (quick ? 3 : 5));
   mkdirSync(WORK, { recursive: true });
@@ -238,6 +240,7 @@ async function main(): Promise<void> {
     '| --- | --- | --- | --- | --- | --- | --- |',
   );
   for (const w of workloads) {
+    if (only !== undefined && w.id !== only) continue;
     const samples = new Map<string, Run[]>();
     for (let i = 0; i < runs; i++) {
       for (const cmd of w.commands) {
@@ -265,6 +268,7 @@ async function main(): Promise<void> {
   lines.push('', SECTION_END, '');
   const section = lines.join('\n');
   process.stdout.write(`${section}\n`);
+  if (only !== undefined) return;
   const file = join(ROOT, 'bench', 'RESULTS.md');
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const start = text.indexOf(SECTION_HEADING);

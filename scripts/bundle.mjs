@@ -4,7 +4,7 @@
 // --version` 113 ms → 89 ms, against 67 ms for `node -e 0`).
 //
 // Issue 13: node built-ins that a plain-HTTP run never uses are loaded on first use instead of
-// at startup (node:tls and node:crypto ~15 ms, node:http2 with them, node:child_process — commander's, for subcommands we do not
+// at startup (node:tls and node:crypto ~15 ms, node:child_process — commander's, for subcommands we do not
 // have — ~9 ms, node:zlib and node:vm a few ms each; see bench/PROFILE.md). Each is replaced in
 // the bundle by a small module that loads the real one when one of its functions is first
 // called. The ESM shims list the names our code imports: an import of any other name fails the
@@ -30,8 +30,6 @@ const SHIMS = {
     loader('node:zlib'),
     ...['createBrotliDecompress', 'createGunzip', 'createInflate', 'createInflateRaw'].map(forward),
   ].join('\n'),
-  // HTTP/2 sessions only (and node:http2 loads node:http, node:tls and node:crypto with it).
-  'node:http2': [loader('node:http2'), forward('connect')].join('\n'),
   // The `demo` subcommand's server only.
   'node:http': [loader('node:http'), forward('createServer')].join('\n'),
   // Hashing (`hash`) and temp names (`outputDir`, atomic report files) only.
@@ -48,7 +46,7 @@ const SHIMS = {
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
-    b.onResolve({ filter: /^node:(tls|zlib|vm|child_process|crypto|http2|http)$/ }, (args) =>
+    b.onResolve({ filter: /^node:(tls|zlib|vm|child_process|crypto|http)$/ }, (args) =>
       args.namespace === 'lazy-builtin'
         ? { path: args.path, external: true }
         : { path: args.path, namespace: 'lazy-builtin' },

@@ -1,4 +1,3 @@
-import type { OutgoingHttpHeaders } from 'node:http2';
 import type { Target } from '../types.js';
 import { ACCEPT_ENCODING, hostHeader } from './request.js';
 
@@ -8,14 +7,23 @@ import { ACCEPT_ENCODING, hostHeader } from './request.js';
  */
 const DROPPED = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host']);
 
-/** An HTTP/2 request's header list, from the same target an HTTP/1.1 request is written from. */
-export function h2Headers(target: Target, userAgent: string, acceptEncoding: boolean): OutgoingHttpHeaders {
+/**
+ * An HTTP/2 request's field list, flat ([name, value, …]), names lower-case, pseudo-header fields
+ * first (RFC 9113 §8.3): what the HPACK encoder takes. Built from the same target an HTTP/1.1
+ * request is written from (header names and values were validated when the target was read).
+ */
+export function h2Fields(target: Target, userAgent: string, acceptEncoding: boolean): string[] {
   let authority = hostHeader(target);
-  const headers: OutgoingHttpHeaders = {
-    ':method': target.method,
-    ':scheme': target.protocol === 'https:' ? 'https' : 'http',
-    ':path': target.path,
-  };
+  const fields: string[] = [
+    ':method',
+    target.method,
+    ':scheme',
+    target.protocol === 'https:' ? 'https' : 'http',
+    ':authority',
+    '',
+    ':path',
+    target.path,
+  ];
   let userAgentSet = false;
   let acceptSet = false;
   let encodingSet = false;
@@ -29,21 +37,18 @@ export function h2Headers(target: Target, userAgent: string, acceptEncoding: boo
     if (name === 'user-agent') userAgentSet = true;
     else if (name === 'accept') acceptSet = true;
     else if (name === 'accept-encoding') encodingSet = true;
-    const previous = headers[name];
-    if (previous === undefined) headers[name] = value;
-    else if (Array.isArray(previous)) previous.push(value);
-    else headers[name] = [String(previous), value];
+    fields.push(name, value);
   }
-  headers[':authority'] = authority;
-  if (!userAgentSet) headers['user-agent'] = userAgent;
-  if (!acceptSet) headers.accept = '*/*';
-  if (acceptEncoding && !encodingSet) headers['accept-encoding'] = ACCEPT_ENCODING;
+  fields[5] = authority;
+  if (!userAgentSet) fields.push('user-agent', userAgent);
+  if (!acceptSet) fields.push('accept', '*/*');
+  if (acceptEncoding && !encodingSet) fields.push('accept-encoding', ACCEPT_ENCODING);
   const body = target.body;
-  if (body !== null) headers['content-length'] = body.length;
+  if (body !== null) fields.push('content-length', String(body.length));
   else if (target.method === 'POST' || target.method === 'PUT' || target.method === 'PATCH') {
-    headers['content-length'] = 0;
+    fields.push('content-length', '0');
   }
-  return headers;
+  return fields;
 }
 
 /** RFC 9113 §7 error code names, by code. */
@@ -69,7 +74,3 @@ export function h2ErrorName(code: number): string {
   const name = ERROR_NAMES[code];
   return name === undefined ? `error ${code}` : `${name} (${code})`;
 }
-
-export const REFUSED_STREAM = 7;
-export const CANCEL = 8;
-export const ENHANCE_YOUR_CALM = 11;
