@@ -29,6 +29,11 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${VERSION}\n`);
   process.exit(signals.received === null ? 0 : exitCodeFor(signals.received));
 }
+// A run allocates fast (a target, a request, a result and often a socket per URL), and V8 then
+// grows its young generation to 2 × 16 MiB: a quarter to a third of a 10k run's peak RSS, for no
+// measurable speed (bench/PROFILE.md, issues 10 and 13). Kept at its initial size instead. Set
+// here, for the CLI's own process only: the library never changes a host's V8 flags.
+(await import('node:v8')).setFlagsFromString('--semi-space-growth-factor=1');
 const { main } = await import('../dist/fetch-many.bundle.js');
 const code = await main(args, undefined, signals);
 // Flushing is done by the reporters; exit now so a still-open stdin cannot hold the process.

@@ -1,5 +1,5 @@
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type SecureContext, type TLSSocket } from 'node:tls';
+import { type ConnectionOptions, connect as tlsConnect, type SecureContext, type TLSSocket } from 'node:tls';
 
 /** What the engine needs to make a TLS session over an open TCP socket. */
 export interface TlsParams {
@@ -38,6 +38,14 @@ export interface Connector {
   /** `readInto` is only given for sockets that stay plain TCP (no TLS on top). */
   tcp(address: string, family: number, port: number, readInto?: ReadInto): Socket;
   tls(socket: Socket, params: TlsParams): TLSSocket;
+  /**
+   * TCP and TLS as one socket whose handshake starts when TCP connects, reading decrypted bytes
+   * into `readInto`: node hands a TLS socket's reads to a caller's buffer only when it opened the
+   * TCP connection itself. Its 'connect' event is TCP's. The certificate is checked against
+   * `params.servername`, or `address` when there is none (so `checkName` must be one of them).
+   * Optional: without it, TLS runs over a socket from {@link tcp} and reads through 'data' events.
+   */
+  tlsDirect?(address: string, family: number, port: number, params: TlsParams, readInto: ReadInto): TLSSocket;
 }
 
 export const defaultConnector: Connector = {
@@ -49,16 +57,37 @@ export const defaultConnector: Connector = {
   tls(socket, params) {
     return tlsConnect({
       socket,
-      ...(params.servername === undefined ? {} : { servername: params.servername }),
-      ...(params.secureContext === undefined ? {} : { secureContext: params.secureContext }),
+      ...tlsOptions(params),
       // Without a servername, node checks the certificate against `host` (then the socket's own
       // remote host, which for a tunnel is the proxy's).
       host: params.checkName,
-      rejectUnauthorized: params.verify,
-      // Always offered: without ALPN a server could not tell which protocol we speak, and with it
-      // an h2-only server fails the handshake clearly when we force HTTP/1.1.
-      ALPNProtocols: [...params.alpn],
-      ...(params.session === undefined ? {} : { session: params.session }),
     });
   },
+  tlsDirect(address, family, port, params, readInto) {
+    // `onread` (used when tls.connect opens the socket itself) and `family` (passed on to
+    // net.connect) are in node's tls.connect documentation, not in @types/node's ConnectionOptions.
+    const options: ConnectionOptions & { family: number; onread: ReadInto } = {
+      host: address,
+      family,
+      port,
+      ...tlsOptions(params),
+      onread: readInto,
+    };
+    const socket = tlsConnect(options);
+    // tls.connect takes no noDelay; node forwards this to the TCP handle once it exists.
+    socket.setNoDelay(true);
+    return socket;
+  },
 };
+
+function tlsOptions(params: TlsParams): ConnectionOptions {
+  return {
+    ...(params.servername === undefined ? {} : { servername: params.servername }),
+    ...(params.secureContext === undefined ? {} : { secureContext: params.secureContext }),
+    rejectUnauthorized: params.verify,
+    // Always offered: without ALPN a server could not tell which protocol we speak, and with it
+    // an h2-only server fails the handshake clearly when we force HTTP/1.1.
+    ALPNProtocols: [...params.alpn],
+    ...(params.session === undefined ? {} : { session: params.session }),
+  };
+}

@@ -3,7 +3,7 @@ import { isIP, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
 import type { ErrorCode, TimeoutPhase, TlsInfo } from '../types.js';
-import type { Connector, ReadInto } from './connector.js';
+import type { Connector, ReadInto, TlsParams } from './connector.js';
 import type { DnsCache } from './dns.js';
 import { dnsFailure } from './dns-failure.js';
 import type { Carrier, Exchange } from './exchange.js';
@@ -12,7 +12,7 @@ import { awaitTunnel, connectRequest, type ProxyEndpoint } from './proxy.js';
 import type { Protocol } from './session.js';
 import { describeSocketError } from './socket-errors.js';
 import { describeTls, peerFacts } from './tls-info.js';
-import { TlsSessions } from './tls-sessions.js';
+import { type PeerFacts, type StoredSession, TlsSessions } from './tls-sessions.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -42,6 +42,15 @@ export interface Origin {
   readonly tls: boolean;
   /** `host:port`, IPv6 in brackets. */
   readonly label: string;
+  /** The hostname's one address when it is an IP literal (no DNS, no race), else null. */
+  readonly literal: readonly LookupAddress[] | null;
+}
+
+/** An origin for `hostname:port`; made once per pool, so that dials to an IP literal skip DNS. */
+export function originOf(hostname: string, port: number, tls: boolean): Origin {
+  const label = `${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`;
+  const family = isIP(hostname);
+  return { hostname, port, tls, label, literal: family === 0 ? null : [{ address: hostname, family }] };
 }
 
 /**
@@ -58,6 +67,13 @@ export class ReadRelay {
       return true;
     },
   };
+}
+
+/** A TLS handshake about to start: its parameters, and the session it offers under which key. */
+interface PreparedTls {
+  readonly params: TlsParams;
+  readonly key: string;
+  readonly offered: StoredSession | undefined;
 }
 
 /** A socket ready for HTTP, and what was learned making it. */
@@ -98,7 +114,10 @@ export class Dial implements Carrier {
   private tcpSocket: Socket | null = null;
   private tlsSocket: TLSSocket | null = null;
   private readonly proxy: ProxyEndpoint | null;
-  private readonly relay: ReadRelay | null;
+  /** Where the socket's reads go, when it reads into the shared buffer; null: 'data' events. */
+  private relay: ReadRelay | null;
+  /** TLS comes with the TCP socket (the connector's `tlsDirect`): these are its parameters. */
+  private direct: PreparedTls | null = null;
   private readonly onError = (err: NodeJS.ErrnoException): void => this.socketError(err);
 
   constructor(
@@ -108,11 +127,16 @@ export class Dial implements Carrier {
     private readonly handler: DialHandler,
   ) {
     this.proxy = ctx.transport.proxyFor(origin.tls, origin.hostname, origin.port);
-    const plainH1 = !origin.tls && ctx.cleartext === 'h1' && !ctx.transport.compressed;
-    // A decoder holds on to the chunks it is given, and TLS reads through its own layer: only
-    // plain, undecoded HTTP/1.1 reads into the shared buffer. Only the winning socket of a Happy
-    // Eyeballs race ever reads: the others are closed before any request is sent.
-    this.relay = plainH1 ? new ReadRelay() : null;
+    const undecoded = !ctx.transport.compressed;
+    const plainH1 = !origin.tls && ctx.cleartext === 'h1';
+    // TLS reads into it too when HTTP/1.1 is the only protocol offered (an HTTP/2 session reads
+    // its socket itself) and no proxy tunnel is in between (see connectTcp).
+    const tlsH1 =
+      origin.tls && this.proxy === null && !ctx.alpn.includes('h2') && ctx.connector.tlsDirect !== undefined;
+    // A decoder holds on to the chunks it is given: only undecoded HTTP/1.1 reads into the shared
+    // buffer. Only the winning socket of a Happy Eyeballs race ever reads: the others are closed
+    // before any request is sent.
+    this.relay = undecoded && (plainH1 || tlsH1) ? new ReadRelay() : null;
   }
 
   get label(): string {
@@ -136,6 +160,11 @@ export class Dial implements Carrier {
     const pinned = this.ctx.transport.pinned(host, port);
     if (pinned !== undefined) {
       this.connectTcp(pinned, port);
+      return;
+    }
+    // An IP literal needs no lookup (and so reports no DNS phase, as a cached name does).
+    if (proxy === null && this.origin.literal !== null) {
+      this.connectTcp(this.origin.literal, port);
       return;
     }
     let dnsStart = performance.now();
@@ -173,6 +202,26 @@ export class Dial implements Carrier {
     const tcpStart = performance.now();
     const connector = this.ctx.connector;
     const relay = this.relay;
+    if (relay !== null && this.origin.tls) {
+      // Node reads a TLS socket into our buffer only when tls.connect opens the TCP socket too, and
+      // then checks the certificate against the SNI name, or else the address it connects to.
+      const tls = this.prepareTls();
+      if (tls.params.servername !== undefined || addresses.every((a) => a.address === tls.params.checkName)) {
+        this.direct = tls;
+        const direct = connector.tlsDirect!;
+        this.race = new ConnectRace(addresses, {
+          open: (addr) => direct(addr.address, addr.family, port, tls.params, relay.readInto),
+          attempting: (addr) => {
+            this.remoteAddress = addr.address;
+          },
+          won: (socket, addr) => this.tcpWon(socket, addr, tcpStart),
+          lost: (err) => this.tcpLost(err),
+        });
+        this.race.start();
+        return;
+      }
+      this.relay = null;
+    }
     const race = new ConnectRace(addresses, {
       open: (addr) =>
         relay !== null
@@ -202,7 +251,9 @@ export class Dial implements Carrier {
       return;
     }
     this.ex.connect = performance.now() - tcpStart;
-    if (this.origin.tls) this.startTls(socket);
+    // A direct TLS socket's handshake started as TCP connected.
+    if (this.direct !== null) this.watchTls(socket as TLSSocket, this.direct);
+    else if (this.origin.tls) this.startTls(socket);
     else this.done(socket, this.ctx.cleartext, null);
   }
 
@@ -234,32 +285,52 @@ export class Dial implements Carrier {
     socket.write(connectRequest(proxy, hostname, port));
   }
 
-  private startTls(socket: Socket): void {
-    this.stage = 'tls';
-    const ex = this.ex;
-    ex.phase = 'tls';
-    const tlsStart = performance.now();
+  /** The handshake's parameters: names, trust, ALPN, and the origin's last session to offer. */
+  private prepareTls(): PreparedTls {
     const { transport, tlsSessions, alpn } = this.ctx;
     const name = transport.servername ?? this.origin.hostname;
     const key = TlsSessions.key(this.origin.hostname, this.origin.port, transport.servername, alpn);
     const offered = tlsSessions.get(key);
-    const tlsSocket = this.ctx.connector.tls(socket, {
+    const params: TlsParams = {
       ...(isIP(name) === 0 ? { servername: name } : {}),
       checkName: name,
       verify: this.ctx.verify,
       secureContext: transport.secureContext(),
       alpn,
       ...(offered === undefined ? {} : { session: offered.session }),
-    });
+    };
+    return { params, key, offered };
+  }
+
+  /** TLS over an open socket (TCP, or a proxy's tunnel). */
+  private startTls(socket: Socket): void {
+    const tls = this.prepareTls();
+    this.watchTls(this.ctx.connector.tls(socket, tls.params), tls);
+  }
+
+  /** Follows a handshake under way on `tlsSocket` to the ready connection. */
+  private watchTls(tlsSocket: TLSSocket, { key, offered }: PreparedTls): void {
+    this.stage = 'tls';
+    const ex = this.ex;
+    ex.phase = 'tls';
+    const tlsStart = performance.now();
+    const tlsSessions = this.ctx.tlsSessions;
     this.tlsSocket = tlsSocket;
-    tlsSocket.on('error', this.onError);
+    // A direct TLS socket already has it, as the race's winning TCP socket.
+    if (tlsSocket !== this.tcpSocket) tlsSocket.on('error', this.onError);
+    // Who the certificate names, read once per connection: node decodes the whole certificate on
+    // each getPeerCertificate(), and both the result and every ticket below want it. A resumed
+    // handshake sends no certificate: the one the offered session was made with stands.
+    let peer: PeerFacts | null | undefined;
+    const peerOf = (): PeerFacts | null => {
+      if (peer === undefined)
+        peer = peerFacts(tlsSocket) ?? (tlsSocket.isSessionReused() ? (offered?.peer ?? null) : null);
+      return peer;
+    };
     // TLS 1.3 tickets arrive after the handshake, on a connection already carrying requests: the
     // listener stays for the socket's life, and the newest ticket is the one offered next. It
     // keeps the certificate it was made with, which a resumed handshake does not send again.
-    tlsSocket.on('session', (session: Buffer) => {
-      const peer = peerFacts(tlsSocket) ?? (tlsSocket.isSessionReused() ? (offered?.peer ?? null) : null);
-      tlsSessions.set(key, { session, peer });
-    });
+    tlsSocket.on('session', (session: Buffer) => tlsSessions.set(key, { session, peer: peerOf() }));
     if (offered !== undefined) {
       // A session that the handshake it was offered in failed is not offered again.
       tlsSocket.once('error', () => {
@@ -270,7 +341,7 @@ export class Dial implements Carrier {
       if (this.stage !== 'tls') return;
       ex.tls = performance.now() - tlsStart;
       const protocol: Protocol = tlsSocket.alpnProtocol === 'h2' ? 'h2' : 'h1';
-      this.done(tlsSocket, protocol, describeTls(tlsSocket, offered?.peer ?? null));
+      this.done(tlsSocket, protocol, describeTls(tlsSocket, peerOf()));
     });
   }
 
@@ -278,7 +349,8 @@ export class Dial implements Carrier {
     this.stage = 'done';
     const sockets: Socket[] = [];
     for (const s of [this.tlsSocket, this.tcpSocket]) {
-      if (s === null) continue;
+      // A direct TLS socket is both.
+      if (s === null || sockets.includes(s)) continue;
       s.off('error', this.onError);
       sockets.push(s);
     }

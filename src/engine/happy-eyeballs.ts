@@ -41,7 +41,7 @@ export function interleave(addresses: readonly LookupAddress[]): LookupAddress[]
  * no deadline of its own: the connect timeout covers it, and ends it with {@link cancel}.
  */
 export class ConnectRace {
-  private readonly order: LookupAddress[];
+  private readonly order: readonly LookupAddress[];
   private readonly live = new Map<Socket, LookupAddress>();
   private nextIndex = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -52,7 +52,8 @@ export class ConnectRace {
     private readonly handler: RaceHandler,
     private readonly delayMs: number = ATTEMPT_DELAY_MS,
   ) {
-    this.order = interleave(addresses);
+    // One address (an IP literal, most pinned names) has nothing to interleave.
+    this.order = addresses.length === 1 ? addresses : interleave(addresses);
   }
 
   start(): void {

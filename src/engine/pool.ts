@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { ErrorCode, Rate, Result, TimeoutPhase } from '../types.js';
-import { Dial, type DialContext, type DialHandler, type Dialled, type Origin } from './dial.js';
+import { Dial, type DialContext, type DialHandler, type Dialled, type Origin, originOf } from './dial.js';
 import type { Exchange } from './exchange.js';
 import { H1Session } from './h1-session.js';
 import { H2Session } from './h2-session.js';
@@ -110,8 +110,8 @@ export class Pool implements SessionOwner, DialHandler {
     readonly tls: boolean,
     private readonly owner: PoolOwner,
   ) {
-    this.label = `${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`;
-    this.origin = { hostname, port, tls, label: this.label };
+    this.origin = originOf(hostname, port, tls);
+    this.label = this.origin.label;
     this.paced = owner.paced;
     this.depth = owner.sessionOptions.pipeline;
     this.limiter = owner.ratePerHost === undefined ? null : new RateLimiter(owner.ratePerHost);

@@ -6,13 +6,12 @@ const DAY_MS = 86_400_000;
 
 /**
  * What a smoke check wants to know about a TLS session: the protocol and cipher negotiated, and
- * who the certificate names and how long it has left (`expect.certDaysLeft`). Read once per
- * connection, after the handshake.
+ * who the certificate names (`peer`: {@link peerFacts}, or for a resumed handshake, which
+ * carries no certificate, the facts of the session it resumed) and how long it has left
+ * (`expect.certDaysLeft`). Read once per connection, after the handshake.
  */
-export function describeTls(socket: TLSSocket, resumedFrom: PeerFacts | null = null, now = Date.now()): TlsInfo {
+export function describeTls(socket: TLSSocket, peer: PeerFacts | null, now = Date.now()): TlsInfo {
   const resumed = socket.isSessionReused();
-  // A resumed handshake carries no certificate: the one the session was made with stands.
-  const peer = peerFacts(socket) ?? (resumed ? resumedFrom : null);
   const expires = peer?.validTo == null ? NaN : Date.parse(peer.validTo);
   const cipher = socket.getCipher();
   return {

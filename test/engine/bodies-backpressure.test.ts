@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BodyFile } from '../../src/engine/body-file.js';
-import { patternBytes, response, send, startHttpServer } from '../helpers/servers.js';
+import { caCert } from '../helpers/certs.js';
+import { patternBytes, response, send, startHttpServer, startHttpsServer } from '../helpers/servers.js';
 import { closeAfterEach } from '../helpers/track.js';
 import { one } from './harness.js';
 
@@ -77,5 +78,30 @@ describe('backpressure to the disk', () => {
     expect(r).toMatchObject({ ok: true, error: null });
     expect(pushed).toBe(body.length);
     expect(readFileSync(join(out, r.savedTo!)).equals(body)).toBe(true);
+  });
+
+  it('HTTPS/1.1 reading into the shared buffer (tlsDirect): reading stops while writes are held', async () => {
+    const server = await start(
+      startHttpsServer({ routes: { '/big': (_req, ctx) => send(ctx.socket, response(200, BIG)) } }),
+    );
+    const out = mkdtempSync(join(tmpdir(), 'fm-bp-'));
+    dirs.push(out);
+    let pushed = 0;
+    const push = BodyFile.prototype.push;
+    vi.spyOn(BodyFile.prototype, 'push').mockImplementation(function (this: BodyFile, chunk: Buffer) {
+      pushed += chunk.length;
+      push.call(this, chunk);
+    });
+    gate.hold = true;
+    const result = one(`${server.url}/big`, { outputDir: out, ca: [caCert], http1Only: true, timeout: 30_000 });
+    await settle(() => pushed);
+    expect(pushed).toBeGreaterThan(0);
+    expect(pushed).toBeLessThan(2 * 1024 * 1024);
+    gate.hold = false;
+    for (const release of gate.held.splice(0)) release();
+    const r = await result;
+    expect(r).toMatchObject({ ok: true, error: null });
+    expect(pushed).toBe(BIG.length);
+    expect(readFileSync(join(out, r.savedTo!)).equals(BIG)).toBe(true);
   });
 });

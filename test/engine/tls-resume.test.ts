@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { TLSSocket } from 'node:tls';
-import { afterEach, describe, expect, it } from 'vitest';
+import { TLSSocket } from 'node:tls';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { caCert, serverCert, serverKey } from '../helpers/certs.js';
 import { startProxyServer, type TestProxy } from '../helpers/proxy-server.js';
 import { byIndex, run } from './harness.js';
@@ -73,5 +73,25 @@ describe('TLS session resumption', () => {
     expect(proxy.lines.filter((l) => l.startsWith('CONNECT')).length).toBe(4);
     expect(server.resumed).toBe(3);
     expect(results.map((r) => r.tls?.resumed)).toEqual([false, true, true, true]);
+  });
+
+  it('reads the server certificate once per connection, however many tickets arrive', async () => {
+    const server = await closingServer();
+    cleanups.push(() => server.close());
+    // Ours: getPeerCertificate() without arguments. Node's own identity check asks for the
+    // detailed certificate (true) on full handshakes; that one is not ours to save.
+    const spy = vi.spyOn(TLSSocket.prototype, 'getPeerCertificate');
+    let ours = 0;
+    try {
+      const urls = Array.from({ length: 3 }, (_, i) => `${server.url}/c/${i}`);
+      const results = byIndex(await run(urls, { ca: [caCert], concurrency: 1, timeout: 5000 }));
+      for (const r of results) expect(r.tls).toMatchObject({ subject: 'CN=localhost' });
+      ours = spy.mock.calls.filter((args) => args[0] !== true).length;
+    } finally {
+      spy.mockRestore();
+    }
+    // node's https server sends two TLS 1.3 tickets per full handshake and one per resumed one.
+    expect(server.full + server.resumed).toBe(3);
+    expect(ours).toBe(3);
   });
 });
