@@ -10,8 +10,8 @@
  *
  *   npx tsx bench/hpack.bench.ts [iterations]
  */
-import { HpackDecoder, HpackEncoder } from '../src/engine/hpack.js';
-import { huffmanEncode, huffmanEncodedLength } from '../src/engine/hpack-huffman.js';
+import { HpackDecoder, HpackEncoder } from '../src/engine/h2/hpack.js';
+import { huffmanEncode, huffmanEncodedLength } from '../src/engine/h2/hpack-huffman.js';
 
 const iterations = Math.max(1, Number(process.argv[2] ?? 1e5) || 1e5);
 

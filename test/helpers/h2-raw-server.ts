@@ -17,8 +17,8 @@ import {
   HEADERS,
   SETTINGS_ACK,
   settingsFrame,
-} from '../../src/engine/h2-frames.js';
-import { HpackDecoder } from '../../src/engine/hpack.js';
+} from '../../src/engine/h2/frames.js';
+import { HpackDecoder } from '../../src/engine/h2/hpack.js';
 
 export interface RawRequest {
   readonly id: number;

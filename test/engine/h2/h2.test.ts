@@ -1,8 +1,8 @@
 import { constants } from 'node:http2';
 import { afterEach, describe, expect, it } from 'vitest';
-import { caCert } from '../helpers/certs.js';
-import { type H2Server, startH2Server } from '../helpers/h2-server.js';
-import { byIndex, indexesOnce, one, run } from './harness.js';
+import { caCert } from '../../helpers/certs.js';
+import { type H2Server, startH2Server } from '../../helpers/h2-server.js';
+import { byIndex, indexesOnce, one, run } from '../harness.js';
 
 const servers: H2Server[] = [];
 afterEach(async () => {
@@ -188,7 +188,7 @@ describe('failures mapped to our codes', () => {
 describe('a server that breaks the protocol', () => {
   it('garbage instead of HTTP/2 frames after choosing h2 in ALPN: protocol, one line, no crash', async () => {
     const { createServer } = await import('node:tls');
-    const { serverCert, serverKey } = await import('../helpers/certs.js');
+    const { serverCert, serverKey } = await import('../../helpers/certs.js');
     const server = createServer({ cert: serverCert, key: serverKey, ALPNProtocols: ['h2'] }, (socket) => {
       socket.on('error', () => {});
       socket.on('data', () => {});
@@ -210,7 +210,7 @@ describe('a server that breaks the protocol', () => {
 describe('an https origin that turns out HTTP/1.1', () => {
   it('waits for the first connection only: then opens its own connections up to --per-host', async () => {
     const { createServer } = await import('node:https');
-    const { serverCert, serverKey } = await import('../helpers/certs.js');
+    const { serverCert, serverKey } = await import('../../helpers/certs.js');
     let open = 0;
     let peak = 0;
     let connections = 0;

@@ -3,7 +3,7 @@
  * checked on the bytes and through our decoder.
  */
 import { describe, expect, it } from 'vitest';
-import { HpackDecoder, HpackEncoder } from '../../src/engine/hpack.js';
+import { HpackDecoder, HpackEncoder } from '../../../src/engine/h2/hpack.js';
 
 function roundTrip(enc: HpackEncoder, dec: HpackDecoder, fields: string[]): Buffer {
   const bytes = enc.encode(fields);

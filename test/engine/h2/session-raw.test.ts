@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Exchange } from '../../src/engine/exchange.js';
+import { Exchange } from '../../../src/engine/exchange.js';
 import {
   COMPRESSION_ERROR,
   CONTINUATION,
@@ -25,12 +25,12 @@ import {
   SETTINGS_MAX_CONCURRENT_STREAMS,
   SETTINGS_MAX_FRAME_SIZE,
   windowUpdateFrame,
-} from '../../src/engine/h2-frames.js';
-import { H2Session } from '../../src/engine/h2-session.js';
-import type { Session, SessionOwner } from '../../src/engine/session.js';
-import { ResponseBody } from '../../src/engine/response-body.js';
-import { Transport } from '../../src/engine/transport.js';
-import type { Expectation, Result, Target } from '../../src/types.js';
+} from '../../../src/engine/h2/frames.js';
+import { H2Session } from '../../../src/engine/h2/session.js';
+import type { Session, SessionOwner } from '../../../src/engine/session.js';
+import { ResponseBody } from '../../../src/engine/response-body.js';
+import { Transport } from '../../../src/engine/transport.js';
+import type { Expectation, Result, Target } from '../../../src/types.js';
 import {
   block,
   continuation,
@@ -39,8 +39,8 @@ import {
   type RawServer,
   type RawServerOptions,
   startRawH2Server,
-} from '../helpers/h2-raw-server.js';
-import { byIndex, indexesOnce, prepare, run } from './harness.js';
+} from '../../helpers/h2-raw-server.js';
+import { byIndex, indexesOnce, prepare, run } from '../harness.js';
 
 const servers: RawServer[] = [];
 afterEach(async () => {

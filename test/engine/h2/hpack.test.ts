@@ -3,7 +3,7 @@
  * into two fragments, with the dynamic table checked after each block.
  */
 import { describe, expect, it } from 'vitest';
-import { HpackDecoder, HpackEncoder, HpackError } from '../../src/engine/hpack.js';
+import { HpackDecoder, HpackEncoder, HpackError } from '../../../src/engine/h2/hpack.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 

@@ -1,10 +1,10 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { ErrorCode, TimeoutPhase, TlsInfo } from '../types.js';
-import { contentCodings } from './decode.js';
-import type { Dialled } from './dial.js';
-import type { Exchange } from './exchange.js';
-import { responseFields } from './h2-fields.js';
+import type { ErrorCode, TimeoutPhase, TlsInfo } from '../../types.js';
+import { contentCodings } from '../decode.js';
+import type { Dialled } from '../dial.js';
+import type { Exchange } from '../exchange.js';
+import { responseFields } from './fields.js';
 import {
   CANCEL,
   COMPRESSION_ERROR,
@@ -34,12 +34,12 @@ import {
   settingsFrame,
   windowUpdateFrame,
   dataFrame,
-} from './h2-frames.js';
-import { h2ErrorName, h2Fields } from './h2-request.js';
+} from './frames.js';
+import { h2ErrorName, h2Fields } from './request.js';
 import { HpackDecoder, HpackEncoder, HpackError } from './hpack.js';
-import type { ResponseHead } from './parser.js';
-import { ResponseBody } from './response-body.js';
-import type { Session, SessionOptions, SessionOwner, SessionState } from './session.js';
+import type { ResponseHead } from '../parser.js';
+import { ResponseBody } from '../response-body.js';
+import type { Session, SessionOptions, SessionOwner, SessionState } from '../session.js';
 
 /** Times one exchange may be handed back by a server refusing its stream before it fails. */
 const MAX_REFUSALS = 5;

@@ -6,8 +6,8 @@
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HpackDecoder, HpackEncoder } from '../../src/engine/hpack.js';
-import { connectRaw, headersFrames, type RawH2, SETTING } from '../helpers/h2-raw.js';
+import { HpackDecoder, HpackEncoder } from '../../../src/engine/h2/hpack.js';
+import { connectRaw, headersFrames, type RawH2, SETTING } from '../../helpers/h2-raw.js';
 
 interface Seen {
   raw: string[];

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HpackDecoder, HpackEncoder, HpackError } from '../../src/engine/hpack.js';
+import { HpackDecoder, HpackEncoder, HpackError } from '../../../src/engine/h2/hpack.js';
 
 const latin1 = (max: number): fc.Arbitrary<string> =>
   fc.string({ unit: fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)), maxLength: max });

@@ -2,8 +2,8 @@
  * Every way a header block can be malformed, and the bounds on what a server can make us hold.
  */
 import { describe, expect, it } from 'vitest';
-import { type DecodedBlock, HpackDecoder, HpackEncoder, HpackError } from '../../src/engine/hpack.js';
-import { huffmanEncode, huffmanEncodedLength } from '../../src/engine/hpack-huffman.js';
+import { type DecodedBlock, HpackDecoder, HpackEncoder, HpackError } from '../../../src/engine/h2/hpack.js';
+import { huffmanEncode, huffmanEncodedLength } from '../../../src/engine/h2/hpack-huffman.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 

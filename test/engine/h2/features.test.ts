@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { caCert } from '../helpers/certs.js';
-import { type H2Server, startH2Server } from '../helpers/h2-server.js';
-import { startProxyServer } from '../helpers/proxy-server.js';
-import { byIndex, one, run } from './harness.js';
+import { caCert } from '../../helpers/certs.js';
+import { type H2Server, startH2Server } from '../../helpers/h2-server.js';
+import { startProxyServer } from '../../helpers/proxy-server.js';
+import { byIndex, one, run } from '../harness.js';
 
 /** Everything the run-wide features do over HTTP/1.1, over HTTP/2 (issue 10). */
 

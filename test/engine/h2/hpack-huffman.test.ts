@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HpackError } from '../../src/engine/hpack-error.js';
+import { HpackError } from '../../../src/engine/h2/hpack-error.js';
 import {
   HUFFMAN_CODES,
   HUFFMAN_LENGTHS,
@@ -8,7 +8,7 @@ import {
   huffmanDecode,
   huffmanEncode,
   huffmanEncodedLength,
-} from '../../src/engine/hpack-huffman.js';
+} from '../../../src/engine/h2/hpack-huffman.js';
 
 function encode(s: string): Buffer {
   const out = Buffer.alloc(huffmanEncodedLength(s));

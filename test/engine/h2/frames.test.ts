@@ -29,7 +29,7 @@ import {
   rstStreamFrame,
   settingsFrame,
   windowUpdateFrame,
-} from '../../src/engine/h2-frames.js';
+} from '../../../src/engine/h2/frames.js';
 
 /** Records every callback as one line, payloads in hex. */
 function recorder(): { handler: FrameHandler; log: string[] } {
