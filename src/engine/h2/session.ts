@@ -62,6 +62,13 @@ const DEFAULT_WINDOW = 65_535;
 const MAX_STREAM_ID = 0x7fff_ffff;
 /** Writes queued in one turn of the event loop are sent at its end, or at once past this many bytes. */
 const FLUSH_BYTES = 256 * 1024;
+/**
+ * PING and SETTINGS ACKs the socket has not handed to the kernel yet, at most: a server that
+ * keeps asking for them without reading the answers (the PING and SETTINGS floods,
+ * CVE-2019-9512 and -9515) would otherwise make our write queue grow without bound. Past this,
+ * the connection ends with ENHANCE_YOUR_CALM (RFC 9113 §10.5) — nghttp2's default limit too.
+ */
+const MAX_PENDING_ACKS = 1000;
 
 /**
  * Where one stream is, as one value:
@@ -139,6 +146,9 @@ export class H2Session implements Session, FrameHandler {
   /** Frames waiting for the end of this turn. */
   private out: Buffer[] = [];
   private outBytes = 0;
+  /** ACKs queued or written but not yet taken by the kernel ({@link MAX_PENDING_ACKS}); those of them still in {@link out}. */
+  private acksPending = 0;
+  private acksQueued = 0;
   /** Why the session ended, for the streams it takes with it. */
   private failure: { code: ErrorCode; message: string } | null = null;
 
@@ -260,10 +270,24 @@ export class H2Session implements Session, FrameHandler {
     if (out.length === 0) return;
     this.out = [];
     this.outBytes = 0;
+    const acks = this.acksQueued;
+    this.acksQueued = 0;
     // A socket the server has ended is closing: its 'close' decides the streams, not a write error.
     if (this.state === 'closed' || !this.socket.writable) return;
-    this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
+    const bytes = out.length === 1 ? out[0]! : Buffer.concat(out);
+    if (acks === 0) this.socket.write(bytes);
+    else this.socket.write(bytes, () => (this.acksPending -= acks));
   };
+
+  /** Queues an ACK the server asked for, unless it is not reading the ones before (see {@link MAX_PENDING_ACKS}). */
+  private ack(frame: Buffer, what: string): void {
+    if (this.acksPending >= MAX_PENDING_ACKS) {
+      throw new H2Error(ENHANCE_YOUR_CALM, `${MAX_PENDING_ACKS} ${what} ACKs not read by the server`);
+    }
+    this.acksPending++;
+    this.acksQueued++;
+    this.queue(frame);
+  }
 
   // ---- reading -------------------------------------------------------------------------------
 
@@ -523,14 +547,14 @@ export class H2Session implements Session, FrameHandler {
           break; // §6.5.2: unknown settings are ignored; MAX_HEADER_LIST_SIZE is advisory
       }
     }
-    this.queue(SETTINGS_ACK);
+    this.ack(SETTINGS_ACK, 'SETTINGS');
     this.settled = true;
     for (const s of this.streams.values()) if (s.upload !== null) this.sendBody(s);
     if (this.state === 'open') this.owner.roomChanged(this);
   }
 
   onPing(ack: boolean, chunk: Buffer, start: number): void {
-    if (!ack) this.queue(pingAck(chunk, start));
+    if (!ack) this.ack(pingAck(chunk, start), 'PING');
   }
 
   onGoaway(lastStreamId: number, code: number): void {
