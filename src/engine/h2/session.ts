@@ -69,6 +69,13 @@ const FLUSH_BYTES = 256 * 1024;
  * the connection ends with ENHANCE_YOUR_CALM (RFC 9113 §10.5) — nghttp2's default limit too.
  */
 const MAX_PENDING_ACKS = 1000;
+/**
+ * Request body bytes are queued only while the socket holds less than this unwritten; the rest
+ * follows on 'drain'. Flow control alone does not bound it: a server may open its windows to
+ * 2^31-1, answer every request at once and never read, and each answered upload's queued DATA
+ * would stay in memory until the socket closed.
+ */
+const UPLOAD_HIGH_WATER = 1 << 20;
 
 /**
  * Where one stream is, as one value:
@@ -171,6 +178,9 @@ export class H2Session implements Session, FrameHandler {
     for (const s of this.sockets) s.on('error', (err: NodeJS.ErrnoException) => this.onSocketError(err));
     this.socket.on('data', (chunk: Buffer) => this.onRead(chunk));
     this.socket.on('close', () => this.closed());
+    this.socket.on('drain', () => {
+      if (this.state !== 'closed') for (const s of this.streams.values()) if (s.upload !== null) this.sendBody(s);
+    });
     // §3.4: the preface and our SETTINGS go out with the first request, in the same write: the
     // server's SETTINGS need not be awaited.
     this.queue(PREFACE);
@@ -241,6 +251,7 @@ export class H2Session implements Session, FrameHandler {
     const data = s.upload;
     if (data === null) return;
     while (s.sent < data.length) {
+      if (this.socket.writableLength + this.outBytes >= UPLOAD_HIGH_WATER) return; // resumed on 'drain'
       const n = Math.min(data.length - s.sent, s.sendWindow, this.connSend, this.peerMaxFrame);
       if (n <= 0) return; // resumed by a WINDOW_UPDATE
       const end = s.sent + n;

@@ -149,6 +149,62 @@ describe('frames that demand an answer, from a server that never reads the answe
   });
 });
 
+describe('a server that never reads our writes', () => {
+  it('uploads: request bodies are queued only up to a bound, not for every answered request', async () => {
+    const socket = stuckSocket();
+    const owner = recordingOwner();
+    const session = new H2Session(
+      owner,
+      '127.0.0.1:1',
+      {
+        socket,
+        sockets: [socket],
+        protocol: 'h2',
+        tlsInfo: null,
+        remoteAddress: '127.0.0.1',
+        relay: null,
+        proxy: null,
+      },
+      { transport: new Transport({}, 'test'), maxHeaderBytes: 65536, maxBytes: undefined, pipeline: 1 },
+    );
+    // Windows as large as they go: flow control bounds nothing here, only the socket can.
+    socket.emit(
+      'data',
+      Buffer.concat([
+        settingsFrame([SETTINGS_MAX_CONCURRENT_STREAMS, 100, SETTINGS_INITIAL_WINDOW_SIZE, 0x7fff_ffff]),
+        windowUpdateFrame(0, 0x7fff_ffff - 65_535),
+      ]),
+    );
+    const body = 'b'.repeat(1 << 20);
+    const [target] = prepare([{ url: 'http://127.0.0.1:1/up', method: 'POST', body }]) as Target[];
+    // Eight uploads of 1 MiB, each answered at once without the server reading a byte of it.
+    for (let i = 0, id = 1; i < 8; i++, id += 2) {
+      session.send(new Exchange(target!, expectation));
+      socket.emit('data', headers(id, [[':status', '200']], true));
+      await turn();
+    }
+    expect(owner.results).toHaveLength(8);
+    for (const r of owner.results) expect(r).toMatchObject({ ok: true, status: 200 });
+    expect(socket.writableLength).toBeLessThan(3 << 20);
+    session.destroy();
+  });
+  it('a large upload past that bound still goes out whole, resumed as the socket drains', async () => {
+    const body = 'L'.repeat(5 << 20);
+    let received = 0;
+    const server = await raw({
+      settings: [SETTINGS_MAX_CONCURRENT_STREAMS, 10, SETTINGS_INITIAL_WINDOW_SIZE, 0x7fff_ffff],
+      onRequest: (conn) => conn.write(windowUpdateFrame(0, 0x7fff_ffff - 65_535)),
+      onData: (conn, id, bytes, end) => {
+        received += bytes;
+        if (end) conn.respond(id, 200, [], String(received));
+      },
+    });
+    const results = await run([{ url: `${server.url}/big`, method: 'POST', body }], h2c);
+    expect(results[0]).toMatchObject({ ok: true, status: 200 });
+    expect(received).toBe(body.length);
+  });
+});
+
 describe('stream ids and states', () => {
   it('HEADERS on an idle stream id (one we never opened): connection PROTOCOL_ERROR, one result per target', async () => {
     const server = await raw({
