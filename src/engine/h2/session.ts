@@ -574,9 +574,10 @@ export class H2Session implements Session, FrameHandler {
       this.failure ??= { code: 'protocol', message: `${this.label} ended the connection: GOAWAY ${h2ErrorName(code)}` };
     }
     // §6.8: streams above the last id were never processed: they run again elsewhere. The rest
-    // finish here.
+    // finish here — and so does one above it that already has its response head: it was
+    // processed whatever the GOAWAY says, and running it again would mix two responses' bodies.
     for (const s of [...this.streams.values()]) {
-      if (s.id > lastStreamId && this.streams.get(s.id) === s) {
+      if (s.id > lastStreamId && s.state === 'head' && this.streams.get(s.id) === s) {
         this.streams.delete(s.id);
         this.requeueOrFail(s, `stream not processed by ${this.label} (GOAWAY ${h2ErrorName(code)})`);
       }

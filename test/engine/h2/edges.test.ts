@@ -371,6 +371,47 @@ describe('GOAWAY', () => {
   });
 });
 
+describe('GOAWAY below a stream that already has its response', () => {
+  it('a stream with its head (and part of its body) is not run again: the body is not mixed with a second response', async () => {
+    const server = await raw({
+      settings: [SETTINGS_MAX_CONCURRENT_STREAMS, 10],
+      onRequest: (conn, req) => {
+        if (conn.index > 0) {
+          conn.respond(req.id, 200, [], 'second');
+          return;
+        }
+        // A head and 5 body bytes, then a GOAWAY claiming stream 1 was never processed, then the rest.
+        conn.write(headers(req.id, [[':status', '200']], false), data(req.id, 'first', false), goawayFrame(0, 0));
+        setTimeout(() => conn.write(data(req.id, '-rest', true)), 20);
+      },
+    });
+    const results = await run(urls(server, 1), { ...h2c, hash: 'sha256' });
+    expect(results).toHaveLength(1);
+    const r = results[0]!;
+    // Either the first response whole, or an error: never bytes of two responses in one result.
+    if (r.error === null) expect(r).toMatchObject({ ok: true, bytes: 10 });
+    else expect(r.error.code).toBe('protocol');
+    expect(server.connections).toHaveLength(1);
+  });
+
+  it('a stream whose response is complete and finishing is not run again either', async () => {
+    const server = await raw({
+      settings: [SETTINGS_MAX_CONCURRENT_STREAMS, 10],
+      onRequest: (conn, req) => {
+        if (conn.index > 0) {
+          conn.respond(req.id, 200, [], 'second');
+          return;
+        }
+        conn.write(headers(req.id, [[':status', '200']], false), data(req.id, 'first', true), goawayFrame(0, 0));
+      },
+    });
+    const results = await run(urls(server, 1), { ...h2c, hash: 'sha256' });
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ ok: true, bytes: 5, attempts: 1 });
+    expect(server.connections).toHaveLength(1);
+  });
+});
+
 describe('malformed response heads', () => {
   const status = async (fields: Array<[string, string]>): Promise<Result> => {
     const server = await raw({

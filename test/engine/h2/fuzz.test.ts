@@ -98,7 +98,7 @@ type Sid = 'self' | 'zero' | 'even' | 'unopened' | 'previous' | 'far';
 
 /** One step of a script: bytes to write, or something done to the socket. */
 type Step =
-  | { kind: 'bytes'; make: (id: number) => Buffer }
+  | { kind: 'bytes'; make: (id: number) => Buffer; hostile?: true }
   | { kind: 'delay'; ms: number }
   | { kind: 'end' }
   | { kind: 'reset' }
@@ -115,6 +115,8 @@ interface Script {
   splits: boolean;
   /** The body length a valid response to `path` has. */
   sizeFor: (path: string) => number;
+  /** Bytes of mutations written so far, on every connection: all a body can gain from them. */
+  hostileBytes: number;
 }
 
 const streamId = (sid: Sid, id: number): number => {
@@ -252,7 +254,7 @@ const SIDS: readonly Sid[] = ['self', 'self', 'zero', 'even', 'unopened', 'previ
 /** One hostile step. */
 function mutation(r: Rand, statuses: Set<number>): Step {
   const sid = r.pick(SIDS);
-  const bytes = (make: (id: number) => Buffer): Step => ({ kind: 'bytes', make });
+  const bytes = (make: (id: number) => Buffer): Step => ({ kind: 'bytes', make, hostile: true });
   switch (r.int(0, 21)) {
     case 0:
       return bytes((id) => frame(r.int(0, 12), r.int(0, 255), streamId(sid, id), r.bytes(r.int(0, 40))));
@@ -338,7 +340,7 @@ function mutation(r: Rand, statuses: Set<number>): Step {
       if (r.chance(0.5)) fields.push([':status', '200']);
       if (r.chance(0.5)) fields.push(['x-bad', r.nasty(r.int(1, 10))]);
       if (r.chance(0.3)) fields.push([r.nasty(3), 'v']);
-      return { kind: 'bytes', make: headBlock(r, fields, r.chance(0.5)) };
+      return { kind: 'bytes', make: headBlock(r, fields, r.chance(0.5)), hostile: true };
     }
     case 13:
       return bytes((id) => frame(DATA, FLAG_END_STREAM, streamId(sid, id), r.bytes(r.int(0, 100))));
@@ -400,6 +402,7 @@ function makeScript(r: Rand, hostile: boolean): Script {
     statuses,
     splits: r.chance(0.5),
     sizeFor,
+    hostileBytes: 0,
     respond: (_id, method, path, acceptEncoding) => {
       const rr = new Rand(prng(seed + calls++));
       const corrupt = hostile && rr.chance(0.2);
@@ -474,9 +477,12 @@ async function startFuzzServer(script: Script, r: Rand, closeIdleMs: number | nu
       if (silent || socket.destroyed) return;
       try {
         switch (step.kind) {
-          case 'bytes':
-            await write(step.make(id));
+          case 'bytes': {
+            const out = step.make(id);
+            if (step.hostile) script.hostileBytes += out.length;
+            await write(out);
             return;
+          }
           case 'delay':
             await sleep(step.ms);
             return;
@@ -661,6 +667,14 @@ function check(res: Result, script: Script, targets: TargetInput[], hostile: boo
       problems.push(`${t}: control character in ${JSON.stringify(res.error.message)}`);
   } else if (res.status === null) problems.push(`${t}: no error and no status`);
   for (const f of res.failures) if (CONTROL.test(f)) problems.push(`${t}: control character in ${JSON.stringify(f)}`);
+  if (hostile && res.error === null) {
+    // One response's body (coded: at most a little larger; corrupt: up to 200 random bytes) plus
+    // whatever the mutations wrote: more means bodies of two responses were mixed into one result.
+    const path = new URL((targets[res.index] as { url: string }).url).pathname;
+    const bound = script.sizeFor(path) + 256 + script.hostileBytes;
+    if (res.bytes > bound)
+      problems.push(`${t}: ${res.bytes} body bytes, more than one response could carry (${bound})`);
+  }
   if (!hostile) {
     const target = targets[res.index] as { url: string; method: string };
     const path = new URL(target.url).pathname;
