@@ -273,16 +273,27 @@ export class FrameReader {
     switch (type) {
       case DATA: {
         needStream(type, streamId);
-        const [from, to] = unpad(buf, start, end, flags, 0);
-        handler.onData(streamId, buf, from, to, (flags & FLAG_END_STREAM) !== 0, size);
+        const endStream = (flags & FLAG_END_STREAM) !== 0;
+        // Unpadded, the common case: no [from, to] pair allocated per frame.
+        if ((flags & FLAG_PADDED) === 0) handler.onData(streamId, buf, start, end, endStream, size);
+        else {
+          const [from, to] = unpad(buf, start, end, flags, 0);
+          handler.onData(streamId, buf, from, to, endStream, size);
+        }
         return;
       }
       case HEADERS: {
         needStream(type, streamId);
-        const [from, to] = unpad(buf, start, end, flags, (flags & FLAG_PRIORITY) !== 0 ? 5 : 0);
         const endHeaders = (flags & FLAG_END_HEADERS) !== 0;
+        const endStream = (flags & FLAG_END_STREAM) !== 0;
+        if ((flags & (FLAG_PADDED | FLAG_PRIORITY)) === 0) {
+          if (!endHeaders) this.continuing = streamId;
+          handler.onHeaders(streamId, buf, start, end, endStream, endHeaders);
+          return;
+        }
+        const [from, to] = unpad(buf, start, end, flags, (flags & FLAG_PRIORITY) !== 0 ? 5 : 0);
         if (!endHeaders) this.continuing = streamId;
-        handler.onHeaders(streamId, buf, from, to, (flags & FLAG_END_STREAM) !== 0, endHeaders);
+        handler.onHeaders(streamId, buf, from, to, endStream, endHeaders);
         return;
       }
       case PRIORITY:

@@ -232,11 +232,14 @@ export class HpackDecoder {
     this.state = S_FIRST;
   }
 
-  /** Feeds one fragment; may be called many times; throws HpackError on malformed input. */
-  push(fragment: Uint8Array): void {
+  /**
+   * Feeds one fragment, `fragment[start, end)` (the whole of it by default: the session passes
+   * a frame's range of a socket read, with no view made per block); may be called many times;
+   * throws HpackError on malformed input.
+   */
+  push(fragment: Uint8Array, start = 0, end = fragment.length): void {
     const buf = asBuffer(fragment);
-    const end = buf.length;
-    let pos = 0;
+    let pos = start;
     while (pos < end) {
       switch (this.state) {
         case S_FIRST: {
