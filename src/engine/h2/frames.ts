@@ -450,6 +450,21 @@ export function headersFrames(streamId: number, block: Uint8Array, endStream: bo
   return out;
 }
 
+/**
+ * {@link headersFrames} for a block the HPACK encoder placed after FRAME_HEADROOM free bytes of
+ * `out` (its `headroom`): a block that fits one frame gets its header written in place, with no
+ * copy of the block and no second buffer.
+ */
+export function headersFramesInPlace(streamId: number, out: Buffer, endStream: boolean, maxFrameSize: number): Buffer {
+  const size = out.length - HEADER_SIZE;
+  if (size > maxFrameSize) return headersFrames(streamId, out.subarray(HEADER_SIZE), endStream, maxFrameSize);
+  writeHeader(out, 0, size, HEADERS, endStream ? FLAG_END_HEADERS | FLAG_END_STREAM : FLAG_END_HEADERS, streamId);
+  return out;
+}
+
+/** The octets a frame header takes: the headroom {@link headersFramesInPlace} wants. */
+export const FRAME_HEADROOM = HEADER_SIZE;
+
 /** One DATA frame with `data[start, end)`; the caller keeps it within the peer's frame size and windows. */
 export function dataFrame(streamId: number, data: Buffer, start: number, end: number, endStream: boolean): Buffer {
   const out = Buffer.allocUnsafe(HEADER_SIZE + end - start);

@@ -15,7 +15,8 @@ import {
   type FrameHandler,
   goawayFrame,
   H2Error,
-  headersFrames,
+  FRAME_HEADROOM,
+  headersFramesInPlace,
   INTERNAL_ERROR,
   MAX_WINDOW,
   NO_ERROR,
@@ -35,7 +36,7 @@ import {
   windowUpdateFrame,
   dataFrame,
 } from './frames.js';
-import { h2ErrorName, h2Fields } from './request.js';
+import { H2RequestFields, h2ErrorName } from './request.js';
 import { HpackDecoder, HpackEncoder, HpackError } from './hpack.js';
 import type { ResponseHead } from '../parser.js';
 import { ResponseBody } from '../response-body.js';
@@ -119,6 +120,8 @@ export class H2Session implements Session, FrameHandler {
   private readonly reader: FrameReader;
   private readonly encoder = new HpackEncoder();
   private readonly decoder = new HpackDecoder();
+  /** Builds each request's field list for the encoder. */
+  private readonly requestFields: H2RequestFields;
   private nextId = 1;
   /** Until the server's first SETTINGS, one stream at a time (its limit is not known yet). */
   private settled = false;
@@ -156,6 +159,7 @@ export class H2Session implements Session, FrameHandler {
     this.socket = dialled.socket;
     this.sockets = dialled.sockets;
     this.reader = new FrameReader(this, DEFAULT_MAX_FRAME_SIZE, true);
+    this.requestFields = new H2RequestFields(options.transport.userAgent, options.transport.compressed);
     // A compressed block is at most a few times the list it decodes to (Huffman can expand a
     // string to 30 bits a byte at worst); past that it is a flood, whatever it decodes to.
     this.maxBlockBytes = 4 * options.maxHeaderBytes + 16 * 1024;
@@ -198,7 +202,6 @@ export class H2Session implements Session, FrameHandler {
   send(ex: Exchange): void {
     ex.connection = this;
     ex.phase = 'headers';
-    const { transport } = this.options;
     const target = ex.target;
     const id = this.nextId;
     this.nextId += 2;
@@ -206,8 +209,8 @@ export class H2Session implements Session, FrameHandler {
     if (this.nextId > MAX_STREAM_ID) this.state = 'draining';
     const body = target.body;
     const upload = body !== null && body.length > 0 ? body : null;
-    const block = this.encoder.encode(h2Fields(target, transport.userAgent, transport.compressed));
-    this.queue(headersFrames(id, block, upload === null, this.peerMaxFrame));
+    const block = this.encoder.encode(this.requestFields.fields(target), FRAME_HEADROOM);
+    this.queue(headersFramesInPlace(id, block, upload === null, this.peerMaxFrame));
     const stream: Stream = {
       id,
       ex,
