@@ -80,6 +80,12 @@ export class BodyDecoder {
   backlogged = false;
   private readonly stages: Stage[];
   private done = false;
+  /**
+   * The last stage ended before {@link end}: node's brotli decoder ends by itself once its stream
+   * is complete and more bytes follow (it ignores them, as it does when they come in the same
+   * write). {@link end} must still call back, or the exchange would wait for its deadline.
+   */
+  private endedEarly = false;
   private onEnd: ((err: DecodeError | null) => void) | null = null;
 
   /**
@@ -140,6 +146,11 @@ export class BodyDecoder {
 
   /** The raw body is complete: flush, and call back once every decoded byte has been delivered. */
   end(callback: (err: DecodeError | null) => void): void {
+    if (this.endedEarly) {
+      this.endedEarly = false;
+      callback(null);
+      return;
+    }
     if (this.done) return;
     this.onEnd = callback;
     this.stages[0]!.end();
@@ -147,6 +158,7 @@ export class BodyDecoder {
 
   /** Stops decoding (timeout, cancel, the connection failed); no callback follows. */
   destroy(): void {
+    this.endedEarly = false;
     if (this.done) return;
     this.done = true;
     this.onEnd = null;
@@ -166,6 +178,7 @@ export class BodyDecoder {
     const onEnd = this.onEnd;
     this.done = true;
     this.onEnd = null;
+    if (onEnd === null) this.endedEarly = err === null;
     onEnd?.(err);
   }
 }

@@ -4,6 +4,7 @@
  * answers, stream-id and state violations, settings changed under open streams, malformed heads.
  */
 import type { Socket } from 'node:net';
+import { brotliCompressSync } from 'node:zlib';
 import { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Exchange } from '../../../src/engine/exchange.js';
@@ -410,6 +411,39 @@ describe('GOAWAY below a stream that already has its response', () => {
     expect(results[0]).toMatchObject({ ok: true, bytes: 5, attempts: 1 });
     expect(server.connections).toHaveLength(1);
   });
+});
+
+describe('content codings whose stream ends before the body does', () => {
+  // Node's brotli decoder ends its output by itself once the brotli stream is complete and bytes
+  // follow it (it ignores them): when the END_STREAM comes in a later read (an empty DATA frame,
+  // trailers), the body must still finish, not wait for its deadline.
+  for (const [label, ending] of [
+    ['an empty DATA frame', (id: number) => data(id, '', true)],
+    ['trailers', (id: number) => headers(id, [['x-trailer', 'done']], true)],
+  ] as const) {
+    it(`a br body with bytes after its end, END_STREAM later on ${label}: ok, decoded, no wait for the deadline`, async () => {
+      const plain = Buffer.from('brotli body '.repeat(200));
+      const server = await raw({
+        settings: [SETTINGS_MAX_CONCURRENT_STREAMS, 10],
+        onRequest: (conn, req) => {
+          conn.write(
+            headers(
+              req.id,
+              [
+                [':status', '200'],
+                ['content-encoding', 'br'],
+              ],
+              false,
+            ),
+            data(req.id, Buffer.concat([brotliCompressSync(plain), Buffer.from('trailing junk')]), false),
+          );
+          setTimeout(() => conn.write(ending(req.id)), 30);
+        },
+      });
+      const results = await run(urls(server, 1), { ...h2c, compressed: true, timeout: 2000 });
+      expect(results[0]).toMatchObject({ ok: true, status: 200, decodedBytes: plain.length, error: null });
+    });
+  }
 });
 
 describe('malformed response heads', () => {
