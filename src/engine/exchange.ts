@@ -77,6 +77,7 @@ class Rare {
   saveAs: string[] | null = null;
   matcher: BodyMatcher | null = null;
   pausedAt: number | null = null;
+  connectFrom: number | null = null;
 }
 
 /**
@@ -92,8 +93,8 @@ export class Exchange {
   start = 0;
   // The deadline for the whole request is not kept: it is always `start` plus the target's
   // timeout (Deadlines.sweep), and a double field costs every exchange a 16-byte box (issue 13).
-  /** Absolute deadline for DNS + TCP + TLS, while connecting. */
-  connectDeadline = Infinity;
+  // Nor is the connect deadline (DNS + TCP + TLS): it is `connectTimeout` after `start`, or after
+  // {@link connectFrom} when the request went on to a fresh connection (Deadlines.sweep).
   dns: number | null = null;
   connect: number | null = null;
   tls: number | null = null;
@@ -177,6 +178,17 @@ export class Exchange {
     if (name !== null || this.rare !== null) this.more().saveAs = name;
   }
 
+  /**
+   * When the request's connect budget started, if not at {@link start}: it was retried on a fresh
+   * connection after a stale kept-alive one (Pool.requeue).
+   */
+  get connectFrom(): number | null {
+    return this.rare?.connectFrom ?? null;
+  }
+  set connectFrom(at: number | null) {
+    if (at !== null || this.rare !== null) this.more().connectFrom = at;
+  }
+
   private get matcher(): BodyMatcher | null {
     return this.rare?.matcher ?? null;
   }
@@ -211,13 +223,14 @@ export class Exchange {
     if (this.pausedAt === null) this.pausedAt = now;
   }
 
-  /** Moves the start (and so the request's deadline) and the connect deadline on by the time the clock stood still. */
+  /** Moves the start (and so both deadlines) on by the time the clock stood still. */
   resumeClock(now: number): void {
     if (this.pausedAt === null) return;
     const stood = now - this.pausedAt;
     this.pausedAt = null;
     this.start += stood;
-    this.connectDeadline += stood;
+    const from = this.connectFrom;
+    if (from !== null) this.connectFrom = from + stood;
   }
 
   /** A later exchange of the same target (retry, redirect hop) saves and hashes as this one would. */
