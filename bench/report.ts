@@ -205,6 +205,14 @@ export function renderMarkdown(input: ReportInput): string {
       '',
     );
     out.push(mdTable(ISSUE13_HEAD, issue13Rows(input.issue13)));
+    if (input.issue13.some((g) => g.met === false)) {
+      out.push(
+        '',
+        'What bounds each goal marked missed, the profiles behind it and what was tried (kept or not) are in',
+        '[PROFILE.md](PROFILE.md): "Issue 13" for the keep-alive and pipelined runs (startup, warm-up, the per-request',
+        'path, the young generation), "Issues 13 (b) and 10" for a new connection per request.',
+      );
+    }
   }
   out.push('');
   return out.join('\n');

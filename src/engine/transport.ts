@@ -1,4 +1,5 @@
 import type { LookupAddress } from 'node:dns';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { UsageError } from '../errors.js';
@@ -44,18 +45,28 @@ export class Transport {
   secureContext(): SecureContext {
     if (this.context !== null) return this.context;
     const { ca, cert, key } = this.options;
-    try {
-      this.context = createSecureContext({
+    const build = (extra: readonly string[]): SecureContext =>
+      createSecureContext({
         // `ca` replaces OpenSSL's default store, so the system roots are listed again: the user's
         // certificates are added to the trusted roots, not substituted for them. Each one is an
         // anchor, as curl treats them (OpenSSL's X509_V_FLAG_PARTIAL_CHAIN, Node >= 20.18): an
         // intermediate CA the user gave ends the chain there, without its root.
         ...(ca === undefined || ca.length === 0
           ? {}
-          : { ca: [...rootCertificates, ...ca], allowPartialTrustChain: true }),
+          : { ca: [...rootCertificates, ...extra, ...ca], allowPartialTrustChain: true }),
         ...(cert === undefined ? {} : { cert }),
         ...(key === undefined ? {} : { key }),
       });
+    try {
+      const extra = ca === undefined || ca.length === 0 ? [] : extraCaCerts();
+      try {
+        this.context = build(extra);
+      } catch (err) {
+        // A NODE_EXTRA_CA_CERTS file node could not use either (it warned at start and went on
+        // without it): the user's own certificates decide, not that file.
+        if (extra.length === 0) throw err;
+        this.context = build([]);
+      }
     } catch (err) {
       const what =
         ca !== undefined && cert === undefined ? 'the CA certificates (ca)' : 'the TLS certificates (ca, cert, key)';
@@ -101,4 +112,20 @@ function pinsFrom(resolve: RunOptions['resolve']): ReadonlyMap<string, readonly 
     map.set(hostPort.toLowerCase(), addresses);
   }
   return map.size === 0 ? null : map;
+}
+
+/**
+ * The certificates of `NODE_EXTRA_CA_CERTS`: node adds them to its default store at start, and a
+ * `ca` list replaces that store, so they are listed again with the roots (a corporate proxy's CA
+ * must stay trusted when `--cacert` adds another). Node already warned at start if the file could
+ * not be read; it then trusts nothing from it, and neither do we.
+ */
+function extraCaCerts(): string[] {
+  const file = process.env.NODE_EXTRA_CA_CERTS;
+  if (file === undefined || file === '') return [];
+  try {
+    return [readFileSync(file, 'latin1')];
+  } catch {
+    return [];
+  }
 }

@@ -4,6 +4,7 @@
  * `tls` field of results (fresh and reused connections), and `expect.certDaysLeft`.
  */
 import type { TLSSocket } from 'node:tls';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { runTargets } from '../../src/engine/run.js';
@@ -57,6 +58,29 @@ describe('ca: extra trusted roots', () => {
     for (const r of results) {
       expect(r).toMatchObject({ ok: true, status: 200 });
       expectTlsInfo(r, 'CN=localhost', 'CN=fetch-many test CA');
+    }
+  });
+
+  it('keeps trusting NODE_EXTRA_CA_CERTS when ca adds another certificate', async () => {
+    // Node adds that file to its default store at start; a `ca` list replaces the store, so the
+    // file's certificates must be listed again or a corporate proxy's CA stops being trusted.
+    const server = await start(startHttpsServer());
+    const saved = process.env.NODE_EXTRA_CA_CERTS;
+    try {
+      process.env.NODE_EXTRA_CA_CERTS = fileURLToPath(new URL('../fixtures/tls/ca.pem', import.meta.url));
+      const r = await one(`${server.url}/ok`, { ca: [selfSignedCert], timeout: 5000 });
+      expect(r).toMatchObject({ ok: true, status: 200, error: null });
+      // A file that cannot be read (node warned at start) leaves the user's ca to decide.
+      process.env.NODE_EXTRA_CA_CERTS = fileURLToPath(new URL('../fixtures/tls/no-such-file.pem', import.meta.url));
+      const missing = await one(`${server.url}/ok`, { ca: [caCert], timeout: 5000 });
+      expect(missing).toMatchObject({ ok: true, status: 200 });
+      // One that is not PEM at all is left out the same way.
+      process.env.NODE_EXTRA_CA_CERTS = fileURLToPath(new URL('../fixtures/tls/README.md', import.meta.url));
+      const garbage = await one(`${server.url}/ok`, { ca: [caCert], timeout: 5000 });
+      expect(garbage).toMatchObject({ ok: true, status: 200 });
+    } finally {
+      if (saved === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
+      else process.env.NODE_EXTRA_CA_CERTS = saved;
     }
   });
 

@@ -273,16 +273,27 @@ export class FrameReader {
     switch (type) {
       case DATA: {
         needStream(type, streamId);
-        const [from, to] = unpad(buf, start, end, flags, 0);
-        handler.onData(streamId, buf, from, to, (flags & FLAG_END_STREAM) !== 0, size);
+        const endStream = (flags & FLAG_END_STREAM) !== 0;
+        // Unpadded, the common case: no [from, to] pair allocated per frame.
+        if ((flags & FLAG_PADDED) === 0) handler.onData(streamId, buf, start, end, endStream, size);
+        else {
+          const [from, to] = unpad(buf, start, end, flags, 0);
+          handler.onData(streamId, buf, from, to, endStream, size);
+        }
         return;
       }
       case HEADERS: {
         needStream(type, streamId);
-        const [from, to] = unpad(buf, start, end, flags, (flags & FLAG_PRIORITY) !== 0 ? 5 : 0);
         const endHeaders = (flags & FLAG_END_HEADERS) !== 0;
+        const endStream = (flags & FLAG_END_STREAM) !== 0;
+        if ((flags & (FLAG_PADDED | FLAG_PRIORITY)) === 0) {
+          if (!endHeaders) this.continuing = streamId;
+          handler.onHeaders(streamId, buf, start, end, endStream, endHeaders);
+          return;
+        }
+        const [from, to] = unpad(buf, start, end, flags, (flags & FLAG_PRIORITY) !== 0 ? 5 : 0);
         if (!endHeaders) this.continuing = streamId;
-        handler.onHeaders(streamId, buf, from, to, (flags & FLAG_END_STREAM) !== 0, endHeaders);
+        handler.onHeaders(streamId, buf, from, to, endStream, endHeaders);
         return;
       }
       case PRIORITY:
@@ -438,6 +449,21 @@ export function headersFrames(streamId: number, block: Uint8Array, endStream: bo
   }
   return out;
 }
+
+/**
+ * {@link headersFrames} for a block the HPACK encoder placed after FRAME_HEADROOM free bytes of
+ * `out` (its `headroom`): a block that fits one frame gets its header written in place, with no
+ * copy of the block and no second buffer.
+ */
+export function headersFramesInPlace(streamId: number, out: Buffer, endStream: boolean, maxFrameSize: number): Buffer {
+  const size = out.length - HEADER_SIZE;
+  if (size > maxFrameSize) return headersFrames(streamId, out.subarray(HEADER_SIZE), endStream, maxFrameSize);
+  writeHeader(out, 0, size, HEADERS, endStream ? FLAG_END_HEADERS | FLAG_END_STREAM : FLAG_END_HEADERS, streamId);
+  return out;
+}
+
+/** The octets a frame header takes: the headroom {@link headersFramesInPlace} wants. */
+export const FRAME_HEADROOM = HEADER_SIZE;
 
 /** One DATA frame with `data[start, end)`; the caller keeps it within the peer's frame size and windows. */
 export function dataFrame(streamId: number, data: Buffer, start: number, end: number, endStream: boolean): Buffer {

@@ -17,6 +17,7 @@
  */
 import { HpackError } from './hpack-error.js';
 import { HuffmanStream, huffmanDecode } from './hpack-huffman.js';
+import { LiteralCache, MAX_OCTETS } from './hpack-literals.js';
 import { STATIC_LENGTH, STATIC_NAMES, STATIC_VALUES } from './hpack-static.js';
 
 export interface DecodedBlock {
@@ -180,6 +181,8 @@ export class HpackDecoder {
   private readonly huffman = new HuffmanStream();
   /** Holds the literal being read across fragments (raw octets, or Huffman output). */
   private scratch: Buffer = Buffer.allocUnsafe(256);
+  /** Literals whose octets arrived whole in one fragment, decoded before (repeated response fields). */
+  private readonly literals = new LiteralCache();
 
   // The block.
   private maxListBytes = 0;
@@ -232,11 +235,14 @@ export class HpackDecoder {
     this.state = S_FIRST;
   }
 
-  /** Feeds one fragment; may be called many times; throws HpackError on malformed input. */
-  push(fragment: Uint8Array): void {
+  /**
+   * Feeds one fragment, `fragment[start, end)` (the whole of it by default: the session passes
+   * a frame's range of a socket read, with no view made per block); may be called many times;
+   * throws HpackError on malformed input.
+   */
+  push(fragment: Uint8Array, start = 0, end = fragment.length): void {
     const buf = asBuffer(fragment);
-    const end = buf.length;
-    let pos = 0;
+    let pos = start;
     while (pos < end) {
       switch (this.state) {
         case S_FIRST: {
@@ -281,12 +287,16 @@ export class HpackDecoder {
             (!this.strHuffman || Math.ceil((this.strRemaining * 8) / 5) <= this.strLimit)
           ) {
             const len = this.strRemaining;
-            let text: string;
-            if (this.strHuffman) {
-              const n = huffmanDecode(buf, pos, pos + len, this.scratch, 0);
-              text = this.scratch.toString('latin1', 0, n);
-            } else {
-              text = buf.toString('latin1', pos, pos + len);
+            const cacheable = len <= MAX_OCTETS;
+            let text = cacheable ? this.literals.get(buf, pos, len, this.strHuffman) : null;
+            if (text === null) {
+              if (this.strHuffman) {
+                const n = huffmanDecode(buf, pos, pos + len, this.scratch, 0);
+                text = this.scratch.toString('latin1', 0, n);
+              } else {
+                text = buf.toString('latin1', pos, pos + len);
+              }
+              if (cacheable) this.literals.set(buf, pos, len, this.strHuffman, text);
             }
             pos += len;
             this.strRemaining = 0;

@@ -93,9 +93,10 @@ export class HpackEncoder {
   /**
    * One header list → one header block (the bytes for HEADERS + CONTINUATION payloads).
    * `fields` is flat: [name0, value0, name1, value1, …], names already lower-case, pseudo-header
-   * fields first. Returns a new Buffer that belongs to the caller.
+   * fields first. Returns a new Buffer that belongs to the caller; with `headroom`, the block
+   * starts that many (unset) octets into it, room for the caller's frame header.
    */
-  encode(fields: readonly string[]): Buffer {
+  encode(fields: readonly string[], headroom = 0): Buffer {
     this.pos = 0;
     if (this.pendingFinal !== -1) this.writeSizeUpdates();
     for (let i = 0; i + 1 < fields.length; i += 2) {
@@ -116,7 +117,8 @@ export class HpackEncoder {
         this.writeLiteral(0x10, 4, name, value, false);
       }
     }
-    const block = Buffer.from(this.buf.subarray(0, this.pos));
+    const block = Buffer.allocUnsafe(headroom + this.pos);
+    this.buf.copy(block, headroom, 0, this.pos);
     // One huge request (a long cookie) must not pin its buffer for the connection's life.
     if (this.buf.length > SHRINK_ABOVE) this.buf = Buffer.allocUnsafe(INITIAL_BUFFER);
     return block;

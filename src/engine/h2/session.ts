@@ -15,7 +15,8 @@ import {
   type FrameHandler,
   goawayFrame,
   H2Error,
-  headersFrames,
+  FRAME_HEADROOM,
+  headersFramesInPlace,
   INTERNAL_ERROR,
   MAX_WINDOW,
   NO_ERROR,
@@ -35,7 +36,7 @@ import {
   windowUpdateFrame,
   dataFrame,
 } from './frames.js';
-import { h2ErrorName, h2Fields } from './request.js';
+import { H2RequestFields, h2ErrorName } from './request.js';
 import { HpackDecoder, HpackEncoder, HpackError } from './hpack.js';
 import type { ResponseHead } from '../parser.js';
 import { ResponseBody } from '../response-body.js';
@@ -77,6 +78,7 @@ interface Stream {
   readonly id: number;
   readonly ex: Exchange;
   state: StreamState;
+  /** The body's work (decoding, --max-bytes, saving, checks); null while none, or when it is only counted. */
   body: ResponseBody | null;
   /** The response's Content-Length, or -1 (§8.1.1). */
   expected: number;
@@ -118,6 +120,8 @@ export class H2Session implements Session, FrameHandler {
   private readonly reader: FrameReader;
   private readonly encoder = new HpackEncoder();
   private readonly decoder = new HpackDecoder();
+  /** Builds each request's field list for the encoder. */
+  private readonly requestFields: H2RequestFields;
   private nextId = 1;
   /** Until the server's first SETTINGS, one stream at a time (its limit is not known yet). */
   private settled = false;
@@ -155,6 +159,7 @@ export class H2Session implements Session, FrameHandler {
     this.socket = dialled.socket;
     this.sockets = dialled.sockets;
     this.reader = new FrameReader(this, DEFAULT_MAX_FRAME_SIZE, true);
+    this.requestFields = new H2RequestFields(options.transport.userAgent, options.transport.compressed);
     // A compressed block is at most a few times the list it decodes to (Huffman can expand a
     // string to 30 bits a byte at worst); past that it is a flood, whatever it decodes to.
     this.maxBlockBytes = 4 * options.maxHeaderBytes + 16 * 1024;
@@ -197,7 +202,6 @@ export class H2Session implements Session, FrameHandler {
   send(ex: Exchange): void {
     ex.connection = this;
     ex.phase = 'headers';
-    const { transport } = this.options;
     const target = ex.target;
     const id = this.nextId;
     this.nextId += 2;
@@ -205,8 +209,8 @@ export class H2Session implements Session, FrameHandler {
     if (this.nextId > MAX_STREAM_ID) this.state = 'draining';
     const body = target.body;
     const upload = body !== null && body.length > 0 ? body : null;
-    const block = this.encoder.encode(h2Fields(target, transport.userAgent, transport.compressed));
-    this.queue(headersFrames(id, block, upload === null, this.peerMaxFrame));
+    const block = this.encoder.encode(this.requestFields.fields(target), FRAME_HEADROOM);
+    this.queue(headersFramesInPlace(id, block, upload === null, this.peerMaxFrame));
     const stream: Stream = {
       id,
       ex,
@@ -298,15 +302,21 @@ export class H2Session implements Session, FrameHandler {
       this.malformed(s, `more DATA than its content-length ${s.expected}`);
       return;
     }
-    const body = s.body!;
-    if (size > 0 && (!body.push(chunk, start, end) || !body.withinLimit())) return;
-    if (this.streams.get(id) !== s) return;
+    const body = s.body;
+    if (body === null) {
+      // Only counted (see responseHead): straight to the exchange, which cannot fail it.
+      if (size > 0) s.ex.onBody(chunk, start, end);
+    } else {
+      if (size > 0 && (!body.push(chunk, start, end) || !body.withinLimit())) return;
+      if (this.streams.get(id) !== s) return;
+    }
     s.unacked += flow;
     if (endStream) {
       this.endOfStream(s);
       return;
     }
-    if (!s.paused) {
+    if (body === null) this.creditStream(s);
+    else if (!s.paused) {
       const wait = body.backpressure();
       if (wait === null) this.creditStream(s);
       else {
@@ -361,7 +371,7 @@ export class H2Session implements Session, FrameHandler {
       this.flooded = this.blockStream;
       throw new H2Error(ENHANCE_YOUR_CALM, `field block over ${this.maxBlockBytes} bytes (HEADERS + CONTINUATION)`);
     }
-    if (end > start) this.decoder.push(chunk.subarray(start, end));
+    if (end > start) this.decoder.push(chunk, start, end);
     if (last) this.blockDone();
   }
 
@@ -418,10 +428,18 @@ export class H2Session implements Session, FrameHandler {
     };
     ex.onHead(response);
     const codings = this.options.transport.compressed ? contentCodings(head.headers) : null;
+    const wantsBody = ex.wantsBody();
+    // As in HTTP/1.1: a body that is only counted (no decoding, no --max-bytes, nothing saved,
+    // hashed or matched) goes straight to the exchange, with no ResponseBody and closures per
+    // response; it has no consumer to wait for, so it is never paused.
+    if (codings === null && this.options.maxBytes === undefined && !wantsBody) {
+      if (endStream && this.streams.get(s.id) === s) this.endOfStream(s);
+      return;
+    }
     s.body = new ResponseBody(ex, codings, this.label, this.options.maxBytes, (code, message) =>
       this.failStream(s, code, message),
     );
-    if (ex.wantsBody()) {
+    if (wantsBody) {
       ex.startBody(this.owner.continuesAfter(ex, status), (message) => this.failStream(s, 'write', message));
     }
     if (endStream && this.streams.get(s.id) === s) this.endOfStream(s);
@@ -453,16 +471,20 @@ export class H2Session implements Session, FrameHandler {
       s.upload = null;
       this.queue(rstStreamFrame(s.id, CANCEL));
     }
-    const body = s.body!;
-    body.finish(() => {
-      if (this.streams.get(s.id) !== s) return;
-      this.streams.delete(s.id);
-      this.served++;
-      const ex = s.ex;
-      const result = ex.complete(performance.now());
-      this.owner.finished(ex, result, this, this.state === 'open');
-      this.afterStream();
-    });
+    const body = s.body;
+    if (body === null) this.streamDone(s);
+    else body.finish(() => this.streamDone(s));
+  }
+
+  /** The response and its body's work are complete: the exchange's result. */
+  private streamDone(s: Stream): void {
+    if (this.streams.get(s.id) !== s) return;
+    this.streams.delete(s.id);
+    this.served++;
+    const ex = s.ex;
+    const result = ex.complete(performance.now());
+    this.owner.finished(ex, result, this, this.state === 'open');
+    this.afterStream();
   }
 
   onRstStream(id: number, code: number): void {
