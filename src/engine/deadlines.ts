@@ -7,7 +7,10 @@ const SWEEP_MS = 10;
 /**
  * The deadlines of every request in flight, checked by one coarse sweep every few milliseconds
  * instead of a timer per phase per request. Each request's clock starts when it leaves the queue
- * (Engine.begin); `connectDeadline` covers DNS + TCP + TLS, `deadline` the whole request.
+ * (Engine.begin). Neither deadline is kept per exchange (issue 13: every double field is a
+ * 16-byte box per request): the request's timeout (the target's own, else the run's) counts
+ * from `start` and covers the whole request; `connectTimeout` covers DNS + TCP + TLS and counts
+ * from `start`, or from `connectFrom` when the request was moved to a fresh connection.
  */
 export class Deadlines {
   /** Requests in flight (left the queue, not finished). */
@@ -58,10 +61,13 @@ export class Deadlines {
     for (const ex of this.active) {
       if (ex.clockPaused) continue;
       const connecting = ex.phase === 'connect' || ex.phase === 'tls';
-      if (connecting && now >= ex.connectDeadline && ex.connectDeadline <= ex.deadline) {
+      const budget = ex.target.timeout ?? this.timeout;
+      const deadline = ex.start + budget;
+      const connectDeadline = connecting ? (ex.connectFrom ?? ex.start) + this.connectTimeout : Infinity;
+      if (connecting && now >= connectDeadline && connectDeadline <= deadline) {
         timeOut(ex, ex.phase as TimeoutPhase, this.connectTimeout, 'connect timeout');
-      } else if (now >= ex.deadline) {
-        timeOut(ex, ex.phase as TimeoutPhase, ex.target.timeout ?? this.timeout, 'request timeout');
+      } else if (now >= deadline) {
+        timeOut(ex, ex.phase as TimeoutPhase, budget, 'request timeout');
       }
     }
     if (this.active.size === 0) this.stop();

@@ -312,8 +312,7 @@ export class Engine implements PoolOwner {
   begin(ex: Exchange): void {
     const now = performance.now();
     ex.start = now;
-    ex.deadline = now + (ex.target.timeout ?? this.timeout);
-    ex.connectDeadline = now + this.connectTimeout;
+    ex.connectFrom = null;
     this.deadlines.add(ex);
     this.inFlight++;
   }

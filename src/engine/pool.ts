@@ -353,7 +353,7 @@ export class Pool implements SessionOwner, DialHandler {
   requeue(ex: Exchange, session: Session): void {
     ex.leaveConnection();
     if (session.protocol === 'h1') {
-      ex.connectDeadline = performance.now() + this.owner.connectTimeout;
+      ex.connectFrom = performance.now();
       this.dial(ex);
       return;
     }

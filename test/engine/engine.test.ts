@@ -642,6 +642,50 @@ describe('connect budget', () => {
     expect(sockets.map((s) => s.destroyed)).toEqual([true]);
   });
 
+  it('a request retried on a fresh connection after a stale one gets a fresh connect budget', async () => {
+    // The second request waits 400 ms on the kept-alive connection, which then closes without a
+    // byte (stale): it is retried on a new connection, which never connects. Its connect timeout
+    // counts from the retry, not from when the request first started (already 400 ms ago).
+    const server = await start(
+      rawServer((ctx) => {
+        let n = 0;
+        onRequests(ctx, async () => {
+          if (n++ === 0) send(ctx.socket, response(200, 'ok'));
+          else {
+            await new Promise((resolve) => setTimeout(resolve, 400));
+            ctx.socket.destroy();
+          }
+        });
+      }),
+    );
+    const sockets: Socket[] = [];
+    const connector: Connector = {
+      tcp: (address, family, port, readInto) => {
+        if (sockets.length === 0) {
+          const socket = defaultConnector.tcp(address, family, port, readInto);
+          sockets.push(socket);
+          return socket;
+        }
+        const socket = new Socket();
+        sockets.push(socket);
+        return socket;
+      },
+      tls: defaultConnector.tls,
+    };
+    const results = byIndex(
+      await run([`${server.url}/a`, `${server.url}/b`], {
+        concurrency: 1,
+        connector,
+        connectTimeout: 300,
+        timeout: 5000,
+      }),
+    );
+    expect(results[0]!.ok).toBe(true);
+    expect(results[1]!.error).toMatchObject({ code: 'timeout', phase: 'connect' });
+    expect(results[1]!.timings.total).toBeGreaterThanOrEqual(700);
+    expect(sockets.length).toBe(2);
+  });
+
   it('the whole-request timeout also bounds connecting when it is the smaller one', async () => {
     const lookup: LookupFn = () => {};
     const r = await one('http://hangs.test/', { lookup, connectTimeout: 5000, timeout: 300 });
