@@ -239,6 +239,8 @@ async function main(): Promise<void> {
     '| workload | peer | wall (s) | CPU µs/req | peak RSS (MiB) | versions | exit |',
     '| --- | --- | --- | --- | --- | --- | --- |',
   );
+  /** Medians per workload and peer, for the goals table. */
+  const medians = new Map<string, { wall: number; cpuUs: number; rssMiB: number; allOn: string | null; ok: boolean }>();
   for (const w of workloads) {
     if (only !== undefined && w.id !== only) continue;
     const samples = new Map<string, Run[]>();
@@ -254,6 +256,14 @@ async function main(): Promise<void> {
     for (const cmd of w.commands) {
       const rs = samples.get(cmd.peer)!;
       const last = rs[rs.length - 1]!;
+      const versions = Object.entries(last.versions);
+      medians.set(`${w.id}/${cmd.peer}`, {
+        wall: median(rs.map((r) => r.wall)),
+        cpuUs: (median(rs.map((r) => r.cpu)) / cmd.requests) * 1e6,
+        rssMiB: median(rs.map((r) => r.rssKiB)) / 1024,
+        allOn: versions.length === 1 && versions[0]![1] === cmd.requests ? versions[0]![0] : null,
+        ok: rs.every((r) => r.exit === 0),
+      });
       lines.push(
         `| ${w.title} | ${cmd.peer} | ${median(rs.map((r) => r.wall)).toFixed(2)} | ` +
           `${Math.round((median(rs.map((r) => r.cpu)) / cmd.requests) * 1e6)} | ` +
@@ -265,6 +275,7 @@ async function main(): Promise<void> {
     }
   }
   await nginx.stop();
+  if (only === undefined) lines.push('', ...issue10Goals(medians));
   lines.push('', SECTION_END, '');
   const section = lines.join('\n');
   process.stdout.write(`${section}\n`);
@@ -279,6 +290,68 @@ async function main(): Promise<void> {
       ? text.slice(0, start) + section.trimEnd() + text.slice(end + SECTION_END.length)
       : `${text.trimEnd()}\n\n${section}`,
   );
+}
+
+type Medians = ReadonlyMap<string, { wall: number; cpuUs: number; rssMiB: number; allOn: string | null; ok: boolean }>;
+
+/** Issue 10's goals, met or missed, from this run's medians (the table above). */
+function issue10Goals(m: Medians): string[] {
+  const get = (key: string) => m.get(key);
+  const verdict = (met: boolean | null): string => (met === null ? 'not measured' : met ? '**met**' : '**missed**');
+  const rows: string[][] = [];
+  const h2 = get('h2/fetch-many');
+  const h2c = get('h2/curl');
+  if (h2 !== undefined && h2c !== undefined) {
+    const met = h2.ok && h2.allOn === '2' && h2.wall <= h2c.wall;
+    rows.push([
+      '10k https to h2 origins: wall ≤ 1.0 × `curl -Z --http2`, every request on h2',
+      verdict(met),
+      `${(h2.wall / h2c.wall).toFixed(2)} × (${h2.wall.toFixed(2)} s vs ${h2c.wall.toFixed(2)} s; ${Math.round(h2.cpuUs)} vs ${Math.round(h2c.cpuUs)} µs CPU/req); ${h2.allOn === '2' ? 'every request on h2' : 'NOT every request on h2'}`,
+    ]);
+  }
+  const close = get('close/fetch-many');
+  const closec = get('close/curl');
+  if (close !== undefined && closec !== undefined) {
+    rows.push([
+      'https without reuse: CPU per request ≤ curl’s',
+      verdict(close.ok && close.cpuUs <= closec.cpuUs),
+      `${Math.round(close.cpuUs)} vs ${Math.round(closec.cpuUs)} µs (${(close.cpuUs / closec.cpuUs).toFixed(2)} ×)`,
+    ]);
+  }
+  const h1 = get('h1/fetch-many');
+  const h1c = get('h1/curl');
+  if (h1 !== undefined && h1c !== undefined) {
+    rows.push([
+      '10k https keep-alive over HTTP/1.1: wall ≤ 1.0 × curl `--http1.1`',
+      verdict(h1.ok && h1.wall <= h1c.wall),
+      `${(h1.wall / h1c.wall).toFixed(2)} × (${h1.wall.toFixed(2)} s vs ${h1c.wall.toFixed(2)} s; ${Math.round(h1.cpuUs)} vs ${Math.round(h1c.cpuUs)} µs CPU/req)`,
+    ]);
+  }
+  const peaks = [h1, h2].filter((x) => x !== undefined);
+  if (peaks.length > 0) {
+    const worst = Math.max(...peaks.map((x) => x.rssMiB));
+    rows.push([
+      'peak RSS at 10k ≤ 80 MiB',
+      verdict(worst <= 80),
+      `${h1 === undefined ? '' : `${h1.rssMiB.toFixed(0)} MiB (h1)`}${h1 !== undefined && h2 !== undefined ? ', ' : ''}${h2 === undefined ? '' : `${h2.rssMiB.toFixed(0)} MiB (h2)`}`,
+    ]);
+  }
+  const out = [
+    '### Issue 10 goals, from the table above',
+    '',
+    '| goal | verdict | measured |',
+    '| --- | --- | --- |',
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ];
+  if (rows.some((r) => r[1] === '**missed**')) {
+    out.push(
+      '',
+      'What bounds each goal marked missed, its profile and what was tried (kept or not) are in',
+      '[PROFILE.md](PROFILE.md): "Issue 10" (our own HTTP/2 framing, and its second pass) and "Issues 13 (b) and 10"',
+      '(connection setup, session resumption, the TLS read path).',
+    );
+  }
+  return out;
 }
 
 await main();
