@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import { brotliCompressSync } from 'node:zlib';
 import { Duplex } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Exchange } from '../../../src/engine/exchange.js';
 import {
   CONTINUATION,
@@ -22,30 +22,15 @@ import {
   windowUpdateFrame,
 } from '../../../src/engine/h2/frames.js';
 import { H2Session } from '../../../src/engine/h2/session.js';
-import type { Session, SessionOwner } from '../../../src/engine/session.js';
 import { Transport } from '../../../src/engine/transport.js';
-import type { Expectation, Result, Target } from '../../../src/types.js';
-import {
-  block,
-  data,
-  headers,
-  type RawServer,
-  type RawServerOptions,
-  startRawH2Server,
-} from '../../helpers/h2-raw-server.js';
+import type { Result, Target } from '../../../src/types.js';
+import { block, data, headers } from '../../helpers/h2-raw-server.js';
 import { byIndex, indexesOnce, prepare, run } from '../harness.js';
+import { expectation, logged, rawServerFixture, recordingOwner, until, urls } from './raw-harness.js';
 
-const servers: RawServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-async function raw(options: RawServerOptions): Promise<RawServer> {
-  const server = await startRawH2Server(options);
-  servers.push(server);
-  return server;
-}
+const raw = rawServerFixture();
+
 const h2c = { http2PriorKnowledge: true, timeout: 3000 };
-const urls = (server: RawServer, n: number): string[] => Array.from({ length: n }, (_, i) => `${server.url}/n/${i}`);
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** A socket whose writes are never taken (a server that never reads): everything written stays queued. */
@@ -59,23 +44,6 @@ function stuckSocket(): Socket {
   });
   return socket as unknown as Socket;
 }
-
-function recordingOwner(): SessionOwner & { results: Result[] } {
-  const owner = {
-    results: [] as Result[],
-    finished: (_ex: Exchange, result: Result) => {
-      owner.results.push(result);
-    },
-    continuesAfter: () => false,
-    requeue: () => {},
-    roomChanged: () => {},
-    unanswered: () => {},
-    closed: (_s: Session) => {},
-  };
-  return owner;
-}
-
-const expectation = { status: [[200, 399]], statusText: '200-399' } as unknown as Expectation;
 
 function stuckSession(): { session: H2Session; socket: Socket; owner: ReturnType<typeof recordingOwner> } {
   const socket = stuckSocket();
@@ -506,17 +474,3 @@ describe('malformed response heads', () => {
     for (const line of [r.error?.message ?? '', ...r.failures]) expect(CONTROL.test(line)).toBe(false);
   });
 });
-
-/** Waits (bounded) until the server has logged `line` from connection `i`. */
-async function logged(server: RawServer, line: string, i = 0): Promise<string[]> {
-  for (let tries = 0; tries < 100; tries++) {
-    const log = server.connections[i]?.log ?? [];
-    if (log.includes(line)) return log;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return server.connections[i]?.log ?? [];
-}
-
-async function until(check: () => boolean): Promise<void> {
-  for (let tries = 0; tries < 200 && !check(); tries++) await new Promise((resolve) => setTimeout(resolve, 5));
-}

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Exchange } from '../../../src/engine/exchange.js';
 import {
   COMPRESSION_ERROR,
@@ -27,10 +27,9 @@ import {
   windowUpdateFrame,
 } from '../../../src/engine/h2/frames.js';
 import { H2Session } from '../../../src/engine/h2/session.js';
-import type { Session, SessionOwner } from '../../../src/engine/session.js';
 import { ResponseBody } from '../../../src/engine/response-body.js';
 import { Transport } from '../../../src/engine/transport.js';
-import type { Expectation, Result, Target } from '../../../src/types.js';
+import type { Target } from '../../../src/types.js';
 import {
   block,
   continuation,
@@ -38,30 +37,13 @@ import {
   headers,
   type RawServer,
   type RawServerOptions,
-  startRawH2Server,
 } from '../../helpers/h2-raw-server.js';
 import { byIndex, indexesOnce, prepare, run } from '../harness.js';
+import { expectation, logged, rawServerFixture, recordingOwner, until, urls } from './raw-harness.js';
 
-const servers: RawServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-async function raw(options: RawServerOptions): Promise<RawServer> {
-  const server = await startRawH2Server(options);
-  servers.push(server);
-  return server;
-}
+const raw = rawServerFixture();
+
 const h2c = { http2PriorKnowledge: true, timeout: 5000 };
-const urls = (server: RawServer, n: number): string[] => Array.from({ length: n }, (_, i) => `${server.url}/n/${i}`);
-/** Waits (bounded) until the server has logged `line` from connection `i`: the client's frames arrive after its results. */
-async function logged(server: RawServer, line: string, i = 0): Promise<string[]> {
-  for (let tries = 0; tries < 100; tries++) {
-    const log = server.connections[i]?.log ?? [];
-    if (log.includes(line)) return log;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return server.connections[i]?.log ?? [];
-}
 const ok200 =
   (body = 'ok'): RawServerOptions['onRequest'] =>
   (conn, req) =>
@@ -604,25 +586,6 @@ describe('our HTTP/2 session against exact frames', () => {
   });
 });
 
-/** An owner that records what the session reports. */
-function recordingOwner(): SessionOwner & { results: Result[]; closedCount: number } {
-  const owner = {
-    results: [] as Result[],
-    closedCount: 0,
-    finished: (_ex: Exchange, result: Result) => {
-      owner.results.push(result);
-    },
-    continuesAfter: () => false,
-    requeue: () => {},
-    roomChanged: () => {},
-    unanswered: () => {},
-    closed: (_s: Session) => {
-      owner.closedCount++;
-    },
-  };
-  return owner;
-}
-
 /** A session on a plain socket to `server`, with the receive windows given. */
 async function directSession(
   server: RawServer,
@@ -641,12 +604,6 @@ async function directSession(
   );
   return { session, owner };
 }
-
-async function until(check: () => boolean): Promise<void> {
-  for (let tries = 0; tries < 500 && !check(); tries++) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
-const expectation = { status: [[200, 399]], statusText: '200-399' } as unknown as Expectation;
 
 describe('receive flow control (a session with a small window)', () => {
   it('credits each stream back as its body is taken: a server that keeps to the window gets the whole body', async () => {
