@@ -69,12 +69,11 @@ export class Engine implements PoolOwner {
     void this.pump();
   });
 
-  private readonly pools = new Map<string, Pool>();
   /**
-   * The same pools by host name: looked up per request by the target's hostname (then port and
-   * scheme), so no key string is built and hashed per request (issue 13).
+   * The origins' pools by host name, then found by port and scheme: looked up per request, so no
+   * key string is built and hashed per request (issue 13).
    */
-  private readonly poolsByHost = new Map<string, Pool[]>();
+  private readonly pools = new Map<string, Pool[]>();
   /** Pools with exchanges waiting for a connection; they are served before new targets are taken. */
   private readonly backlog = new Set<Pool>();
   private readonly deadlines: Deadlines;
@@ -201,7 +200,7 @@ export class Engine implements PoolOwner {
         this.deadlines.stop();
         this.dns.close();
         this.stopWakeTimers();
-        for (const pool of this.pools.values()) pool.closeIdle();
+        for (const pool of this.allPools()) pool.closeIdle();
         if (!this.sourceDone) this.closeSource();
         const end = (): void => (this.sourceError !== null ? reject(this.sourceError) : resolve());
         // Temp files of failed bodies are removed before the run says it is over.
@@ -291,7 +290,7 @@ export class Engine implements PoolOwner {
 
   private poolFor(target: Target): Pool {
     const tls = target.protocol === 'https:';
-    const same = this.poolsByHost.get(target.hostname);
+    const same = this.pools.get(target.hostname);
     if (same !== undefined) {
       for (let i = 0; i < same.length; i++) {
         const pool = same[i]!;
@@ -300,10 +299,16 @@ export class Engine implements PoolOwner {
     }
     const key = `${target.protocol}//${target.hostname}:${target.port}`;
     const pool = new Pool(key, target.hostname, target.port, tls, this);
-    this.pools.set(key, pool);
-    if (same === undefined) this.poolsByHost.set(target.hostname, [pool]);
+    if (same === undefined) this.pools.set(target.hostname, [pool]);
     else same.push(pool);
     return pool;
+  }
+
+  /** A snapshot: pools may be dropped ({@link poolEmpty}) while the caller goes through them. */
+  private allPools(): Pool[] {
+    const all: Pool[] = [];
+    for (const same of this.pools.values()) all.push(...same);
+    return all;
   }
 
   // ---- PoolOwner: called by pools ----------------------------------------------------------
@@ -327,12 +332,11 @@ export class Engine implements PoolOwner {
    * carries its origin's rate and 429 pause, which must outlive its connections.
    */
   poolEmpty(pool: Pool): void {
-    if (this.paced || this.pools.get(pool.key) !== pool) return;
-    this.pools.delete(pool.key);
-    const same = this.poolsByHost.get(pool.hostname);
+    if (this.paced) return;
+    const same = this.pools.get(pool.hostname);
     const at = same?.indexOf(pool) ?? -1;
     if (same === undefined || at === -1) return;
-    if (same.length === 1) this.poolsByHost.delete(pool.hostname);
+    if (same.length === 1) this.pools.delete(pool.hostname);
     else same.splice(at, 1);
   }
 
@@ -431,7 +435,7 @@ export class Engine implements PoolOwner {
 
   private stopWakeTimers(): void {
     this.wake.stop();
-    for (const pool of this.pools.values()) pool.stopTimers();
+    for (const pool of this.allPools()) pool.stopTimers();
   }
 
   /** Exactly one call per exchange: its result is final. */
@@ -487,7 +491,7 @@ export class Engine implements PoolOwner {
   cancel(): void {
     if (this.cancelled) return;
     this.cancelled = true;
-    for (const pool of this.pools.values()) {
+    for (const pool of this.allPools()) {
       for (const ex of pool.takeWaiting()) {
         this.onResult(this.neverStarted(ex, 'run cancelled before the request started'));
       }
