@@ -46,6 +46,33 @@ async function settle(pushed: () => number): Promise<void> {
   }
 }
 
+/**
+ * Fetches `url` into an output directory while every file write is held, checks that only a
+ * bounded amount waited in memory, then releases the writes and checks the saved file is `body`.
+ */
+async function savesWithWritesHeld(url: string, options: Parameters<typeof one>[1], body: Buffer): Promise<void> {
+  const out = mkdtempSync(join(tmpdir(), 'fm-bp-'));
+  dirs.push(out);
+  let pushed = 0;
+  const push = BodyFile.prototype.push;
+  vi.spyOn(BodyFile.prototype, 'push').mockImplementation(function (this: BodyFile, chunk: Buffer) {
+    pushed += chunk.length;
+    push.call(this, chunk);
+  });
+  gate.hold = true;
+  const result = one(url, { ...options, outputDir: out, timeout: 30_000 });
+  await settle(() => pushed);
+  // Held: the first write plus what queued behind it before reading stopped.
+  expect(pushed).toBeGreaterThan(0);
+  expect(pushed).toBeLessThan(2 * 1024 * 1024);
+  gate.hold = false;
+  for (const release of gate.held.splice(0)) release();
+  const r = await result;
+  expect(r).toMatchObject({ ok: true, error: null });
+  expect(pushed).toBe(body.length);
+  expect(readFileSync(join(out, r.savedTo!)).equals(body)).toBe(true);
+}
+
 describe('backpressure to the disk', () => {
   it.each([
     ['plain', '/big', false, BIG],
@@ -58,50 +85,13 @@ describe('backpressure to the disk', () => {
         '/zeros': (_req, ctx) => send(ctx.socket, response(200, gz, [['Content-Encoding', 'gzip']])),
       }),
     );
-    const out = mkdtempSync(join(tmpdir(), 'fm-bp-'));
-    dirs.push(out);
-    let pushed = 0;
-    const push = BodyFile.prototype.push;
-    vi.spyOn(BodyFile.prototype, 'push').mockImplementation(function (this: BodyFile, chunk: Buffer) {
-      pushed += chunk.length;
-      push.call(this, chunk);
-    });
-    gate.hold = true;
-    const result = one(`${server.url}${path}`, { outputDir: out, compressed, timeout: 30_000 });
-    await settle(() => pushed);
-    // Held: the first write plus what queued behind it before reading stopped.
-    expect(pushed).toBeGreaterThan(0);
-    expect(pushed).toBeLessThan(2 * 1024 * 1024);
-    gate.hold = false;
-    for (const release of gate.held.splice(0)) release();
-    const r = await result;
-    expect(r).toMatchObject({ ok: true, error: null });
-    expect(pushed).toBe(body.length);
-    expect(readFileSync(join(out, r.savedTo!)).equals(body)).toBe(true);
+    await savesWithWritesHeld(`${server.url}${path}`, { compressed }, body);
   });
 
   it('HTTPS/1.1 reading into the shared buffer (tlsDirect): reading stops while writes are held', async () => {
     const server = await start(
       startHttpsServer({ routes: { '/big': (_req, ctx) => send(ctx.socket, response(200, BIG)) } }),
     );
-    const out = mkdtempSync(join(tmpdir(), 'fm-bp-'));
-    dirs.push(out);
-    let pushed = 0;
-    const push = BodyFile.prototype.push;
-    vi.spyOn(BodyFile.prototype, 'push').mockImplementation(function (this: BodyFile, chunk: Buffer) {
-      pushed += chunk.length;
-      push.call(this, chunk);
-    });
-    gate.hold = true;
-    const result = one(`${server.url}/big`, { outputDir: out, ca: [caCert], http1Only: true, timeout: 30_000 });
-    await settle(() => pushed);
-    expect(pushed).toBeGreaterThan(0);
-    expect(pushed).toBeLessThan(2 * 1024 * 1024);
-    gate.hold = false;
-    for (const release of gate.held.splice(0)) release();
-    const r = await result;
-    expect(r).toMatchObject({ ok: true, error: null });
-    expect(pushed).toBe(BIG.length);
-    expect(readFileSync(join(out, r.savedTo!)).equals(BIG)).toBe(true);
+    await savesWithWritesHeld(`${server.url}/big`, { ca: [caCert], http1Only: true }, BIG);
   });
 });
