@@ -202,6 +202,10 @@ export class Dial implements Carrier {
     const tcpStart = performance.now();
     const connector = this.ctx.connector;
     const relay = this.relay;
+    let open =
+      relay === null
+        ? (addr: LookupAddress) => connector.tcp(addr.address, addr.family, port)
+        : (addr: LookupAddress) => connector.tcp(addr.address, addr.family, port, relay.readInto);
     if (relay !== null && this.origin.tls) {
       // Node reads a TLS socket into our buffer only when tls.connect opens the TCP socket too, and
       // then checks the certificate against the SNI name, or else the address it connects to.
@@ -209,24 +213,15 @@ export class Dial implements Carrier {
       if (tls.params.servername !== undefined || addresses.every((a) => a.address === tls.params.checkName)) {
         this.direct = tls;
         const direct = connector.tlsDirect!;
-        this.race = new ConnectRace(addresses, {
-          open: (addr) => direct(addr.address, addr.family, port, tls.params, relay.readInto),
-          attempting: (addr) => {
-            this.remoteAddress = addr.address;
-          },
-          won: (socket, addr) => this.tcpWon(socket, addr, tcpStart),
-          lost: (err) => this.tcpLost(err),
-        });
-        this.race.start();
-        return;
+        open = (addr) => direct(addr.address, addr.family, port, tls.params, relay.readInto);
+      } else {
+        // TLS goes on a plain TCP socket and reads it itself: that socket reads through events.
+        this.relay = null;
+        open = (addr) => connector.tcp(addr.address, addr.family, port);
       }
-      this.relay = null;
     }
     const race = new ConnectRace(addresses, {
-      open: (addr) =>
-        relay !== null
-          ? connector.tcp(addr.address, addr.family, port, relay.readInto)
-          : connector.tcp(addr.address, addr.family, port),
+      open,
       attempting: (addr) => {
         this.remoteAddress = addr.address;
       },

@@ -109,6 +109,33 @@ describe('HTTPS/1.1 on one socket (tlsDirect)', () => {
     expect(r.error).toMatchObject({ code: 'refused', message: `connection refused by 127.0.0.1:${port}` });
   });
 
+  it('is not used when the certificate is checked against neither the SNI nor the address: TCP, then TLS on it, read through events', async () => {
+    // An IP servername is not sent as SNI, and node's own connect would check the certificate
+    // against the address it dials, not that name.
+    const server = await start(startHttpsServer());
+    const connector = counting();
+    const buffered: boolean[] = [];
+    const watching: Connector = {
+      ...connector,
+      tcp(address, family, port, readInto) {
+        buffered.push(readInto !== undefined);
+        return connector.tcp(address, family, port, readInto);
+      },
+    };
+    const r = await one(`https://localhost:${server.port}/ok`, {
+      http1Only: true,
+      insecure: true,
+      servername: '127.0.0.2',
+      resolve: { [`localhost:${server.port}`]: '127.0.0.1' },
+      timeout: 5000,
+      connector: watching,
+    });
+    expect(r).toMatchObject({ ok: true, status: 200 });
+    expect(connector.calls).toEqual({ tcp: 1, tls: 1, tlsDirect: 0 });
+    // The TCP socket under TLS does not read into the shared buffer: TLS reads it.
+    expect(buffered).toEqual([false]);
+  });
+
   it('is not used when h2 is offered, through a proxy, or with compressed', async () => {
     const server = await start(startHttpsServer());
     const proxy = await start(startProxyServer());
