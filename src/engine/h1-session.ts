@@ -183,9 +183,8 @@ export class H1Session implements Session, ParserHandler {
     if (!head.keepAlive) this.spent = true;
     const codings = this.options.transport.compressed ? contentCodings(head.headers) : null;
     const wantsBody = ex.wantsBody();
-    // A body that is only counted (no decoding, no --max-bytes, nothing saved, hashed or
-    // matched) goes straight to the exchange: no ResponseBody and closures per response.
-    if (codings === null && this.options.maxBytes === undefined && !wantsBody) return;
+    // A body that is only counted goes straight to the exchange (onBody).
+    if (!ResponseBody.needed(codings, this.options.maxBytes, wantsBody)) return;
     this.body = new ResponseBody(ex, codings, this.label, this.options.maxBytes, (code, message) => {
       if (this.exchange === ex) this.failAndClose(code, message);
     });

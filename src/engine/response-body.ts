@@ -15,6 +15,15 @@ export class ResponseBody {
   private decoder: BodyDecoder | null = null;
   private failed = false;
 
+  /**
+   * Whether a response's body has work beyond counting: decoding, `maxBytes`, or what the
+   * exchange does with it (save, hash, match: `wantsBody`). When not, both sessions hand its bytes
+   * straight to the exchange and make no ResponseBody, nor its closures, per response (issue 13).
+   */
+  static needed(codings: Coding[] | null, maxBytes: number | undefined, wantsBody: boolean): boolean {
+    return codings !== null || maxBytes !== undefined || wantsBody;
+  }
+
   constructor(
     private readonly ex: Exchange,
     /** Codings to undo (`compressed` and an encoded response), or null. */

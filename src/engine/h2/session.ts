@@ -464,10 +464,9 @@ export class H2Session implements Session, FrameHandler {
     ex.onHead(response);
     const codings = this.options.transport.compressed ? contentCodings(head.headers) : null;
     const wantsBody = ex.wantsBody();
-    // As in HTTP/1.1: a body that is only counted (no decoding, no --max-bytes, nothing saved,
-    // hashed or matched) goes straight to the exchange, with no ResponseBody and closures per
-    // response; it has no consumer to wait for, so it is never paused.
-    if (codings === null && this.options.maxBytes === undefined && !wantsBody) {
+    // A body that is only counted goes straight to the exchange; it has no consumer to wait for,
+    // so it is never paused.
+    if (!ResponseBody.needed(codings, this.options.maxBytes, wantsBody)) {
       if (endStream && this.streams.get(s.id) === s) this.endOfStream(s);
       return;
     }
