@@ -1,4 +1,3 @@
-import { checkTemplate } from '../engine/save-path.js';
 import type { HashAlgorithm } from '../types.js';
 import { shown, type ValueReader } from './values.js';
 
@@ -13,6 +12,22 @@ export const directory: ValueReader<string> = (value) => {
   }
   return value;
 };
+
+/** Placeholders of `outputTemplate` (the engine's save-path.ts expands them). */
+const PLACEHOLDERS = new Set(['index', 'host', 'path', 'name', 'status', 'ext']);
+
+/**
+ * Checks a template once, at the boundary.
+ * @throws Error naming an unknown placeholder, or a template that names no file
+ */
+function checkTemplate(template: string): void {
+  for (const m of template.matchAll(/\{([^{}]*)\}/g)) {
+    if (!PLACEHOLDERS.has(m[1]!)) {
+      throw new Error(`unknown placeholder {${m[1]}} (use {index}, {host}, {path}, {name}, {status}, {ext})`);
+    }
+  }
+  if (template.split('/').every((c) => c.trim() === '')) throw new Error('the template names no file');
+}
 
 /** An output template: only the known placeholders, and at least one component. */
 export const outputTemplate: ValueReader<string> = (value) => {

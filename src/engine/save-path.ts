@@ -24,9 +24,6 @@ import type { Target } from '../types.js';
 /** Room left under the usual 255-byte limit for a collision suffix (`~<index>-<n>`). */
 export const MAX_COMPONENT_BYTES = 200;
 
-/** Placeholders of `outputTemplate`. */
-const PLACEHOLDERS = new Set(['index', 'host', 'path', 'name', 'status', 'ext']);
-
 export const DEFAULT_TEMPLATE = '{host}/{path}';
 
 /** Stands for the status in a claimed name (known only when the response head arrives); never in a safe component. */
@@ -142,19 +139,6 @@ export function nameParts(target: Target): NameParts {
     name: named ?? fileName.slice(0, fileName.length - safeExt.length),
     ext: safeExt,
   };
-}
-
-/**
- * Checks a template once, at the boundary.
- * @throws Error naming an unknown placeholder, or a template that names no file
- */
-export function checkTemplate(template: string): void {
-  for (const m of template.matchAll(/\{([^{}]*)\}/g)) {
-    if (!PLACEHOLDERS.has(m[1]!)) {
-      throw new Error(`unknown placeholder {${m[1]}} (use {index}, {host}, {path}, {name}, {status}, {ext})`);
-    }
-  }
-  if (template.split('/').every((c) => c.trim() === '')) throw new Error('the template names no file');
 }
 
 /**

@@ -5,9 +5,9 @@
  * validate. Internals (line splitting, JSON error positions, URL parsing) are not exported.
  */
 import { OptionError, UsageError } from '../errors.js';
-import { type FinishedTargets, inputHash } from '../merge/finished.js';
 import type { PreparedTarget, TargetInput } from '../types.js';
 import { quote } from './describe.js';
+import { type FinishedTargets, inputHash } from './finished.js';
 import { prepareTarget, type TargetDefaults } from './normalize.js';
 import { openSourceBatches, type SourceItem, type SourceSpec } from './sources.js';
 import { TargetStream } from './target-stream.js';
