@@ -1,5 +1,3 @@
-import type { ErrorCode, ResultError, TimeoutPhase } from './types.js';
-
 /**
  * Bad input from the user that stops the whole run before it starts (unknown flag, unreadable
  * file, malformed JSON). The CLI prints `message` as one line and exits 2.
@@ -41,9 +39,4 @@ export class ParseError extends Error {
   ) {
     super(message);
   }
-}
-
-/** Builds the `error` field of a result. */
-export function resultError(code: ErrorCode, message: string, phase?: TimeoutPhase): ResultError {
-  return phase === undefined ? { code, message } : { code, phase, message };
 }

@@ -19,7 +19,6 @@ export interface PoolOwner {
   readonly paced: boolean;
   readonly ratePerHost: Rate | undefined;
   readonly cancelled: boolean;
-  readonly connectTimeout: number;
   readonly dialContext: DialContext;
   readonly sessionOptions: SessionOptions;
   /** `ex` leaves the queue: its clock and deadlines start now, and it holds one of the run's slots. */
