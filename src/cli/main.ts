@@ -16,6 +16,7 @@ import type { CliIO } from './io.js';
 import { runMerge } from './merge.js';
 import { createReporters, reportRedactor } from './reporters.js';
 import { resolveSelection } from './selection.js';
+import { refuseResumeOutput } from './resume-clash.js';
 import { listenForSignals, type ProcessSignals, removeTempReports, signalExitCode } from './signals.js';
 
 export type { CliIO } from './io.js';
@@ -119,6 +120,13 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
   program.parse(argv, { from: 'user' });
   const raw = program.opts<RawOptions>();
   const config = resolveOptions(raw, io.env, io.stdout.isTTY === true);
+  if (config.resume !== undefined) {
+    refuseResumeOutput(config.resume, [
+      { what: 'stdout', stream: io.stdout },
+      { what: 'stderr', stream: io.stderr },
+      ...(config.junit === undefined ? [] : [{ what: '--junit', path: config.junit }]),
+    ]);
+  }
   if (config.junit !== undefined) {
     await checkOutputPath(config.junit, '--junit');
     const junit = config.junit;
