@@ -134,7 +134,11 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
     signals.beforeExit = () => removeTempReports(junit);
   }
   // Before reading targets or starting reporters: a directory that cannot be used is a usage error.
-  if (config.run.outputDir !== undefined) await new OutputDir(config.run.outputDir).prepare();
+  // A signal meanwhile stops the creation (bounded anyway, see makeDirs): empty reports follow.
+  if (config.run.outputDir !== undefined) {
+    const dir = new OutputDir(config.run.outputDir);
+    await untilAborted(dir.prepare(interrupted.signal), interrupted.signal);
+  }
 
   const specs: SourceSpec[] = program.args.map((arg) => classifyArgument(arg));
   if (specs.length === 0) {

@@ -3,6 +3,7 @@ import { constants, open as openFd } from 'node:fs';
 import { lstat, mkdir, open, realpath, unlink } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { errnoWords } from '../errno.js';
+import { type DirCalls, makeDirs } from './make-dirs.js';
 import { UsageError } from '../errors.js';
 
 /**
@@ -28,25 +29,32 @@ export class OutputDir {
   private readonly tag = randomBytes(6).toString('hex');
   private seq = 0;
 
-  /** @param path the directory as the user gave it; messages name files under it */
-  constructor(readonly path: string) {}
+  /**
+   * @param path the directory as the user gave it; messages name files under it
+   * @param calls the mkdir and stat that create it (tests play a file system's answers)
+   */
+  constructor(
+    readonly path: string,
+    private readonly calls?: DirCalls,
+  ) {}
 
   /**
    * Creates the directory if missing and proves it writable by creating and removing a file in
    * it (access(2) would say yes to root on a read-only bind mount's permission bits, and a
-   * probe is the truth).
+   * probe is the truth). Bounded, and stops (rejecting with the signal's reason) once `signal`
+   * aborts.
    * @throws UsageError naming the directory and why
    */
-  async prepare(): Promise<void> {
+  async prepare(signal?: AbortSignal): Promise<void> {
     if (this.root !== '') return;
     const fail = (err: unknown, what: string): UsageError =>
       new UsageError(`--output-dir ${this.path}: ${what}: ${writeErrorWords(err)}`, { cause: err });
     try {
-      await mkdir(this.path, { recursive: true });
+      // Not Node's recursive mkdir, which can loop for ever (see makeDirs).
+      await makeDirs(this.path, signal, this.calls);
     } catch (err) {
-      // mkdir -p says EEXIST when the path (or a parent) is a file.
-      const e = err as NodeJS.ErrnoException;
-      throw fail(e.code === 'EEXIST' ? errno('ENOTDIR', e.message) : err, 'cannot create it');
+      if (signal?.aborted === true) throw signal.reason;
+      throw fail(err, 'cannot create it');
     }
     let root: string;
     try {

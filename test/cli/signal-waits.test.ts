@@ -1,6 +1,6 @@
 /**
- * Issue 22: the first SIGINT/SIGTERM ends the run whatever it is waiting on — here a quiet
- * producer on a FIFO given as the target file — with every report valid. Before the fix the
+ * Issue 22: the first SIGINT/SIGTERM ends the run whatever it is waiting on — a quiet producer on
+ * a FIFO given as the target file, a directory being created — with every report valid. Before the fix the
  * FIFO was read like a regular file, in libuv's thread pool: the summary came out, then the
  * process waited for the producer's next write, because Node joins those threads on exit.
  *
@@ -96,5 +96,34 @@ describe('a signal while the target file is a quiet FIFO', () => {
     expect(run.signal).toBeNull();
     expect(run.code, run.stderr).toBe(143);
     expect(parseJsonReport(run.stdout).results).toEqual([]);
+  });
+});
+
+describe('a signal while --output-dir is being created', () => {
+  const slowMkdir = (hold: string) => ({
+    NODE_OPTIONS: `--import=${pathToFileURL(join(ROOT, 'test', 'helpers', 'slow-mkdir.mjs')).href}`,
+    FETCH_MANY_TEST_MKDIR_HOLD: hold,
+  });
+
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s ends the run at once: exit %i, empty but valid --json and --junit', async (signal, code) => {
+    const before = server.requests;
+    const out = join(tmp.dir, `held-dir-${signal}`, 'bodies');
+    const junit = join(tmp.dir, `held-dir-${signal}.xml`);
+    const cli = startCli(['--json', '--junit', junit, '--output-dir', out, `${server.url}/ok?dir=${signal}`], {
+      env: slowMkdir(`held-dir-${signal}`),
+    });
+    await waitFor(() => cli.stderr().includes('test-hook: creating a directory'), 'the directory to be created');
+    cli.child.kill(signal);
+    const run = await cli.done;
+    expectNoCrash(run);
+    expect(run.signal, 'the harness had to kill it: it waited for the directory').toBeNull();
+    expect(run.code, run.stderr).toBe(code);
+    expect(parseJsonReport(run.stdout).results).toEqual([]);
+    const root = parseXml(await readFile(junit, 'utf8'));
+    expect(root.attrs.tests).toBe('0');
+    expect(server.requests).toBe(before);
   });
 });
