@@ -209,7 +209,7 @@ async function execute(
   interrupted: AbortSignal,
   outcome: Outcome,
 ): Promise<number> {
-  const reporters = await createReporters(config, io);
+  const reporters = await createReporters(config, io, interrupted);
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   if (interrupted.aborted) controller.abort();

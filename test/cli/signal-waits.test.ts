@@ -1,6 +1,7 @@
 /**
  * Issue 22: the first SIGINT/SIGTERM ends the run whatever it is waiting on — a quiet producer on
- * a FIFO given as the target file, a directory being created — with every report valid. Before the fix the
+ * a FIFO given as the target file, a directory being created, a FIFO `--junit` report nobody
+ * reads — with every report valid; the second exits at once. Before the fix the
  * FIFO was read like a regular file, in libuv's thread pool: the summary came out, then the
  * process waited for the producer's next write, because Node joins those threads on exit.
  *
@@ -9,6 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { closeSync, constants, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -125,5 +127,50 @@ describe('a signal while --output-dir is being created', () => {
     const root = parseXml(await readFile(junit, 'utf8'));
     expect(root.attrs.tests).toBe('0');
     expect(server.requests).toBe(before);
+  });
+});
+
+describe('a signal while the --junit report is written into a FIFO', () => {
+  async function makeFifo(name: string): Promise<string> {
+    const path = join(tmp.dir, name);
+    const made = spawn('mkfifo', [path], { stdio: 'ignore' });
+    const [code] = (await once(made, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    return path;
+  }
+
+  it('no process reads it: the first signal ends the wait, one line, exit 2 (the report could not be written)', async () => {
+    const fifo = await makeFifo('junit-no-reader');
+    const cli = startCli(['--ndjson', '--junit', fifo, `${server.url}/ok?junit-fifo=1`]);
+    // The result is out: the run is ending, and its JUnit report waits for a reader.
+    await waitFor(() => cli.stdout().includes('\n'), 'the result line');
+    cli.child.kill('SIGINT');
+    const run = await cli.done;
+    expectNoCrash(run);
+    expect(run.signal, 'the harness had to kill it: it waited for a reader').toBeNull();
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(/^fetch-many: cannot write the report: .*no process reads the FIFO \(ENXIO\)\n/m);
+  });
+
+  it('a reader that opened it and reads nothing: the second signal exits at once', async () => {
+    const fifo = await makeFifo('junit-stuck-reader');
+    // Opened, never read: the report (over the 64 KiB a pipe holds) cannot be written whole.
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const n = 400;
+      const lines = Array.from({ length: n }, (_, i) => `${server.url}/ok?stuck-reader=${i}`).join('\n');
+      const cli = startCli(['--ndjson', '--junit', fifo, '-'], { stdin: lines });
+      await waitFor(() => cli.stdout().split('\n').length > n, 'every result line');
+      cli.child.kill('SIGINT');
+      // Apart: two signals pending at once are one.
+      await new Promise((r) => setTimeout(r, 100));
+      cli.child.kill('SIGINT');
+      const run = await cli.done;
+      expectNoCrash(run);
+      expect(run.signal, 'the harness had to kill it: the exit waited for a blocked write').toBeNull();
+      expect(run.code, run.stderr).toBe(130);
+    } finally {
+      closeSync(reader);
+    }
   });
 });
