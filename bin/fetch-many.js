@@ -37,5 +37,6 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
 const { main } = await import('../dist/fetch-many.bundle.js');
 const code = await main(args, undefined, signals);
 // Flushing is done by the reporters; exit now so a still-open stdin cannot hold the process.
-// (main already answers 130/143 after a signal; this only makes the rule visible here.)
-process.exit(signals.received === null ? code : exitCodeFor(signals.received));
+// main decides the code: 130/143 after a signal once every report is written, but a usage error
+// (exit 2, nothing written) stays one even when a signal came meanwhile (issue 22).
+process.exit(code);

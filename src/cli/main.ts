@@ -16,6 +16,7 @@ import type { CliIO } from './io.js';
 import { runMerge } from './merge.js';
 import { createReporters, reportRedactor } from './reporters.js';
 import { resolveSelection } from './selection.js';
+import { refuseResumeOutput } from './resume-clash.js';
 import { listenForSignals, type ProcessSignals, removeTempReports, signalExitCode } from './signals.js';
 
 export type { CliIO } from './io.js';
@@ -41,19 +42,29 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, sigint: 130, sigpipe: 141, sig
 export async function main(argv: string[], io: CliIO = defaultIO(), signals?: ProcessSignals): Promise<number> {
   const own = signals === undefined ? listenForSignals() : null;
   const state = signals ?? (own as ReturnType<typeof listenForSignals>).signals;
+  const outcome: Outcome = { reported: false };
   try {
-    const code = await runOrReport(argv, io, state);
-    // A signal during the final flush still decides the exit code (the reports are whole).
-    return state.received === null ? code : signalExitCode(state.received);
+    const code = await runOrReport(argv, io, state, outcome);
+    // A signal during the final flush still decides the exit code (the reports are whole). Only
+    // then: 130/143 promise valid reports (issue 22), so a run that ended in a usage error (`no
+    // targets in the input`, a bad flag) before or while the signal came keeps its exit 2 and
+    // its message, and one that stopped quietly for a reader that left keeps 141.
+    return state.received === null || !outcome.reported ? code : signalExitCode(state.received);
   } finally {
     state.onSignal = null;
     own?.dispose();
   }
 }
 
-async function runOrReport(argv: string[], io: CliIO, signals: ProcessSignals): Promise<number> {
+/** What main needs to know of how the run ended besides its exit code. */
+interface Outcome {
+  /** Every report was written whole (or the subcommand answers for its own exit code). */
+  reported: boolean;
+}
+
+async function runOrReport(argv: string[], io: CliIO, signals: ProcessSignals, outcome: Outcome): Promise<number> {
   try {
-    return await run(argv, io, signals);
+    return await run(argv, io, signals, outcome);
   } catch (err) {
     if (err instanceof UsageError) {
       // Messages quote user values already; this is the last guard that keeps them one line.
@@ -77,7 +88,7 @@ function helpWidth(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): number {
   return Number.isInteger(columns) && columns >= 40 ? columns : 80;
 }
 
-async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<number> {
+async function run(argv: string[], io: CliIO, signals: ProcessSignals, outcome: Outcome): Promise<number> {
   // Aborted by the first signal, whenever it came (before this was set, too).
   const interrupted = new AbortController();
   signals.onSignal = () => interrupted.abort();
@@ -85,6 +96,7 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
   // `fetch-many demo …`: the demo server, for a first run and for the examples (a host named
   // "demo" is still reachable as http://demo/). --serve runs until the first signal.
   if (argv[0] === 'demo') {
+    outcome.reported = true;
     const stopped = new Promise<void>((resolve) => {
       if (interrupted.signal.aborted) resolve();
       else interrupted.signal.addEventListener('abort', () => resolve(), { once: true });
@@ -114,11 +126,21 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
     });
   // A subcommand by its first word only: `fetch-many merge` never takes targets, and a host
   // named "merge" can still be fetched as http://merge. A signal stops it (main exits 130/143).
-  if (argv[0] === 'merge') return runMerge(argv.slice(1), io, configure, interrupted.signal);
+  if (argv[0] === 'merge') {
+    outcome.reported = true;
+    return runMerge(argv.slice(1), io, configure, interrupted.signal);
+  }
   const program = configure(buildProgram());
   program.parse(argv, { from: 'user' });
   const raw = program.opts<RawOptions>();
   const config = resolveOptions(raw, io.env, io.stdout.isTTY === true);
+  if (config.resume !== undefined) {
+    refuseResumeOutput(config.resume, [
+      { what: 'stdout', stream: io.stdout },
+      { what: 'stderr', stream: io.stderr },
+      ...(config.junit === undefined ? [] : [{ what: '--junit', path: config.junit }]),
+    ]);
+  }
   if (config.junit !== undefined) {
     await checkOutputPath(config.junit, '--junit');
     const junit = config.junit;
@@ -126,7 +148,11 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
     signals.beforeExit = () => removeTempReports(junit);
   }
   // Before reading targets or starting reporters: a directory that cannot be used is a usage error.
-  if (config.run.outputDir !== undefined) await new OutputDir(config.run.outputDir).prepare();
+  // A signal meanwhile stops the creation (bounded anyway, see makeDirs): empty reports follow.
+  if (config.run.outputDir !== undefined) {
+    const dir = new OutputDir(config.run.outputDir);
+    await untilAborted(dir.prepare(interrupted.signal), interrupted.signal);
+  }
 
   const specs: SourceSpec[] = program.args.map((arg) => classifyArgument(arg));
   if (specs.length === 0) {
@@ -144,7 +170,7 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
     readSelectedTargets(specs, config.defaults, io.stdin, selection),
     interrupted.signal,
   );
-  return execute(selected?.targets ?? noTargets(), () => selected?.read ?? 0, config, io, interrupted.signal);
+  return execute(selected?.targets ?? noTargets(), () => selected?.read ?? 0, config, io, interrupted.signal, outcome);
 }
 
 /** `promise`, or null as soon as `signal` aborts (a rejection after that is dropped). */
@@ -181,8 +207,9 @@ async function execute(
   config: CliConfig,
   io: CliIO,
   interrupted: AbortSignal,
+  outcome: Outcome,
 ): Promise<number> {
-  const reporters = await createReporters(config, io);
+  const reporters = await createReporters(config, io, interrupted);
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   if (interrupted.aborted) controller.abort();
@@ -244,6 +271,7 @@ async function execute(
     // not a bug: one line, exit 2.
     throw new UsageError(`cannot write the report: ${errnoWords(err)}`, { cause: err });
   }
+  outcome.reported = true;
   if (readError !== null) {
     io.stderr.write(`fetch-many: ${escapeControls(readError.message)}\n`);
     return EXIT.usage;

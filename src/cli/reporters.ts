@@ -49,7 +49,8 @@ export function reportRedactor(config: ReportConfig): Redactor {
   return createRedactor({ headers: config.redactHeaders, values: runWideSecrets(config) });
 }
 
-export async function createReporters(config: ReportConfig, io: CliIO): Promise<RunReport> {
+/** @param signal the CLI's first SIGINT/SIGTERM: a FIFO `--junit` with no reader is then not waited for */
+export async function createReporters(config: ReportConfig, io: CliIO, signal?: AbortSignal): Promise<RunReport> {
   const stdout = new Output(io.stdout);
   const stderr = new Output(io.stderr);
   const parts: Reporter[] = [];
@@ -104,7 +105,7 @@ export async function createReporters(config: ReportConfig, io: CliIO): Promise<
       }),
     );
   }
-  if (config.junit !== undefined) parts.push(createJUnitReporter(config.junit));
+  if (config.junit !== undefined) parts.push(createJUnitReporter(config.junit, signal === undefined ? {} : { signal }));
   const reporter = combineReporters(parts);
   const collector = new SummaryCollector();
   const redact = reportRedactor(config);

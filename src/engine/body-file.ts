@@ -143,8 +143,22 @@ export class BodyFile {
   }
 
   private complete(fd: number): void {
-    this.fd = null;
     this.writing = true;
+    // Still where it was opened (its directory not moved or swapped since): else it is not put
+    // in place, and is removed from wherever it now is.
+    this.out.checkPlace(fd, this.temp!).then(
+      () => this.closeAndRename(fd),
+      (err: unknown) => {
+        this.writing = false;
+        const actual = (err as { actual?: string }).actual;
+        if (actual !== undefined) this.temp = actual;
+        this.fail(err);
+      },
+    );
+  }
+
+  private closeAndRename(fd: number): void {
+    this.fd = null;
     close(fd, (closeErr) => {
       if (closeErr !== null || this.state === 'aborted') {
         // Aborted while closing (the run was cancelled, the deadline passed): no rename.

@@ -98,6 +98,8 @@ export class Engine implements PoolOwner {
   private sourceError: unknown = null;
   private settle: (() => void) | null = null;
   private settled = false;
+  /** Aborted by {@link cancel}: stops work that is not a request (creating the output directory). */
+  private readonly stopping = new AbortController();
 
   /**
    * @param config the run's options, validated once ({@link resolveRunConfig}); raw options (as
@@ -179,8 +181,10 @@ export class Engine implements PoolOwner {
         : null;
     if (hooks.signal !== undefined) {
       const signal = hooks.signal;
-      if (signal.aborted) this.cancelled = true;
-      else signal.addEventListener('abort', () => this.cancel(), { once: true });
+      if (signal.aborted) {
+        this.cancelled = true;
+        this.stopping.abort();
+      } else signal.addEventListener('abort', () => this.cancel(), { once: true });
     }
   }
 
@@ -209,8 +213,14 @@ export class Engine implements PoolOwner {
       };
       // The output directory is checked before any request: a bad one is a usage error, not a
       // `write` error on every target.
+      // A cancel while it is being created stops that too (it may be slow, see makeDirs): the
+      // run then ends with nothing taken.
       if (out === null) void this.pump();
-      else out.prepare().then(() => void this.pump(), reject);
+      else
+        out.prepare(this.stopping.signal).then(
+          () => void this.pump(),
+          (err: unknown) => (this.cancelled ? void this.pump() : reject(err)),
+        );
     });
   }
 
@@ -491,6 +501,7 @@ export class Engine implements PoolOwner {
   cancel(): void {
     if (this.cancelled) return;
     this.cancelled = true;
+    this.stopping.abort();
     for (const pool of this.allPools()) {
       for (const ex of pool.takeWaiting()) {
         this.onResult(this.neverStarted(ex, 'run cancelled before the request started'));

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { constants, open as openFd } from 'node:fs';
-import { lstat, mkdir, open, realpath, unlink } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { close as closeFd, constants, fstat as fstatFd, open as openFd, type Stats } from 'node:fs';
+import { lstat, mkdir, open, readlink, realpath, unlink } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
 import { errnoWords } from '../errno.js';
+import { type DirCalls, makeDirs } from './make-dirs.js';
 import { UsageError } from '../errors.js';
 
 /**
@@ -28,25 +29,32 @@ export class OutputDir {
   private readonly tag = randomBytes(6).toString('hex');
   private seq = 0;
 
-  /** @param path the directory as the user gave it; messages name files under it */
-  constructor(readonly path: string) {}
+  /**
+   * @param path the directory as the user gave it; messages name files under it
+   * @param calls the mkdir and stat that create it (tests play a file system's answers)
+   */
+  constructor(
+    readonly path: string,
+    private readonly calls?: DirCalls,
+  ) {}
 
   /**
    * Creates the directory if missing and proves it writable by creating and removing a file in
    * it (access(2) would say yes to root on a read-only bind mount's permission bits, and a
-   * probe is the truth).
+   * probe is the truth). Bounded, and stops (rejecting with the signal's reason) once `signal`
+   * aborts.
    * @throws UsageError naming the directory and why
    */
-  async prepare(): Promise<void> {
+  async prepare(signal?: AbortSignal): Promise<void> {
     if (this.root !== '') return;
     const fail = (err: unknown, what: string): UsageError =>
       new UsageError(`--output-dir ${this.path}: ${what}: ${writeErrorWords(err)}`, { cause: err });
     try {
-      await mkdir(this.path, { recursive: true });
+      // Not Node's recursive mkdir, which can loop for ever (see makeDirs).
+      await makeDirs(this.path, signal, this.calls);
     } catch (err) {
-      // mkdir -p says EEXIST when the path (or a parent) is a file.
-      const e = err as NodeJS.ErrnoException;
-      throw fail(e.code === 'EEXIST' ? errno('ENOTDIR', e.message) : err, 'cannot create it');
+      if (signal?.aborted === true) throw signal.reason;
+      throw fail(err, 'cannot create it');
     }
     let root: string;
     try {
@@ -115,7 +123,49 @@ export class OutputDir {
         (err, fd) => (err === null ? resolve(fd) : reject(err)),
       ),
     );
+    try {
+      await this.checkPlace(fd, path);
+    } catch (err) {
+      // Created wherever the swapped path led (new, empty: O_EXCL never touches an existing
+      // file): removed from where it really is, and never written.
+      const actual = (err as { actual?: string }).actual;
+      await new Promise<void>((done) => closeFd(fd, () => done()));
+      if (actual !== undefined) await unlink(actual).catch(() => undefined);
+      throw err;
+    }
     return { fd, path };
+  }
+
+  /**
+   * Checks that the open file `fd` really is `path` (issue 22). Directories are checked once
+   * (see {@link dir}) and `path` opened by name with O_NOFOLLOW, which covers only its last
+   * component: a directory swapped for a symlink after its check (by anyone who can write in
+   * the output directory meanwhile) would lead the open, and the bytes, out of it. Asked of the
+   * descriptor itself — the kernel's name for it, /proc/self/fd/N — and, where there is no such
+   * link, of its device and inode against `path`'s with the directory's real path unchanged.
+   * Done after the open and again before the rename into place.
+   * @throws Error with code EXDEV (and `actual`, where the file really is, when known)
+   */
+  async checkPlace(fd: number, path: string): Promise<void> {
+    let actual: string | null = null;
+    try {
+      actual = await readlink(`/proc/self/fd/${fd}`);
+    } catch {
+      // No procfs (another OS, a container without it): the slower check below.
+    }
+    if (actual !== null) {
+      if (actual !== path) throw Object.assign(errno('EXDEV', `${path} is really ${actual}`), { actual });
+      return;
+    }
+    const dir = dirname(path);
+    const [real, opened, named] = await Promise.all([
+      realpath(dir).catch(() => null),
+      new Promise<Stats | null>((done) => fstatFd(fd, (err, st) => done(err === null ? st : null))),
+      lstat(path).catch(() => null),
+    ]);
+    if (real !== dir || opened === null || named === null || opened.dev !== named.dev || opened.ino !== named.ino) {
+      throw errno('EXDEV', `${path} is not where it was opened`);
+    }
   }
 
   /** Counts disk work the run must wait for. */

@@ -2,7 +2,7 @@ import type { Result } from '../types.js';
 import { Output } from './output.js';
 import { ReorderBuffer } from './reorder.js';
 import type { Reporter } from './reporter.js';
-import { openReportFile } from './safe-write.js';
+import { openReportFile, type ReportFileOptions } from './safe-write.js';
 import type { Summary } from './summary.js';
 import { xmlAttr, xmlText } from './xml.js';
 
@@ -44,8 +44,8 @@ const COUNTS_ROOM = 140;
  * {@link openReportFile} — renamed over a regular file, written into a FIFO or device — so a
  * reader never sees half a report.
  */
-export function createJUnitReporter(path: string): Reporter {
-  const file = openReportFile(path);
+export function createJUnitReporter(path: string, options: ReportFileOptions = {}): Reporter {
+  const file = openReportFile(path, options);
   const out = new Output(file.stream);
   const startedAt = Date.now();
   const n = { tests: 0, failure: 0, error: 0, skipped: 0 };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import {
+  constants,
   createReadStream,
   createWriteStream,
   lstatSync,
@@ -10,6 +11,7 @@ import {
   type WriteStream,
 } from 'node:fs';
 import { chmod, open, rename, unlink } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -107,8 +109,16 @@ function ownDescriptor(path: string, m: RegExpExecArray): Destination {
   return { kind: 'direct', path };
 }
 
+export interface ReportFileOptions {
+  /**
+   * The run was told to stop (the CLI's first SIGINT/SIGTERM): a FIFO destination that has no
+   * reader is then not waited for — {@link ReportFile.commit} rejects with ENXIO.
+   */
+  signal?: AbortSignal;
+}
+
 /** Opens a report file for writing (see the module comment). Errors opening the temp file surface on `stream` and at commit. */
-export function openReportFile(path: string): ReportFile {
+export function openReportFile(path: string, options: ReportFileOptions = {}): ReportFile {
   const destination = resolveDestination(path);
   const folder = destination.kind === 'replace' ? dirname(destination.path) : tmpdir();
   const tmp = join(folder, `.${basename(destination.path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -150,7 +160,7 @@ export function openReportFile(path: string): ReportFile {
             await keepMode(tmp, destination.path);
             await rename(tmp, destination.path);
           } else if (destination.kind === 'direct') {
-            await pipeline(createReadStream(tmp), createWriteStream(destination.path, { flags: 'w' }));
+            await copyToDirect(tmp, destination.path, options.signal);
             await removeTmp();
           } else {
             await copyInto(tmp, destination.kind === 'stdout' ? process.stdout : process.stderr);
@@ -175,6 +185,51 @@ export async function writeReportFile(path: string, content: string | Uint8Array
   const file = openReportFile(path);
   file.stream.write(content);
   await file.commit();
+}
+
+/** How often a FIFO destination is tried again while it has no reader. */
+const FIFO_RETRY_MS = 50;
+
+/**
+ * Copies the finished report into a direct destination. A FIFO is opened without blocking and
+ * written as a non-blocking pipe on the event loop: opened or written like a file, the open
+ * waits for a reader, and each write for room, in libuv's thread pool — and a process cannot
+ * exit while a thread there is stuck, not even on a second signal (issue 22). Without a reader
+ * yet, it tries again every {@link FIFO_RETRY_MS} ms until one comes or `signal` aborts.
+ */
+async function copyToDirect(tmp: string, path: string, signal: AbortSignal | undefined): Promise<void> {
+  let fifo = false;
+  try {
+    fifo = statSync(path).isFIFO();
+  } catch {
+    // Written the usual way, which says why it cannot be.
+  }
+  if (!fifo) {
+    await pipeline(createReadStream(tmp), createWriteStream(path, { flags: 'w' }));
+    return;
+  }
+  const fd = await openFifoWriter(path, signal);
+  await pipeline(createReadStream(tmp), new Socket({ fd, readable: false, writable: true }));
+}
+
+async function openFifoWriter(path: string, signal: AbortSignal | undefined): Promise<number> {
+  for (;;) {
+    try {
+      return openSync(path, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENXIO') throw err;
+    }
+    if (signal?.aborted === true) throw codeError('ENXIO', `${path}: no process reads the FIFO`);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, FIFO_RETRY_MS);
+      function done(): void {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
 }
 
 /** Copies a file into a stream we do not own (so it is not ended), minding backpressure. */

@@ -1,5 +1,6 @@
-import { fstatSync, statSync } from 'node:fs';
+import { constants, closeSync, fstatSync, openSync, statSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import { UsageError } from '../errors.js';
 import { escapeControls } from '../controls.js';
 import { cannotRead } from './read-error.js';
@@ -127,6 +128,11 @@ async function openStdin(stream: NodeJS.ReadableStream): Promise<OpenedSource> {
  * file is opened as a stream whose format is decided by its first character.
  */
 async function openFile(path: string): Promise<OpenedSource> {
+  const pipe = openPipe(path);
+  if (pipe !== null) {
+    if (/\.json$/i.test(path)) return { batches: [await readDocumentStream(pipe, path)], close() {} };
+    return openStream(pipe, path);
+  }
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
@@ -146,4 +152,39 @@ async function openFile(path: string): Promise<OpenedSource> {
     return { batches: [items], close() {} };
   }
   return openStream(stream, path);
+}
+
+/**
+ * A FIFO (`mkfifo`, or a shell's `<(generate-urls)`) read as a non-blocking pipe on the event
+ * loop, or null for anything else. Read like a regular file, each read(2) would wait in libuv's
+ * thread pool for the producer — and a process cannot exit while one does (Node joins those
+ * threads on the way out), so one Ctrl-C would print the summary and then wait for a quiet
+ * producer (issue 22). Opened with O_NONBLOCK the open itself does not wait for a writer either;
+ * the pipe then sees the end of input only after a writer has come and gone (Linux polls a FIFO
+ * as hung up only once a writer has closed it), so a producer that starts later is still read.
+ * @throws UsageError when the FIFO cannot be opened
+ */
+function openPipe(path: string): Socket | null {
+  try {
+    if (!statSync(path).isFIFO()) return null;
+  } catch {
+    return null; // opened the usual way, which says why it cannot be
+  }
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    throw cannotRead(path, err);
+  }
+  try {
+    // Swapped for something else since the stat: read it the usual way.
+    if (!fstatSync(fd).isFIFO()) {
+      closeSync(fd);
+      return null;
+    }
+    return new Socket({ fd, readable: true, writable: false });
+  } catch (err) {
+    closeSync(fd);
+    throw cannotRead(path, err);
+  }
 }
