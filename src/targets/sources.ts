@@ -5,6 +5,7 @@ import { escapeControls } from '../controls.js';
 import { cannotRead } from './read-error.js';
 import type { SourceItem } from './source-item.js';
 import { openStream, readDocumentStream, type OpenedSource } from './stream-source.js';
+import type { EnvLookup } from './env.js';
 
 export type { SourceItem } from './source-item.js';
 export { cannotRead, InputReadError } from './read-error.js';
@@ -63,6 +64,8 @@ export function classifyArgument(arg: string): SourceSpec {
 export async function openSourceBatches(
   specs: readonly SourceSpec[],
   stdin?: NodeJS.ReadableStream,
+  /** Resolve `${env:…}` in files and stdin (not in command-line arguments: the shell has). */
+  lookup?: EnvLookup,
 ): Promise<AsyncIterable<SourceItem[]>> {
   if (specs.filter((spec) => spec.kind === 'stdin').length > 1) {
     throw new UsageError('stdin (-) can be given only once');
@@ -71,8 +74,8 @@ export async function openSourceBatches(
   try {
     for (const spec of specs) {
       if (spec.kind === 'arg') opened.push({ batches: [[{ input: spec.value }]], close() {} });
-      else if (spec.kind === 'stdin') opened.push(await openStdin(stdin ?? process.stdin));
-      else opened.push(await openFile(spec.path));
+      else if (spec.kind === 'stdin') opened.push(await openStdin(stdin ?? process.stdin, lookup));
+      else opened.push(await openFile(spec.path, lookup));
     }
   } catch (err) {
     for (const source of opened) source.close();
@@ -109,7 +112,7 @@ async function* concat(sources: OpenedSource[]): AsyncGenerator<SourceItem[]> {
  * Node gives a directory on fd 0 (`fetch-many < /`) as an empty stream, which read as "no
  * targets"; name it instead.
  */
-async function openStdin(stream: NodeJS.ReadableStream): Promise<OpenedSource> {
+async function openStdin(stream: NodeJS.ReadableStream, lookup: EnvLookup | undefined): Promise<OpenedSource> {
   if (stream === process.stdin) {
     let directory = false;
     try {
@@ -119,14 +122,14 @@ async function openStdin(stream: NodeJS.ReadableStream): Promise<OpenedSource> {
     }
     if (directory) throw cannotRead('stdin', Object.assign(new Error('EISDIR'), { code: 'EISDIR' }));
   }
-  return openStream(stream, 'stdin');
+  return openStream(stream, 'stdin', lookup);
 }
 
 /**
  * A `.json` file is one document, read whole now (bounded, see `MAX_DOCUMENT_BYTES`); any other
  * file is opened as a stream whose format is decided by its first character.
  */
-async function openFile(path: string): Promise<OpenedSource> {
+async function openFile(path: string, lookup: EnvLookup | undefined): Promise<OpenedSource> {
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
@@ -142,8 +145,8 @@ async function openFile(path: string): Promise<OpenedSource> {
   }
   const stream = handle.createReadStream({ highWaterMark: 256 * 1024 });
   if (/\.json$/i.test(path)) {
-    const items = await readDocumentStream(stream, path);
+    const items = await readDocumentStream(stream, path, lookup);
     return { batches: [items], close() {} };
   }
-  return openStream(stream, path);
+  return openStream(stream, path, lookup);
 }
