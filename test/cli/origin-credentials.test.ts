@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${env:NAME} is the syntax under test, not a template
 /**
  * Issue 19, item 5: credentials bound to origins, and secrets from the environment.
  *

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${env:NAME} is the syntax under test, not a template
 /**
  * Issue 19, item 5, the pure parts: origins as users write them, and `${env:NAME}` resolution
  * (linear scan, escapes, errors naming the field), plus the library's `origins` option.
