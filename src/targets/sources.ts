@@ -88,8 +88,9 @@ export async function openSourceBatches(
 export async function openSources(
   specs: readonly SourceSpec[],
   stdin?: NodeJS.ReadableStream,
+  lookup?: EnvLookup,
 ): Promise<AsyncIterable<SourceItem>> {
-  const batches = await openSourceBatches(specs, stdin);
+  const batches = await openSourceBatches(specs, stdin, lookup);
   return (async function* () {
     for await (const batch of batches) yield* batch;
   })();

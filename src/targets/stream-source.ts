@@ -10,7 +10,7 @@ import { locateJsonError } from './json-position.js';
 import { LineSplitter, MAX_LINE_BYTES } from './lines.js';
 import { cannotRead, InputReadError } from './read-error.js';
 import type { SourceItem } from './source-item.js';
-import type { EnvLookup } from './env.js';
+import { type EnvLookup, jsonMayReferToEnv } from './env.js';
 import { resolveItem } from './json-document.js';
 
 /** A source ready to be read, plus a way to release it if it never is. */
@@ -212,7 +212,8 @@ async function readDocument(
   if (total > MAX_DOCUMENT_BYTES) throw documentTooLarge(label);
   const text = Buffer.concat(pending).toString('utf8');
   pending.length = 0;
-  return documentItems(parseJsonDocument(text, label, origin), label, lookup);
+  const resolve = lookup !== undefined && jsonMayReferToEnv(text) ? lookup : undefined;
+  return documentItems(parseJsonDocument(text, label, origin), label, resolve);
 }
 
 async function* streamItems(
@@ -236,7 +237,7 @@ async function* streamItems(
         const trimmed = text.trim();
         if (trimmed === '' || trimmed.charCodeAt(0) === 0x23 /* # */) return;
         const item: SourceItem = json ? jsonLine(trimmed, `${label} line ${lineNo}`) : { input: trimmed };
-        if (lookup !== undefined && 'input' in item) {
+        if (lookup !== undefined && 'input' in item && (!json || jsonMayReferToEnv(trimmed))) {
           try {
             resolveItem(item, lookup, `${label} line ${lineNo}`);
           } catch (err) {

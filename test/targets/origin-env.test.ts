@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fetchMany, OptionError, type Result } from '../../src/index.js';
-import { resolveEnv } from '../../src/targets/env.js';
+import { Readable } from 'node:stream';
+import { jsonMayReferToEnv, resolveEnv } from '../../src/targets/env.js';
+import { openSources, type SourceItem } from '../../src/targets/sources.js';
 import { originKey, parseOrigin, readOrigins } from '../../src/targets/origin.js';
 import { startHttpServer } from '../helpers/servers.js';
 import { closeAfterEach } from '../helpers/track.js';
@@ -122,6 +124,33 @@ describe('resolveEnv', () => {
     const body = `${'x'.repeat(1000)}\${env:TOKEN}`.repeat(4000);
     const resolved = resolveEnv({ body }, lookup(), 'f') as { body: string };
     expect(resolved.body.length).toBe(4000 * (1000 + 'tok-123'.length));
+  });
+});
+
+describe('${env:} in sources', () => {
+  const read = async (text: string): Promise<SourceItem[]> => {
+    const items: SourceItem[] = [];
+    const lookup = { env: { TOKEN: 'tok-123' }, secrets: new Set<string>() };
+    for await (const item of await openSources([{ kind: 'stdin' }], Readable.from([text]), lookup)) items.push(item);
+    return items;
+  };
+
+  it('JSON lines and documents: a \\u escape spelling ${env: is resolved as the plain form is', async () => {
+    const line = '{"url":"http://127.0.0.1/?k=\\u0024{env:TOKEN}"}';
+    expect(jsonMayReferToEnv(line)).toBe(true);
+    expect(jsonMayReferToEnv('{"url":"http://127.0.0.1/?k=$HOME"}')).toBe(false);
+    for (const text of [
+      `${line}\n{"url":"http://127.0.0.1/plain"}\n`,
+      `[${line}, "http://127.0.0.1/?k=\${env:TOKEN}"]`,
+    ]) {
+      const items = await read(text);
+      expect(items.map((i) => ('input' in i ? i.input : null))).toEqual([
+        { url: 'http://127.0.0.1/?k=tok-123' },
+        text.startsWith('[') ? 'http://127.0.0.1/?k=tok-123' : { url: 'http://127.0.0.1/plain' },
+      ]);
+      // The input as written is kept for reports.
+      expect(items[0]).toMatchObject({ shown: JSON.stringify({ url: 'http://127.0.0.1/?k=${env:TOKEN}' }) });
+    }
   });
 });
 
