@@ -1,5 +1,8 @@
 import type { Result } from '../types.js';
-import { MIN_SCRUBBED, REDACTED, type Redactor } from './redact.js';
+import { REDACTED, type Redactor } from './redact.js';
+
+/** As redact.ts's rule for secrets searched for in text: shorter ones would blank unrelated words. */
+const MIN_MASKED = 4;
 
 /**
  * Secrets known by value (issue 19): what a target file read with `${env:NAME}`. The set is
@@ -10,7 +13,7 @@ import { MIN_SCRUBBED, REDACTED, type Redactor } from './redact.js';
  * redirect and final URLs, the name, the error message and failures, where its body was saved);
  * never `input`, which holds the target as written (`${env:NAME}`, not the value), so a large
  * body is not scanned. Each string is searched with `includes` per value: linear in its length.
- * A value shorter than {@link MIN_SCRUBBED} characters is not searched for (it would blank
+ * A value shorter than {@link MIN_MASKED} characters is not searched for (it would blank
  * unrelated text); nor is the empty string, which a target file may not read anyway.
  */
 export type SecretValues = ReadonlySet<string>;
@@ -19,7 +22,7 @@ export type SecretValues = ReadonlySet<string>;
 function forms(secrets: SecretValues): string[] {
   const all = new Set<string>();
   for (const v of secrets) {
-    if (v.length < MIN_SCRUBBED) continue;
+    if (v.length < MIN_MASKED) continue;
     all.add(v);
     all.add(JSON.stringify(v).slice(1, -1));
     for (const encode of [encodeURI, encodeURIComponent]) {
@@ -33,7 +36,7 @@ function forms(secrets: SecretValues): string[] {
     if (v.length > 60) all.add(JSON.stringify(v.slice(0, 60)).slice(1, -1));
   }
   // Longest first, so a form is replaced before a shorter one inside it.
-  return [...all].filter((v) => v.length >= MIN_SCRUBBED).sort((a, b) => b.length - a.length);
+  return [...all].filter((v) => v.length >= MIN_MASKED).sort((a, b) => b.length - a.length);
 }
 
 /** Masks the secret values in a text (a stderr message). */
