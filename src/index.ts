@@ -10,6 +10,7 @@ import { runTargets } from './engine/run.js';
 import { OptionError } from './errors.js';
 import { readHeaders, readMethod } from './targets/fields.js';
 import { prepareTargets, type TargetDefaults } from './targets/index.js';
+import { readOrigins } from './targets/origin.js';
 import type { Result, RunOptions, TargetInput } from './types.js';
 
 export interface FetchManyOptions extends RunOptions {
@@ -19,10 +20,18 @@ export interface FetchManyOptions extends RunOptions {
   headers?: Record<string, string>;
   /** Body for targets that set none. */
   body?: string;
+  /**
+   * Headers and Basic credentials bound to origins (`scheme://host[:port]`): sent only on
+   * requests to that origin, each redirect hop included, never to another — the CLI's
+   * `--header-for` / `--user-for`, a target file's `defaults.origins`. A bound header replaces one
+   * of `headers` with the same name for that origin; a target's own header wins over both.
+   * @example { "https://api.example.com": { headers: { Authorization: "Bearer …" } } }
+   */
+  origins?: Record<string, { headers?: Record<string, string>; user?: string }>;
 }
 
 /** The library's own keys, beside the run options of src/config. */
-const TARGET_DEFAULT_KEYS = ['method', 'headers', 'body', 'signal'] as const;
+const TARGET_DEFAULT_KEYS = ['method', 'headers', 'body', 'origins', 'signal'] as const;
 
 /**
  * Fetches every target concurrently and yields one {@link Result} per target, in completion order
@@ -42,8 +51,8 @@ export function fetchMany(
   options: FetchManyOptions = {},
 ): AsyncGenerator<Result, void, undefined> {
   const config = resolveRunConfig(options, { alsoAllowed: TARGET_DEFAULT_KEYS });
-  const { method, headers, body, signal } = options;
-  const defaults = targetDefaults(method, headers, body);
+  const { method, headers, body, origins, signal } = options;
+  const defaults = targetDefaults(method, headers, body, origins);
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new OptionError('signal', 'option "signal" must be an AbortSignal');
   }
@@ -55,8 +64,8 @@ export function fetchMany(
   );
 }
 
-/** The library's `method`, `headers` and `body`, checked now rather than once per target. */
-function targetDefaults(method: unknown, headers: unknown, body: unknown): TargetDefaults {
+/** The library's `method`, `headers`, `body` and `origins`, checked now rather than once per target. */
+function targetDefaults(method: unknown, headers: unknown, body: unknown, origins: unknown): TargetDefaults {
   const defaults: TargetDefaults = {};
   const check = <T>(key: string, read: () => T): T => {
     try {
@@ -70,6 +79,7 @@ function targetDefaults(method: unknown, headers: unknown, body: unknown): Targe
   };
   if (method !== undefined) defaults.method = check('method', () => readMethod(method));
   if (headers !== undefined) defaults.headers = check('headers', () => readHeaders(headers));
+  if (origins !== undefined) defaults.origins = check('origins', () => readOrigins(origins));
   if (body !== undefined) {
     if (typeof body !== 'string') throw new OptionError('body', 'option "body" must be a string');
     defaults.body = body;

@@ -138,6 +138,22 @@ export interface Target {
   /** Whole-request timeout in ms; overrides the run's `timeout`. */
   timeout?: number;
   expect?: Expectation;
+  /**
+   * Headers bound to origins (`--header-for`, `--user-for`, a file's `defaults.origins`): every
+   * request of the target, each redirect hop included, carries those of its own origin and no
+   * other's. Absent when the run binds none.
+   */
+  bound?: BoundHeaders;
+}
+
+/** See {@link Target.bound}. `headers` is built from these for the target's own origin. */
+export interface BoundHeaders {
+  /** Origin (`https://host:443`: lower case, port written out) → the headers bound to it. */
+  readonly byOrigin: ReadonlyMap<string, HeaderList>;
+  /** The target's headers without any origin's bound ones: what each hop's headers start from. */
+  readonly unbound: HeaderList;
+  /** Lower-case names of the target's own headers, which win over a bound header. */
+  readonly own: ReadonlySet<string>;
 }
 
 /** A target that failed validation; the engine turns it into an `invalid_target` result. */

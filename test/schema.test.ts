@@ -88,6 +88,20 @@ describe('schema/targets.schema.json', () => {
     expect(validateFile({ defaults: {} })).toBe(false);
   });
 
+  it('accepts defaults.origins keyed by origin, with headers and user, and nothing narrower than an origin', () => {
+    const file = (origins: unknown) => ({ defaults: { origins }, targets: ['http://127.0.0.1/'] });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: ${env:NAME} as a target file writes it
+    const binding = { headers: { Authorization: 'Bearer ${env:TOKEN}' }, user: 'ci:${env:PASSWORD}' };
+    expect(
+      validateFile(file({ 'https://api.example.com': binding, 'http://127.0.0.1:8080/': {} })),
+      errorsOf(false),
+    ).toBe(true);
+    expect(validateFile(file({ 'https://api.example.com/v1': {} }))).toBe(false);
+    expect(validateFile(file({ 'api.example.com': {} }))).toBe(false);
+    expect(validateFile(file({ 'https://api.example.com': { users: 'a:b' } }))).toBe(false);
+    expect(validateFile(file({ 'https://api.example.com': { user: 'no-colon' } }))).toBe(false);
+  });
+
   it('accepts the expect.header forms: exact string, {includes} and {matches}', () => {
     const header = { 'content-type': 'application/json', server: { includes: 'nginx' }, etag: { matches: '^"' } };
     expect(validateFile([{ url: 'http://127.0.0.1/', expect: { header } }])).toBe(true);

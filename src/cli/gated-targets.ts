@@ -1,7 +1,7 @@
 import type { BufferedSource } from '../engine/source.js';
 import type { PreparedTarget } from '../types.js';
 import { InputReadError } from '../targets/sources.js';
-import { ListChangedError } from '../targets/index.js';
+import { EnvVariableError, ListChangedError } from '../targets/index.js';
 
 /**
  * The CLI's target loop: counts every target it hands to the engine, and holds the next one back
@@ -17,7 +17,7 @@ export class GatedTargets implements BufferedSource<PreparedTarget>, AsyncIterab
   /** Targets handed to the engine so far. */
   count = 0;
   /** Why the input ended early, or null. */
-  readError: InputReadError | ListChangedError | null = null;
+  readError: InputReadError | ListChangedError | EnvVariableError | null = null;
   private ended = false;
 
   constructor(
@@ -26,6 +26,8 @@ export class GatedTargets implements BufferedSource<PreparedTarget>, AsyncIterab
     private readonly ready: () => Promise<void> | null,
     /** Called once when the input ended (read whole, or broken), with {@link count}. */
     private readonly onEnd: (count: number) => void,
+    /** Sees every target handed over. */
+    private readonly onTarget?: (target: PreparedTarget) => void,
   ) {}
 
   [Symbol.asyncIterator](): this {
@@ -41,7 +43,10 @@ export class GatedTargets implements BufferedSource<PreparedTarget>, AsyncIterab
       this.broke(err);
       return undefined;
     }
-    if (target !== undefined) this.count++;
+    if (target !== undefined) {
+      this.count++;
+      this.onTarget?.(target);
+    }
     return target;
   }
 
@@ -60,6 +65,7 @@ export class GatedTargets implements BufferedSource<PreparedTarget>, AsyncIterab
       return next;
     }
     this.count++;
+    this.onTarget?.(next.value);
     const wait = this.ready();
     if (wait !== null) await wait;
     return next;
@@ -74,7 +80,8 @@ export class GatedTargets implements BufferedSource<PreparedTarget>, AsyncIterab
 
   /** The input broke: what was read still runs and the run's reports close; anything else is a bug, thrown on. */
   private broke(err: unknown): void {
-    if (!(err instanceof InputReadError || err instanceof ListChangedError)) throw err;
+    if (!(err instanceof InputReadError || err instanceof ListChangedError || err instanceof EnvVariableError))
+      throw err;
     this.ended = true;
     this.readError = err;
     this.onEnd(this.count);

@@ -14,6 +14,9 @@ import { OutputDir } from '../engine/output-dir.js';
 import { checkOutputPath } from './output-path.js';
 import type { CliIO } from './io.js';
 import { runMerge } from './merge.js';
+import { joinPairFlags } from './pair-flags.js';
+import { maskSecrets } from '../report/index.js';
+import { CredentialSpread } from './unbound-credentials.js';
 import { createReporters, reportRedactor } from './reporters.js';
 import { resolveSelection } from './selection.js';
 import { refuseResumeOutput } from './resume-clash.js';
@@ -63,12 +66,14 @@ interface Outcome {
 }
 
 async function runOrReport(argv: string[], io: CliIO, signals: ProcessSignals, outcome: Outcome): Promise<number> {
+  // Values target files read with `${env:…}`: every report and message shows them as ***.
+  const secrets = new Set<string>();
   try {
-    return await run(argv, io, signals, outcome);
+    return await run(argv, io, signals, outcome, secrets);
   } catch (err) {
     if (err instanceof UsageError) {
       // Messages quote user values already; this is the last guard that keeps them one line.
-      io.stderr.write(`fetch-many: ${escapeControls(err.message)}\n`);
+      io.stderr.write(`fetch-many: ${escapeControls(maskSecrets(err.message, secrets))}\n`);
       return EXIT.usage;
     }
     if (err instanceof CommanderError) {
@@ -76,8 +81,9 @@ async function runOrReport(argv: string[], io: CliIO, signals: ProcessSignals, o
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     // A bug of ours: say so in one line, and keep the stack for whoever asks.
-    io.stderr.write(`fetch-many: internal error: ${escapeControls((err as Error)?.message ?? String(err))}\n`);
-    if (io.env.FETCH_MANY_DEBUG) io.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    const message = maskSecrets((err as Error)?.message ?? String(err), secrets);
+    io.stderr.write(`fetch-many: internal error: ${escapeControls(message)}\n`);
+    if (io.env.FETCH_MANY_DEBUG) io.stderr.write(`${maskSecrets((err as Error)?.stack ?? '', secrets)}\n`);
     return EXIT.usage;
   }
 }
@@ -88,7 +94,13 @@ function helpWidth(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): number {
   return Number.isInteger(columns) && columns >= 40 ? columns : 80;
 }
 
-async function run(argv: string[], io: CliIO, signals: ProcessSignals, outcome: Outcome): Promise<number> {
+async function run(
+  argv: string[],
+  io: CliIO,
+  signals: ProcessSignals,
+  outcome: Outcome,
+  secrets: Set<string>,
+): Promise<number> {
   // Aborted by the first signal, whenever it came (before this was set, too).
   const interrupted = new AbortController();
   signals.onSignal = () => interrupted.abort();
@@ -131,7 +143,7 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals, outcome: 
     return runMerge(argv.slice(1), io, configure, interrupted.signal);
   }
   const program = configure(buildProgram());
-  program.parse(argv, { from: 'user' });
+  program.parse(joinPairFlags(argv), { from: 'user' });
   const raw = program.opts<RawOptions>();
   const config = resolveOptions(raw, io.env, io.stdout.isTTY === true);
   if (config.resume !== undefined) {
@@ -165,12 +177,20 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals, outcome: 
 
   // Opening reads stdin up to its first line, which may never come: a signal meanwhile runs no
   // target, and still writes every report (empty) and exits 130/143.
-  const selection = await resolveSelection(config.shard, config.resume, reportRedactor(config));
+  const selection = await resolveSelection(config.shard, config.resume, reportRedactor(config, secrets));
   const selected = await untilAborted(
-    readSelectedTargets(specs, config.defaults, io.stdin, selection),
+    readSelectedTargets(specs, config.defaults, io.stdin, selection, { env: io.env, secrets }),
     interrupted.signal,
   );
-  return execute(selected?.targets ?? noTargets(), () => selected?.read ?? 0, config, io, interrupted.signal, outcome);
+  return execute(
+    selected?.targets ?? noTargets(),
+    () => selected?.read ?? 0,
+    config,
+    io,
+    interrupted.signal,
+    outcome,
+    secrets,
+  );
 }
 
 /** `promise`, or null as soon as `signal` aborts (a rejection after that is dropped). */
@@ -208,8 +228,9 @@ async function execute(
   io: CliIO,
   interrupted: AbortSignal,
   outcome: Outcome,
+  secrets: ReadonlySet<string>,
 ): Promise<number> {
-  const reporters = await createReporters(config, io, interrupted);
+  const reporters = await createReporters(config, io, interrupted, secrets);
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   if (interrupted.aborted) controller.abort();
@@ -226,10 +247,12 @@ async function execute(
   };
   io.stdout.on('error', onStdoutError);
 
+  const spread = new CredentialSpread(config.unboundCredentials);
   const counted = new GatedTargets(
     targets[Symbol.asyncIterator](),
     () => reporters.ready(),
     (count) => reporters.setTotal(count),
+    spread.active ? (target) => spread.see(target) : undefined,
   );
 
   const started = performance.now();
@@ -272,8 +295,13 @@ async function execute(
     throw new UsageError(`cannot write the report: ${errnoWords(err)}`, { cause: err });
   }
   outcome.reported = true;
+  // Said once, at the end, when every origin is known (docs/ci.md, "Secrets"), and after the
+  // progress line is gone.
+  if (!config.quiet) {
+    for (const line of spread.warnings()) io.stderr.write(`fetch-many: warning: ${maskSecrets(line, secrets)}\n`);
+  }
   if (readError !== null) {
-    io.stderr.write(`fetch-many: ${escapeControls(readError.message)}\n`);
+    io.stderr.write(`fetch-many: ${escapeControls(maskSecrets(readError.message, secrets))}\n`);
     return EXIT.usage;
   }
   // A signal's exit code is decided by main, which also sees one that comes after this line.

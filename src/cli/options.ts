@@ -15,6 +15,9 @@ import type { Expectation, HeaderList, HeaderRule } from '../types.js';
 import { attributeOf, type RawOptions } from './program.js';
 import { contentFlags } from './content-flags.js';
 import { proxySettings } from './run-options.js';
+import { addBinding, basicAuthorization, type OriginHeaders, parseOrigin } from '../targets/origin.js';
+import { splitPair } from './pair-flags.js';
+import { type UnboundCredential, unboundCredentials } from './unbound-credentials.js';
 
 export type OutputFormat = 'table' | 'ndjson' | 'json' | 'csv' | 'markdown';
 
@@ -49,6 +52,8 @@ export interface CliConfig {
   shard?: Shard;
   /** `--resume FILE`: the results file of an earlier run (read by the run, before any request). */
   resume?: string;
+  /** `-H Authorization|Cookie|Proxy-Authorization` and `-u`: warned about when they reach several origins. */
+  unboundCredentials: UnboundCredential[];
 }
 
 const str = (raw: RawOptions, name: string): string | undefined => {
@@ -172,6 +177,31 @@ function bodyFlags(raw: RawOptions): Buffer | undefined {
   return Buffer.concat(joined);
 }
 
+/**
+ * `--header-for ORIGIN 'Name: value'` and `--user-for ORIGIN user:pass` → headers by origin. A
+ * `--user-for` gives way to a `--header-for` Authorization of the same origin, as `-u` to `-H`.
+ */
+function originFlags(raw: RawOptions): OriginHeaders | undefined {
+  const headerFor = list(raw, 'headerFor');
+  const userFor = list(raw, 'userFor');
+  if (headerFor.length === 0 && userFor.length === 0) return undefined;
+  const origins = new Map<string, HeaderList>();
+  const origin = (flag: string, text: string): string => flagValue(flag, () => parseOrigin(text));
+  for (const pair of headerFor) {
+    const [text, header] = splitPair(pair);
+    const key = origin('--header-for', text);
+    const parsed = flagValue('--header-for', () => parseHeaderFlag(header));
+    addBinding(origins, key, [parsed]);
+  }
+  for (const pair of userFor) {
+    const [text, user] = splitPair(pair);
+    const key = origin('--user-for', text);
+    const auth = flagValue('--user-for', () => basicAuthorization(user, `the credential for ${text}`));
+    if (!hasHeader(origins.get(key) ?? [], 'authorization')) addBinding(origins, key, [auth]);
+  }
+  return origins;
+}
+
 function hasHeader(headers: HeaderList, lower: string): boolean {
   return headers.some(([name]) => name.toLowerCase() === lower);
 }
@@ -211,6 +241,7 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
     method = 'HEAD';
   }
   const user = str(raw, 'user');
+  const fromUser = user !== undefined && !hasHeader(headers, 'authorization');
   if (user !== undefined && !hasHeader(headers, 'authorization')) {
     // Never echo the value: it holds a password.
     if (!user.includes(':'))
@@ -218,6 +249,8 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
     if (/[\u0000-\u001f\u007f]/.test(user)) throw new OptionError('--user', '-u/--user contains a control character');
     headers.push(['Authorization', `Basic ${Buffer.from(user, 'utf8').toString('base64')}`]);
   }
+
+  const origins = originFlags(raw);
 
   const format = outputFormat(raw);
   const redactHeaders = list(raw, 'redactHeader').map((name) => name.trim());
@@ -232,6 +265,7 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
     defaults: {
       ...(method === undefined ? {} : { method }),
       headers,
+      ...(origins === undefined ? {} : { origins }),
       ...(body === undefined ? {} : { body }),
       ...(body === undefined || hasHeader(headers, 'content-type') ? {} : { bodyContentType: FORM_TYPE }),
       // Only the expectations the user gave override a target file's `defaults.expect`;
@@ -244,6 +278,7 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
     quiet: raw.quiet === true,
     progress: raw.progress !== false,
     color: format === 'table' && colorWanted(raw.color as string | boolean | undefined, env, stdoutIsTTY),
+    unboundCredentials: unboundCredentials(headers, fromUser),
   };
   const junit = str(raw, 'junit');
   if (junit !== undefined) {

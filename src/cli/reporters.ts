@@ -14,9 +14,12 @@ import {
   createRedactor,
   createSummaryReporter,
   createTableReporter,
+  maskSecrets,
   type Redactor,
   type Reporter,
+  type SecretValues,
   type Summary,
+  withSecretValues,
 } from '../report/index.js';
 import type { Result } from '../types.js';
 import type { CliConfig } from './options.js';
@@ -44,13 +47,27 @@ export type ReportConfig = Pick<
   'format' | 'junit' | 'redactHeaders' | 'onlyFailures' | 'quiet' | 'progress' | 'color'
 > & { defaults: Pick<CliConfig['defaults'], 'headers'> };
 
-/** The redaction every report applies; `--resume` compares inputs through it too (see selection.ts). */
-export function reportRedactor(config: ReportConfig): Redactor {
-  return createRedactor({ headers: config.redactHeaders, values: runWideSecrets(config) });
+/**
+ * The redaction every report applies; `--resume` compares inputs through it too (see
+ * selection.ts). `secrets`: the values a target file read with `${env:…}` (a live set).
+ */
+export function reportRedactor(config: ReportConfig, secrets: SecretValues = NO_SECRETS): Redactor {
+  const redact = createRedactor({ headers: config.redactHeaders, values: runWideSecrets(config) });
+  return withSecretValues(redact, secrets);
 }
 
-/** @param signal the CLI's first SIGINT/SIGTERM: a FIFO `--junit` with no reader is then not waited for */
-export async function createReporters(config: ReportConfig, io: CliIO, signal?: AbortSignal): Promise<RunReport> {
+const NO_SECRETS: SecretValues = new Set();
+
+/**
+ * @param signal the CLI's first SIGINT/SIGTERM: a FIFO `--junit` with no reader is then not waited for
+ * @param secrets the values a target file read with `${env:…}` (a live set)
+ */
+export async function createReporters(
+  config: ReportConfig,
+  io: CliIO,
+  signal?: AbortSignal,
+  secrets: SecretValues = NO_SECRETS,
+): Promise<RunReport> {
   const stdout = new Output(io.stdout);
   const stderr = new Output(io.stderr);
   const parts: Reporter[] = [];
@@ -101,14 +118,14 @@ export async function createReporters(config: ReportConfig, io: CliIO, signal?: 
         // Workflow commands are read from both streams; stdout only when it carries the table.
         log: config.format === 'table' && !config.quiet ? stdout : stderr,
         ...(summaryPath === undefined || summaryPath === '' ? {} : { stepSummary: summaryPath }),
-        warn: (message) => stderr.write(`fetch-many: warning: ${message}\n`),
+        warn: (message) => stderr.write(`fetch-many: warning: ${maskSecrets(message, secrets)}\n`),
       }),
     );
   }
   if (config.junit !== undefined) parts.push(createJUnitReporter(config.junit, signal === undefined ? {} : { signal }));
   const reporter = combineReporters(parts);
   const collector = new SummaryCollector();
-  const redact = reportRedactor(config);
+  const redact = reportRedactor(config, secrets);
 
   return {
     result(r) {

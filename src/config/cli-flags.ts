@@ -55,6 +55,18 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
     group: 'targets',
   },
   {
+    flags: '--header-for <origin> <header>',
+    help: "header 'Name: value' sent only to this origin (scheme://host[:port]), on every request and redirect hop to it, never to another; replaces a -H of the same name there (repeatable)",
+    group: 'targets',
+    repeatable: true,
+  },
+  {
+    flags: '--user-for <origin> <user:password>',
+    help: 'Basic authentication sent only to this origin, as --header-for (its Authorization wins) (repeatable)',
+    group: 'targets',
+    repeatable: true,
+  },
+  {
     flags: '-m, --max-time <dur>',
     help: "curl's name for --timeout",
     group: 'timeouts',

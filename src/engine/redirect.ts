@@ -1,3 +1,4 @@
+import { headersFor, originKey } from '../targets/origin.js';
 import { parseTargetUrl } from '../targets/url.js';
 import type { HeaderList, Target } from '../types.js';
 
@@ -104,7 +105,9 @@ export function nextHop(
   }
   const crossOrigin =
     parsed.protocol !== current.protocol || parsed.hostname !== current.hostname || parsed.port !== current.port;
-  let headers = hopHeaders(current.headers, crossOrigin, toGet);
+  // Headers bound to an origin (--header-for) are never carried over: each hop starts from the
+  // unbound ones and gets the bound headers of its own origin, if any (issue 19).
+  let headers = hopHeaders(current.bound?.unbound ?? current.headers, crossOrigin, toGet);
   const firstOrigin =
     parsed.protocol === first.protocol && parsed.hostname === first.hostname && parsed.port === first.port;
   if (parsed.authorization !== undefined && firstOrigin && !crossOrigin) {
@@ -113,6 +116,8 @@ export function nextHop(
       ['Authorization', parsed.authorization],
     ];
   }
+  const unbound = headers;
+  if (current.bound !== undefined) headers = headersFor(current.bound, unbound, originKey(parsed));
   const target: Target = {
     index: current.index,
     input: current.input,
@@ -128,6 +133,7 @@ export function nextHop(
   if (current.name !== undefined) target.name = current.name;
   if (current.timeout !== undefined) target.timeout = current.timeout;
   if (current.expect !== undefined) target.expect = current.expect;
+  if (current.bound !== undefined) target.bound = { ...current.bound, unbound };
   return { ok: true, target };
 }
 

@@ -17,6 +17,7 @@ export { createTableReporter, DEFAULT_WIDTH, type TableReporterOptions } from '.
 export { createMarkdownReporter, MarkdownCollector, MARKDOWN_MAX_ROWS } from './markdown.js';
 export { createGitHubReporter, MAX_ANNOTATIONS, type GitHubReporterOptions } from './github.js';
 export { createRedactor, DEFAULT_REDACTED_HEADERS, type Redactor, type RedactOptions } from './redact.js';
+export { maskSecrets, type SecretValues, withSecretValues } from './secret-values.js';
 export {
   openReportFile,
   writeReportFile,

@@ -11,6 +11,9 @@ import { type FinishedTargets, inputHash } from './finished.js';
 import { prepareTarget, type TargetDefaults } from './normalize.js';
 import { openSourceBatches, type SourceItem, type SourceSpec } from './sources.js';
 import { TargetStream } from './target-stream.js';
+import type { EnvLookup } from './env.js';
+
+export { EnvVariableError, type EnvLookup } from './env.js';
 
 /**
  * `--resume` found the list changed under a recorded result. Thrown by the target stream once it
@@ -101,8 +104,10 @@ export async function readSelectedTargets(
   defaults: TargetDefaults,
   stdin: NodeJS.ReadableStream | undefined,
   selection: TargetSelection,
+  /** Resolve `${env:…}` in target files and stdin (see env.ts). */
+  lookup?: EnvLookup,
 ): Promise<SelectedTargets> {
-  const batches = await openSourceBatches(specs, stdin);
+  const batches = await openSourceBatches(specs, stdin, lookup);
   const { shard, resume } = selection;
   let read = 0;
   const select = (item: SourceItem): PreparedTarget | null => {
@@ -111,7 +116,7 @@ export async function readSelectedTargets(
     const prepared: PreparedTarget =
       'invalid' in item
         ? { index, input: item.raw, invalid: item.invalid }
-        : prepareTarget(item.input, index, defaults, item.fileDefaults);
+        : prepareTarget(item.input, index, defaults, item.fileDefaults, item.shown);
     if (resume !== undefined) {
       const recorded = resume.finished.lookup(index);
       if (recorded !== null) {
@@ -166,7 +171,7 @@ export async function readTargets(
       for (const item of batch) {
         yield 'invalid' in item
           ? { index: index++, input: item.raw, invalid: item.invalid }
-          : prepareTarget(item.input, index++, defaults, item.fileDefaults);
+          : prepareTarget(item.input, index++, defaults, item.fileDefaults, item.shown);
       }
     }
   })();

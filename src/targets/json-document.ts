@@ -6,6 +6,7 @@ import { DeepValue, nestsDeeperThan, parseShallow } from './json-bounded.js';
 import { type JsonErrorLocation, locateJsonError } from './json-position.js';
 import { checkFileDefaults } from './normalize.js';
 import type { SourceItem } from './source-item.js';
+import { type EnvLookup, resolveEnv } from './env.js';
 
 // "$schema" points editors at schema/targets.schema.json; fetch-many itself has no use for it.
 const DOCUMENT_KEYS = new Set(['targets', 'defaults', '$schema']);
@@ -70,8 +71,8 @@ function syntaxError(label: string, where: JsonErrorLocation, origin: TextOrigin
  * naming the file: better to stop than to run half of what was meant. A target nested deeper
  * than {@link MAX_NESTING} levels is one invalid item naming its place; the others run.
  */
-export function documentItems(value: unknown, label: string): SourceItem[] {
-  if (Array.isArray(value)) return value.map((input: unknown, i) => item(input, i, label));
+export function documentItems(value: unknown, label: string, lookup?: EnvLookup): SourceItem[] {
+  if (Array.isArray(value)) return value.map((input: unknown, i) => item(input, i, label, '', undefined, lookup));
   if (!isPlainObject(value)) {
     throw new UsageError(`${label}: expected an array of targets or {"targets": [...]}, got ${describeValue(value)}`);
   }
@@ -92,23 +93,44 @@ export function documentItems(value: unknown, label: string): SourceItem[] {
   if (!Array.isArray(targets)) {
     throw new UsageError(`${label}: "targets" must be an array, got ${describeValue(targets)}`);
   }
-  if (defaults === undefined) return targets.map((input: unknown, i) => item(input, i, label, '.targets'));
+  if (defaults === undefined) {
+    return targets.map((input: unknown, i) => item(input, i, label, '.targets', undefined, lookup));
+  }
   // The defaults apply to every target: too deep there is the whole file's problem.
   const deep = defaults instanceof DeepValue ? defaults.path : tooDeep(defaults);
   if (deep !== null) throw new UsageError(`${label}: "defaults" ${tooDeepMessage(deep.replace('$', '$.defaults'))}`);
-  const problem = checkFileDefaults(defaults);
+  const resolved = lookup === undefined ? defaults : resolveEnv(defaults, lookup, `${label}: "defaults"`);
+  const problem = checkFileDefaults(resolved);
   if (problem !== null) throw new UsageError(`${label}: ${problem}`);
-  const fileDefaults = defaults as TargetObject;
-  return targets.map((input: unknown, i) => item(input, i, label, '.targets', fileDefaults));
+  const fileDefaults = resolved as TargetObject;
+  return targets.map((input: unknown, i) => item(input, i, label, '.targets', fileDefaults, lookup));
 }
 
 /** One element of the document's target array; `prefix` is where that array is (`.targets`). */
-function item(input: unknown, i: number, label: string, prefix = '', fileDefaults?: TargetObject): SourceItem {
+function item(
+  input: unknown,
+  i: number,
+  label: string,
+  prefix = '',
+  fileDefaults?: TargetObject,
+  lookup?: EnvLookup,
+): SourceItem {
   const deep = input instanceof DeepValue ? input.path : tooDeep(input);
   if (deep !== null) {
     const where = deep.replace('$', `$${prefix}[${i}]`);
     const raw = input instanceof DeepValue ? input.preview : deepPreview(input);
     return { raw, invalid: `${label}: target ${i + 1} ${tooDeepMessage(where)}` };
   }
-  return fileDefaults === undefined ? { input: input as TargetInput } : { input: input as TargetInput, fileDefaults };
+  const out: SourceItem = { input: input as TargetInput };
+  if (fileDefaults !== undefined) out.fileDefaults = fileDefaults;
+  if (lookup !== undefined) resolveItem(out, lookup, `${label}: target ${i + 1}`);
+  return out;
+}
+
+/** Resolves `${env:…}` in an item's input, keeping the text as written for reports. @throws EnvVariableError */
+export function resolveItem(out: { input: TargetInput; shown?: string }, lookup: EnvLookup, where: string): void {
+  const resolved = resolveEnv(out.input, lookup, where) as TargetInput;
+  if (resolved === out.input) return;
+  out.shown = typeof out.input === 'string' ? out.input : JSON.stringify(out.input);
+  out.input = resolved;
 }

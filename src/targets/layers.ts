@@ -2,6 +2,7 @@ import type { Expectation, HeaderList, TargetObject } from '../types.js';
 import { describeValue, isPlainObject, unknownFieldError } from './describe.js';
 import { buildExpectation, DEFAULT_EXPECTATION } from './expect.js';
 import { checkHeader, EMPTY_HEADERS, mergeHeaders, readBody, readHeaders, readMethod, readTimeout } from './fields.js';
+import { checkOrigins, mergeOrigins, NO_ORIGINS, type OriginHeaders, readOrigins } from './origin.js';
 
 /**
  * Run-wide settings from CLI flags (or library options), applied to targets that do not set
@@ -27,6 +28,11 @@ export interface TargetDefaults {
    * run-wide default (status 200-399).
    */
   expect?: Partial<Expectation>;
+  /**
+   * Headers bound to origins (`--header-for`, `--user-for`; the library's `origins`), by origin
+   * key (see targets/origin.ts): sent only to requests to that origin, each redirect hop included.
+   */
+  origins?: OriginHeaders;
 }
 
 /** Settings from one level of precedence (CLI flags, or a file's defaults), validated. */
@@ -40,10 +46,20 @@ export interface Layer {
   readonly expect: Expectation | undefined;
   /** The fields of `expect` this layer set itself (CLI flags set only some). */
   readonly expectGiven?: Partial<Expectation> | undefined;
+  /** Headers bound to origins; a bound header replaces an unbound one of the same name. */
+  readonly origins: OriginHeaders;
 }
 
 /** A file's `defaults` may set what applies to many targets, not where a target points. */
-const DEFAULT_FIELDS: ReadonlySet<string> = new Set(['method', 'headers', 'body', 'data', 'timeout', 'expect']);
+const DEFAULT_FIELDS: ReadonlySet<string> = new Set([
+  'method',
+  'headers',
+  'body',
+  'data',
+  'timeout',
+  'expect',
+  'origins',
+]);
 
 /**
  * A reason why a JSON file's `defaults` object is unusable, or null. Sources call this up front
@@ -86,7 +102,7 @@ export function baseLayer(defaults: TargetDefaults, fileDefaults: TargetObject |
 }
 
 function compileCliDefaults(defaults: TargetDefaults): Layer {
-  const { method, headers, body, bodyContentType, timeout, expect } = defaults;
+  const { method, headers, body, bodyContentType, timeout, expect, origins } = defaults;
   if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0)) {
     throw new Error(`timeout must be a positive whole number of ms, got ${describeValue(timeout)}`);
   }
@@ -98,6 +114,7 @@ function compileCliDefaults(defaults: TargetDefaults): Layer {
     timeout,
     expect: expect === undefined ? undefined : ({ ...DEFAULT_EXPECTATION, ...expect } as Expectation),
     expectGiven: expect,
+    origins: origins === undefined || origins.size === 0 ? NO_ORIGINS : checkOrigins(origins, 'origins'),
   };
 }
 
@@ -114,6 +131,7 @@ function compileFileDefaults(value: unknown): Layer | Error {
         body: readBody(value),
         timeout: value.timeout === undefined ? undefined : readTimeout(value.timeout, 'timeout'),
         expect: value.expect === undefined ? undefined : buildExpectation(value.expect as never, DEFAULT_EXPECTATION),
+        origins: value.origins === undefined ? NO_ORIGINS : readOrigins(value.origins),
       };
     }, 'defaults: ');
     fileCache.set(value, layer);
@@ -133,6 +151,7 @@ function mergeLayers(file: Layer, cli: Layer): Layer {
       file.expect !== undefined && cli.expectGiven !== undefined
         ? { ...file.expect, ...cli.expectGiven }
         : (cli.expect ?? file.expect),
+    origins: mergeOrigins(file.origins, cli.origins),
   };
 }
 

@@ -15,6 +15,7 @@ import {
 } from './fields.js';
 import { controlName } from './header.js';
 import { baseLayer, type Layer, type TargetDefaults } from './layers.js';
+import { headersFor, NO_ORIGINS, originKey } from './origin.js';
 import { parseTargetUrl, type ParsedUrl } from './url.js';
 
 export { normalizeMethod } from './fields.js';
@@ -51,11 +52,13 @@ export function prepareTarget(
   index: number,
   defaults: TargetDefaults,
   fileDefaults?: TargetObject,
+  /** The input as written, when it differs from `input` (`${env:…}` resolved): what reports show. */
+  written?: string,
 ): PreparedTarget {
   // Sources refuse too-deep targets already (naming the line); this covers the library's inputs.
   const deep = typeof input === 'string' ? null : safeTooDeep(input);
   if (deep !== null) return { index, input: deepPreview(input), invalid: tooDeepMessage(deep) };
-  const shown = typeof input === 'string' ? input : safeStringify(input);
+  const shown = written ?? (typeof input === 'string' ? input : safeStringify(input));
   let name: string | undefined;
   try {
     const base = baseLayer(defaults, fileDefaults);
@@ -88,6 +91,7 @@ function fromObject(
     body: readBody(obj),
     timeout: obj.timeout === undefined ? undefined : readTimeout(obj.timeout, 'timeout'),
     expect: undefined,
+    origins: NO_ORIGINS,
   };
   const location = obj.host === undefined ? urlLocation(obj) : hostLocation(obj);
   return assemble(index, shown, name, location, base, own, obj.expect);
@@ -112,6 +116,13 @@ function assemble(
   if (ownBody === null && base.bodyContentType !== undefined && body !== null && !hasHeader(headers, 'content-type')) {
     headers = [...headers, ['Content-Type', base.bodyContentType]];
   }
+  let bound: Target['bound'];
+  if (base.origins.size > 0) {
+    const ownNames =
+      own === undefined || own.headers.length === 0 ? NO_NAMES : new Set(own.headers.map(([n]) => n.toLowerCase()));
+    bound = { byOrigin: base.origins, unbound: headers, own: ownNames };
+    headers = headersFor(bound, headers, originKey(location));
+  }
   const target: Target = {
     index,
     input,
@@ -127,6 +138,7 @@ function assemble(
     body,
   };
   if (name !== undefined) target.name = name;
+  if (bound !== undefined) target.bound = bound;
   const timeout = own?.timeout ?? base.timeout;
   if (timeout !== undefined) target.timeout = timeout;
   const expect =
@@ -188,6 +200,8 @@ function hostLocation(obj: Record<string, unknown>): ParsedUrl {
   // The path is known clean, so whatever the URL parser still objects to is in the host.
   return withField('host', () => parseTargetUrl(`${scheme}//${hostText}:${portNumber}${pathValue}`));
 }
+
+const NO_NAMES: ReadonlySet<string> = new Set();
 
 function hasHeader(headers: HeaderList, lowerName: string): boolean {
   return headers.some(([n]) => n.toLowerCase() === lowerName);

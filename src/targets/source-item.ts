@@ -5,4 +5,11 @@ import type { TargetInput, TargetObject } from '../types.js';
  * `defaults` of the JSON document it came from), or something that could not even be read as an
  * input — a JSON line that does not parse, an overlong line — carried as text with its reason.
  */
-export type SourceItem = { input: TargetInput; fileDefaults?: TargetObject } | { raw: string; invalid: string };
+export type SourceItem =
+  | {
+      input: TargetInput;
+      fileDefaults?: TargetObject;
+      /** The input as written, when `${env:…}` was resolved in it (a report shows this, not the secret). */
+      shown?: string;
+    }
+  | { raw: string; invalid: string };

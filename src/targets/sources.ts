@@ -6,6 +6,7 @@ import { escapeControls } from '../controls.js';
 import { cannotRead } from './read-error.js';
 import type { SourceItem } from './source-item.js';
 import { openStream, readDocumentStream, type OpenedSource } from './stream-source.js';
+import type { EnvLookup } from './env.js';
 
 export type { SourceItem } from './source-item.js';
 export { cannotRead, InputReadError } from './read-error.js';
@@ -64,6 +65,8 @@ export function classifyArgument(arg: string): SourceSpec {
 export async function openSourceBatches(
   specs: readonly SourceSpec[],
   stdin?: NodeJS.ReadableStream,
+  /** Resolve `${env:…}` in files and stdin (not in command-line arguments: the shell has). */
+  lookup?: EnvLookup,
 ): Promise<AsyncIterable<SourceItem[]>> {
   if (specs.filter((spec) => spec.kind === 'stdin').length > 1) {
     throw new UsageError('stdin (-) can be given only once');
@@ -72,8 +75,8 @@ export async function openSourceBatches(
   try {
     for (const spec of specs) {
       if (spec.kind === 'arg') opened.push({ batches: [[{ input: spec.value }]], close() {} });
-      else if (spec.kind === 'stdin') opened.push(await openStdin(stdin ?? process.stdin));
-      else opened.push(await openFile(spec.path));
+      else if (spec.kind === 'stdin') opened.push(await openStdin(stdin ?? process.stdin, lookup));
+      else opened.push(await openFile(spec.path, lookup));
     }
   } catch (err) {
     for (const source of opened) source.close();
@@ -86,8 +89,9 @@ export async function openSourceBatches(
 export async function openSources(
   specs: readonly SourceSpec[],
   stdin?: NodeJS.ReadableStream,
+  lookup?: EnvLookup,
 ): Promise<AsyncIterable<SourceItem>> {
-  const batches = await openSourceBatches(specs, stdin);
+  const batches = await openSourceBatches(specs, stdin, lookup);
   return (async function* () {
     for await (const batch of batches) yield* batch;
   })();
@@ -110,7 +114,7 @@ async function* concat(sources: OpenedSource[]): AsyncGenerator<SourceItem[]> {
  * Node gives a directory on fd 0 (`fetch-many < /`) as an empty stream, which read as "no
  * targets"; name it instead.
  */
-async function openStdin(stream: NodeJS.ReadableStream): Promise<OpenedSource> {
+async function openStdin(stream: NodeJS.ReadableStream, lookup: EnvLookup | undefined): Promise<OpenedSource> {
   if (stream === process.stdin) {
     let directory = false;
     try {
@@ -120,18 +124,18 @@ async function openStdin(stream: NodeJS.ReadableStream): Promise<OpenedSource> {
     }
     if (directory) throw cannotRead('stdin', Object.assign(new Error('EISDIR'), { code: 'EISDIR' }));
   }
-  return openStream(stream, 'stdin');
+  return openStream(stream, 'stdin', lookup);
 }
 
 /**
  * A `.json` file is one document, read whole now (bounded, see `MAX_DOCUMENT_BYTES`); any other
  * file is opened as a stream whose format is decided by its first character.
  */
-async function openFile(path: string): Promise<OpenedSource> {
+async function openFile(path: string, lookup: EnvLookup | undefined): Promise<OpenedSource> {
   const pipe = openPipe(path);
   if (pipe !== null) {
-    if (/\.json$/i.test(path)) return { batches: [await readDocumentStream(pipe, path)], close() {} };
-    return openStream(pipe, path);
+    if (/\.json$/i.test(path)) return { batches: [await readDocumentStream(pipe, path, lookup)], close() {} };
+    return openStream(pipe, path, lookup);
   }
   let handle: FileHandle;
   try {
@@ -148,10 +152,10 @@ async function openFile(path: string): Promise<OpenedSource> {
   }
   const stream = handle.createReadStream({ highWaterMark: 256 * 1024 });
   if (/\.json$/i.test(path)) {
-    const items = await readDocumentStream(stream, path);
+    const items = await readDocumentStream(stream, path, lookup);
     return { batches: [items], close() {} };
   }
-  return openStream(stream, path);
+  return openStream(stream, path, lookup);
 }
 
 /**

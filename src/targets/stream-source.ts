@@ -10,6 +10,8 @@ import { locateJsonError } from './json-position.js';
 import { LineSplitter, MAX_LINE_BYTES } from './lines.js';
 import { cannotRead, InputReadError } from './read-error.js';
 import type { SourceItem } from './source-item.js';
+import { type EnvLookup, jsonMayReferToEnv } from './env.js';
+import { resolveItem } from './json-document.js';
 
 /** A source ready to be read, plus a way to release it if it never is. */
 export interface OpenedSource {
@@ -38,7 +40,11 @@ const UTF8_BOM = [0xef, 0xbb, 0xbf];
  * with an {@link InputReadError}.
  * @throws UsageError
  */
-export async function openStream(stream: NodeJS.ReadableStream, label: string): Promise<OpenedSource> {
+export async function openStream(
+  stream: NodeJS.ReadableStream,
+  label: string,
+  lookup?: EnvLookup,
+): Promise<OpenedSource> {
   const iterator = stream[Symbol.asyncIterator]() as ChunkIterator;
   const close = (): void => {
     iterator.return?.().catch(() => {});
@@ -51,14 +57,16 @@ export async function openStream(stream: NodeJS.ReadableStream, label: string): 
     }
     const { pending, origin } = start;
     const first = pending[0]?.[0];
-    if (first === 0x5b /* [ */) return { batches: [await readDocument(iterator, pending, label, origin)], close };
+    if (first === 0x5b /* [ */) {
+      return { batches: [await readDocument(iterator, pending, label, origin, lookup)], close };
+    }
     if (first === 0x7b /* { */ || first === 0x22 /* " */) {
       if (startsDocument(await readFirstLine(iterator, pending, label))) {
-        return { batches: [await readDocument(iterator, pending, label, origin)], close };
+        return { batches: [await readDocument(iterator, pending, label, origin, lookup)], close };
       }
-      return { batches: streamItems(iterator, pending, true, label, origin.lines + 1), close };
+      return { batches: streamItems(iterator, pending, true, label, origin.lines + 1, lookup), close };
     }
-    return { batches: streamItems(iterator, pending, false, label, origin.lines + 1), close };
+    return { batches: streamItems(iterator, pending, false, label, origin.lines + 1, lookup), close };
   } catch (err) {
     close();
     throw err;
@@ -70,10 +78,14 @@ export async function openStream(stream: NodeJS.ReadableStream, label: string): 
  * grows has no size to check beforehand.
  * @throws UsageError
  */
-export async function readDocumentStream(stream: NodeJS.ReadableStream, label: string): Promise<SourceItem[]> {
+export async function readDocumentStream(
+  stream: NodeJS.ReadableStream,
+  label: string,
+  lookup?: EnvLookup,
+): Promise<SourceItem[]> {
   const iterator = stream[Symbol.asyncIterator]() as ChunkIterator;
   try {
-    return await readDocument(iterator, [], label, { lines: 0, columns: 0 });
+    return await readDocument(iterator, [], label, { lines: 0, columns: 0 }, lookup);
   } finally {
     await iterator.return?.().catch(() => {});
   }
@@ -183,6 +195,7 @@ async function readDocument(
   pending: Buffer[],
   label: string,
   origin: TextOrigin,
+  lookup: EnvLookup | undefined,
 ): Promise<SourceItem[]> {
   let total = pending.reduce((sum, chunk) => sum + chunk.length, 0);
   try {
@@ -199,7 +212,8 @@ async function readDocument(
   if (total > MAX_DOCUMENT_BYTES) throw documentTooLarge(label);
   const text = Buffer.concat(pending).toString('utf8');
   pending.length = 0;
-  return documentItems(parseJsonDocument(text, label, origin), label);
+  const resolve = lookup !== undefined && jsonMayReferToEnv(text) ? lookup : undefined;
+  return documentItems(parseJsonDocument(text, label, origin), label, resolve);
 }
 
 async function* streamItems(
@@ -208,20 +222,30 @@ async function* streamItems(
   json: boolean,
   label: string,
   firstLineNo: number,
+  lookup?: EnvLookup,
 ): AsyncGenerator<SourceItem[]> {
   let out: SourceItem[] = [];
   let lastLine = firstLineNo - 1;
+  // A line whose `${env:…}` cannot be resolved ends the list there: the lines before it still
+  // run (they may already be running), and the error is thrown after they are handed over.
+  let failed: unknown = null;
   const splitter = new LineSplitter(
     {
       line(text, lineNo) {
+        if (failed !== null) return;
         lastLine = lineNo;
         const trimmed = text.trim();
         if (trimmed === '' || trimmed.charCodeAt(0) === 0x23 /* # */) return;
-        if (!json) {
-          out.push({ input: trimmed });
-          return;
+        const item: SourceItem = json ? jsonLine(trimmed, `${label} line ${lineNo}`) : { input: trimmed };
+        if (lookup !== undefined && 'input' in item && (!json || jsonMayReferToEnv(trimmed))) {
+          try {
+            resolveItem(item, lookup, `${label} line ${lineNo}`);
+          } catch (err) {
+            failed = err;
+            return;
+          }
         }
-        out.push(jsonLine(trimmed, `${label} line ${lineNo}`));
+        out.push(item);
       },
       overlong(lineNo, head) {
         lastLine = lineNo;
@@ -239,6 +263,7 @@ async function* streamItems(
         out = [];
         yield batch;
       }
+      if (failed !== null) throw failed;
       let chunk: Buffer | null;
       try {
         chunk = await next(iterator);
@@ -251,6 +276,7 @@ async function* streamItems(
     }
     splitter.end();
     if (out.length > 0) yield out;
+    if (failed !== null) throw failed;
   } finally {
     await iterator.return?.().catch(() => {});
   }
