@@ -108,10 +108,7 @@ export async function readSelectedTargets(
   const select = (item: SourceItem): PreparedTarget | null => {
     const index = read++;
     if (shard !== undefined && index % shard.count !== shard.index - 1) return null;
-    const prepared: PreparedTarget =
-      'invalid' in item
-        ? { index, input: item.raw, invalid: item.invalid }
-        : prepareTarget(item.input, index, defaults, item.fileDefaults);
+    const prepared = prepareItem(item, index, defaults);
     if (resume !== undefined) {
       const recorded = resume.finished.lookup(index);
       if (recorded !== null) {
@@ -142,6 +139,16 @@ export async function readSelectedTargets(
   };
 }
 
+/** One raw item → a prepared target, carrying the file and line it came from. */
+function prepareItem(item: SourceItem, index: number, defaults: TargetDefaults): PreparedTarget {
+  const prepared: PreparedTarget =
+    'invalid' in item
+      ? { index, input: item.raw, invalid: item.invalid }
+      : prepareTarget(item.input, index, defaults, item.fileDefaults);
+  if (item.source !== undefined) prepared.source = item.source;
+  return prepared;
+}
+
 /** Counts the targets in the sources (`merge --targets FILE`) without validating them. */
 export async function countTargets(specs: readonly SourceSpec[], stdin?: NodeJS.ReadableStream): Promise<number> {
   let n = 0;
@@ -164,9 +171,7 @@ export async function readTargets(
     let index = 0;
     for await (const batch of batches) {
       for (const item of batch) {
-        yield 'invalid' in item
-          ? { index: index++, input: item.raw, invalid: item.invalid }
-          : prepareTarget(item.input, index++, defaults, item.fileDefaults);
+        yield prepareItem(item, index++, defaults);
       }
     }
   })();

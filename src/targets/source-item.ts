@@ -1,8 +1,11 @@
-import type { TargetInput, TargetObject } from '../types.js';
+import type { SourceLocation, TargetInput, TargetObject } from '../types.js';
 
 /**
  * One raw target from a source, before validation. Either an input to prepare (with the
  * `defaults` of the JSON document it came from), or something that could not even be read as an
  * input — a JSON line that does not parse, an overlong line — carried as text with its reason.
+ * `source`: the file and line it was read from (files only; stdin and arguments have none).
  */
-export type SourceItem = { input: TargetInput; fileDefaults?: TargetObject } | { raw: string; invalid: string };
+export type SourceItem =
+  | { input: TargetInput; fileDefaults?: TargetObject; source?: SourceLocation }
+  | { raw: string; invalid: string; source?: SourceLocation };

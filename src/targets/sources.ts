@@ -142,8 +142,8 @@ async function openFile(path: string): Promise<OpenedSource> {
   }
   const stream = handle.createReadStream({ highWaterMark: 256 * 1024 });
   if (/\.json$/i.test(path)) {
-    const items = await readDocumentStream(stream, path);
+    const items = await readDocumentStream(stream, path, path);
     return { batches: [items], close() {} };
   }
-  return openStream(stream, path);
+  return openStream(stream, path, path);
 }

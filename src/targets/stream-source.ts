@@ -7,6 +7,7 @@ import {
   type TextOrigin,
 } from './json-document.js';
 import { locateJsonError } from './json-position.js';
+import { targetLines } from './json-target-lines.js';
 import { LineSplitter, MAX_LINE_BYTES } from './lines.js';
 import { cannotRead, InputReadError } from './read-error.js';
 import type { SourceItem } from './source-item.js';
@@ -38,7 +39,12 @@ const UTF8_BOM = [0xef, 0xbb, 0xbf];
  * with an {@link InputReadError}.
  * @throws UsageError
  */
-export async function openStream(stream: NodeJS.ReadableStream, label: string): Promise<OpenedSource> {
+export async function openStream(
+  stream: NodeJS.ReadableStream,
+  label: string,
+  /** The file's name, for each item's `source` (file and line); undefined for stdin. */
+  file?: string,
+): Promise<OpenedSource> {
   const iterator = stream[Symbol.asyncIterator]() as ChunkIterator;
   const close = (): void => {
     iterator.return?.().catch(() => {});
@@ -51,14 +57,14 @@ export async function openStream(stream: NodeJS.ReadableStream, label: string): 
     }
     const { pending, origin } = start;
     const first = pending[0]?.[0];
-    if (first === 0x5b /* [ */) return { batches: [await readDocument(iterator, pending, label, origin)], close };
+    if (first === 0x5b /* [ */) return { batches: [await readDocument(iterator, pending, label, origin, file)], close };
     if (first === 0x7b /* { */ || first === 0x22 /* " */) {
       if (startsDocument(await readFirstLine(iterator, pending, label))) {
-        return { batches: [await readDocument(iterator, pending, label, origin)], close };
+        return { batches: [await readDocument(iterator, pending, label, origin, file)], close };
       }
-      return { batches: streamItems(iterator, pending, true, label, origin.lines + 1), close };
+      return { batches: streamItems(iterator, pending, true, label, origin.lines + 1, file), close };
     }
-    return { batches: streamItems(iterator, pending, false, label, origin.lines + 1), close };
+    return { batches: streamItems(iterator, pending, false, label, origin.lines + 1, file), close };
   } catch (err) {
     close();
     throw err;
@@ -70,10 +76,14 @@ export async function openStream(stream: NodeJS.ReadableStream, label: string): 
  * grows has no size to check beforehand.
  * @throws UsageError
  */
-export async function readDocumentStream(stream: NodeJS.ReadableStream, label: string): Promise<SourceItem[]> {
+export async function readDocumentStream(
+  stream: NodeJS.ReadableStream,
+  label: string,
+  file?: string,
+): Promise<SourceItem[]> {
   const iterator = stream[Symbol.asyncIterator]() as ChunkIterator;
   try {
-    return await readDocument(iterator, [], label, { lines: 0, columns: 0 });
+    return await readDocument(iterator, [], label, { lines: 0, columns: 0 }, file);
   } finally {
     await iterator.return?.().catch(() => {});
   }
@@ -183,6 +193,7 @@ async function readDocument(
   pending: Buffer[],
   label: string,
   origin: TextOrigin,
+  file: string | undefined,
 ): Promise<SourceItem[]> {
   let total = pending.reduce((sum, chunk) => sum + chunk.length, 0);
   try {
@@ -199,7 +210,15 @@ async function readDocument(
   if (total > MAX_DOCUMENT_BYTES) throw documentTooLarge(label);
   const text = Buffer.concat(pending).toString('utf8');
   pending.length = 0;
-  return documentItems(parseJsonDocument(text, label, origin), label);
+  const items = documentItems(parseJsonDocument(text, label, origin), label);
+  if (file !== undefined) {
+    const lines = targetLines(text, origin.lines);
+    for (let i = 0; i < items.length; i++) {
+      const line = lines[i];
+      if (line !== undefined) items[i]!.source = { file, line };
+    }
+  }
+  return items;
 }
 
 async function* streamItems(
@@ -208,6 +227,7 @@ async function* streamItems(
   json: boolean,
   label: string,
   firstLineNo: number,
+  file: string | undefined,
 ): AsyncGenerator<SourceItem[]> {
   let out: SourceItem[] = [];
   let lastLine = firstLineNo - 1;
@@ -217,15 +237,18 @@ async function* streamItems(
         lastLine = lineNo;
         const trimmed = text.trim();
         if (trimmed === '' || trimmed.charCodeAt(0) === 0x23 /* # */) return;
-        if (!json) {
-          out.push({ input: trimmed });
-          return;
-        }
-        out.push(jsonLine(trimmed, `${label} line ${lineNo}`));
+        const item: SourceItem = json ? jsonLine(trimmed, `${label} line ${lineNo}`) : { input: trimmed };
+        if (file !== undefined) item.source = { file, line: lineNo };
+        out.push(item);
       },
       overlong(lineNo, head) {
         lastLine = lineNo;
-        out.push({ raw: `${head}…`, invalid: `${label} line ${lineNo} longer than ${MAX_LINE_BYTES} bytes` });
+        const item: SourceItem = {
+          raw: `${head}…`,
+          invalid: `${label} line ${lineNo} longer than ${MAX_LINE_BYTES} bytes`,
+        };
+        if (file !== undefined) item.source = { file, line: lineNo };
+        out.push(item);
       },
     },
     MAX_LINE_BYTES,
