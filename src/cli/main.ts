@@ -14,6 +14,7 @@ import { OutputDir } from '../engine/output-dir.js';
 import { checkOutputPath } from './output-path.js';
 import type { CliIO } from './io.js';
 import { runMerge } from './merge.js';
+import { escapeData } from '../report/github.js';
 import { createReporters, reportRedactor } from './reporters.js';
 import { resolveSelection } from './selection.js';
 import { listenForSignals, type ProcessSignals, removeTempReports, signalExitCode } from './signals.js';
@@ -57,7 +58,7 @@ async function runOrReport(argv: string[], io: CliIO, signals: ProcessSignals): 
   } catch (err) {
     if (err instanceof UsageError) {
       // Messages quote user values already; this is the last guard that keeps them one line.
-      io.stderr.write(`fetch-many: ${escapeControls(err.message)}\n`);
+      io.stderr.write(usageLine(io, escapeControls(err.message)));
       return EXIT.usage;
     }
     if (err instanceof CommanderError) {
@@ -69,6 +70,15 @@ async function runOrReport(argv: string[], io: CliIO, signals: ProcessSignals): 
     if (io.env.FETCH_MANY_DEBUG) io.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
     return EXIT.usage;
   }
+}
+
+/**
+ * The one line that says why the run could not start (exit 2). In GitHub Actions it is an
+ * `::error` workflow command, so the reason shows as an annotation on the run, not only in the log.
+ */
+function usageLine(io: CliIO, message: string): string {
+  if (io.env.GITHUB_ACTIONS === 'true') return `::error title=fetch-many::${escapeData(message)}\n`;
+  return `fetch-many: ${message}\n`;
 }
 
 function helpWidth(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): number {
@@ -103,13 +113,16 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
       // Commander quotes the user's value as is; escape it so the line stays one line (issue 12).
       outputError: (s, write) =>
         write(
-          `fetch-many: ${escapeControls(
-            s
-              .replace(/^error: /, '')
-              .trimEnd()
-              // Commander's own second line, a suggestion: keep it on this line.
-              .replace(/\n\(Did you mean /g, ' (did you mean '),
-          )} (see --help)\n`,
+          usageLine(
+            io,
+            `${escapeControls(
+              s
+                .replace(/^error: /, '')
+                .trimEnd()
+                // Commander's own second line, a suggestion: keep it on this line.
+                .replace(/\n\(Did you mean /g, ' (did you mean '),
+            )} (see --help)`,
+          ),
         ),
     });
   // A subcommand by its first word only: `fetch-many merge` never takes targets, and a host
@@ -207,12 +220,14 @@ async function execute(
 
   const started = performance.now();
   let failed = 0;
+  let flaky = 0;
   try {
     await runTargets(
       counted,
       config.run,
       (result: Result) => {
         if (!result.ok) failed++;
+        else if (result.flaky === true) flaky++;
         reporters.result(result);
       },
       { signal: controller.signal },
@@ -244,14 +259,21 @@ async function execute(
     // not a bug: one line, exit 2.
     throw new UsageError(`cannot write the report: ${errnoWords(err)}`, { cause: err });
   }
+  io.onSummary?.(summary);
   if (readError !== null) {
-    io.stderr.write(`fetch-many: ${escapeControls(readError.message)}\n`);
+    io.stderr.write(usageLine(io, escapeControls(readError.message)));
     return EXIT.usage;
   }
   // A signal's exit code is decided by main, which also sees one that comes after this line.
   if (signalled) return EXIT.sigint;
   if (failed > 0) {
     if (config.quiet) io.stderr.write(`fetch-many: ${summary.failed} of ${summary.total} targets failed\n`);
+    return EXIT.failed;
+  }
+  if (flaky > 0 && config.failOnFlaky) {
+    io.stderr.write(
+      `fetch-many: ${flaky} ${flaky === 1 ? 'target was' : 'targets were'} flaky (ok only after retries; --fail-on-flaky)\n`,
+    );
     return EXIT.failed;
   }
   return EXIT.ok;
