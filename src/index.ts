@@ -139,6 +139,7 @@ async function* run(
 }
 
 export type {
+  AttemptFailure,
   Duration,
   ProxySettings,
   Rate,
@@ -155,6 +156,7 @@ export type {
   Result,
   ResultError,
   RunOptions,
+  SourceLocation,
   TargetInput,
   TargetObject,
   Timings,
