@@ -149,6 +149,7 @@ async function* run(
 }
 
 export type {
+  AttemptFailure,
   Duration,
   ProxySettings,
   Rate,
@@ -165,6 +166,7 @@ export type {
   Result,
   ResultError,
   RunOptions,
+  SourceLocation,
   TargetInput,
   TargetObject,
   Timings,

@@ -115,12 +115,24 @@ export type JsonTest =
 /** Digest algorithms of `hash`. */
 export type HashAlgorithm = 'sha256' | 'sha1' | 'md5';
 
+/**
+ * Where a target was written: the file as it was named (on the command line, or the path a
+ * library caller gave) and the 1-based line the target starts on. Absent for targets given as
+ * arguments, on stdin or to {@link fetchMany} directly.
+ */
+export interface SourceLocation {
+  file: string;
+  line: number;
+}
+
 /** A target after validation: everything the engine needs, nothing it must check again. */
 export interface Target {
   /** 0-based position in the input. */
   index: number;
   /** The target as given: the string, or the JSON text of the object. */
   input: string;
+  /** The file and line it came from; absent for arguments and stdin. */
+  source?: SourceLocation;
   name?: string;
   /** Normalized absolute URL. */
   url: string;
@@ -160,6 +172,7 @@ export interface BoundHeaders {
 export interface InvalidTarget {
   index: number;
   input: string;
+  source?: SourceLocation;
   name?: string;
   invalid: string;
 }
@@ -225,6 +238,8 @@ export interface Result {
   input: string;
   /** The target's `name`, when it has one. */
   name?: string;
+  /** The file and line the target came from; absent for arguments and stdin. */
+  source?: SourceLocation;
   /** Normalized absolute URL, or null when the target was invalid. */
   url: string | null;
   method: string;
@@ -247,6 +262,16 @@ export interface Result {
   failures: string[];
   /** Attempts made: 1, plus each retry (`--retries`). The result reports the last attempt. */
   attempts: number;
+  /**
+   * What went wrong on each attempt that was tried again, in order; present only when there were
+   * retries. `attempts - 1` long — `attempts` when a cancelled run cut the wait for the next one.
+   */
+  retried?: AttemptFailure[];
+  /**
+   * True when the target ended ok after more than one attempt: a pass that needed retries.
+   * Present exactly when `retried` is (false then: the last attempt failed too).
+   */
+  flaky?: boolean;
   /** Redirects followed (`--follow`), in order, each with the status and the URL it came from; [] when none. */
   redirects: RedirectHop[];
   /** URL of the final response: `url` unless redirects were followed; null for an invalid target. */
@@ -269,6 +294,18 @@ export interface Result {
   sha256?: string | null;
   sha1?: string | null;
   md5?: string | null;
+}
+
+/**
+ * One failed attempt that was tried again: its error, or the status that asked to come back
+ * later (429, 502, 503, 504) with the expectations it failed.
+ */
+export interface AttemptFailure {
+  /** The attempt's response status, or null when no response head arrived. */
+  status: number | null;
+  error: ResultError | null;
+  /** Expectations that did not hold (`status 503 not in 200-399`); empty with an error. */
+  failures: string[];
 }
 
 /** One hop of a followed redirect: the status that sent us on, and the URL it was sent from. */

@@ -259,7 +259,7 @@ describe('target files carrying "$schema"', () => {
 
   it('are read as if the key were not there', async () => {
     const got = await load({ $schema: '../schema/targets.schema.json', targets: ['http://127.0.0.1/'] });
-    expect(got).toEqual([{ input: 'http://127.0.0.1/' }]);
+    expect(got).toEqual([{ input: 'http://127.0.0.1/', source: { file: expect.any(String), line: 1 } }]);
   });
 
   it('refuse a "$schema" that is not a string, naming the file', async () => {

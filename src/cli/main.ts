@@ -17,6 +17,7 @@ import { runMerge } from './merge.js';
 import { joinPairFlags } from './pair-flags.js';
 import { maskSecrets } from '../report/index.js';
 import { CredentialSpread } from './unbound-credentials.js';
+import { escapeData } from '../report/github.js';
 import { createReporters, reportRedactor } from './reporters.js';
 import { resolveSelection } from './selection.js';
 import { refuseResumeOutput } from './resume-clash.js';
@@ -73,7 +74,7 @@ async function runOrReport(argv: string[], io: CliIO, signals: ProcessSignals, o
   } catch (err) {
     if (err instanceof UsageError) {
       // Messages quote user values already; this is the last guard that keeps them one line.
-      io.stderr.write(`fetch-many: ${escapeControls(maskSecrets(err.message, secrets))}\n`);
+      io.stderr.write(usageLine(io, escapeControls(maskSecrets(err.message, secrets))));
       return EXIT.usage;
     }
     if (err instanceof CommanderError) {
@@ -86,6 +87,15 @@ async function runOrReport(argv: string[], io: CliIO, signals: ProcessSignals, o
     if (io.env.FETCH_MANY_DEBUG) io.stderr.write(`${maskSecrets((err as Error)?.stack ?? '', secrets)}\n`);
     return EXIT.usage;
   }
+}
+
+/**
+ * The one line that says why the run could not start (exit 2). In GitHub Actions it is an
+ * `::error` workflow command, so the reason shows as an annotation on the run, not only in the log.
+ */
+function usageLine(io: CliIO, message: string): string {
+  if (io.env.GITHUB_ACTIONS === 'true') return `::error title=fetch-many::${escapeData(message)}\n`;
+  return `fetch-many: ${message}\n`;
 }
 
 function helpWidth(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): number {
@@ -127,13 +137,16 @@ async function run(
       // Commander quotes the user's value as is; escape it so the line stays one line (issue 12).
       outputError: (s, write) =>
         write(
-          `fetch-many: ${escapeControls(
-            s
-              .replace(/^error: /, '')
-              .trimEnd()
-              // Commander's own second line, a suggestion: keep it on this line.
-              .replace(/\n\(Did you mean /g, ' (did you mean '),
-          )} (see --help)\n`,
+          usageLine(
+            io,
+            `${escapeControls(
+              s
+                .replace(/^error: /, '')
+                .trimEnd()
+                // Commander's own second line, a suggestion: keep it on this line.
+                .replace(/\n\(Did you mean /g, ' (did you mean '),
+            )} (see --help)`,
+          ),
         ),
     });
   // A subcommand by its first word only: `fetch-many merge` never takes targets, and a host
@@ -257,12 +270,14 @@ async function execute(
 
   const started = performance.now();
   let failed = 0;
+  let flaky = 0;
   try {
     await runTargets(
       counted,
       config.run,
       (result: Result) => {
         if (!result.ok) failed++;
+        else if (result.flaky === true) flaky++;
         reporters.result(result);
       },
       { signal: controller.signal },
@@ -295,19 +310,26 @@ async function execute(
     throw new UsageError(`cannot write the report: ${errnoWords(err)}`, { cause: err });
   }
   outcome.reported = true;
+  io.onSummary?.(summary);
   // Said once, at the end, when every origin is known (docs/ci.md, "Secrets"), and after the
   // progress line is gone.
   if (!config.quiet) {
     for (const line of spread.warnings()) io.stderr.write(`fetch-many: warning: ${maskSecrets(line, secrets)}\n`);
   }
   if (readError !== null) {
-    io.stderr.write(`fetch-many: ${escapeControls(maskSecrets(readError.message, secrets))}\n`);
+    io.stderr.write(usageLine(io, escapeControls(maskSecrets(readError.message, secrets))));
     return EXIT.usage;
   }
   // A signal's exit code is decided by main, which also sees one that comes after this line.
   if (signalled) return EXIT.sigint;
   if (failed > 0) {
     if (config.quiet) io.stderr.write(`fetch-many: ${summary.failed} of ${summary.total} targets failed\n`);
+    return EXIT.failed;
+  }
+  if (flaky > 0 && config.failOnFlaky) {
+    io.stderr.write(
+      `fetch-many: ${flaky} ${flaky === 1 ? 'target was' : 'targets were'} flaky (ok only after retries; --fail-on-flaky)\n`,
+    );
     return EXIT.failed;
   }
   return EXIT.ok;

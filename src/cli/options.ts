@@ -46,6 +46,10 @@ export interface CliConfig {
   redactHeaders: string[];
   onlyFailures: boolean;
   quiet: boolean;
+  /** `--annotations N`: GitHub annotation lines at most, per kind (errors, warnings). @default 10 */
+  annotations: number;
+  /** `--fail-on-flaky`: a target ok only after retries fails the run. */
+  failOnFlaky: boolean;
   progress: boolean;
   color: boolean;
   /** `--shard i/n`: run only this shard of the list. */
@@ -276,6 +280,8 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
     redactHeaders,
     onlyFailures: raw.onlyFailures === true,
     quiet: raw.quiet === true,
+    annotations: readAnnotations(str(raw, 'annotations')),
+    failOnFlaky: raw.failOnFlaky === true,
     progress: raw.progress !== false,
     color: format === 'table' && colorWanted(raw.color as string | boolean | undefined, env, stdoutIsTTY),
     unboundCredentials: unboundCredentials(headers, fromUser),
@@ -294,4 +300,16 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
     config.resume = resume;
   }
   return config;
+}
+
+/** Annotations GitHub shows per step and kind (10 errors, 10 warnings at the time of writing). */
+export const DEFAULT_ANNOTATIONS = 10;
+
+function readAnnotations(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_ANNOTATIONS;
+  const n = /^\s*\d{1,6}\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n)) {
+    throw new OptionError('--annotations', `--annotations must be a whole number (0 for none), got ${quote(value)}`);
+  }
+  return n;
 }

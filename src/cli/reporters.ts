@@ -45,7 +45,7 @@ export interface RunReport {
 export type ReportConfig = Pick<
   CliConfig,
   'format' | 'junit' | 'redactHeaders' | 'onlyFailures' | 'quiet' | 'progress' | 'color'
-> & { defaults: Pick<CliConfig['defaults'], 'headers'> };
+> & { defaults: Pick<CliConfig['defaults'], 'headers'> } & Partial<Pick<CliConfig, 'annotations'>>;
 
 /**
  * The redaction every report applies; `--resume` compares inputs through it too (see
@@ -118,6 +118,9 @@ export async function createReporters(
         // Workflow commands are read from both streams; stdout only when it carries the table.
         log: config.format === 'table' && !config.quiet ? stdout : stderr,
         ...(summaryPath === undefined || summaryPath === '' ? {} : { stepSummary: summaryPath }),
+        ...(config.annotations === undefined ? {} : { maxAnnotations: config.annotations }),
+        // `file=` paths are relative to the checkout, where GitHub looks for them.
+        workspace: io.env.GITHUB_WORKSPACE || process.cwd(),
         warn: (message) => stderr.write(`fetch-many: warning: ${maskSecrets(message, secrets)}\n`),
       }),
     );

@@ -151,6 +151,17 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
     group: 'output',
   },
   {
+    flags: '--annotations <n>',
+    help: 'GitHub Actions: at most n ::error lines (and n ::warning lines for flaky targets), the last one counting the rest when there are more; 0 for none',
+    group: 'output',
+    defaultText: '10',
+  },
+  {
+    flags: '--fail-on-flaky',
+    help: 'a flaky target (ok only after retries) fails the run: exit 1',
+    group: 'output',
+  },
+  {
     flags: '--redact-header <name>',
     help: 'show the values of this header as *** in every report, as for Authorization, Proxy-Authorization, Cookie and Set-Cookie (repeatable)',
     group: 'output',

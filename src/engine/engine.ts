@@ -283,6 +283,7 @@ export class Engine implements PoolOwner {
         message: prepared.invalid,
       });
       if (prepared.name !== undefined) result.name = prepared.name;
+      if (prepared.source !== undefined) result.source = prepared.source;
       if (this.bodies.hash !== null) result[this.bodies.hash] = null;
       this.onResult(result);
       return;

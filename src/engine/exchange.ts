@@ -2,6 +2,7 @@ import type {
   Expectation,
   ErrorCode,
   HttpVersion,
+  AttemptFailure,
   RedirectHop,
   Result,
   ResultError,
@@ -55,6 +56,8 @@ export interface Chain {
   attempts: number;
   /** Redirects followed so far. */
   readonly redirects: RedirectHop[];
+  /** What went wrong on each attempt that was tried again, in order; absent before the first retry. */
+  retried?: AttemptFailure[];
   /** `METHOD url` of every request of the chain, to spot a redirect loop. */
   readonly requested: Set<string>;
 }
@@ -369,6 +372,12 @@ export class Exchange {
       savedTo: error === null ? (this.body?.file?.relative ?? null) : null,
     };
     if (t.name !== undefined) result.name = t.name;
+    const first = chain === null ? t : chain.first;
+    if (first.source !== undefined) result.source = first.source;
+    if (chain?.retried !== undefined) {
+      result.retried = chain.retried.slice();
+      result.flaky = result.ok;
+    }
     const hash = this.bodies?.hash ?? null;
     if (hash !== null) result[hash] = error === null ? (this.body?.digest() ?? null) : null;
     return result;

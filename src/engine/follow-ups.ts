@@ -173,6 +173,8 @@ export class FollowUps {
    */
   private scheduleRetry(ex: Exchange, result: Result): void {
     const chain = this.chainOf(ex);
+    chain.retried ??= [];
+    chain.retried.push({ status: result.status, error: result.error, failures: result.failures });
     const { retryDelay, retryMaxDelay } = this.options;
     const delay = retryWait(chain.attempts, result.status, ex.retryAfter, retryDelay, retryMaxDelay);
     const next = this.exchangeFor(ex.target, ex, chain);

@@ -1,4 +1,13 @@
-import type { HttpVersion, RedirectHop, Result, ResultError, Timings, TlsInfo } from '../types.js';
+import type {
+  AttemptFailure,
+  HttpVersion,
+  RedirectHop,
+  Result,
+  ResultError,
+  SourceLocation,
+  Timings,
+  TlsInfo,
+} from '../types.js';
 
 /**
  * The inverse of `resultToJson` (src/report/result-json.ts): one NDJSON line → a {@link Result},
@@ -43,6 +52,10 @@ export function parseResultLine(line: string): Result {
     savedTo: nullable(value.savedTo, 'savedTo', string),
   };
   if (value.name !== undefined) result.name = string(value.name, 'name');
+  // Present only for targets read from a file, and only after retries.
+  if (value.source !== undefined) result.source = sourceLocation(value.source);
+  if (value.retried !== undefined) result.retried = array(value.retried, 'retried', attemptFailure);
+  if (value.flaky !== undefined) result.flaky = boolean(value.flaky, 'flaky');
   // Present only when the run asked for a digest (`--hash`): kept absent otherwise, as written.
   if (value.sha256 !== undefined) result.sha256 = nullable(value.sha256, 'sha256', hex);
   if (value.sha1 !== undefined) result.sha1 = nullable(value.sha1, 'sha1', hex);
@@ -54,6 +67,7 @@ const RESULT_FIELDS: ReadonlySet<string> = new Set([
   'index',
   'input',
   'name',
+  'source',
   'url',
   'method',
   'status',
@@ -65,6 +79,8 @@ const RESULT_FIELDS: ReadonlySet<string> = new Set([
   'error',
   'failures',
   'attempts',
+  'retried',
+  'flaky',
   'redirects',
   'finalUrl',
   'remoteAddress',
@@ -145,6 +161,20 @@ const resultError: Check<ResultError> = (value, field) => {
   const phase = string(e.phase, `${field}.phase`);
   if (!['connect', 'tls', 'headers', 'body'].includes(phase)) fail(`${field}.phase`, 'a timeout phase', phase);
   return { code, phase, message } as ResultError;
+};
+
+function sourceLocation(value: unknown): SourceLocation {
+  const s = object(value, 'source', ['file', 'line']);
+  return { file: string(s.file, 'source.file'), line: wholeNumber(s.line, 'source.line', 1) };
+}
+
+const attemptFailure: Check<AttemptFailure> = (value, field) => {
+  const a = object(value, field, ['status', 'error', 'failures']);
+  return {
+    status: nullable(a.status, `${field}.status`, (v, f) => wholeNumber(v, f, 0)),
+    error: nullable(a.error, `${field}.error`, resultError),
+    failures: array(a.failures, `${field}.failures`, string),
+  };
 };
 
 const redirectHop: Check<RedirectHop> = (value, field) => {

@@ -1,4 +1,5 @@
-import type { Result } from '../types.js';
+import type { AttemptFailure, Result } from '../types.js';
+import { attemptProblem } from './attempts.js';
 import { Output } from './output.js';
 import { ReorderBuffer } from './reorder.js';
 import type { Reporter } from './reporter.js';
@@ -32,7 +33,11 @@ const COUNTS_ROOM = 140;
  * - transport errors (dns, refused, reset, timeout, tls, protocol, truncated, too_large, connect)
  *   and invalid targets → `<error type="<code>">`;
  * - cancelled → `<skipped>`: the target was never checked, so it neither passed nor failed. The
- *   run's exit code, not this file, says the run was cancelled.
+ *   run's exit code, not this file, says the run was cancelled;
+ * - flaky (ok only after retries) → a passing testcase holding, per earlier attempt, Surefire's
+ *   `<flakyFailure>` (a status asking to come back later, type `expectation`) or `<flakyError>`
+ *   (an error, type its code), each with the attempt's story in `<stackTrace>`, which Surefire's
+ *   schema (surefire-test-report-3.0.xsd) requires. Jenkins, GitLab and Azure DevOps read these.
  *
  * `name` is the target's name, else `METHOD url`, else (invalid target) its input. `classname`
  * is the URL's host[:port], or `invalid`. Times are seconds.
@@ -97,7 +102,7 @@ export function createJUnitReporter(path: string, options: ReportFileOptions = {
 
 function toCase(r: Result): Case {
   const c = plainCase(r);
-  const props = properties(r);
+  const props = properties(r) + (r.flaky === true ? flakyAttempts(r) : '');
   if (props === '') return c;
   // Properties go first inside the testcase; a passed case stops being self-closing.
   const xml = c.xml.endsWith('/>')
@@ -157,6 +162,31 @@ function properties(r: Result): string {
   if (list.length === 0) return '';
   const items = list.map(([k, v]) => `        <property name="${k}" value="${xmlAttr(v)}"/>\n`).join('');
   return `      <properties>\n${items}      </properties>\n`;
+}
+
+/**
+ * A flaky testcase's earlier attempts, in the order Surefire's schema wants them: every
+ * `<flakyFailure>`, then every `<flakyError>`.
+ */
+function flakyAttempts(r: Result): string {
+  const retried = r.retried ?? [];
+  const one = (a: AttemptFailure, i: number): string => {
+    const element = a.error === null ? 'flakyFailure' : 'flakyError';
+    const type =
+      a.error === null
+        ? 'expectation'
+        : a.error.phase === undefined
+          ? a.error.code
+          : `${a.error.code}:${a.error.phase}`;
+    const message = attemptProblem(a);
+    const trace = `attempt ${i + 1} of ${r.attempts}: ${r.url === null ? r.input : `${r.method} ${r.url}`} → ${
+      a.status === null ? 'no response' : `status ${a.status}`
+    }\n${message}`;
+    return `      <${element} message="${xmlAttr(message)}" type="${xmlAttr(type)}"><stackTrace>${xmlText(trace)}</stackTrace></${element}>\n`;
+  };
+  const failures = retried.flatMap((a, i) => (a.error === null ? [one(a, i)] : []));
+  const errors = retried.flatMap((a, i) => (a.error === null ? [] : [one(a, i)]));
+  return failures.join('') + errors.join('');
 }
 
 /** First line of a failure/error body: what was asked and what came back. */

@@ -1,5 +1,6 @@
 import type { Result } from '../types.js';
 import { escapeTextControls } from '../controls.js';
+import { earlierAttempts } from './attempts.js';
 import { shortenMiddle, truncateEnd } from './fit.js';
 import type { Output } from './output.js';
 import { ReorderBuffer } from './reorder.js';
@@ -14,6 +15,10 @@ export const MARKDOWN_MAX_ROWS = 500;
 /** Placeholders in the reorder buffer for results that get no row. */
 const OK = Symbol('ok');
 const CANCELLED = Symbol('cancelled');
+/** A flaky target's row, listed in its own table. */
+interface FlakyRow {
+  flaky: string;
+}
 /** Cell widths in characters (before escaping): a long URL or message stays one readable row. */
 const TARGET_CHARS = 120;
 const ERROR_CHARS = 300;
@@ -22,18 +27,25 @@ const ERROR_CHARS = 300;
  * The Markdown report (`--markdown`, and the GitHub step summary): a heading, the summary line,
  * and a table of the failed targets in input order, then one line for the failures past
  * {@link MARKDOWN_MAX_ROWS} and one for cancelled targets (an interrupted run), which are never
- * listed one by one. Holds at most that many rows, whatever the run's size.
+ * listed one by one; then, apart, a table of the flaky targets (ok only after retries) with what
+ * their earlier attempts ran into, as many at most. Holds at most that many rows of each,
+ * whatever the run's size.
  */
 export class MarkdownCollector {
   readonly #rows: string[] = [];
+  readonly #flaky: string[] = [];
   readonly #maxRows: number;
   #more = 0;
+  #moreFlaky = 0;
   #cancelled = 0;
-  /** Failed results waiting for an earlier target, kept as their rendered row (or a cancelled mark). */
-  readonly #buffer = new ReorderBuffer<string | typeof OK | typeof CANCELLED>((row) => {
+  /** Results waiting for an earlier target, kept as their rendered row (or a mark). */
+  readonly #buffer = new ReorderBuffer<string | FlakyRow | typeof OK | typeof CANCELLED>((row) => {
     if (row === OK) return;
     if (row === CANCELLED) this.#cancelled++;
-    else if (this.#rows.length < this.#maxRows) this.#rows.push(row);
+    else if (typeof row !== 'string') {
+      if (this.#flaky.length < this.#maxRows) this.#flaky.push(row.flaky);
+      else this.#moreFlaky++;
+    } else if (this.#rows.length < this.#maxRows) this.#rows.push(row);
     else this.#more++;
   });
 
@@ -43,7 +55,16 @@ export class MarkdownCollector {
 
   add(r: Result): void {
     // Ok results still take their place in the order, or later rows would wait for them.
-    this.#buffer.push(r.index, r.ok ? OK : r.error?.code === 'cancelled' ? CANCELLED : markdownRow(r));
+    this.#buffer.push(
+      r.index,
+      r.flaky === true
+        ? { flaky: flakyRow(r) }
+        : r.ok
+          ? OK
+          : r.error?.code === 'cancelled'
+            ? CANCELLED
+            : markdownRow(r),
+    );
   }
 
   /** The whole document; call once, at the end. */
@@ -57,6 +78,17 @@ export class MarkdownCollector {
     if (this.#cancelled > 0) {
       lines.push(`… ${this.#cancelled} ${this.#cancelled === 1 ? 'target' : 'targets'} cancelled.`, '');
     }
+    if (this.#flaky.length > 0) {
+      lines.push(
+        '#### Flaky: ok after retries',
+        '',
+        '| # | target | attempts | earlier attempts |',
+        '|--:|:--|--:|:--|',
+        ...this.#flaky,
+        '',
+      );
+    }
+    if (this.#moreFlaky > 0) lines.push(`… and ${this.#moreFlaky} more flaky targets, not listed.`, '');
     return `${lines.join('\n')}`;
   }
 }
@@ -85,6 +117,12 @@ function markdownRow(r: Result): string {
   const problem =
     r.error !== null ? `${r.error.code}: ${r.error.message}` : r.failures.length > 0 ? r.failures.join('; ') : 'not ok';
   return `| ${r.index + 1} | ${mdText(target)} | ${status} | ${mdText(truncateEnd(problem, ERROR_CHARS))} |`;
+}
+
+function flakyRow(r: Result): string {
+  const target = shortenMiddle(r.name ?? (r.url === null ? r.input : `${r.method} ${r.url}`), TARGET_CHARS);
+  const earlier = earlierAttempts(r).map((line) => mdText(truncateEnd(line, ERROR_CHARS)));
+  return `| ${r.index + 1} | ${mdText(target)} | ${r.attempts} | ${earlier.join('<br>')} |`;
 }
 
 /**

@@ -123,6 +123,14 @@ export function createRedactor(opts: RedactOptions = {}): Redactor {
       failures: r.failures.map(scrubFailure),
     };
     if (r.name !== undefined) out.name = scrub(r.name);
+    // An earlier attempt's error or failed expectation may quote a secret as the last one's does.
+    if (r.retried !== undefined) {
+      out.retried = r.retried.map((a) => ({
+        status: a.status,
+        error: a.error === null ? null : { ...a.error, message: scrub(a.error.message) },
+        failures: a.failures.map(scrubFailure),
+      }));
+    }
     return out;
   };
 }
@@ -130,6 +138,7 @@ export function createRedactor(opts: RedactOptions = {}): Redactor {
 /** No error, no failure, no redirect, and no `@` or `"` in the strings a secret could hide in. */
 function plainResult(r: Result): boolean {
   if (r.error !== null || r.failures.length > 0 || r.redirects.length > 0) return false;
+  if (r.retried !== undefined) return false;
   if (r.input.includes('@') || r.input.includes('"')) return false;
   if (r.url?.includes('@')) return false;
   if (r.finalUrl?.includes('@')) return false;
@@ -140,6 +149,7 @@ function plainResult(r: Result): boolean {
 function mentionsAny(r: Result, values: readonly string[]): boolean {
   if (values.length === 0) return false;
   const texts = [r.input, r.url, r.finalUrl, r.name, r.error?.message, ...r.failures, ...r.redirects.map((h) => h.url)];
+  for (const a of r.retried ?? []) texts.push(a.error?.message, ...a.failures);
   return texts.some((t) => t !== undefined && t !== null && values.some((v) => t.includes(v)));
 }
 
@@ -151,6 +161,10 @@ function mayHoldSecret(r: Result, failedHeader: RegExp): boolean {
   if (r.name !== undefined && URL_PASSWORD_TEST.test(r.name)) return true;
   for (const h of r.redirects) if (URL_PASSWORD_TEST.test(h.url)) return true;
   for (const f of r.failures) if (failedHeader.test(f) || URL_PASSWORD_TEST.test(f)) return true;
+  for (const a of r.retried ?? []) {
+    if (a.error !== null && URL_PASSWORD_TEST.test(a.error.message)) return true;
+    for (const f of a.failures) if (failedHeader.test(f) || URL_PASSWORD_TEST.test(f)) return true;
+  }
   return false;
 }
 

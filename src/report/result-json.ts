@@ -3,8 +3,9 @@ import { escapeJsonControls } from '../controls.js';
 
 /**
  * One Result as compact JSON, fields in a fixed order: index, input, name (only when present),
- * url, method, status, ok, bytes, timings {dns, connect, tls, firstByte, total}, reused,
- * httpVersion, error {code, phase?, message} | null, failures, attempts, redirects, finalUrl, remoteAddress,
+ * source {file, line} (only when present), url, method, status, ok, bytes, timings {dns,
+ * connect, tls, firstByte, total}, reused, httpVersion, error {code, phase?, message} | null,
+ * failures, attempts, retried and flaky (only after retries), redirects, finalUrl, remoteAddress,
  * tls, decodedBytes, savedTo, then the digest named after the `hash` algorithm (sha256 | sha1 |
  * md5) only when a hash was asked for.
  *
@@ -35,6 +36,7 @@ export function resultToJson(r: Result): string {
     ',"input":' +
     input +
     (r.name === undefined ? '' : `,"name":${jsonString(r.name)}`) +
+    (r.source === undefined ? '' : `,"source":{"file":${jsonString(r.source.file)},"line":${num(r.source.line)}}`) +
     ',"url":' +
     url +
     responseRun(r) +
@@ -109,7 +111,7 @@ let outcomeAttempts = -1;
 /** `},"reused":…` up to `"finalUrl":`; kept only when there is no error, failure or redirect. */
 function outcomeRun(r: Result): string {
   const e = r.error;
-  const plain = e === null && r.failures.length === 0 && r.redirects.length === 0;
+  const plain = e === null && r.failures.length === 0 && r.redirects.length === 0 && r.retried === undefined;
   if (
     plain &&
     outcomeText !== null &&
@@ -137,6 +139,8 @@ function outcomeRun(r: Result): string {
     (r.failures.length === 0 ? '[]' : jsonValue(r.failures)) +
     ',"attempts":' +
     num(r.attempts) +
+    (r.retried === undefined ? '' : `,"retried":${jsonValue(r.retried)}`) +
+    (r.flaky === undefined ? '' : `,"flaky":${r.flaky ? 'true' : 'false'}`) +
     ',"redirects":' +
     (r.redirects.length === 0 ? '[]' : jsonValue(r.redirects)) +
     ',"finalUrl":';

@@ -18,6 +18,8 @@ export interface Summary {
   /** Results seen (one per target that finished or was cancelled). */
   total: number;
   ok: number;
+  /** Of the `ok` results, those that needed more than one attempt ({@link Result.flaky}). */
+  flaky: number;
   /** `total - ok`. */
   failed: number;
   /** Results with a final status, by class. Statuses outside 100–599 are not counted here. */
@@ -56,6 +58,7 @@ const round2 = (ms: number): number => Math.round(ms * 100) / 100;
 export class SummaryCollector {
   #total = 0;
   #ok = 0;
+  #flaky = 0;
   #bytes = 0;
   #cancelled = 0;
   readonly #byStatus = [0, 0, 0, 0, 0];
@@ -68,6 +71,7 @@ export class SummaryCollector {
     this.#total++;
     this.#bytes += r.bytes;
     if (r.ok) this.#ok++;
+    if (r.flaky === true) this.#flaky++;
     if (r.status !== null) {
       const cls = Math.floor(r.status / 100) - 1;
       if (cls >= 0 && cls < 5) this.#byStatus[cls] = (this.#byStatus[cls] ?? 0) + 1;
@@ -91,6 +95,7 @@ export class SummaryCollector {
     return {
       total: this.#total,
       ok: this.#ok,
+      flaky: this.#flaky,
       failed: this.#total - this.#ok,
       byStatusClass: { '1xx': c1, '2xx': c2, '3xx': c3, '4xx': c4, '5xx': c5 },
       byError: Object.fromEntries(this.#byError),
@@ -149,13 +154,15 @@ const CLASS_COLOR: Record<StatusClass, 'green' | 'cyan' | 'yellow' | 'red' | 'wh
 
 /**
  * The human summary, one line:
- * `10 targets: 8 ok, 2 failed (timeout 1, refused 1) · 2xx 7 · 4xx 1 · 42.1 KiB ·
+ * `10 targets: 8 ok (1 flaky), 2 failed (timeout 1, refused 1) · 2xx 7 · 4xx 1 · 42.1 KiB ·
  * p50 3.1 ms p90 9.0 ms p99 12 ms max 12 ms · 0.52 s · 19.2 req/s`.
- * Causes are listed most frequent first; empty status classes are left out.
+ * Causes are listed most frequent first; empty status classes are left out; `(N flaky)` only
+ * when some ok target needed retries.
  */
 export function formatSummary(s: Summary, color: boolean): string {
   const c = new Chalk({ level: color ? 1 : 0 });
   let head = `${s.total} ${s.total === 1 ? 'target' : 'targets'}: ${c.green(`${s.ok} ok`)}`;
+  if (s.flaky > 0) head += ` (${c.yellow(`${s.flaky} flaky`)})`;
   if (s.failed > 0) {
     const causes = Object.entries(s.byError)
       .filter(([, n]) => n > 0)

@@ -1,5 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Result } from '../types.js';
+import { earlierAttempts, flakyText } from './attempts.js';
 import { formatBytes, formatLatency } from './format.js';
 import { shortenMiddle, truncateEnd, wrapWords } from './fit.js';
 import type { Output } from './output.js';
@@ -197,15 +198,22 @@ function renderRow(r: Result, l: Layout, chalk: ChalkInstance): string {
       ? `${r.error.code}: ${r.error.message}`
       : r.failures.length > 0
         ? r.failures.join('; ')
-        : r.ok
-          ? ''
-          : 'not ok';
+        : r.flaky === true
+          ? flakyText(r)
+          : r.ok
+            ? ''
+            : 'not ok';
   if (problem === '') return `${line}\n`;
+  const paint = r.ok ? chalk.yellow : chalk.red;
   const shown = sanitize(problem);
-  if (l.error !== null) return `${line}${GAP}${chalk.red(truncateEnd(shown, l.error))}\n`;
   // Under the row, indented to the target column.
   const indent = NUM_WIDTH + GAP.length;
-  return `${line}\n${' '.repeat(indent)}${chalk.red(truncateEnd(`↳ ${shown}`, l.width - indent))}\n`;
+  const under = (text: string): string =>
+    `${' '.repeat(indent)}${paint(truncateEnd(`↳ ${sanitize(text)}`, l.width - indent))}\n`;
+  // A flaky target: what each earlier attempt ran into, one `↳` line each.
+  const earlier = r.flaky === true ? earlierAttempts(r).map(under).join('') : '';
+  if (l.error !== null) return `${line}${GAP}${paint(truncateEnd(shown, l.error))}\n${earlier}`;
+  return `${line}\n${under(problem)}${earlier}`;
 }
 
 function padStart(text: string, width: number): string {

@@ -113,10 +113,7 @@ export async function readSelectedTargets(
   const select = (item: SourceItem): PreparedTarget | null => {
     const index = read++;
     if (shard !== undefined && index % shard.count !== shard.index - 1) return null;
-    const prepared: PreparedTarget =
-      'invalid' in item
-        ? { index, input: item.raw, invalid: item.invalid }
-        : prepareTarget(item.input, index, defaults, item.fileDefaults, item.shown);
+    const prepared = prepareItem(item, index, defaults);
     if (resume !== undefined) {
       const recorded = resume.finished.lookup(index);
       if (recorded !== null) {
@@ -147,6 +144,16 @@ export async function readSelectedTargets(
   };
 }
 
+/** One raw item → a prepared target, carrying the file and line it came from. */
+function prepareItem(item: SourceItem, index: number, defaults: TargetDefaults): PreparedTarget {
+  const prepared: PreparedTarget =
+    'invalid' in item
+      ? { index, input: item.raw, invalid: item.invalid }
+      : prepareTarget(item.input, index, defaults, item.fileDefaults, item.shown);
+  if (item.source !== undefined) prepared.source = item.source;
+  return prepared;
+}
+
 /** Counts the targets in the sources (`merge --targets FILE`) without validating them. */
 export async function countTargets(specs: readonly SourceSpec[], stdin?: NodeJS.ReadableStream): Promise<number> {
   let n = 0;
@@ -169,9 +176,7 @@ export async function readTargets(
     let index = 0;
     for await (const batch of batches) {
       for (const item of batch) {
-        yield 'invalid' in item
-          ? { index: index++, input: item.raw, invalid: item.invalid }
-          : prepareTarget(item.input, index++, defaults, item.fileDefaults, item.shown);
+        yield prepareItem(item, index++, defaults);
       }
     }
   })();

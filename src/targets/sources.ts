@@ -124,7 +124,7 @@ async function openStdin(stream: NodeJS.ReadableStream, lookup: EnvLookup | unde
     }
     if (directory) throw cannotRead('stdin', Object.assign(new Error('EISDIR'), { code: 'EISDIR' }));
   }
-  return openStream(stream, 'stdin', lookup);
+  return openStream(stream, 'stdin', undefined, lookup);
 }
 
 /**
@@ -134,8 +134,10 @@ async function openStdin(stream: NodeJS.ReadableStream, lookup: EnvLookup | unde
 async function openFile(path: string, lookup: EnvLookup | undefined): Promise<OpenedSource> {
   const pipe = openPipe(path);
   if (pipe !== null) {
-    if (/\.json$/i.test(path)) return { batches: [await readDocumentStream(pipe, path, lookup)], close() {} };
-    return openStream(pipe, path, lookup);
+    // A pipe (`<(cmd)`) has no lines a reader could open, so its targets carry no `source`.
+    if (/\.json$/i.test(path))
+      return { batches: [await readDocumentStream(pipe, path, undefined, lookup)], close() {} };
+    return openStream(pipe, path, undefined, lookup);
   }
   let handle: FileHandle;
   try {
@@ -152,10 +154,10 @@ async function openFile(path: string, lookup: EnvLookup | undefined): Promise<Op
   }
   const stream = handle.createReadStream({ highWaterMark: 256 * 1024 });
   if (/\.json$/i.test(path)) {
-    const items = await readDocumentStream(stream, path, lookup);
+    const items = await readDocumentStream(stream, path, path, lookup);
     return { batches: [items], close() {} };
   }
-  return openStream(stream, path, lookup);
+  return openStream(stream, path, path, lookup);
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   type TextOrigin,
 } from './json-document.js';
 import { locateJsonError } from './json-position.js';
+import { targetLines } from './json-target-lines.js';
 import { LineSplitter, MAX_LINE_BYTES } from './lines.js';
 import { cannotRead, InputReadError } from './read-error.js';
 import type { SourceItem } from './source-item.js';
@@ -43,6 +44,8 @@ const UTF8_BOM = [0xef, 0xbb, 0xbf];
 export async function openStream(
   stream: NodeJS.ReadableStream,
   label: string,
+  /** The file's name, for each item's `source` (file and line); undefined for stdin. */
+  file?: string,
   lookup?: EnvLookup,
 ): Promise<OpenedSource> {
   const iterator = stream[Symbol.asyncIterator]() as ChunkIterator;
@@ -58,15 +61,15 @@ export async function openStream(
     const { pending, origin } = start;
     const first = pending[0]?.[0];
     if (first === 0x5b /* [ */) {
-      return { batches: [await readDocument(iterator, pending, label, origin, lookup)], close };
+      return { batches: [await readDocument(iterator, pending, label, origin, file, lookup)], close };
     }
     if (first === 0x7b /* { */ || first === 0x22 /* " */) {
       if (startsDocument(await readFirstLine(iterator, pending, label))) {
-        return { batches: [await readDocument(iterator, pending, label, origin, lookup)], close };
+        return { batches: [await readDocument(iterator, pending, label, origin, file, lookup)], close };
       }
-      return { batches: streamItems(iterator, pending, true, label, origin.lines + 1, lookup), close };
+      return { batches: streamItems(iterator, pending, true, label, origin.lines + 1, file, lookup), close };
     }
-    return { batches: streamItems(iterator, pending, false, label, origin.lines + 1, lookup), close };
+    return { batches: streamItems(iterator, pending, false, label, origin.lines + 1, file, lookup), close };
   } catch (err) {
     close();
     throw err;
@@ -81,11 +84,12 @@ export async function openStream(
 export async function readDocumentStream(
   stream: NodeJS.ReadableStream,
   label: string,
+  file?: string,
   lookup?: EnvLookup,
 ): Promise<SourceItem[]> {
   const iterator = stream[Symbol.asyncIterator]() as ChunkIterator;
   try {
-    return await readDocument(iterator, [], label, { lines: 0, columns: 0 }, lookup);
+    return await readDocument(iterator, [], label, { lines: 0, columns: 0 }, file, lookup);
   } finally {
     await iterator.return?.().catch(() => {});
   }
@@ -195,6 +199,7 @@ async function readDocument(
   pending: Buffer[],
   label: string,
   origin: TextOrigin,
+  file: string | undefined,
   lookup: EnvLookup | undefined,
 ): Promise<SourceItem[]> {
   let total = pending.reduce((sum, chunk) => sum + chunk.length, 0);
@@ -213,7 +218,15 @@ async function readDocument(
   const text = Buffer.concat(pending).toString('utf8');
   pending.length = 0;
   const resolve = lookup !== undefined && jsonMayReferToEnv(text) ? lookup : undefined;
-  return documentItems(parseJsonDocument(text, label, origin), label, resolve);
+  const items = documentItems(parseJsonDocument(text, label, origin), label, resolve);
+  if (file !== undefined) {
+    const lines = targetLines(text, origin.lines);
+    for (let i = 0; i < items.length; i++) {
+      const line = lines[i];
+      if (line !== undefined) items[i]!.source = { file, line };
+    }
+  }
+  return items;
 }
 
 async function* streamItems(
@@ -222,6 +235,7 @@ async function* streamItems(
   json: boolean,
   label: string,
   firstLineNo: number,
+  file: string | undefined,
   lookup?: EnvLookup,
 ): AsyncGenerator<SourceItem[]> {
   let out: SourceItem[] = [];
@@ -245,11 +259,17 @@ async function* streamItems(
             return;
           }
         }
+        if (file !== undefined) item.source = { file, line: lineNo };
         out.push(item);
       },
       overlong(lineNo, head) {
         lastLine = lineNo;
-        out.push({ raw: `${head}…`, invalid: `${label} line ${lineNo} longer than ${MAX_LINE_BYTES} bytes` });
+        const item: SourceItem = {
+          raw: `${head}…`,
+          invalid: `${label} line ${lineNo} longer than ${MAX_LINE_BYTES} bytes`,
+        };
+        if (file !== undefined) item.source = { file, line: lineNo };
+        out.push(item);
       },
     },
     MAX_LINE_BYTES,

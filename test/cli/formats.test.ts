@@ -118,7 +118,8 @@ describe('--ndjson', () => {
     const results = parseNdjson(run.stdout);
     expect(results.map((r) => r.index).sort()).toEqual([0, 1, 2, 3, 4, 5]);
     for (const r of results) {
-      const expectedKeys = r.name === undefined ? RESULT_KEYS : [...RESULT_KEYS, 'name'];
+      // `source`: the targets came from a file (list.json).
+      const expectedKeys = r.name === undefined ? [...RESULT_KEYS, 'source'] : [...RESULT_KEYS, 'name', 'source'];
       expect(Object.keys(r).sort()).toEqual([...expectedKeys].sort());
       expect(Object.keys(r.timings).sort()).toEqual([...TIMING_KEYS].sort());
       expect(typeof r.timings.total).toBe('number');
@@ -139,6 +140,8 @@ describe('--ndjson', () => {
     expect(byIndex[4]?.name).toBe('he said "hi", twice');
     expect(byIndex[5]?.failures).toHaveLength(1);
     expect(byIndex[0]?.timings.tls).toBeNull(); // plain http has no TLS phase
+    // One line holds the whole array: every target is on line 1 of list.json.
+    expect(byIndex.map((r) => r.source)).toEqual(byIndex.map(() => ({ file: listFile, line: 1 })));
   });
 
   it('keeps the summary off stdout and writes it to stderr', async () => {

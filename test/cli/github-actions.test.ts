@@ -29,22 +29,55 @@ const unescapeProperty = (s: string): string =>
   s.replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
 
 describe('GitHub Actions', () => {
-  it('annotates each failed target, capped, with a count of the rest', async () => {
+  it('annotates failed targets within what GitHub shows: the first 9, then a line counting the rest', async () => {
     const failing = Array.from({ length: MAX_ANNOTATIONS + 12 }, (_, i) => `${server.url}/status/500?i=${i}`);
     const run = await runCli([`${server.url}/ok`, ...failing], {
       env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: undefined },
     });
     expect(run.code, run.stderr).toBe(1);
     const annotations = run.stdout.split('\n').filter((l) => l.startsWith('::error '));
-    expect(annotations).toHaveLength(MAX_ANNOTATIONS + 1);
+    expect(annotations).toHaveLength(MAX_ANNOTATIONS);
     const one =
       /^::error title=fetch-many #\d+%3A GET http%3A\/\/127\.0\.0\.1%3A\d+\/status\/500\?i=\d+::status 500 not in 200-399$/;
     for (const a of annotations.slice(0, -1)) expect(a).toMatch(one);
-    expect(annotations.at(-1)).toBe(
-      `::error title=fetch-many::12 more failed targets not annotated (the first ${MAX_ANNOTATIONS} are)`,
+    expect(annotations.at(-1)).toMatch(
+      /^::error title=fetch-many::13 more failed targets not annotated \(GitHub shows 10/,
     );
     // The ok target is not annotated.
     expect(run.stdout).not.toMatch(/::error title=fetch-many #1%3A/);
+  });
+
+  it('--annotations N: exactly N failures are all annotated; N + 1 make N - 1 and a count of 2; 0 none', async () => {
+    const failing = (n: number): string[] => Array.from({ length: n }, (_, i) => `${server.url}/status/500?n=${i}`);
+    const env = { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: undefined };
+    const exact = await runCli(['--annotations', '3', ...failing(3)], { env });
+    const lines = (out: string): string[] => out.split('\n').filter((l) => l.startsWith('::error '));
+    expect(lines(exact.stdout)).toHaveLength(3);
+    expect(lines(exact.stdout).every((l) => l.includes('status 500'))).toBe(true);
+    const over = await runCli(['--annotations', '3', ...failing(4)], { env });
+    expect(lines(over.stdout)).toHaveLength(3);
+    expect(lines(over.stdout).at(-1)).toMatch(/::2 more failed targets not annotated/);
+    const none = await runCli(['--annotations', '0', ...failing(2)], { env });
+    expect(none.code).toBe(1);
+    expect(lines(none.stdout)).toEqual([]);
+    const bad = await runCli(['--annotations', 'ten', `${server.url}/ok`], { env: { GITHUB_ACTIONS: undefined } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('fetch-many: --annotations must be a whole number (0 for none), got "ten"\n');
+  });
+
+  it('a usage error in GitHub Actions is one ::error line, exit 2', async () => {
+    const missing = await runCli(['no/such/list.txt'], { env: { GITHUB_ACTIONS: 'true' } });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(
+      '::error title=fetch-many::no such file: no/such/list.txt (for a URL, write http://…)\n',
+    );
+    const flag = await runCli(['--retires', '2', `${server.url}/ok`], { env: { GITHUB_ACTIONS: 'true' } });
+    expect(flag.code).toBe(2);
+    expect(flag.stderr.split('\n').filter((l) => l !== '')).toEqual([
+      expect.stringMatching(
+        /^::error title=fetch-many::unknown option '--retires' \(did you mean --retries\?\) \(see --help\)$/,
+      ),
+    ]);
   });
 
   it("escapes %, CR, LF in messages and ':' ',' in the title", async () => {

@@ -59,26 +59,31 @@ describe('classifyArgument', () => {
 
 describe('openSources: files', () => {
   it('reads a text file line by line: comments, blanks, CRLF and spaces handled', async () => {
+    // Each with the file and the line it is on (issue 19: annotations point at it).
+    const file = join(fixtures, 'urls.txt');
     expect(await items([fixture('urls.txt')])).toEqual([
-      { input: 'http://a.test/health' },
-      { input: 'b.test:8080/x' },
-      { input: 'ftp://nope.test' },
-      { input: 'https://d.test/?q=1' },
+      { input: 'http://a.test/health', source: { file, line: 2 } },
+      { input: 'b.test:8080/x', source: { file, line: 4 } },
+      { input: 'ftp://nope.test', source: { file, line: 6 } },
+      { input: 'https://d.test/?q=1', source: { file, line: 7 } },
     ]);
   });
 
   it('reads a .json array of strings', async () => {
+    const file = join(fixtures, 'strings.json');
     expect(await items([fixture('strings.json')])).toEqual([
-      { input: 'http://a.test/' },
-      { input: 'b.test:8080/x' },
-      { input: 'ftp://c.test' },
+      { input: 'http://a.test/', source: { file, line: 1 } },
+      { input: 'b.test:8080/x', source: { file, line: 1 } },
+      { input: 'ftp://c.test', source: { file, line: 1 } },
     ]);
   });
 
   it('reads a .json array of objects', async () => {
     const got = await items([fixture('objects.json')]);
     expect(got).toHaveLength(3);
-    expect(got[1]).toEqual({ input: { host: 'b.test', port: 8080, path: '/items' } });
+    const file = join(fixtures, 'objects.json');
+    expect(got[1]).toEqual({ input: { host: 'b.test', port: 8080, path: '/items' }, source: { file, line: 3 } });
+    expect(got.map((item) => item.source?.line)).toEqual([2, 3, 4]);
   });
 
   it('reads {defaults, targets}, attaching the same defaults object to each target', async () => {
@@ -94,13 +99,14 @@ describe('openSources: files', () => {
     const path = join(fixtures, 'lines.jsonl');
     const got = await items([{ kind: 'file', path }]);
     expect(got).toEqual([
-      { input: { url: 'http://a.test/', name: 'a' } },
-      { input: 'b.test/x' },
+      { input: { url: 'http://a.test/', name: 'a' }, source: { file: path, line: 1 } },
+      { input: 'b.test/x', source: { file: path, line: 3 } },
       {
         raw: '{"url": "http://c.test/", oops}',
         invalid: `${path} line 4: invalid JSON at column 27: expected a property name in double quotes, got "o"`,
+        source: { file: path, line: 4 },
       },
-      { input: { host: 'd.test', port: '81' } },
+      { input: { host: 'd.test', port: '81' }, source: { file: path, line: 5 } },
     ]);
   });
 
@@ -139,7 +145,7 @@ describe('openSources: files', () => {
   it('accepts a UTF-8 BOM, keeping columns right', async () => {
     const path = join(scratch, 'bom.json');
     writeFileSync(path, '\ufeff["a.test"]');
-    expect(await items([{ kind: 'file', path }])).toEqual([{ input: 'a.test' }]);
+    expect(await items([{ kind: 'file', path }])).toEqual([{ input: 'a.test', source: { file: path, line: 1 } }]);
     const bad = join(scratch, 'bom-bad.json');
     writeFileSync(bad, '\ufeff[,]');
     expect(await usageError([{ kind: 'file', path: bad }])).toBe(`${bad}:1:2: unexpected ",", expected a value`);
