@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Commit messages read like a log (docs/contributing.md, "Commits"): a subject of at most 72
-// characters in `area: what changed` form, then a blank line and a body that says why. Checked
+// characters in `area: what changed` form, then a blank line and a body that says why (a missing body
+// is noted, not failed). Checked
 // over every commit since the rule began (BASE), so history before it stays as it was written.
 //
 // Usage: node scripts/check-commits.mjs [REV-RANGE]   (default BASE..HEAD)
@@ -22,8 +23,13 @@ export function messageProblems(message, { merge = false } = {}) {
   if (subject.length > MAX_SUBJECT) problems.push(`subject is ${subject.length} characters (at most ${MAX_SUBJECT})`);
   if (!merge && !SUBJECT_FORM.test(subject)) problems.push("subject is not in 'area: what changed' form");
   if (second !== undefined && second !== '') problems.push('no blank line after the subject');
-  if (!merge && [second ?? '', ...rest].join('').trim() === '') problems.push('no body saying why');
   return problems;
+}
+
+/** Whether a (non-merge) message has a body; its lack is reported, not failed: a one-line fix-up can say all. */
+export function hasBody(message) {
+  const [, ...rest] = message.replace(/\n+$/, '').split('\n');
+  return rest.join('').trim() !== '';
 }
 
 function git(args) {
@@ -48,7 +54,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     const [hash, parents, message] = record.replace(/^\n/, '').split('\x00');
     if (!hash || message === undefined) continue;
     seen++;
-    const problems = messageProblems(message, { merge: parents.trim().includes(' ') });
+    const merge = parents.trim().includes(' ');
+    const problems = messageProblems(message, { merge });
+    if (!merge && !hasBody(message)) console.log(`commits: note: ${hash.slice(0, 10)} has no body saying why`);
     if (problems.length > 0) {
       bad++;
       console.error(`commits: ${hash.slice(0, 10)} "${message.split('\n')[0].slice(0, 80)}": ${problems.join('; ')}`);
