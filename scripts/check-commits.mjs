@@ -18,7 +18,7 @@ const SUBJECT_FORM = /^[A-Za-z0-9][\w./+-]*(?:, ?[\w./+-]+)*: \S/;
 
 /** The problems of one commit message, each a short phrase; [] when it follows the rule. */
 export function messageProblems(message, { merge = false } = {}) {
-  const [subject = '', second, ...rest] = message.replace(/\n+$/, '').split('\n');
+  const [subject = '', second] = message.replace(/\n+$/, '').split('\n');
   const problems = [];
   if (subject.length > MAX_SUBJECT) problems.push(`subject is ${subject.length} characters (at most ${MAX_SUBJECT})`);
   if (!merge && !SUBJECT_FORM.test(subject)) problems.push("subject is not in 'area: what changed' form");
