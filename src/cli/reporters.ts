@@ -46,7 +46,7 @@ export type ReportConfig = Pick<
 
 /** The redaction every report applies; `--resume` compares inputs through it too (see selection.ts). */
 export function reportRedactor(config: ReportConfig): Redactor {
-  return createRedactor({ headers: config.redactHeaders, values: runWideSecrets(config) });
+  return createRedactor({ headers: config.redactHeaders, secrets: runWideSecrets(config) });
 }
 
 export async function createReporters(config: ReportConfig, io: CliIO): Promise<RunReport> {
