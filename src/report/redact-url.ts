@@ -13,7 +13,7 @@ export interface Masked {
   password: string | null;
 }
 
-const enum Ch {
+enum Ch {
   Tab = 9,
   Lf = 10,
   Cr = 13,

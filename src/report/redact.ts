@@ -190,4 +190,3 @@ function decodeSafe(s: string): string {
     return s;
   }
 }
-
