@@ -83,6 +83,18 @@ function passwordSpan(text: string, start: number, end: number): [from: number, 
 }
 
 /**
+ * An input cut short (a line over the input's length limit is shown as its head and `…`) may
+ * stop inside the user info, before the `@` that would show where the password ends: when the
+ * authority runs to the cut, everything after its first `:` is masked. At worst that hides the
+ * port of an invalid target's preview.
+ */
+function cutSpan(text: string, start: number, end: number): [from: number, to: number] | null {
+  if (end !== text.length || !text.endsWith('…')) return null;
+  const colon = text.indexOf(':', start);
+  return colon === -1 || colon >= end - 1 ? null : [colon + 1, end - 1];
+}
+
+/**
  * A URL field (a target given as a string, `url`, `finalUrl`, a redirect's URL): `scheme://` and
  * its authority, or a shorthand `user:pass@host/…` whose authority starts the text. Leading
  * white space is skipped (an input is kept as written).
@@ -95,7 +107,7 @@ export function maskUrl(url: string): Masked {
   if (scheme !== -1) start = scheme;
   let end = start;
   while (end < url.length && !endsAuthority(url.charCodeAt(end))) end++;
-  const span = passwordSpan(url, start, end);
+  const span = passwordSpan(url, start, end) ?? cutSpan(url, start, end);
   if (span === null) return out;
   out.password = url.slice(span[0], span[1]);
   out.text = `${url.slice(0, span[0])}${MASK}${url.slice(span[1])}`;

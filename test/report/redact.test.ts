@@ -116,3 +116,15 @@ describe('createRedactor', () => {
     expect(redact(r)).toBe(r);
   });
 });
+
+describe('an input cut short (an over-long line shown as its head and …)', () => {
+  const redact = createRedactor();
+  it('masks after the first colon of an authority that runs to the cut', () => {
+    expect(redact(makeResult({ input: 'http://user:PASSWORDabc…' })).input).toBe('http://user:***…');
+    expect(redact(makeResult({ input: 'user:PASSWORDabc…' })).input).toBe('user:***…');
+    expect(redact(makeResult({ input: '{"url":"http://user:PASSWORDabc…' })).input).toBe('{"url":"http://user:***…"');
+    expect(redact(makeResult({ input: '{"headers":{"Cookie":"abc…' })).input).toBe('{"headers":{"Cookie":"***"');
+    // A path ends the authority: nothing to guess.
+    expect(redact(makeResult({ input: 'http://h:80/abc…' })).input).toBe('http://h:80/abc…');
+  });
+});
