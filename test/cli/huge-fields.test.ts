@@ -193,7 +193,7 @@ describe('SIGTERM while a run is busy with 10 MB fields', () => {
     live.child.kill('SIGTERM');
     const gone = await Promise.race([
       live.done.then((run) => ({ run, ms: Date.now() - signalledAt })),
-      new Promise<null>((resolve) => setTimeout(resolve, 5000).unref()),
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), 5000).unref()),
     ]);
     if (gone === null) live.child.kill('SIGKILL');
     expect(gone, 'still running 5 s after SIGTERM').not.toBeNull();
