@@ -56,6 +56,12 @@ export function linearRegex(re: RegExp, shown = String(re)): RE2JS {
     else if (flag === 's') flags |= RE2JS.DOTALL;
     else if (flag === 'v') throw new Error(`${JSON.stringify(shown)}: the "v" flag is not supported (use "u")`);
   }
+  // re2js's translation takes `\k<name>` for the letter k; it is a backreference in JavaScript.
+  if (namedBackreference(re.source)) {
+    throw new Error(
+      `${JSON.stringify(shown)} cannot be matched in linear time (\\k<name>): backreferences, lookahead and lookbehind are not supported`,
+    );
+  }
   try {
     linear = RE2JS.compile(RE2JS.translateRegExp(re.source), flags);
   } catch (err) {
@@ -67,6 +73,16 @@ export function linearRegex(re: RegExp, shown = String(re)): RE2JS {
   }
   compiled.set(re, linear);
   return linear;
+}
+
+/** Whether `source` has a `\k` escape (one walk, escapes skipped in pairs). */
+function namedBackreference(source: string): boolean {
+  for (let i = 0; i < source.length; i++) {
+    if (source.charCodeAt(i) !== 92 /* \ */) continue;
+    if (source[i + 1] === 'k') return true;
+    i++;
+  }
+  return false;
 }
 
 /** Whether `re` matches somewhere in `text`, in time linear in `text`. */
