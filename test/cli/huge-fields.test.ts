@@ -187,8 +187,8 @@ describe('SIGTERM while a run is busy with 10 MB fields', () => {
     // mid-way when signalled, whichever of them it is busy with. The cue is the server's first
     // request of this run.
     const never = Array.from({ length: 20 }, (_, i) => ({ url: `${server.url}/never?${i}` }));
-    const huge = (JSON.parse(await readFile(targetsFile, 'utf8')) as Record<string, unknown>[]).filter(
-      (t) => Object.keys(t).every((k) => k.length < 100),
+    const huge = (JSON.parse(await readFile(targetsFile, 'utf8')) as Record<string, unknown>[]).filter((t) =>
+      Object.keys(t).every((k) => k.length < 100),
     );
     const file = await tmp.file('busy.json', JSON.stringify([...huge, ...never]));
     const before = server.received.length;
