@@ -7,6 +7,7 @@
  *                                   (https: issue 10, bench/https.ts: TLS nginx, h1 and h2 vs curl)
  *                                   (h: many hosts, bench/many-hosts.ts: needs root and unshare)
  *                                   (m: merge of 1M results, bench/merge.ts)
+ *                                   (r: redaction cost per MB, 1–16 MB, bench/redact.ts)
  *   npm run bench -- --runs 5       more runs per program
  *
  * Only 127.0.0.1 is ever contacted; every child is stopped by pid at the end or on Ctrl-C.
@@ -26,6 +27,7 @@ import { startNeverAnswer, type NeverAnswer } from './never-answer.js';
 import { startNginx, type Nginx } from './nginx.js';
 import { renderMarkdown, renderTerminal, type WorkloadResult } from './report.js';
 import { runMergeBench } from './merge.js';
+import { measureRedaction, renderRedaction, writeRedactionSection } from './redact.js';
 import { measureStartup, type StartupResult } from './startup.js';
 import { renderManyHosts, runManyHosts, writeSection } from './many-hosts.js';
 import { describeMachine, ensureTools } from './tools.js';
@@ -33,9 +35,9 @@ import { allWorkloads, type WorkloadEnv } from './workloads.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const WORK = 'bench/.work';
-const GROUPS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'p', 'bodies', 'h', 'm', 'https'];
+const GROUPS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'p', 'bodies', 'h', 'm', 'r', 'https'];
 /** Workloads that only replace their own section of the results file. */
-const SECTION_ONLY = ['bodies', 'h', 'm', 'https'];
+const SECTION_ONLY = ['bodies', 'h', 'm', 'r', 'https'];
 
 function options(): { quick: boolean; only: string[]; runs: number; argv: string[] } {
   const argv = process.argv.slice(2);
@@ -81,6 +83,15 @@ async function main(): Promise<void> {
   mkdirSync(join(ROOT, WORK), { recursive: true });
   if (opts.only.length === 1 && opts.only[0] === 'https') {
     runHttps(opts);
+    return;
+  }
+  if (opts.only.length === 1 && opts.only[0] === 'r') {
+    // Only workload r (in-process, no servers): its section of the results file is replaced.
+    const out = opts.quick ? join(ROOT, WORK, 'RESULTS-quick.md') : join(ROOT, 'bench', 'RESULTS.md');
+    const section = renderRedaction(measureRedaction(opts.quick));
+    process.stdout.write(`\n${section}`);
+    writeRedactionSection(out, section);
+    process.stderr.write(`\nbench: wrote the redaction section of ${relative(ROOT, out)}\n`);
     return;
   }
   if (opts.only.length === 1 && opts.only[0] === 'h') {
@@ -209,6 +220,10 @@ async function main(): Promise<void> {
   process.stderr.write(`\nbench: wrote ${relative(ROOT, out)}\n`);
   if (opts.only.includes('m') && haveFetchMany) {
     await runMergeBench({ root: ROOT, work: WORK, timeBin: tools.time, quick: opts.quick, out });
+  }
+  if (opts.only.includes('r')) {
+    process.stderr.write('\nr: redaction cost per MB (issue 22)\n');
+    writeRedactionSection(out, renderRedaction(measureRedaction(opts.quick)));
   }
   // Last, like the other section-only groups: the whole-file write above would drop its section.
   if (opts.only.includes('https')) runHttps(opts);

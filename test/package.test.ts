@@ -4,7 +4,7 @@
  * Catches a missing `files` entry, a bin without its shebang or execute bit, a runtime import of a
  * devDependency, a consumer-side build or install script, and a tarball that ships src/ or test/.
  *
- * Offline with an empty cache works because chalk and commander are bundled in the tarball
+ * Offline with an empty cache works because chalk, commander and re2js are bundled in the tarball
  * (bundleDependencies). Without that, npm 11 fetches the full registry document of each
  * dependency to resolve its range — which `npm ci` never caches — so even a warm cache would not
  * do.

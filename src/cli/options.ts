@@ -6,7 +6,7 @@ import { quote } from '../targets/describe.js';
 import { DEFAULT_EXPECTATION } from '../targets/expect.js';
 import { contentExpectations } from '../targets/expect-content.js';
 import { headerRule } from '../targets/expect-header.js';
-import { parseHeaderFlag, validateHeaderName } from '../targets/header.js';
+import { parseHeaderFlag, trimOws, validateHeaderName } from '../targets/header.js';
 import { parseShard, type Shard } from '../targets/index.js';
 import type { TargetDefaults } from '../targets/normalize.js';
 import { normalizeMethod } from '../targets/fields.js';
@@ -132,7 +132,7 @@ function expectFlags(raw: RawOptions): Partial<Expectation> {
       if (colon === -1 || validateHeaderName(name) !== null) {
         throw new OptionError('--expect-header', `--expect-header ${quote(text)}: use "Name: value"`);
       }
-      const value = text.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+      const value = trimOws(text.slice(colon + 1));
       return flagValue('--expect-header', () => headerRule(name.toLowerCase(), value, name));
     });
   }

@@ -52,7 +52,7 @@ export type ReportConfig = Pick<
  * selection.ts). `secrets`: the values a target file read with `${env:…}` (a live set).
  */
 export function reportRedactor(config: ReportConfig, secrets: SecretValues = NO_SECRETS): Redactor {
-  const redact = createRedactor({ headers: config.redactHeaders, values: runWideSecrets(config) });
+  const redact = createRedactor({ headers: config.redactHeaders, secrets: runWideSecrets(config) });
   return withSecretValues(redact, secrets);
 }
 

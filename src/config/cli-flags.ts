@@ -119,7 +119,7 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
   },
   {
     flags: '--expect-match <regex>',
-    help: 'the body text must match this JavaScript regular expression (pattern, or /pattern/flags)',
+    help: 'the body text must match this regular expression (pattern, or /pattern/flags; RE2: no backreferences or lookaround)',
     group: 'expectations',
   },
   {

@@ -4,6 +4,7 @@ import { describeValue, isPlainObject, quote } from '../targets/describe.js';
 import { buildExpectation, DEFAULT_EXPECTATION } from '../targets/expect.js';
 import { headerRule } from '../targets/expect-header.js';
 import { validateHeaderValue } from '../targets/header.js';
+import { linearRegex } from '../targets/regex.js';
 import { parseStatusSpec } from '../targets/status-spec.js';
 import type { ExpectObject, Expectation, ProxySettings, Rate } from '../types.js';
 
@@ -79,7 +80,7 @@ export const rate: ValueReader<Rate> = (value) => {
     throw new Error('must be {count, perMs} with both greater than 0 (perMs at least 1)');
   }
   const m =
-    typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*(?:\/\s*(s|sec|second|m|min|minute))?\s*$/i.exec(value) : null;
+    typeof value === 'string' ? /^(\d+(?:\.\d+)?)\s*(?:\/\s*(s|sec|second|m|min|minute))?$/i.exec(value.trim()) : null;
   const count = m ? Number(m[1]) : NaN;
   if (m === null || !(count > 0) || !Number.isFinite(count)) {
     throw new Error(`must look like 50, 50/s or 600/m, got ${shown(value)}`);
@@ -142,9 +143,17 @@ function builtExpectation(value: Record<string, unknown>): Expectation {
   if (json !== undefined) {
     if (!Array.isArray(json)) throw new Error('.json must be a list of built JSON checks (or use the object form)');
     built.json = json as Expectation['json'] & object;
+    // A built `matches` runs on RE2 too: refused here, not when a body arrives.
+    for (const check of built.json) {
+      const test: unknown = check?.test;
+      if (!isPlainObject(test) || test.kind !== 'matches') continue;
+      if (!(test.regex instanceof RegExp)) throw new Error('.json: a "matches" check needs a RegExp');
+      linearRegex(test.regex);
+    }
   }
   if (bodyMatches !== undefined) {
     if (!(bodyMatches instanceof RegExp)) throw new Error('.bodyMatches must be a RegExp (or use the object form)');
+    linearRegex(bodyMatches, String(bodyMatches));
     built.bodyMatches = bodyMatches;
   }
   if (header !== undefined) {

@@ -1,4 +1,6 @@
 import type { Result } from '../types.js';
+import { BODY_SHOWN, redactJsonText } from './redact-json.js';
+import { maskUrl, maskUrlsInText } from './redact-url.js';
 
 /**
  * Secrets never appear in a report (issue 9, item 5): the values of credential headers, and the
@@ -15,15 +17,22 @@ import type { Result } from '../types.js';
  * One pass over the finished Result covers every format at once (table, NDJSON, JSON, CSV, JUnit,
  * Markdown, annotations) and any format added later.
  *
- * What is redacted, in every string of the Result (input, name, url, finalUrl, redirect URLs,
- * error message, failures):
- * - in `input` given as a JSON object: the values of the sensitive headers under `headers` (and
- *   under `expect.header`), whatever their case;
- * - the password of any `scheme://user:pass@` URL, and of a shorthand `user:pass@host` input;
- * - every other occurrence of a value found that way (a validation message quoting it), and of
- *   the values given on the command line (`-H 'Cookie: …'`), when at least
- *   {@link MIN_SCRUBBED} characters long: shorter ones would blank out unrelated text;
- * - in a failed header expectation on a sensitive header, the quoted values.
+ * What is redacted — by structure, never by searching every string for a shape (issue 22: the
+ * regex that did took minutes on a few hundred KB of body, and masked a password's value in a
+ * URL's path too). Every step is linear in the text it reads:
+ * - `input`, when it is JSON text: the values of the sensitive headers (any depth, any case: under
+ *   `headers` and `expect.header`), the password of any URL value, and a request body (`body`,
+ *   `data`) longer than {@link BODY_SHOWN} characters, shown as its size and digest (see
+ *   redact-json.ts); when it is a URL or a shorthand `user:pass@host`: its password;
+ * - `url`, `finalUrl` and each redirect's URL: the user info's password, parsed out of the
+ *   authority — `http://alice:s3cret@host/basic-auth/alice/s3cret` is shown
+ *   `http://alice:***@host/basic-auth/alice/s3cret`;
+ * - the error message, the failures and the name (free text): the password of each
+ *   `scheme://` URL they quote, and every occurrence of a secret value found above (a validation
+ *   message quotes the value it refuses) when at least {@link MIN_SCRUBBED} characters long;
+ *   the quoted values of a failed header expectation on a sensitive header;
+ * - everywhere (input and URLs included): every occurrence of the run's own secret values,
+ *   {@link RedactOptions.secrets}.
  */
 export const DEFAULT_REDACTED_HEADERS: readonly string[] = [
   'authorization',
@@ -32,6 +41,7 @@ export const DEFAULT_REDACTED_HEADERS: readonly string[] = [
   'set-cookie',
 ];
 
+/** What a secret is shown as (the same string as redact-url.ts's `MASK`). */
 export const REDACTED = '***';
 
 /** Shorter secret values are redacted where structure says where they are, not searched for in text. */
@@ -40,132 +50,130 @@ export const MIN_SCRUBBED = 4;
 export interface RedactOptions {
   /** Extra header names (`--redact-header`), any case; added to {@link DEFAULT_REDACTED_HEADERS}. */
   headers?: readonly string[];
-  /** Secret values known up front: the run-wide headers' values for the names above. */
-  values?: readonly string[];
+  /**
+   * Secret values known to the run, shown as `***` wherever they occur in any string of a result,
+   * input and URLs included: the values of the run-wide headers (`-H`) whose names are redacted,
+   * and any other value the run was told is secret (a value a target file reads from the
+   * environment, say). Values shorter than {@link MIN_SCRUBBED} characters are ignored: they
+   * would blank out unrelated text. Each is searched for with `String#includes`/`split`, linear in
+   * the text for each value.
+   */
+  secrets?: readonly string[];
 }
-
-/** `scheme://user:pass@` — the password is group 2. */
-const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:"'<>]*):([^\s/?#@"'<>]*)@/gi;
-const URL_PASSWORD_TEST = /:\/\/[^\s/?#@:"'<>]*:[^\s/?#@"'<>]*@/;
-/** A whole shorthand input `user:pass@host…` (no scheme). */
-const SHORTHAND_PASSWORD = /^(\s*[^\s/?#@:"]+):([^\s/?#@"]*)@/;
 
 export type Redactor = (r: Result) => Result;
 
 export function createRedactor(opts: RedactOptions = {}): Redactor {
   const names = new Set([...DEFAULT_REDACTED_HEADERS, ...(opts.headers ?? []).map((h) => h.toLowerCase())]);
-  const global = (opts.values ?? []).filter((v) => v.length >= MIN_SCRUBBED);
-  const nameAlternation = [...names].map(escapeRegExp).join('|');
-  /** A sensitive name as a JSON key, then its value (string or bare scalar). */
-  // A string or a bare scalar; an object or array value (an invalid target anyway) is left whole
-  // rather than cut in the middle, which would unbalance the JSON text.
-  const jsonPair = new RegExp(
-    `("(?:${nameAlternation})"\\s*:\\s*)("(?:[^"\\\\]|\\\\.)*"|[^,}\\]\\s{[][^,}\\]\\s]*)`,
-    'gi',
-  );
-  const nameTest = new RegExp(`"(?:${nameAlternation})"\\s*:`, 'i');
-  /** A failed header expectation, as the engine words it: `header <name> …`. */
-  const failedHeader = new RegExp(`^header (?:${nameAlternation})\\b`, 'i');
+  const global = variants(opts.secrets ?? []);
 
-  const inputSecrets = (input: string, found: string[]): string => {
-    let text = input;
-    if (nameTest.test(text)) {
-      text = text.replace(jsonPair, (_m, key: string, value: string) => {
-        let raw = value;
-        if (value.startsWith('"')) {
-          try {
-            raw = JSON.parse(value) as string;
-          } catch {
-            raw = value.slice(1, -1);
-          }
-        }
-        if (raw !== REDACTED) found.push(raw);
-        return `${key}"${REDACTED}"`;
-      });
-    }
-    const short = SHORTHAND_PASSWORD.exec(text);
-    if (short !== null && short[2] !== REDACTED) {
-      found.push(short[2] ?? '');
-      text = text.replace(SHORTHAND_PASSWORD, `$1:${REDACTED}@`);
-    }
-    return text;
+  /** The secrets everywhere, then the one structure the text has. */
+  const inputSecrets = (input: string): { text: string; found: string[] } => {
+    const first = input.charCodeAt(skipSpace(input));
+    // A URL never starts with these; a target object, or a JSON line that failed to parse, does.
+    if (first === 123 /* { */ || first === 91 /* [ */ || first === 34 /* " */) return redactJsonText(input, names);
+    const masked = maskUrl(input);
+    return { text: masked.text, found: masked.password === null ? [] : [masked.password] };
   };
 
   return (r: Result): Result => {
-    // Every secret we find by shape needs an `@` (a URL's or a shorthand's user info) or a `"`
-    // (a header in a JSON input), and a failed expectation or an error may quote one: a plain
-    // successful result with neither is shown as it is, without the regex passes below (which
-    // cost ~1 µs a result on a 10k run's profile).
+    // Every secret we find by structure needs an `@` (a URL's user info) or a `"` (a JSON input),
+    // and a failed expectation or an error may quote one: a plain successful result with neither
+    // is shown as it is (most results of a large run).
     if (global.length === 0 && plainResult(r)) return r;
-    const found: string[] = [];
-    const input = inputSecrets(r.input, found);
-    for (const m of input.matchAll(URL_PASSWORD)) {
-      if (m[2] !== undefined && m[2] !== REDACTED) found.push(m[2], decodeSafe(m[2]));
-    }
-    const values = [...global, ...variants(found.filter((v) => v.length >= MIN_SCRUBBED))];
-    if (input === r.input && !mayHoldSecret(r, failedHeader) && !mentionsAny(r, values)) return r;
-
-    const scrub = (text: string): string => {
-      let out = URL_PASSWORD_TEST.test(text) ? text.replace(URL_PASSWORD, `$1:${REDACTED}@`) : text;
-      for (const v of values) if (out.includes(v)) out = out.split(v).join(REDACTED);
-      return out;
-    };
-    const scrubFailure = (text: string): string =>
-      failedHeader.test(text) ? scrub(text).replace(/"(?:[^"\\]|\\.)*"/g, `"${REDACTED}"`) : scrub(text);
+    const { text: input, found } = inputSecrets(r.input);
+    const fromInput = variants(found.flatMap((v) => [v, decodeSafe(v)]));
+    const everywhere = (text: string): string => replaceAll(text, global);
+    const url = (text: string): string => everywhere(maskUrl(text).text);
+    const message = (text: string): string => replaceAll(everywhere(maskUrlsInText(text)), fromInput);
+    const failure = (text: string): string =>
+      isSensitiveHeaderFailure(text, names) ? maskQuoted(message(text)) : message(text);
 
     const out: Result = {
       ...r,
-      input: scrub(input),
-      url: r.url === null ? null : scrub(r.url),
-      finalUrl: r.finalUrl === null ? null : scrub(r.finalUrl),
-      redirects: r.redirects.map((h) => ({ ...h, url: scrub(h.url) })),
-      error: r.error === null ? null : { ...r.error, message: scrub(r.error.message) },
-      failures: r.failures.map(scrubFailure),
+      input: everywhere(input),
+      url: r.url === null ? null : url(r.url),
+      finalUrl: r.finalUrl === null ? null : url(r.finalUrl),
+      redirects: r.redirects.map((h) => {
+        const shown = url(h.url);
+        return shown === h.url ? h : { ...h, url: shown };
+      }),
+      error: r.error === null ? null : { ...r.error, message: message(r.error.message) },
+      failures: r.failures.map(failure),
     };
-    if (r.name !== undefined) out.name = scrub(r.name);
+    if (r.name !== undefined) out.name = message(r.name);
     // An earlier attempt's error or failed expectation may quote a secret as the last one's does.
     if (r.retried !== undefined) {
       out.retried = r.retried.map((a) => ({
         status: a.status,
-        error: a.error === null ? null : { ...a.error, message: scrub(a.error.message) },
-        failures: a.failures.map(scrubFailure),
+        error: a.error === null ? null : { ...a.error, message: message(a.error.message) },
+        failures: a.failures.map(failure),
       }));
+      return out;
     }
-    return out;
+    return same(r, out) ? r : out;
   };
+}
+
+/** Whether redaction changed nothing (then the caller gets its own object back). */
+function same(a: Result, b: Result): boolean {
+  return (
+    a.input === b.input &&
+    a.url === b.url &&
+    a.finalUrl === b.finalUrl &&
+    a.name === b.name &&
+    a.error?.message === b.error?.message &&
+    a.redirects.every((h, i) => h === b.redirects[i]) &&
+    a.failures.every((f, i) => f === b.failures[i])
+  );
 }
 
 /** No error, no failure, no redirect, and no `@` or `"` in the strings a secret could hide in. */
 function plainResult(r: Result): boolean {
   if (r.error !== null || r.failures.length > 0 || r.redirects.length > 0) return false;
   if (r.retried !== undefined) return false;
-  if (r.input.includes('@') || r.input.includes('"')) return false;
+  // An input cut short (`…`) may have lost the `@` after its password (see redact-url.ts).
+  if (r.input.includes('@') || r.input.includes('"') || r.input.endsWith('…')) return false;
   if (r.url?.includes('@')) return false;
   if (r.finalUrl?.includes('@')) return false;
   return r.name === undefined || !r.name.includes('@');
 }
 
-/** Whether any string of `r` holds one of `values` (cheap: most runs have no value to look for). */
-function mentionsAny(r: Result, values: readonly string[]): boolean {
-  if (values.length === 0) return false;
-  const texts = [r.input, r.url, r.finalUrl, r.name, r.error?.message, ...r.failures, ...r.redirects.map((h) => h.url)];
-  for (const a of r.retried ?? []) texts.push(a.error?.message, ...a.failures);
-  return texts.some((t) => t !== undefined && t !== null && values.some((v) => t.includes(v)));
+function skipSpace(text: string): number {
+  let i = 0;
+  while (i < text.length && text.charCodeAt(i) <= 32) i++;
+  return i;
 }
 
-/** Whether anything in `r` other than its input could hold a secret we find by shape. */
-function mayHoldSecret(r: Result, failedHeader: RegExp): boolean {
-  if (r.error !== null && URL_PASSWORD_TEST.test(r.error.message)) return true;
-  if (r.finalUrl !== null && URL_PASSWORD_TEST.test(r.finalUrl)) return true;
-  if (r.url !== null && URL_PASSWORD_TEST.test(r.url)) return true;
-  if (r.name !== undefined && URL_PASSWORD_TEST.test(r.name)) return true;
-  for (const h of r.redirects) if (URL_PASSWORD_TEST.test(h.url)) return true;
-  for (const f of r.failures) if (failedHeader.test(f) || URL_PASSWORD_TEST.test(f)) return true;
-  for (const a of r.retried ?? []) {
-    if (a.error !== null && URL_PASSWORD_TEST.test(a.error.message)) return true;
-    for (const f of a.failures) if (failedHeader.test(f) || URL_PASSWORD_TEST.test(f)) return true;
+/** Every occurrence of each value (longest first) → `***`; one linear search per value. */
+function replaceAll(text: string, values: readonly string[]): string {
+  let out = text;
+  for (const v of values) if (out.includes(v)) out = out.split(v).join(REDACTED);
+  return out;
+}
+
+/** A failed header expectation on a sensitive header, as the engine words it: `header <name> …`. */
+function isSensitiveHeaderFailure(text: string, names: ReadonlySet<string>): boolean {
+  if (!text.startsWith('header ')) return false;
+  const end = text.indexOf(' ', 7);
+  return names.has(text.slice(7, end === -1 ? undefined : end).toLowerCase());
+}
+
+/** Every `"…"` (JSON-quoted) value in `text` → `"***"`; an unterminated one is masked to the end. */
+function maskQuoted(text: string): string {
+  const parts: string[] = [];
+  let copied = 0;
+  let i = text.indexOf('"');
+  while (i !== -1) {
+    let j = i + 1;
+    while (j < text.length && text.charCodeAt(j) !== 34) j += text.charCodeAt(j) === 92 ? 2 : 1;
+    parts.push(text.slice(copied, i), `"${REDACTED}"`);
+    copied = Math.min(j + 1, text.length);
+    i = copied < text.length ? text.indexOf('"', copied) : -1;
   }
-  return false;
+  if (parts.length === 0) return text;
+  parts.push(text.slice(copied));
+  return parts.join('');
 }
 
 /**
@@ -192,8 +200,4 @@ function decodeSafe(s: string): string {
   } catch {
     return s;
   }
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -1,6 +1,7 @@
 import type { HeaderRule } from '../types.js';
 import { describeValue, isPlainObject, quote } from './describe.js';
 import { validateHeaderName, validateHeaderValue } from './header.js';
+import { linearRegex, linearTest } from './regex.js';
 
 /**
  * `expect.header`: what a response header must hold. A value is written as
@@ -57,11 +58,17 @@ export function headerRule(name: string, raw: unknown, where: string): HeaderRul
       }
       let regex: RegExp;
       try {
+        // redos: never matched by V8; holds() runs its RE2 form (linearTest, src/targets/regex.ts).
         regex = new RegExp(value);
       } catch (err) {
         throw new Error(`field ${quote(`${where}.matches`)}: invalid regular expression ${quote(value)}`, {
           cause: err,
         });
+      }
+      try {
+        linearRegex(regex, value);
+      } catch (err) {
+        throw new Error(`field ${quote(`${where}.matches`)}: ${(err as Error).message}`, { cause: err });
       }
       return { name, kind, value, regex };
     }
@@ -91,7 +98,8 @@ function holds(rule: HeaderRule, got: string): boolean {
     case 'includes':
       return got.includes(rule.value);
     case 'matches':
-      return (rule.regex ?? new RegExp(rule.value)).test(got);
+      // redos: never matched by V8 (a rule built without its regex); linearTest runs its RE2 form.
+      return linearTest(rule.regex ?? new RegExp(rule.value), got);
     case 'equals': {
       if (got === rule.value) return true;
       if (rule.value.includes(';')) return false;

@@ -1,7 +1,7 @@
 import type { HeaderList } from '../types.js';
 import { describeValue, isPlainObject, quote } from './describe.js';
 import { parseDuration } from './duration.js';
-import { isToken, requestHeaderError, validateHeaderName, validateHeaderValue } from './header.js';
+import { isToken, requestHeaderError, trimOws, validateHeaderName, validateHeaderValue } from './header.js';
 
 /**
  * Readers for the fields of a target object (and of a file's `defaults`): each checks the type,
@@ -61,7 +61,7 @@ export function readHeaders(headers: unknown, field = 'headers'): HeaderList {
         `field "${field}": value of ${quote(name)} must be a string or number, got ${describeValue(raw)}`,
       );
     }
-    list.push(checkHeader(name, String(raw).replace(/^[ \t]+|[ \t]+$/g, ''), field));
+    list.push(checkHeader(name, trimOws(String(raw)), field));
   }
   return list;
 }

@@ -55,10 +55,23 @@ export function parseHeaderFlag(text: string): [string, string] {
   // Whitespace before the colon is forbidden on the wire (RFC 9112 §5.1), but here it is only how
   // the user typed the flag; we write the trimmed name.
   const name = text.slice(0, colon).trim();
-  const value = text.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+  const value = trimOws(text.slice(colon + 1));
   const problem = validateHeaderName(name) ?? requestHeaderError(name) ?? validateHeaderValue(value);
   if (problem !== null) throw new UsageError(`bad header ${quote(text)}: ${problem}`);
   return [name, value];
+}
+
+/**
+ * `value` without leading and trailing spaces and tabs (a field value's OWS, RFC 9110 §5.5).
+ * A loop from each end: `/^[ \t]+|[ \t]+$/g` is tried at each position of a long inner run of
+ * spaces, quadratic in it (issue 22).
+ */
+export function trimOws(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && (value.charCodeAt(start) === 32 || value.charCodeAt(start) === 9)) start++;
+  while (end > start && (value.charCodeAt(end - 1) === 32 || value.charCodeAt(end - 1) === 9)) end--;
+  return start === 0 && end === value.length ? value : value.slice(start, end);
 }
 
 /** Names a control character for messages: `CR`, `LF`, `NUL`, `a tab`, `U+001B`. */

@@ -10,7 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { response, send, startHttpServer, type TestServer } from '../helpers/servers.js';
-import { runCli, tempDir } from './harness.js';
+import { parseNdjson, runCli, tempDir } from './harness.js';
 
 const SECRETS = {
   auth: 'Bearer tok-AUTH-1234',
@@ -132,6 +132,16 @@ describe('no secrets in reports', () => {
     const md = await readFile(summary, 'utf8');
     expectNoSecrets('step summary', md);
     expect(md).toContain('\\*\\*\\*');
+  });
+
+  it('masks the user info only: the password is still in the path it is part of (issue 22)', async () => {
+    const path = `/basic-auth/alice/${SECRETS.urlPassword}`;
+    const run = await runCli(['--ndjson', `http://alice:${SECRETS.urlPassword}@127.0.0.1:${server.port}${path}`]);
+    const [result] = parseNdjson(run.stdout);
+    expect(typeof result?.status).toBe('number');
+    expect(result?.input).toBe(`http://alice:***@127.0.0.1:${server.port}${path}`);
+    expect(result?.url).toBe(`${server.url}${path}`);
+    expect(result?.finalUrl).toBe(`${server.url}${path}`);
   });
 
   it('--redact-header with something that is not a header name is a usage error, before any request', async () => {

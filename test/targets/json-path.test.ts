@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { buildJsonCheck, checkJson, jsonEqual, parseJsonFlag, parseJsonPath } from '../../src/targets/json-path.js';
+import {
+  buildJsonCheck,
+  checkJson,
+  jsonEqual,
+  jsonPreview,
+  parseJsonFlag,
+  parseJsonPath,
+} from '../../src/targets/json-path.js';
 import { parseUserRegex } from '../../src/targets/regex.js';
 
 const DOC = {
@@ -156,5 +163,47 @@ describe('parseUserRegex', () => {
   it('says why a pattern is invalid', () => {
     expect(() => parseUserRegex('a(')).toThrow('"a(" is not a valid regular expression: Unterminated group');
     expect(() => parseUserRegex('/a/q')).toThrow(/is not a valid regular expression: Invalid flags/);
+  });
+});
+
+describe('deep and wide server JSON (issue 22)', () => {
+  const deep = (levels: number, leaf: unknown = 1): unknown =>
+    JSON.parse(`${'{"a":'.repeat(levels)}${JSON.stringify(leaf)}${'}'.repeat(levels)}`);
+
+  it('a failure on a body nested 100,000 deep is a bounded message, not a stack overflow', () => {
+    const doc = deep(100_000);
+    const failure = checkJson(buildJsonCheck('$.a', 1), doc);
+    expect(failure).toMatch(/^json \$\.a is \{"a":\{"a":.*…, not 1$/);
+    expect(failure!.length).toBeLessThan(120);
+    expect(checkJson(buildJsonCheck('$', deep(5)), doc)).toMatch(/^json \$ is /);
+  });
+
+  it('equality walks deep values with its own stack', () => {
+    expect(jsonEqual(deep(100_000), deep(100_000))).toBe(true);
+    expect(jsonEqual(deep(100_000), deep(100_000, 2))).toBe(false);
+    expect(jsonEqual([1, { a: [2] }], [1, { a: [2] }])).toBe(true);
+    expect(jsonEqual({ a: 1, b: 2 }, { a: 1, c: 2 })).toBe(false);
+  });
+
+  it('the preview is what JSON.stringify writes, cut', () => {
+    const values: unknown[] = [
+      null,
+      true,
+      -1.5e300,
+      'é"\\\n',
+      [],
+      {},
+      [1, [2, [3, {}]], { x: [] }],
+      DOC,
+      { 'a"b': { c: [null, false, 'x'.repeat(200)] } },
+    ];
+    for (const value of values) {
+      const full = JSON.stringify(value);
+      const preview = jsonPreview(value, 80);
+      if (full.length <= 80) expect(preview).toBe(full);
+      else expect(preview.slice(0, 81)).toBe(full.slice(0, 81));
+    }
+    // A 10 MB string costs the cut, not the string.
+    expect(jsonPreview({ s: 'y'.repeat(10_000_000) }, 80).length).toBeLessThan(200);
   });
 });
