@@ -14,7 +14,8 @@ import { OutputDir } from '../engine/output-dir.js';
 import { checkOutputPath } from './output-path.js';
 import type { CliIO } from './io.js';
 import { runMerge } from './merge.js';
-import { createReporters, reportRedactor } from './reporters.js';
+import { countAhead } from './count-ahead.js';
+import { createReporters, reportRedactor, type RunShape } from './reporters.js';
 import { resolveSelection } from './selection.js';
 import { listenForSignals, type ProcessSignals, removeTempReports, signalExitCode } from './signals.js';
 
@@ -136,6 +137,10 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
     specs.push({ kind: 'stdin' });
   }
   if (specs.filter((s) => s.kind === 'stdin').length > 1) throw new UsageError('stdin (-) can be given only once');
+  // `fetch-many -` at a terminal waits for typing: say so, or it looks hung (issue 23, item 8).
+  const typedInput = io.stdin.isTTY === true && specs.some((s) => s.kind === 'stdin');
+  if (typedInput && !config.quiet)
+    io.stderr.write('fetch-many: reading targets from the terminal, one per line; end with Ctrl-D\n');
 
   // Opening reads stdin up to its first line, which may never come: a signal meanwhile runs no
   // target, and still writes every report (empty) and exits 130/143.
@@ -144,7 +149,15 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
     readSelectedTargets(specs, config.defaults, io.stdin, selection),
     interrupted.signal,
   );
-  return execute(selected?.targets ?? noTargets(), () => selected?.read ?? 0, config, io, interrupted.signal);
+  const shape: RunShape = {
+    knownTargets: specs.flatMap((s) => (s.kind === 'arg' ? [s.value] : [])),
+    targetsRead: () => selected?.read ?? 0,
+    typedInput,
+  };
+  return execute(selected?.targets ?? noTargets(), () => selected?.read ?? 0, config, io, interrupted.signal, {
+    shape,
+    specs,
+  });
 }
 
 /** `promise`, or null as soon as `signal` aborts (a rejection after that is dropped). */
@@ -181,8 +194,15 @@ async function execute(
   config: CliConfig,
   io: CliIO,
   interrupted: AbortSignal,
+  input: { shape: RunShape; specs: readonly SourceSpec[] },
 ): Promise<number> {
-  const reporters = await createReporters(config, io);
+  const reporters = await createReporters(config, io, input.shape);
+  // The bar's total and the table's choice to count ok rows need the number of targets before
+  // the engine has taken them all: count them ahead where the input can be read twice.
+  const stopCounting =
+    config.resume === undefined && (io.stdout.isTTY === true || io.stderr.isTTY === true)
+      ? countAhead(input.specs, config.shard, (n, final) => reporters.setTotal(n, final))
+      : () => {};
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   if (interrupted.aborted) controller.abort();
@@ -218,6 +238,7 @@ async function execute(
       { signal: controller.signal },
     );
   } finally {
+    stopCounting();
     // The signal handlers stay: a signal during the final flush below must not cut it short.
     interrupted.removeEventListener('abort', onInterrupt);
     io.stdout.off('error', onStdoutError);

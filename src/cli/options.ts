@@ -42,6 +42,8 @@ export interface CliConfig {
   /** Extra header names whose values reports show as `***` (`--redact-header`), as given. */
   redactHeaders: string[];
   onlyFailures: boolean;
+  /** `--all-rows`: on a terminal, list every ok row even when they outnumber the screen's rows. */
+  allRows: boolean;
   quiet: boolean;
   progress: boolean;
   color: boolean;
@@ -241,6 +243,7 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
     format,
     redactHeaders,
     onlyFailures: raw.onlyFailures === true,
+    allRows: raw.allRows === true,
     quiet: raw.quiet === true,
     progress: raw.progress !== false,
     color: format === 'table' && colorWanted(raw.color as string | boolean | undefined, env, stdoutIsTTY),
