@@ -200,7 +200,7 @@ async function execute(
   // The bar's total and the table's choice to count ok rows need the number of targets before
   // the engine has taken them all: count them ahead where the input can be read twice.
   const stopCounting =
-    config.resume === undefined && (io.stdout.isTTY === true || io.stderr.isTTY === true)
+    config.resume === undefined && !config.quiet && (io.stdout.isTTY === true || io.stderr.isTTY === true)
       ? countAhead(input.specs, config.shard, (n, final) => reporters.setTotal(n, final))
       : () => {};
   const controller = new AbortController();
