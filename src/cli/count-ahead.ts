@@ -12,13 +12,13 @@ import type { Shard } from '../targets/index.js';
  * (`<(generate-urls)`) cannot, so with one of them nothing is counted ahead and the total is
  * known when the input ends. Nothing is counted with `--resume` either (the finished targets
  * are not known until read). A source that fails here is left to the run itself to report.
- * Returns a function that stops the counting.
+ * Returns a function that stops the counting, or null when nothing is counted.
  */
 export function countAhead(
   specs: readonly SourceSpec[],
   shard: Shard | undefined,
   onCount: (n: number, final: boolean) => void,
-): () => void {
+): (() => void) | null {
   let stopped = false;
   const rereadable = specs.every((spec) => {
     if (spec.kind === 'arg') return true;
@@ -29,7 +29,7 @@ export function countAhead(
       return false;
     }
   });
-  if (!rereadable) return () => {};
+  if (!rereadable) return null;
   const selected = (n: number): number => {
     if (shard === undefined) return n;
     // Indexes k < n with k mod count = index − 1.

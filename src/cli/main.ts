@@ -201,7 +201,7 @@ async function execute(
   // the engine has taken them all: count them ahead where the input can be read twice.
   const stopCounting =
     config.resume === undefined && !config.quiet && (io.stdout.isTTY === true || io.stderr.isTTY === true)
-      ? countAhead(input.specs, config.shard, (n, final) => reporters.setTotal(n, final))
+      ? (countAhead(input.specs, config.shard, (n, final) => reporters.setTotal(n, final)) ?? (() => {}))
       : () => {};
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
