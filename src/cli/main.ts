@@ -18,7 +18,8 @@ import { joinPairFlags } from './pair-flags.js';
 import { maskSecrets } from '../report/index.js';
 import { CredentialSpread } from './unbound-credentials.js';
 import { escapeData } from '../report/github.js';
-import { createReporters, reportRedactor } from './reporters.js';
+import { countAhead } from './count-ahead.js';
+import { createReporters, reportRedactor, type RunShape } from './reporters.js';
 import { resolveSelection } from './selection.js';
 import { refuseResumeOutput } from './resume-clash.js';
 import { listenForSignals, type ProcessSignals, removeTempReports, signalExitCode } from './signals.js';
@@ -187,6 +188,10 @@ async function run(
     specs.push({ kind: 'stdin' });
   }
   if (specs.filter((s) => s.kind === 'stdin').length > 1) throw new UsageError('stdin (-) can be given only once');
+  // `fetch-many -` at a terminal waits for typing: say so, or it looks hung (issue 23, item 8).
+  const typedInput = io.stdin.isTTY === true && specs.some((s) => s.kind === 'stdin');
+  if (typedInput && !config.quiet)
+    io.stderr.write('fetch-many: reading targets from the terminal, one per line; end with Ctrl-D\n');
 
   // Opening reads stdin up to its first line, which may never come: a signal meanwhile runs no
   // target, and still writes every report (empty) and exits 130/143.
@@ -195,12 +200,18 @@ async function run(
     readSelectedTargets(specs, config.defaults, io.stdin, selection, { env: io.env, secrets }),
     interrupted.signal,
   );
+  const shape: RunShape = {
+    knownTargets: specs.flatMap((s) => (s.kind === 'arg' ? [s.value] : [])),
+    targetsRead: () => selected?.read ?? 0,
+    typedInput,
+  };
   return execute(
     selected?.targets ?? noTargets(),
     () => selected?.read ?? 0,
     config,
     io,
     interrupted.signal,
+    { shape, specs },
     outcome,
     secrets,
   );
@@ -240,10 +251,17 @@ async function execute(
   config: CliConfig,
   io: CliIO,
   interrupted: AbortSignal,
+  input: { shape: RunShape; specs: readonly SourceSpec[] },
   outcome: Outcome,
   secrets: ReadonlySet<string>,
 ): Promise<number> {
-  const reporters = await createReporters(config, io, interrupted, secrets);
+  const reporters = await createReporters(config, io, input.shape, interrupted, secrets);
+  // The bar's total and the table's choice to count ok rows need the number of targets before
+  // the engine has taken them all: count them ahead where the input can be read twice.
+  const stopCounting =
+    config.resume === undefined && !config.quiet && (io.stdout.isTTY === true || io.stderr.isTTY === true)
+      ? (countAhead(input.specs, config.shard, (n, final) => reporters.setTotal(n, final)) ?? (() => {}))
+      : () => {};
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   if (interrupted.aborted) controller.abort();
@@ -283,6 +301,7 @@ async function execute(
       { signal: controller.signal },
     );
   } finally {
+    stopCounting();
     // The signal handlers stay: a signal during the final flush below must not cut it short.
     interrupted.removeEventListener('abort', onInterrupt);
     io.stdout.off('error', onStdoutError);

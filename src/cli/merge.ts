@@ -119,6 +119,8 @@ export async function runMerge(
       redactHeaders: [],
       defaults: { headers: [] },
       onlyFailures: raw.onlyFailures === true,
+      // A merge lists what it merged, row by row, as before.
+      allRows: true,
       quiet: raw.quiet === true,
       progress: false,
       color: raw.color && !noColorEnv && io.stdout.isTTY === true && format === 'table',

@@ -45,6 +45,8 @@ export interface CliConfig {
   /** Extra header names whose values reports show as `***` (`--redact-header`), as given. */
   redactHeaders: string[];
   onlyFailures: boolean;
+  /** `--all-rows`: on a terminal, list every ok row even when they outnumber the screen's rows. */
+  allRows: boolean;
   quiet: boolean;
   /** `--annotations N`: GitHub annotation lines at most, per kind (errors, warnings). @default 10 */
   annotations: number;
@@ -279,6 +281,7 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
     format,
     redactHeaders,
     onlyFailures: raw.onlyFailures === true,
+    allRows: raw.allRows === true,
     quiet: raw.quiet === true,
     annotations: readAnnotations(str(raw, 'annotations')),
     failOnFlaky: raw.failOnFlaky === true,

@@ -28,7 +28,8 @@ import type { CliIO } from './io.js';
 /** Everything the run writes, behind one face: the engine's results go in, files and streams come out. */
 export interface RunReport {
   result(r: Result): void;
-  setTotal(n: number): void;
+  /** Targets known so far; `final` (the default) once the input was read to its end. */
+  setTotal(n: number, final?: boolean): void;
   /** True once stdout's reader went away (`| head`): nothing more can be shown. */
   readonly stdoutClosed: boolean;
   end(wallMs: number): Promise<Summary>;
@@ -44,8 +45,18 @@ export interface RunReport {
 /** The parts of the config that choose and shape the outputs (`merge` builds only these). */
 export type ReportConfig = Pick<
   CliConfig,
-  'format' | 'junit' | 'redactHeaders' | 'onlyFailures' | 'quiet' | 'progress' | 'color'
+  'format' | 'junit' | 'redactHeaders' | 'onlyFailures' | 'allRows' | 'quiet' | 'progress' | 'color'
 > & { defaults: Pick<CliConfig['defaults'], 'headers'> } & Partial<Pick<CliConfig, 'annotations'>>;
+
+/** What the run knows about its targets before results come, for sizing the table and the bar. */
+export interface RunShape {
+  /** Targets given as URL arguments, as written: the table's target column is sized to them too. */
+  knownTargets?: readonly string[];
+  /** Targets read from the input so far (grows as the engine takes them). */
+  targetsRead?: () => number;
+  /** The targets are typed on this terminal (`-` with stdin a TTY): no progress line until they end. */
+  typedInput?: boolean;
+}
 
 /**
  * The redaction every report applies; `--resume` compares inputs through it too (see
@@ -59,12 +70,14 @@ export function reportRedactor(config: ReportConfig, secrets: SecretValues = NO_
 const NO_SECRETS: SecretValues = new Set();
 
 /**
+ * @param shape what is known of the targets before results come (table sizing, the bar's total)
  * @param signal the CLI's first SIGINT/SIGTERM: a FIFO `--junit` with no reader is then not waited for
  * @param secrets the values a target file read with `${env:…}` (a live set)
  */
 export async function createReporters(
   config: ReportConfig,
   io: CliIO,
+  shape: RunShape = {},
   signal?: AbortSignal,
   secrets: SecretValues = NO_SECRETS,
 ): Promise<RunReport> {
@@ -77,7 +90,11 @@ export async function createReporters(
   // table erases the line before each row it prints, see beforeRows).
   const streamingToTerminal = config.format === 'ndjson' && io.stdout.isTTY === true;
   const progress =
-    config.progress && !config.quiet && !streamingToTerminal ? createProgress(io.stderr) : createProgress(nullTty);
+    config.progress && !config.quiet && !streamingToTerminal
+      ? createProgress(io.stderr, { holdUntilInputEnds: shape.typedInput === true })
+      : createProgress(nullTty);
+  /** Targets counted ahead (see setTotal), for the table's choice to count ok rows instead of listing them. */
+  let counted = 0;
 
   if (!config.quiet) {
     switch (config.format) {
@@ -90,6 +107,14 @@ export async function createReporters(
             width: tableWidth(stdout, io.env),
             // Rows and the progress line share the screen only when stdout is a terminal too.
             ...(io.stdout.isTTY === true ? { beforeRows: () => progress.clear() } : {}),
+            ...(shape.knownTargets === undefined ? {} : { knownTargets: shape.knownTargets }),
+            // More targets than the screen has rows: ok rows are counted, not scrolled past.
+            ...(stdout.columns !== undefined && !config.allRows && screenRows(io.stdout) !== undefined
+              ? {
+                  screenRows: screenRows(io.stdout) as number,
+                  targetsKnown: () => Math.max(counted, shape.targetsRead?.() ?? 0),
+                }
+              : {}),
           }),
         );
         break;
@@ -138,8 +163,9 @@ export async function createReporters(
       progress.tick(shown);
       reporter.result(shown);
     },
-    setTotal(n) {
-      progress.setTotal(n);
+    setTotal(n, final = true) {
+      counted = Math.max(counted, n);
+      progress.setTotal(n, final);
     },
     ready() {
       return stdout.ready() ?? stderr.ready() ?? reporter.ready?.() ?? null;
@@ -169,6 +195,11 @@ function tableWidth(stdout: Output, env: NodeJS.ProcessEnv): number {
   if (stdout.columns !== undefined) return stdout.columns;
   const columns = Number(env.COLUMNS);
   return Number.isInteger(columns) && columns > 0 ? columns : DEFAULT_WIDTH;
+}
+
+/** The terminal's rows, when stdout is a terminal that says. */
+function screenRows(stream: NodeJS.WriteStream): number | undefined {
+  return stream.isTTY === true && typeof stream.rows === 'number' && stream.rows > 0 ? stream.rows : undefined;
 }
 
 /** Values of the run-wide headers (`-H`) whose names are redacted: searched for in every report. */

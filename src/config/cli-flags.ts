@@ -168,8 +168,17 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
     repeatable: true,
   },
   { flags: '--only-failures', help: 'show only failed targets (the summary still counts all)', group: 'output' },
+  {
+    flags: '--all-rows',
+    help: 'on a terminal, list every row even when the targets outnumber its rows (by default ok rows are then counted, not listed, so failures stay on screen)',
+    group: 'output',
+  },
   { flags: '-q, --quiet', help: 'print nothing but, on failure, the reason for the exit code', group: 'output' },
-  { flags: '--no-progress', help: 'no progress line on stderr', group: 'output' },
+  {
+    flags: '--no-progress',
+    help: 'no progress line on stderr (drawn only on a terminal: a bar with done/total, %, rate, failures and ETA when the total is known)',
+    group: 'output',
+  },
   {
     flags: '--color <when>',
     help: 'colour the table: auto (a terminal, unless NO_COLOR is set; FORCE_COLOR=1 forces it, FORCE_COLOR=0 turns it off), always, never',

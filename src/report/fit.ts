@@ -46,19 +46,17 @@ export function truncateEnd(text: string, width: number): string {
 
 /** `[METHOD ]scheme://authority`: what a shortened target keeps first. */
 const TARGET_HEAD = /^(?:[A-Z][A-Z0-9!#$%&'*+.^_`|~-]* )?[a-z][a-z0-9+.-]*:\/\/[^/?#\s]*/i;
-/** The end of the path kept at least, so targets that differ only at the end stay apart. */
+/** The end of the URL kept at least, so targets that differ only at the end stay apart. */
 const MIN_TAIL = 5;
-/** At most this share of the room goes to a long query, so the end of the path stays visible. */
-const QUERY_SHARE = 0.35;
 
 /**
  * A target in at most `width` columns, cut in the middle: the method, scheme and host stay
- * whole, then `…`, then as much of the end of the path as fits (`http://api.example.com…
- * /v2/items/1042`), because two URLs of one list usually differ at the end. A long query is cut
- * at its own end, so the end of the path stays in view (`…/items/1042?include=det…`). When even
- * the head leaves no room for {@link MIN_TAIL} columns of the path, the head is cut at its end
- * (the port goes first). Text that is not a URL (a name, an invalid input) is cut in the
- * middle: 40 % head, 60 % tail.
+ * whole, then `…`, then as much of the END of the URL as fits, query included
+ * (`http://api.example.com…&item=1042`), because two URLs of one list usually differ at their
+ * very end (issue 23, item 3: at 80 columns `…&item=1` and `…&item=2` once became the same
+ * text). When even the head leaves no room for {@link MIN_TAIL} columns of the rest, the head is
+ * cut at its end (the port goes first). Text that is not a URL (a name, an invalid input) is cut
+ * in the middle: 40 % head, 60 % tail.
  */
 export function shortenMiddle(text: string, width: number): string {
   if (displayWidth(text) <= width) return text;
@@ -71,25 +69,10 @@ export function shortenMiddle(text: string, width: number): string {
   }
   const rest = text.slice(head.length);
   const headWidth = displayWidth(head);
-  if (headWidth + 1 + MIN_TAIL <= width) return head + shortenPathAndQuery(rest, width - headWidth);
-  // The head alone nearly fills the room: keep its start, then the end of the path.
-  const tail = shortenPathAndQuery(rest, Math.min(MIN_TAIL, width - 2) + 1);
-  const shownTail = tail.startsWith(ELLIPSIS) ? tail.slice(ELLIPSIS.length) : tail;
-  return headOfWidth(head, width - 1 - displayWidth(shownTail)) + ELLIPSIS + shownTail;
-}
-
-/** `/path?query` in at most `width` columns, starting with `…` when the path's start was cut. */
-function shortenPathAndQuery(rest: string, width: number): string {
-  if (displayWidth(rest) <= width) return rest;
-  const q = rest.indexOf('?');
-  if (q === -1) return ELLIPSIS + tailOfWidth(rest, width - 1);
-  const path = rest.slice(0, q);
-  const query = rest.slice(q);
-  const pathWidth = displayWidth(path);
-  // The whole path fits with a little of the query: cut the query only.
-  if (pathWidth + 4 <= width) return path + truncateEnd(query, width - pathWidth);
-  const queryShown = truncateEnd(query, Math.max(2, Math.floor(width * QUERY_SHARE)));
-  return ELLIPSIS + tailOfWidth(path, width - 1 - displayWidth(queryShown)) + queryShown;
+  if (headWidth + 1 + MIN_TAIL <= width) return head + ELLIPSIS + tailOfWidth(rest, width - headWidth - 1);
+  // The head alone nearly fills the room: keep its start, then the end of the URL.
+  const tail = tailOfWidth(rest, Math.min(MIN_TAIL, width - 2));
+  return headOfWidth(head, width - 1 - displayWidth(tail)) + ELLIPSIS + tail;
 }
 
 /** Tokens that never start a line: the summary's separator and units. */
@@ -170,5 +153,46 @@ export function wrapWords(text: string, width: number): string[] {
     }
   }
   if (line !== '' || lines.length === 0) lines.push(line);
+  return lines;
+}
+
+/**
+ * Wraps one line of plain text (a failure's reason) to `width` columns, breaking at spaces only;
+ * a single word wider than a line is cut, as a last resort. Unlike {@link wrapWords} it knows no
+ * summary-specific glue: a reason is prose. Runs of spaces collapse at a break, not inside a line.
+ */
+export function wrapText(text: string, width: number): string[] {
+  const w = Math.max(1, width);
+  const lines: string[] = [];
+  let line = '';
+  let lineWidth = 0;
+  for (const word of text.split(' ')) {
+    if (word === '') {
+      // Keep inner runs of spaces as they were while they fit on the line.
+      if (line !== '' && lineWidth + 1 <= w) {
+        line += ' ';
+        lineWidth++;
+      }
+      continue;
+    }
+    const ww = displayWidth(word);
+    const sep = line === '' || line.endsWith(' ') ? 0 : 1;
+    if (line !== '' && lineWidth + sep + ww <= w) {
+      line += sep === 1 ? ` ${word}` : word;
+      lineWidth += sep + ww;
+      continue;
+    }
+    if (line !== '') lines.push(line.trimEnd());
+    let rest = word;
+    while (displayWidth(rest) > w) {
+      // At least one character per line, even one wider than `w`: never loop forever.
+      const piece = headOfWidth(rest, w) || Array.from(rest)[0] || '';
+      lines.push(piece);
+      rest = rest.slice(piece.length);
+    }
+    line = rest;
+    lineWidth = displayWidth(rest);
+  }
+  if (line.trimEnd() !== '' || lines.length === 0) lines.push(line.trimEnd());
   return lines;
 }

@@ -16,13 +16,6 @@ interface Case {
 }
 
 /**
- * Room kept in the opening tags for the counts, which are known only at the end: the longest
- * counts string (five 16-digit numbers) fits, and the rest stays spaces, which XML allows
- * between attributes (§3.1 S).
- */
-const COUNTS_ROOM = 140;
-
-/**
  * JUnit XML for CI test viewers (GitHub test-reporter actions, GitLab's test report, Jenkins'
  * junit step): one `<testsuite name="fetch-many">` with one `<testcase>` per target, in input
  * order.
@@ -44,8 +37,9 @@ const COUNTS_ROOM = 140;
  *
  * Streamed (issue 12, item 4: a million cases once ended in `Invalid string length` and no file):
  * each testcase is written as soon as every earlier target has reported (the reorder buffer is
- * the only thing held), to a temp file; `end()` (which the CLI also calls on cancel) fills the
- * counts into the room kept for them in the opening tags and puts the file in place through
+ * the only thing held), to a temp file; `end()` (which the CLI also calls on cancel) inserts the
+ * counts, known only then, into the two opening tags (no padding kept for them: issue 23, item
+ * 8 — the file is copied once more instead, see safe-write.ts) and puts the file in place through
  * {@link openReportFile} — renamed over a regular file, written into a FIFO or device — so a
  * reader never sees half a report.
  */
@@ -54,14 +48,14 @@ export function createJUnitReporter(path: string, options: ReportFileOptions = {
   const out = new Output(file.stream);
   const startedAt = Date.now();
   const n = { tests: 0, failure: 0, error: 0, skipped: 0 };
-  const room = ' '.repeat(COUNTS_ROOM);
   const prolog = '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="fetch-many" ';
   const between = `>\n  <testsuite name="fetch-many" `;
   // xs:dateTime, UTC, whole seconds: what Ant's formatter wrote and every reader accepts.
   const timestamp = `${new Date(startedAt).toISOString().slice(0, 19)}Z`;
-  out.write(`${prolog}${room}${between}${room} timestamp="${timestamp}">\n`);
+  out.write(`${prolog}${between} timestamp="${timestamp}">\n`);
+  // Where the counts go (ASCII so far: bytes = characters).
   const firstCounts = prolog.length;
-  const secondCounts = prolog.length + COUNTS_ROOM + between.length;
+  const secondCounts = prolog.length + between.length;
 
   const buffer = new ReorderBuffer<Case>((c) => {
     n.tests++;
@@ -82,10 +76,9 @@ export function createJUnitReporter(path: string, options: ReportFileOptions = {
         const counts =
           `tests="${n.tests}" failures="${n.failure}" errors="${n.error}" skipped="${n.skipped}"` +
           ` time="${seconds(summary.wallMs)}"`;
-        const padded = counts.padEnd(COUNTS_ROOM, ' ');
         await file.commit([
-          { offset: firstCounts, text: padded },
-          { offset: secondCounts, text: padded },
+          { offset: firstCounts, text: counts, length: 0 },
+          { offset: secondCounts, text: counts, length: 0 },
         ]);
       })();
       return ended;

@@ -1,7 +1,7 @@
 import type { Result } from '../types.js';
 import { escapeTextControls } from '../controls.js';
 import { earlierAttempts } from './attempts.js';
-import { shortenMiddle, truncateEnd } from './fit.js';
+import { shortenMiddle } from './fit.js';
 import type { Output } from './output.js';
 import { ReorderBuffer } from './reorder.js';
 import type { Reporter } from './reporter.js';
@@ -19,9 +19,11 @@ const CANCELLED = Symbol('cancelled');
 interface FlakyRow {
   flaky: string;
 }
-/** Cell widths in characters (before escaping): a long URL or message stays one readable row. */
+/**
+ * Target cell width in characters (before escaping): a long URL stays one readable row. The
+ * reason is never cut (issue 19, item 3): it is what the reader came for.
+ */
 const TARGET_CHARS = 120;
-const ERROR_CHARS = 300;
 
 /**
  * The Markdown report (`--markdown`, and the GitHub step summary): a heading, the summary line,
@@ -116,12 +118,12 @@ function markdownRow(r: Result): string {
   const status = r.status === null ? '-' : String(r.status);
   const problem =
     r.error !== null ? `${r.error.code}: ${r.error.message}` : r.failures.length > 0 ? r.failures.join('; ') : 'not ok';
-  return `| ${r.index + 1} | ${mdText(target)} | ${status} | ${mdText(truncateEnd(problem, ERROR_CHARS))} |`;
+  return `| ${r.index + 1} | ${mdText(target)} | ${status} | ${mdText(problem)} |`;
 }
 
 function flakyRow(r: Result): string {
   const target = shortenMiddle(r.name ?? (r.url === null ? r.input : `${r.method} ${r.url}`), TARGET_CHARS);
-  const earlier = earlierAttempts(r).map((line) => mdText(truncateEnd(line, ERROR_CHARS)));
+  const earlier = earlierAttempts(r).map((line) => mdText(line));
   return `| ${r.index + 1} | ${mdText(target)} | ${r.attempts} | ${earlier.join('<br>')} |`;
 }
 

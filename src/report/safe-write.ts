@@ -32,7 +32,10 @@ import { pipeline } from 'node:stream/promises';
  *   behind our own stdout would cut it off from the shell's redirection.
  *
  * The content is always first written to a temp file, so a writer can fix up a header once the
- * run is over ({@link ReportFile.commit}'s patches: the JUnit counts). For a direct destination
+ * run is over ({@link ReportFile.commit}'s patches: the JUnit counts, inserted into the root
+ * tags). A patch of the same length is written in place; one that changes the length (an
+ * insertion) has the content copied once more, through a second temp file beside the first, so
+ * the report needs no padding kept for text known only at the end. For a direct destination
  * the temp file lives in the OS temp folder and is copied into the destination at commit, then
  * removed. Memory stays bounded either way: content streams to disk as it is written.
  *
@@ -50,11 +53,13 @@ export interface Destination {
   path: string;
 }
 
-/** Bytes to overwrite in the temp file before it is put in place (same length as what they replace). */
+/** Bytes to replace in the temp file before it is put in place. */
 export interface Patch {
   /** Byte offset from the start of the content. */
   offset: number;
   text: string;
+  /** Bytes of the content replaced at `offset` (0: an insertion). @default the byte length of `text` */
+  length?: number;
 }
 
 export interface ReportFile {
@@ -121,7 +126,10 @@ export interface ReportFileOptions {
 export function openReportFile(path: string, options: ReportFileOptions = {}): ReportFile {
   const destination = resolveDestination(path);
   const folder = destination.kind === 'replace' ? dirname(destination.path) : tmpdir();
-  const tmp = join(folder, `.${basename(destination.path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  // The name signals.ts looks for when a second signal leaves no time to clean up.
+  const tempName = (): string =>
+    join(folder, `.${basename(destination.path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let tmp = tempName();
   // 'wx': never follow or reuse something already at the temp name. Opened synchronously so the
   // temp file exists before this returns: a second signal's cleanup can then always find it (an
   // asynchronous open could create it just after the cleanup looked). If the open fails, the
@@ -155,7 +163,19 @@ export function openReportFile(path: string, options: ReportFileOptions = {}): R
         try {
           await finish();
           if (streamError !== null) throw streamError;
-          if (patches.length > 0) await applyPatches(tmp, patches);
+          if (patches.some((p) => p.length !== undefined && p.length !== Buffer.byteLength(p.text))) {
+            const rewritten = tempName();
+            try {
+              await copyPatched(tmp, rewritten, patches);
+            } catch (err) {
+              await unlink(rewritten).catch(() => undefined);
+              throw err;
+            }
+            await removeTmp();
+            tmp = rewritten;
+          } else if (patches.length > 0) {
+            await applyPatches(tmp, patches);
+          }
           if (destination.kind === 'replace') {
             await keepMode(tmp, destination.path);
             await rename(tmp, destination.path);
@@ -237,6 +257,37 @@ async function copyInto(file: string, stream: NodeJS.WritableStream): Promise<vo
   for await (const chunk of createReadStream(file)) {
     if (!stream.write(chunk as Buffer)) await once(stream, 'drain');
   }
+}
+
+/**
+ * Copies `from` into a new file `to` ('wx': never an existing one) with `patches` applied, in
+ * bounded memory: the stretches between patches are streamed, each patch's text written in
+ * their place. Patches must not overlap.
+ */
+async function copyPatched(from: string, to: string, patches: readonly Patch[]): Promise<void> {
+  const sorted = [...patches].sort((a, b) => a.offset - b.offset);
+  const out = createWriteStream(to, { flags: 'wx' });
+  const failed = new Promise<never>((_, reject) => out.once('error', reject));
+  failed.catch(() => undefined);
+  const write = async (chunk: string | Buffer): Promise<void> => {
+    if (!out.write(chunk)) await Promise.race([once(out, 'drain'), failed]);
+  };
+  const copyRange = async (start: number, end?: number): Promise<void> => {
+    if (end !== undefined && end <= start) return;
+    for await (const chunk of createReadStream(from, end === undefined ? { start } : { start, end: end - 1 })) {
+      await write(chunk as Buffer);
+    }
+  };
+  let at = 0;
+  for (const p of sorted) {
+    await copyRange(at, p.offset);
+    await write(p.text);
+    at = p.offset + (p.length ?? Buffer.byteLength(p.text));
+  }
+  await copyRange(at);
+  const closed = once(out, 'close');
+  out.end();
+  await Promise.race([closed, failed]);
 }
 
 async function applyPatches(tmp: string, patches: readonly Patch[]): Promise<void> {

@@ -1,4 +1,5 @@
-import { Chalk } from 'chalk';
+import { Chalk, type ChalkInstance } from 'chalk';
+import { visibleWidth, wrapWords } from './fit.js';
 import type { Result } from '../types.js';
 import { formatBytes, formatLatency, formatRate, formatSeconds } from './format.js';
 import { LatencyHistogram } from './histogram.js';
@@ -157,10 +158,49 @@ const CLASS_COLOR: Record<StatusClass, 'green' | 'cyan' | 'yellow' | 'red' | 'wh
  * `10 targets: 8 ok (1 flaky), 2 failed (timeout 1, refused 1) · 2xx 7 · 4xx 1 · 42.1 KiB ·
  * p50 3.1 ms p90 9.0 ms p99 12 ms max 12 ms · 0.52 s · 19.2 req/s`.
  * Causes are listed most frequent first; empty status classes are left out; `(N flaky)` only
- * when some ok target needed retries.
+ * when some ok target needed retries. A summary with no wall time of its own (`wallMs` 0:
+ * `merge`, whose shards' times are not its own) prints neither a duration nor a rate, rather
+ * than `0.00 s · 0.0 req/s`.
  */
 export function formatSummary(s: Summary, color: boolean): string {
   const c = new Chalk({ level: color ? 1 : 0 });
+  return summaryParts(s, c).join(c.dim(' · '));
+}
+
+/**
+ * The summary in lines of at most `width` columns: its ` · `-separated parts are packed whole
+ * (a line ends with `·` when another part follows), and only a part wider than a line is itself
+ * wrapped between its words, so no figure is parted from its label (issue 23, item 8: at 60
+ * columns the line once broke inside `p50 … max`).
+ */
+export function wrapSummary(s: Summary, color: boolean, width: number): string[] {
+  const c = new Chalk({ level: color ? 1 : 0 });
+  const sep = c.dim(' ·');
+  const parts = summaryParts(s, c);
+  const lines: string[] = [];
+  let line = '';
+  for (const [i, part] of parts.entries()) {
+    // Room for the ` ·` that ends a line when another part follows it.
+    const room = i === parts.length - 1 ? width : width - 2;
+    const candidate = line === '' ? part : `${line}${sep} ${part}`;
+    if (visibleWidth(candidate) <= room) {
+      line = candidate;
+      continue;
+    }
+    if (line !== '') lines.push(`${line}${sep}`);
+    if (visibleWidth(part) <= room) {
+      line = part;
+      continue;
+    }
+    const pieces = wrapWords(part, width - 2);
+    lines.push(...pieces.slice(0, -1));
+    line = pieces.at(-1) ?? '';
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
+function summaryParts(s: Summary, c: ChalkInstance): string[] {
   let head = `${s.total} ${s.total === 1 ? 'target' : 'targets'}: ${c.green(`${s.ok} ok`)}`;
   if (s.flaky > 0) head += ` (${c.yellow(`${s.flaky} flaky`)})`;
   if (s.failed > 0) {
@@ -185,6 +225,6 @@ export function formatSummary(s: Summary, color: boolean): string {
       `p50 ${formatLatency(l.p50)} p90 ${formatLatency(l.p90)} p99 ${formatLatency(l.p99)} max ${formatLatency(l.max)}`,
     );
   }
-  parts.push(formatSeconds(s.wallMs), formatRate(s.rps));
-  return parts.join(c.dim(' · '));
+  if (s.wallMs > 0) parts.push(formatSeconds(s.wallMs), formatRate(s.rps));
+  return parts;
 }

@@ -2,12 +2,12 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import type { Result } from '../types.js';
 import { earlierAttempts, flakyText } from './attempts.js';
 import { formatBytes, formatLatency } from './format.js';
-import { shortenMiddle, truncateEnd, wrapWords } from './fit.js';
+import { shortenMiddle, truncateEnd, wrapText } from './fit.js';
 import type { Output } from './output.js';
 import { ReorderBuffer } from './reorder.js';
 import type { Reporter } from './reporter.js';
 import { displayWidth, sanitize } from './sanitize.js';
-import { formatSummary, type Summary } from './summary.js';
+import { type Summary, wrapSummary } from './summary.js';
 
 export interface TableReporterOptions {
   /** Colour status and error cells (decided once by the CLI: TTY, NO_COLOR, --color). */
@@ -27,6 +27,32 @@ export interface TableReporterOptions {
    * drawn between the two.
    */
   beforeRows?: () => void;
+  /**
+   * A reason wider than the line wraps onto further lines under its row (a person at a
+   * terminal); else it is printed whole on its `↳` line, however long (a CI log, a file: whatever
+   * reads it gets every word). Never cut with `…` either way. @default `out` is a terminal
+   */
+  wrapReasons?: boolean;
+  /**
+   * Labels of the targets known before any result (URLs given as arguments): the target column
+   * is sized to them as well as to the first results.
+   */
+  knownTargets?: readonly string[];
+  /**
+   * The target column is as wide as the widest target among the first this-many results (and
+   * {@link knownTargets}), within the width. Rows wait until the window closes. @default 100
+   */
+  sizingWindow?: number;
+  /** The window closes at the latest this long after its first result, ms. @default 250 */
+  sizingWindowMs?: number;
+  /**
+   * The terminal's rows. When set, and more targets than this are known
+   * ({@link targetsKnown}), ok rows are counted instead of listed: failures and flaky rows stay
+   * on screen and one line says how many ok rows were not shown (`--all-rows` leaves this unset).
+   */
+  screenRows?: number;
+  /** Targets known so far (read from the input, or the final total). @default results seen */
+  targetsKnown?: () => number;
 }
 
 /** Width when stdout is not a terminal and `COLUMNS` is not set: wide enough for most URLs and errors in a CI log. */
@@ -61,6 +87,8 @@ const TARGET_SHARE = 0.45;
 /** Placeholders in the reorder buffer: a row not shown (`--only-failures`), a cancelled target (counted). */
 const HIDDEN = Symbol('hidden');
 const CANCELLED = Symbol('cancelled');
+/** An ok row left out because the screen cannot hold every row (see {@link TableReporterOptions.screenRows}). */
+const OK_NOT_SHOWN = Symbol('ok not shown');
 
 interface Layout {
   width: number;
@@ -69,18 +97,29 @@ interface Layout {
   error: number | null;
 }
 
+/** The header's own word: the target column is never narrower. */
+const TARGET_HEAD = 'target';
+
 /**
- * Computes the column widths once, from the line width alone, so rows can be printed as they
- * come without ever re-laying out what is already on screen (issue 9, item 3).
+ * Computes the column widths once, from the line width and the widest target of the sizing
+ * window, so rows can be printed as they come without ever re-laying out what is already on
+ * screen (issue 9, item 3). The target column is as wide as its widest target (issue 23, item
+ * 3: 30-character URLs were padded to 89 columns at 120); what is left goes to the error beside
+ * the row when that leaves it at least {@link MIN_INLINE_ERROR} columns. A reason that does not
+ * fit beside its row goes under it.
  */
-function layout(width: number): Layout {
+function layout(width: number, widest: number): Layout {
   const w = Math.max(MIN_WIDTH, width);
   const rest = w - FIXED;
+  const wanted = Math.max(TARGET_HEAD.length, widest);
+  if (wanted + GAP.length + MIN_INLINE_ERROR <= rest) {
+    return { width: w, target: wanted, error: rest - GAP.length - wanted };
+  }
   if (rest - GAP.length >= MIN_INLINE_TARGET + MIN_INLINE_ERROR) {
     const target = Math.max(MIN_INLINE_TARGET, Math.floor((rest - GAP.length) * TARGET_SHARE));
     return { width: w, target, error: rest - GAP.length - target };
   }
-  return { width: w, target: Math.max(8, rest), error: null };
+  return { width: w, target: Math.max(8, Math.min(wanted, rest)), error: null };
 }
 
 /**
@@ -89,14 +128,20 @@ function layout(width: number): Layout {
  * target), so a long run shows its table growing — on a terminal and into a pipe alike — and
  * memory never holds the rendered table.
  *
- * No line is wider than `width`: the columns are fixed up front from it; the target is cut in the
- * middle (scheme and host kept, then the end of the path: see {@link shortenMiddle}); the error
- * is cut at the end, and goes on its own line under the row when the width leaves no room beside
- * it; a row without an error ends after its time, so an empty error column takes no space; the
- * summary wraps between words.
+ * The columns are fixed once, after a short window of the first results (at most
+ * {@link TableReporterOptions.sizingWindow} results or {@link TableReporterOptions.sizingWindowMs}):
+ * the target column is as wide as the widest target seen there and among the targets known up
+ * front, within the width. No line is wider than `width`, except a reason off a terminal, which
+ * is printed whole: the target is cut in the middle (scheme and host kept, then the end of the
+ * URL: see {@link shortenMiddle}); a reason goes beside its row when it fits there, else under
+ * it on a `↳` line — wrapped between words at the width on a terminal, whole elsewhere, never
+ * cut; a row without an error ends after its time, so an empty error column takes no space; the
+ * summary wraps between its parts.
  *
  * Cancelled targets (an interrupted run) are not listed one by one: they collapse into one line,
- * `… 412 targets cancelled`, before the summary — with `--only-failures` too.
+ * `… 412 targets cancelled`, before the summary — with `--only-failures` too. On a terminal with
+ * {@link TableReporterOptions.screenRows}, ok rows past the screen's worth of targets collapse
+ * the same way, `… 4,990 ok rows not shown`, so the failures stay on the last screen.
  *
  * `#` is 1-based (the target's position as a person counts it, e.g. the line of a target file);
  * the machine formats carry the 0-based `index`. Every server- or user-controlled string goes
@@ -105,15 +150,24 @@ function layout(width: number): Layout {
 export function createTableReporter(out: Output, opts: TableReporterOptions): Reporter {
   const onlyFailures = opts.onlyFailures ?? false;
   const chalk = new Chalk({ level: opts.color ? 1 : 0 });
-  const l = layout(opts.width ?? out.columns ?? DEFAULT_WIDTH);
+  const width = opts.width ?? out.columns ?? DEFAULT_WIDTH;
   const immediate = out.columns !== undefined;
+  const wrap = opts.wrapReasons ?? immediate;
+  const windowSize = opts.sizingWindow ?? 100;
+  let seen = 0;
+  const known = (): number => Math.max(seen, opts.targetsKnown?.() ?? 0);
+  let l: Layout | null = null;
+  /** Results held while the sizing window is open (at most {@link TableReporterOptions.sizingWindow}). */
+  let held: Result[] = [];
+  let windowTimer: NodeJS.Timeout | null = null;
   let headerDone = false;
   let cancelled = 0;
+  let okNotShown = 0;
   let ended: Promise<void> | null = null;
 
   const emit = (text: string): void => {
     opts.beforeRows?.();
-    if (!headerDone) {
+    if (!headerDone && l !== null) {
       headerDone = true;
       out.write(`${chalk.bold(headerLine(l))}\n`);
     }
@@ -123,28 +177,66 @@ export function createTableReporter(out: Output, opts: TableReporterOptions): Re
   };
 
   // Holds rendered rows (not Results) for targets that finished ahead of an earlier one: the
-  // layout is fixed, so a row can be rendered the moment it arrives.
-  const buffer = new ReorderBuffer<string | typeof HIDDEN | typeof CANCELLED>((row) => {
+  // layout is fixed by then, so a row can be rendered the moment it arrives.
+  const buffer = new ReorderBuffer<string | typeof HIDDEN | typeof CANCELLED | typeof OK_NOT_SHOWN>((row) => {
     if (row === CANCELLED) cancelled++;
+    else if (row === OK_NOT_SHOWN) okNotShown++;
     else if (row !== HIDDEN) emit(row);
   });
+
+  const place = (r: Result, fixed: Layout): void => {
+    // A row that is not shown still takes its place in the order, or later rows would wait for it.
+    let row: string | typeof HIDDEN | typeof CANCELLED | typeof OK_NOT_SHOWN;
+    if (r.error?.code === 'cancelled') row = CANCELLED;
+    else if (onlyFailures && r.ok) row = HIDDEN;
+    else if (r.ok && r.attempts <= 1 && opts.screenRows !== undefined && known() > opts.screenRows) row = OK_NOT_SHOWN;
+    else row = renderRow(r, fixed, chalk, wrap);
+    buffer.push(r.index, row);
+  };
+
+  const closeWindow = (): void => {
+    if (l !== null) return;
+    if (windowTimer !== null) clearTimeout(windowTimer);
+    let widest = 0;
+    for (const label of opts.knownTargets ?? []) widest = Math.max(widest, displayWidth(sanitize(label)));
+    for (const r of held) if (r.error?.code !== 'cancelled') widest = Math.max(widest, labelWidth(r));
+    l = layout(width, widest);
+    const fixed = l;
+    const rows = held;
+    held = [];
+    for (const r of rows) place(r, fixed);
+  };
 
   return {
     result(r: Result): void {
       if (ended !== null) return;
-      // A row that is not shown still takes its place in the order, or later rows would wait for it.
-      const row = r.error?.code === 'cancelled' ? CANCELLED : onlyFailures && r.ok ? HIDDEN : renderRow(r, l, chalk);
-      buffer.push(r.index, row);
+      seen++;
+      if (l !== null) {
+        place(r, l);
+        return;
+      }
+      held.push(r);
+      if (held.length >= windowSize) closeWindow();
+      else if (windowTimer === null) {
+        windowTimer = setTimeout(closeWindow, opts.sizingWindowMs ?? 250);
+        windowTimer.unref();
+      }
     },
 
     end(summary: Summary): Promise<void> {
       ended ??= (async () => {
+        closeWindow();
         buffer.finish();
-        if (cancelled > 0) {
+        const fixed = l ?? layout(width, 0);
+        const tail: string[] = [];
+        if (okNotShown > 0)
+          tail.push(`… ${okNotShown} ok ${okNotShown === 1 ? 'row' : 'rows'} not shown (--all-rows lists them)`);
+        if (cancelled > 0) tail.push(`… ${cancelled} ${cancelled === 1 ? 'target' : 'targets'} cancelled`);
+        if (tail.length > 0) {
           opts.beforeRows?.();
-          out.write(`${truncateEnd(`… ${cancelled} ${cancelled === 1 ? 'target' : 'targets'} cancelled`, l.width)}\n`);
+          for (const line of tail) out.write(`${truncateEnd(line, fixed.width)}\n`);
         }
-        const lines = wrapWords(formatSummary(summary, opts.color), l.width);
+        const lines = wrapSummary(summary, opts.color, fixed.width);
         opts.summaryOut.write(`${lines.join('\n')}\n`);
         await Promise.all(opts.summaryOut === out ? [out.flush()] : [out.flush(), opts.summaryOut.flush()]);
       })();
@@ -157,7 +249,7 @@ function headerLine(l: Layout): string {
   const head =
     padStart('#', NUM_WIDTH) +
     GAP +
-    padEnd('target', l.target) +
+    padEnd(TARGET_HEAD, l.target) +
     GAP +
     padStart('status', STATUS_WIDTH) +
     GAP +
@@ -167,8 +259,44 @@ function headerLine(l: Layout): string {
   return l.error === null ? head : `${head}${GAP}error`;
 }
 
+/** What the target column shows for a result: its name, else the URL (GET unsaid), else its input. */
+function targetLabel(r: Result): string {
+  // GET, the default, goes unsaid: its four columns are worth more to the URL.
+  return r.name ?? (r.url === null ? r.input : r.method === 'GET' ? r.url : `${r.method} ${r.url}`);
+}
+
+function labelWidth(r: Result): number {
+  return displayWidth(sanitize(targetLabel(r)));
+}
+
+/** Columns a `↳` line is indented by: under the target column. */
+const BELOW_INDENT = NUM_WIDTH + GAP.length;
+const ARROW = '↳ ';
+
+/**
+ * Lines under a row, one `↳` item each (a reason; more kinds of note may follow), newline
+ * included. Off a terminal (`wrap` false) each item is one line, whole, however long. On a
+ * terminal an item wider than the line wraps between words (a word wider than a line is cut),
+ * its continuation lines indented under the item's text, so every `↳` starts a new item.
+ */
+export function belowRow(items: readonly string[], width: number, paint: (s: string) => string, wrap: boolean): string {
+  const indent = ' '.repeat(BELOW_INDENT);
+  let text = '';
+  for (const item of items) {
+    if (!wrap) {
+      text += `${indent}${paint(`${ARROW}${item}`)}\n`;
+      continue;
+    }
+    const lines = wrapText(item, Math.max(8, width - BELOW_INDENT - ARROW.length));
+    for (const [i, line] of lines.entries()) {
+      text += `${indent}${paint(`${i === 0 ? ARROW : ' '.repeat(ARROW.length)}${line}`)}\n`;
+    }
+  }
+  return text;
+}
+
 /** One result as its line(s), newline included. */
-function renderRow(r: Result, l: Layout, chalk: ChalkInstance): string {
+function renderRow(r: Result, l: Layout, chalk: ChalkInstance, wrap: boolean): string {
   const num = String(r.index + 1);
   const status = r.status !== null ? String(r.status) : '-';
   const bytes = r.status === null && r.bytes === 0 ? '-' : formatBytes(r.bytes);
@@ -180,9 +308,7 @@ function renderRow(r: Result, l: Layout, chalk: ChalkInstance): string {
     Math.max(0, bytes.length - BYTES_WIDTH) +
     Math.max(0, time.length - TIME_WIDTH);
   const targetWidth = Math.max(1, l.target - over);
-  // GET, the default, goes unsaid: its four columns are worth more to the URL.
-  const label = r.name ?? (r.url === null ? r.input : r.method === 'GET' ? r.url : `${r.method} ${r.url}`);
-  const target = shortenMiddle(sanitize(label), targetWidth);
+  const target = shortenMiddle(sanitize(targetLabel(r)), targetWidth);
   const line =
     padStart(num, NUM_WIDTH) +
     GAP +
@@ -206,14 +332,13 @@ function renderRow(r: Result, l: Layout, chalk: ChalkInstance): string {
   if (problem === '') return `${line}\n`;
   const paint = r.ok ? chalk.yellow : chalk.red;
   const shown = sanitize(problem);
-  // Under the row, indented to the target column.
-  const indent = NUM_WIDTH + GAP.length;
-  const under = (text: string): string =>
-    `${' '.repeat(indent)}${paint(truncateEnd(`↳ ${sanitize(text)}`, l.width - indent))}\n`;
-  // A flaky target: what each earlier attempt ran into, one `↳` line each.
-  const earlier = r.flaky === true ? earlierAttempts(r).map(under).join('') : '';
-  if (l.error !== null) return `${line}${GAP}${paint(truncateEnd(shown, l.error))}\n${earlier}`;
-  return `${line}\n${under(problem)}${earlier}`;
+  // A flaky target: what each earlier attempt ran into, one `↳` item each.
+  const earlier = r.flaky === true ? earlierAttempts(r).map((text) => sanitize(text)) : [];
+  // Beside the row when it fits there whole; else under it, never cut (issue 19, item 3).
+  if (l.error !== null && displayWidth(shown) <= l.error) {
+    return `${line}${GAP}${paint(shown)}\n${belowRow(earlier, l.width, paint, wrap)}`;
+  }
+  return `${line}\n${belowRow([shown, ...earlier], l.width, paint, wrap)}`;
 }
 
 function padStart(text: string, width: number): string {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { shortenMiddle, tailOfWidth, truncateEnd, wrapWords } from '../../src/report/fit.js';
+import { shortenMiddle, tailOfWidth, truncateEnd, wrapText, wrapWords } from '../../src/report/fit.js';
 import { displayWidth } from '../../src/report/sanitize.js';
 
 describe('shortenMiddle', () => {
@@ -17,11 +17,14 @@ describe('shortenMiddle', () => {
     );
   });
 
-  it('cuts a long query at its end so the end of the path stays in view', () => {
-    const s = shortenMiddle(`https://h.example.com/a/b/items/1003?${'q=1&'.repeat(30)}`, 50);
-    expect(s.startsWith('https://h.example.com')).toBe(true);
-    expect(s).toContain('/items/1003?');
-    expect(displayWidth(s)).toBeLessThanOrEqual(50);
+  it('keeps the end of the URL, query included, so URLs differing in their last value stay apart', () => {
+    const s = shortenMiddle(`https://h.example.com/a/b/items/1003?${'q=1&'.repeat(30)}item=7`, 50);
+    expect(s.startsWith('https://h.example.com…')).toBe(true);
+    expect(s.endsWith('&q=1&item=7')).toBe(true);
+    expect(displayWidth(s)).toBe(50);
+    expect(shortenMiddle('http://127.0.0.1:8080/search?q=abc&page=3&item=12', 29)).toBe(
+      'http://127.0.0.1:8080…item=12',
+    );
   });
 
   it('cuts the host at its end when it leaves no room for the path', () => {
@@ -66,5 +69,37 @@ describe('wrapWords / truncateEnd / tailOfWidth', () => {
   it('counts wide characters as two columns', () => {
     expect(truncateEnd('名前名前', 5)).toBe('名前…');
     expect(tailOfWidth('名前名前', 3)).toBe('前');
+  });
+});
+
+describe('wrapText', () => {
+  it('breaks between words only, and cuts a word only when it is wider than a line', () => {
+    expect(wrapText('status 404 not in 200-399', 12)).toEqual(['status 404', 'not in', '200-399']);
+    expect(wrapText('see https://h.example.com/a/very/long/path/that/goes/on and more', 20)).toEqual([
+      'see',
+      'https://h.example.co',
+      'm/a/very/long/path/t',
+      'hat/goes/on and more',
+    ]);
+  });
+
+  it('never exceeds the width and loses no word (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.stringMatching(/^[a-z]{1,12}$/), { maxLength: 60 }),
+        fc.integer({ min: 12, max: 100 }),
+        (words, w) => {
+          const lines = wrapText(words.join(' '), w);
+          for (const line of lines) expect(displayWidth(line)).toBeLessThanOrEqual(w);
+          expect(
+            lines
+              .join(' ')
+              .split(' ')
+              .filter((x) => x !== ''),
+          ).toEqual(words);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -42,6 +42,30 @@ const sample = (): Result[] => [
 ];
 
 describe('junit reporter', () => {
+  it('writes the root tags with their counts and no padding (issue 23 item 8)', async () => {
+    const path = join(dir, `report-${n++}.xml`);
+    const results = sample();
+    const rep = createJUnitReporter(path);
+    for (const r of results) rep.result(r);
+    await rep.end(summaryOf(results, 1234));
+    const [, first, second] = (await readFile(path, 'utf8')).split('\n');
+    expect(first).toBe('<testsuites name="fetch-many" tests="6" failures="1" errors="2" skipped="1" time="1.234">');
+    expect(second).toMatch(
+      /^ {2}<testsuite name="fetch-many" tests="6" failures="1" errors="2" skipped="1" time="1\.234" timestamp="[\dT:-]+Z">$/,
+    );
+    // No temp file is left beside it (the counts went in through a second one).
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('carries a long reason whole in the failure message and body (issue 19 item 3)', async () => {
+    const words = Array.from({ length: 80 }, (_, i) => `word${i}`)
+      .join(' ')
+      .slice(0, 400);
+    const { cases } = await run([makeError(0, { code: 'timeout', message: words })]);
+    const error = cases[0]?.children.find((c) => c.name === 'error');
+    expect(error?.attrs.message).toBe(words);
+  });
+
   it('writes one testcase per target in input order, with counts on the suite', async () => {
     const { root, suite, cases } = await run(shuffled(sample()));
     expect(root.name).toBe('testsuites');

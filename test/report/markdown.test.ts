@@ -27,6 +27,14 @@ describe('markdown reporter', () => {
     expect(md).toMatch(/^### fetch-many\n\n3 targets: 1 ok, 2 failed/);
   });
 
+  it('carries a long reason whole, never cut (issue 19 item 3)', async () => {
+    const words = Array.from({ length: 80 }, (_, i) => `word${i}`).join(' ');
+    const message = words.slice(0, 400);
+    const md = await render([makeError(0, { code: 'timeout', message })]);
+    expect(md).toContain(`| timeout: ${message} |`);
+    expect(md).not.toContain('…');
+  });
+
   it('caps the rows and counts the rest; collapses cancelled targets', async () => {
     const results = [
       ...Array.from({ length: 7 }, (_, i) => makeError(i, { code: 'timeout', message: 't' })),

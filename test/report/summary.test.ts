@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SummaryCollector, formatSummary } from '../../src/report/summary.js';
+import { SummaryCollector, formatSummary, wrapSummary } from '../../src/report/summary.js';
+import { displayWidth } from '../../src/report/sanitize.js';
 import { makeError, makeResult } from './helpers.js';
 
 function collect(results: Parameters<SummaryCollector['add']>[0][], wallMs = 500) {
@@ -127,5 +128,39 @@ describe('formatSummary', () => {
     const coloured = formatSummary(s, true);
     expect(coloured).toContain('\x1b[');
     expect(coloured.replace(/\x1b\[[0-9;]*m/g, '')).toBe(formatSummary(s, false));
+  });
+
+  it('prints no duration or rate for a summary with no wall time of its own (a merge)', () => {
+    const line = formatSummary(collect(mixed(), 0), false);
+    expect(line).not.toMatch(/ s · |req\/s/);
+    expect(line.endsWith(' ms')).toBe(true);
+  });
+});
+
+describe('wrapSummary', () => {
+  it('packs whole parts into lines, so no figure is parted from its label (issue 23 item 8)', () => {
+    const s = collect(mixed());
+    const one = formatSummary(s, false);
+    const parts = one.split(' · ');
+    for (const width of [40, 60, 80, 120]) {
+      const lines = wrapSummary(s, false, width);
+      for (const line of lines) expect(displayWidth(line), line).toBeLessThanOrEqual(width);
+      expect(lines.join(' ')).toBe(one);
+      // Every part (the latency group included) is on one line whole.
+      for (const part of parts.filter((p) => p.length <= width - 2)) {
+        expect(
+          lines.some((l) => l.includes(part)),
+          `${width}: ${part}`,
+        ).toBe(true);
+      }
+      for (const line of lines) expect(line.startsWith('·')).toBe(false);
+    }
+  });
+
+  it('keeps colour codes out of the width', () => {
+    const s = collect(mixed());
+    const plain = wrapSummary(s, false, 60);
+    const coloured = wrapSummary(s, true, 60).map((l) => l.replace(/\x1b\[[0-9;]*m/g, ''));
+    expect(coloured).toEqual(plain);
   });
 });

@@ -42,7 +42,14 @@ function parseTable(text: string): { rows: ParsedRow[]; lines: string[] } {
 
 async function render(
   results: Result[],
-  opts: { color?: boolean; onlyFailures?: boolean; width?: number } = {},
+  opts: {
+    color?: boolean;
+    onlyFailures?: boolean;
+    width?: number;
+    wrapReasons?: boolean;
+    screenRows?: number;
+    targetsKnown?: () => number;
+  } = {},
 ): Promise<{ table: string; summary: string }> {
   const table = memoryOutput();
   const summary = memoryOutput();
@@ -50,6 +57,9 @@ async function render(
     color: opts.color ?? false,
     summaryOut: summary.out,
     width: opts.width ?? 160,
+    ...(opts.wrapReasons === undefined ? {} : { wrapReasons: opts.wrapReasons }),
+    ...(opts.screenRows === undefined ? {} : { screenRows: opts.screenRows }),
+    ...(opts.targetsKnown === undefined ? {} : { targetsKnown: opts.targetsKnown }),
     ...(opts.onlyFailures === undefined ? {} : { onlyFailures: opts.onlyFailures }),
   });
   for (const r of results) rep.result(r);
@@ -107,7 +117,8 @@ describe('table reporter', () => {
 
   it('streams: a row is written once every earlier target has finished, before the run ends', async () => {
     const { out, text } = memoryOutput();
-    const rep = createTableReporter(out, { color: false, summaryOut: out, width: 120 });
+    // A sizing window of one result: rows stream from the first result on.
+    const rep = createTableReporter(out, { color: false, summaryOut: out, width: 120, sizingWindow: 1 });
     rep.result(makeResult({ index: 1 }));
     await out.flush();
     expect(text()).toBe(''); // #1 waits for #0
@@ -170,7 +181,8 @@ describe('table reporter', () => {
     await fc.assert(
       fc.asyncProperty(arbRun, fc.boolean(), async (results, onlyFailures) => {
         const shifted = results.map((r) => ({ ...r, index: r.index + wide.length }));
-        const { table, summary } = await render([...wide, ...shifted], { width, onlyFailures });
+        // As on a terminal: a long reason wraps (off a terminal it is printed whole, see below).
+        const { table, summary } = await render([...wide, ...shifted], { width, onlyFailures, wrapReasons: true });
         for (const line of `${table}${summary}`.split('\n')) {
           expect(displayWidth(line.replace(SGR, '')), line).toBeLessThanOrEqual(width);
         }
@@ -206,11 +218,76 @@ describe('table reporter', () => {
     const results = [makeError(0, { code: 'refused', message: 'connect ECONNREFUSED 127.0.0.1:1' })];
     const narrow = (await render(results, { width: 80 })).table.split('\n');
     expect(narrow[2]).toMatch(/^ +↳ refused: connect ECONNREFUSED/);
-    // 120 columns would leave the target less room beside the error than 80 gives it below.
+    // The target column is sized to its 28-character URL: at 120 the error fits beside it.
     const medium = (await render(results, { width: 120 })).table.split('\n');
-    expect(medium[2]).toMatch(/^ +↳ refused: connect ECONNREFUSED/);
-    const wide = (await render(results, { width: 140 })).table.split('\n');
-    expect(wide[1]).toMatch(/refused: connect ECONNREFUSED 127\.0\.0\.1:1$/);
+    expect(medium[1]).toMatch(/refused: connect ECONNREFUSED 127\.0\.0\.1:1$/);
+    // A long URL takes the room: the error goes under its row.
+    const long = [
+      makeError(
+        0,
+        { code: 'refused', message: 'connect ECONNREFUSED 127.0.0.1:1' },
+        { url: `http://127.0.0.1:1/${'p'.repeat(70)}` },
+      ),
+    ];
+    const under = (await render(long, { width: 120 })).table.split('\n');
+    expect(under[2]).toMatch(/^ +↳ refused: connect ECONNREFUSED/);
+  });
+
+  it('sizes the target column to its widest target, within the width (issue 23 item 3)', async () => {
+    const results = [0, 1, 2].map((i) => makeResult({ index: i, url: `http://127.0.0.1:8080/items/${i}` }));
+    for (const width of [120, 200]) {
+      const { table } = await render(results, { width });
+      const header = table.split('\n')[0] ?? '';
+      // `  #  ` then the target column: as wide as `http://127.0.0.1:8080/items/0` (29), not the room left.
+      expect(/target( +)status/.exec(header)?.[0].length, header).toBe(29 + 2 + 6);
+    }
+  });
+
+  it('keeps the end of the URL when it cuts: rows differing in the last query value stay distinct', async () => {
+    const base = 'http://127.0.0.1:8080/search?q=something&sort=desc&page=3&per_page=100&item=';
+    const results = [1, 2].map((n, i) => makeResult({ index: i, url: `${base}${n}` }));
+    for (const width of WIDTHS) {
+      const { rows } = parseTable((await render(results, { width })).table);
+      const targets = rows.map((r) => r.target);
+      expect(new Set(targets).size, targets.join('\n')).toBe(2);
+      expect(targets[0]?.startsWith('http://127.0.0.1:8080')).toBe(true);
+      expect(targets[0]?.endsWith('&item=1')).toBe(true);
+    }
+  });
+
+  it('prints a long reason whole off a terminal, and wraps it between words on one (issue 19 item 3)', async () => {
+    const words = Array.from({ length: 80 }, (_, i) => `word${i}`).join(' ');
+    const reason = `timeout: ${words}`.slice(0, 400);
+    const results = [makeError(0, { code: 'timeout', message: reason.slice('timeout: '.length) })];
+    const whole = (await render(results, { width: 160, wrapReasons: false })).table;
+    expect(whole).not.toContain('…');
+    expect(whole).toContain(`↳ ${reason}\n`);
+    for (const width of [60, 80]) {
+      const wrapped = (await render(results, { width, wrapReasons: true })).table;
+      expect(wrapped).not.toContain('…');
+      const lines = wrapped.split('\n').filter((l) => l !== '');
+      for (const line of lines) expect(displayWidth(line)).toBeLessThanOrEqual(width);
+      const under = lines.slice(2);
+      expect(under.length).toBeGreaterThan(4);
+      expect(under[0]).toMatch(/^ +↳ timeout: word0 /);
+      // Only the first line has the arrow; the rest hang under its text; no word is cut.
+      expect(under.slice(1).every((l) => /^ {7}\S/.test(l))).toBe(true);
+      expect(under.map((l) => l.trim().replace(/^↳ /, '')).join(' ')).toBe(reason);
+    }
+  });
+
+  it('counts ok rows instead of listing them once the targets outnumber the screen (issue 23 item 2)', async () => {
+    const results = Array.from({ length: 300 }, (_, i) =>
+      i === 150 ? makeError(i, { code: 'refused', message: 'refused' }) : makeResult({ index: i }),
+    );
+    const flaky = { ...makeResult({ index: 200 }), attempts: 3 };
+    results[200] = flaky;
+    const { table } = await render(shuffled(results), { screenRows: 40, targetsKnown: () => 300 });
+    const { rows } = parseTable(table);
+    expect(rows.map((r) => r.n)).toEqual(['151', '201']);
+    expect(table).toContain('… 298 ok rows not shown (--all-rows lists them)\n');
+    const all = await render(results, { targetsKnown: () => 300 });
+    expect(parseTable(all.table).rows).toHaveLength(300);
   });
 
   it('wraps the summary between words at the width', async () => {
