@@ -6,6 +6,9 @@
 /** A header list kept in the order the user gave it. Names keep their case. */
 export type HeaderList = ReadonlyArray<readonly [name: string, value: string]>;
 
+/** One header field of a result's `responseHeaders` / `requestHeaders`: `[name, value]`. */
+export type HeaderPair = [name: string, value: string];
+
 /**
  * What a user may write for one target in a JSON file, JSON lines on stdin, or pass to
  * {@link fetchMany}. Either `url`, or `host` (with optional `port` and `path`; `url` then means the
@@ -253,6 +256,17 @@ export interface Result {
   sha256?: string | null;
   sha1?: string | null;
   md5?: string | null;
+  /**
+   * Only with the `responseHeaders` option (the CLI's `-i`): the final response's header fields,
+   * `[name, value]` in the order they came, names lower-cased; [] when no response head arrived.
+   * Absent on an invalid target (nothing was sent). Reports show credential headers as `***`.
+   */
+  responseHeaders?: HeaderPair[];
+  /**
+   * Only with the `requestHeaders` option (the CLI's `-v`): the header fields of the last request
+   * as sent (HTTP/2: `:method`, `:scheme`, `:authority`, `:path` first); [] when it was never sent.
+   */
+  requestHeaders?: HeaderPair[];
 }
 
 /** One hop of a followed redirect: the status that sent us on, and the URL it was sent from. */
@@ -395,4 +409,8 @@ export interface RunOptions {
   hash?: HashAlgorithm;
   /** Most body bytes held in memory for `expect.json` / `expect.bodyMatches`. @default 1048576 (1 MiB) */
   maxBodyBuffer?: number;
+  /** Add each final response's header fields to its result (`responseHeaders`). @default false */
+  responseHeaders?: boolean;
+  /** Add the header fields of each request as sent to its result (`requestHeaders`). @default false */
+  requestHeaders?: boolean;
 }

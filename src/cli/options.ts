@@ -42,6 +42,10 @@ export interface CliConfig {
   /** Extra header names whose values reports show as `***` (`--redact-header`), as given. */
   redactHeaders: string[];
   onlyFailures: boolean;
+  /** `-i` (or `-I`): response headers in the table, NDJSON and JSON. */
+  include: boolean;
+  /** `-v`: each target's heads on stderr. */
+  verbose: boolean;
   quiet: boolean;
   progress: boolean;
   color: boolean;
@@ -78,6 +82,9 @@ function runInput(raw: RawOptions, env: NodeJS.ProcessEnv, expect: Partial<Expec
     if (value === undefined) continue;
     input[key] = cli.fromCli !== undefined && typeof value === 'string' ? cli.fromCli(value) : value;
   }
+  // -i (and -I, as curl's) keeps the response heads, -v the request heads too (issue 23).
+  if (raw.include === true || raw.head === true || raw.verbose === true) input.responseHeaders = true;
+  if (raw.verbose === true) input.requestHeaders = true;
   const maxTime = str(raw, 'maxTime');
   if (maxTime !== undefined) input.timeout = flagValue('--max-time', () => duration(maxTime));
   const proxy = proxySettings(str(raw, 'proxy'), str(raw, 'noproxy'), env);
@@ -241,8 +248,11 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
     format,
     redactHeaders,
     onlyFailures: raw.onlyFailures === true,
+    include: raw.include === true || raw.head === true,
+    verbose: raw.verbose === true,
     quiet: raw.quiet === true,
-    progress: raw.progress !== false,
+    // -v writes heads to stderr: a progress line drawn there would cut into them.
+    progress: raw.progress !== false && raw.verbose !== true,
     color: format === 'table' && colorWanted(raw.color as string | boolean | undefined, env, stdoutIsTTY),
   };
   const junit = str(raw, 'junit');

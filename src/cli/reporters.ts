@@ -14,6 +14,7 @@ import {
   createRedactor,
   createSummaryReporter,
   createTableReporter,
+  createVerboseReporter,
   type Redactor,
   type Reporter,
   type Summary,
@@ -42,7 +43,8 @@ export interface RunReport {
 export type ReportConfig = Pick<
   CliConfig,
   'format' | 'junit' | 'redactHeaders' | 'onlyFailures' | 'quiet' | 'progress' | 'color'
-> & { defaults: Pick<CliConfig['defaults'], 'headers'> };
+> &
+  Partial<Pick<CliConfig, 'include' | 'verbose'>> & { defaults: Pick<CliConfig['defaults'], 'headers'> };
 
 /** The redaction every report applies; `--resume` compares inputs through it too (see selection.ts). */
 export function reportRedactor(config: ReportConfig): Redactor {
@@ -108,13 +110,22 @@ export async function createReporters(config: ReportConfig, io: CliIO): Promise<
   const reporter = combineReporters(parts);
   const collector = new SummaryCollector();
   const redact = reportRedactor(config);
+  // -v: heads on stderr, after the rows (the table reporter writes first), in input order.
+  const verbose = config.verbose === true && !config.quiet ? createVerboseReporter(stderr) : null;
+  const include = config.include === true;
 
   return {
     result(r) {
       // One choke point: every report below sees the redacted result (see report/redact.ts).
-      const shown = redact(r);
+      let shown = redact(r);
       collector.add(shown);
       progress.tick(shown);
+      if (verbose !== null) {
+        verbose.result(shown);
+        // The heads -v kept are for stderr; the formats carry responseHeaders only with -i.
+        const { requestHeaders: _request, responseHeaders, ...rest } = shown;
+        shown = include && responseHeaders !== undefined ? { ...rest, responseHeaders } : rest;
+      }
       reporter.result(shown);
     },
     setTotal(n) {
@@ -130,6 +141,7 @@ export async function createReporters(config: ReportConfig, io: CliIO): Promise<
       progress.stop();
       const summary = collector.summary(wallMs);
       await reporter.end(summary);
+      await verbose?.end(summary);
       await Promise.all([stdout.flush(), stderr.flush()]);
       return summary;
     },

@@ -144,6 +144,16 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
     group: 'output',
     repeatable: true,
   },
+  {
+    flags: '-i, --include',
+    help: 'add the response headers to each result: under its row in the table, responseHeaders in --ndjson/--json (credentials as ***; -I implies it)',
+    group: 'output',
+  },
+  {
+    flags: '-v, --verbose',
+    help: "each target's request and response heads on stderr, in input order, as curl -v (credentials as ***)",
+    group: 'output',
+  },
   { flags: '--only-failures', help: 'show only failed targets (the summary still counts all)', group: 'output' },
   { flags: '-q, --quiet', help: 'print nothing but, on failure, the reason for the exit code', group: 'output' },
   { flags: '--no-progress', help: 'no progress line on stderr', group: 'output' },

@@ -360,6 +360,10 @@ export const RUN_OPTIONS = {
       defaultText: '1048576, 1 MiB',
     },
   }),
+  // Issue 23. Off by default: a run of many targets keeps no heads it was not asked for. The
+  // CLI's -i/-I and -v set these (src/config/cli-flags.ts), so they have no flag of their own.
+  responseHeaders: defaulted({ read: flag, default: false }),
+  requestHeaders: defaulted({ read: flag, default: false }),
 } as const satisfies Record<string, Spec>;
 
 type Specs = typeof RUN_OPTIONS;

@@ -1,4 +1,4 @@
-import type { Result } from '../types.js';
+import type { HeaderPair, Result } from '../types.js';
 
 /**
  * Secrets never appear in a report (issue 9, item 5): the values of credential headers, and the
@@ -23,7 +23,9 @@ import type { Result } from '../types.js';
  * - every other occurrence of a value found that way (a validation message quoting it), and of
  *   the values given on the command line (`-H 'Cookie: …'`), when at least
  *   {@link MIN_SCRUBBED} characters long: shorter ones would blank out unrelated text;
- * - in a failed header expectation on a sensitive header, the quoted values.
+ * - in a failed header expectation on a sensitive header, the quoted values;
+ * - in `responseHeaders` and `requestHeaders` (-i, -v): the values of the sensitive names, and URL
+ *   passwords and run-wide secret values in any other value.
  */
 export const DEFAULT_REDACTED_HEADERS: readonly string[] = [
   'authorization',
@@ -91,7 +93,7 @@ export function createRedactor(opts: RedactOptions = {}): Redactor {
     return text;
   };
 
-  return (r: Result): Result => {
+  const redactResult = (r: Result): Result => {
     // Every secret we find by shape needs an `@` (a URL's or a shorthand's user info) or a `"`
     // (a header in a JSON input), and a failed expectation or an error may quote one: a plain
     // successful result with neither is shown as it is, without the regex passes below (which
@@ -124,6 +126,24 @@ export function createRedactor(opts: RedactOptions = {}): Redactor {
     };
     if (r.name !== undefined) out.name = scrub(r.name);
     return out;
+  };
+
+  /** A header list as reports show it: the values of sensitive names as ***, URL passwords hidden. */
+  const redactHeads = (pairs: HeaderPair[]): HeaderPair[] =>
+    pairs.map(([name, value]): HeaderPair => {
+      if (names.has(name.toLowerCase())) return [name, REDACTED];
+      let out = URL_PASSWORD_TEST.test(value) ? value.replace(URL_PASSWORD, `$1:${REDACTED}@`) : value;
+      for (const v of global) if (out.includes(v)) out = out.split(v).join(REDACTED);
+      return [name, out];
+    });
+
+  return (r: Result): Result => {
+    const out = redactResult(r);
+    if (r.responseHeaders === undefined && r.requestHeaders === undefined) return out;
+    const copy: Result = { ...out };
+    if (r.responseHeaders !== undefined) copy.responseHeaders = redactHeads(r.responseHeaders);
+    if (r.requestHeaders !== undefined) copy.requestHeaders = redactHeads(r.requestHeaders);
+    return copy;
   };
 }
 

@@ -3,6 +3,7 @@ import type { Result } from '../types.js';
 import { formatBytes, formatLatency } from './format.js';
 import { shortenMiddle, truncateEnd, wrapWords } from './fit.js';
 import type { Output } from './output.js';
+import { includedHeadLines } from './heads.js';
 import { ReorderBuffer } from './reorder.js';
 import type { Reporter } from './reporter.js';
 import { displayWidth, sanitize } from './sanitize.js';
@@ -132,7 +133,12 @@ export function createTableReporter(out: Output, opts: TableReporterOptions): Re
     result(r: Result): void {
       if (ended !== null) return;
       // A row that is not shown still takes its place in the order, or later rows would wait for it.
-      const row = r.error?.code === 'cancelled' ? CANCELLED : onlyFailures && r.ok ? HIDDEN : renderRow(r, l, chalk);
+      const row =
+        r.error?.code === 'cancelled'
+          ? CANCELLED
+          : onlyFailures && r.ok
+            ? HIDDEN
+            : renderRow(r, l, chalk) + includedHeadLines(r, l.width);
       buffer.push(r.index, row);
     },
 
