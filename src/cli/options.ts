@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { OptionError } from '../errors.js';
 import { RUN_OPTIONS, type RunConfig, resolveRunConfig } from '../config/run-config.js';
-import { duration } from '../config/values.js';
+import { flagDuration } from '../config/values.js';
 import { quote } from '../targets/describe.js';
 import { DEFAULT_EXPECTATION } from '../targets/expect.js';
 import { contentExpectations } from '../targets/expect-content.js';
@@ -86,7 +86,7 @@ function runInput(raw: RawOptions, env: NodeJS.ProcessEnv, expect: Partial<Expec
   if (raw.include === true || raw.head === true || raw.verbose === true) input.responseHeaders = true;
   if (raw.verbose === true) input.requestHeaders = true;
   const maxTime = str(raw, 'maxTime');
-  if (maxTime !== undefined) input.timeout = flagValue('--max-time', () => duration(maxTime));
+  if (maxTime !== undefined) input.timeout = flagDuration('--max-time')(maxTime);
   const proxy = proxySettings(str(raw, 'proxy'), str(raw, 'noproxy'), env);
   if (proxy !== undefined) input.proxy = proxy;
   // The status part was read from --expect by the `expect` option itself; the rest joins it.
@@ -121,7 +121,7 @@ function expectFlags(raw: RawOptions): Partial<Expectation> {
     given.bodyIncludes = body;
   }
   const time = str(raw, 'expectTime');
-  if (time !== undefined) given.maxTime = flagValue('--expect-time', () => duration(time));
+  if (time !== undefined) given.maxTime = flagDuration('--expect-time')(time);
   const headers = list(raw, 'expectHeader');
   if (headers.length > 0) {
     given.header = headers.map((text): HeaderRule => {

@@ -27,8 +27,10 @@ import type { HelpGroup } from './groups.js';
 import { dnsServerList } from './dns-servers.js';
 import { readPemFile } from './pem-file.js';
 import {
+  budget,
   duration,
   expectation,
+  flagDuration,
   flag,
   pem,
   pemList,
@@ -107,19 +109,26 @@ export const RUN_OPTIONS = {
     },
   }),
   timeout: defaulted({
-    read: duration,
+    read: budget,
     default: 30_000,
     cli: {
       flags: '-t, --timeout <dur>',
-      help: 'whole-request budget, from leaving the queue to the end of the body (250ms, 2s, 1.5m; a bare number is seconds)',
+      help: 'whole-request budget, from leaving the queue to the end of the body (250ms, 2s, 1.5m; a bare number is seconds, below 100)',
       group: 'timeouts',
       defaultText: '30s',
+      fromCli: flagDuration('--timeout'),
     },
   }),
   connectTimeout: defaulted({
-    read: duration,
+    read: budget,
     default: 10_000,
-    cli: { flags: '--connect-timeout <dur>', help: 'DNS + TCP + TLS budget', group: 'timeouts', defaultText: '10s' },
+    cli: {
+      flags: '--connect-timeout <dur>',
+      help: 'DNS + TCP + TLS budget',
+      group: 'timeouts',
+      defaultText: '10s',
+      fromCli: flagDuration('--connect-timeout'),
+    },
   }),
   insecure: defaulted({
     read: flag,
@@ -210,6 +219,7 @@ export const RUN_OPTIONS = {
       help: 'base of the backoff: before attempt n+1, a random wait up to base · 2^(n-1) (full jitter)',
       group: 'timeouts',
       defaultText: '1s',
+      fromCli: flagDuration('--retry-delay'),
     },
   }),
   retryMaxDelay: defaulted({
@@ -220,6 +230,7 @@ export const RUN_OPTIONS = {
       help: "longest wait between attempts; also caps a server's Retry-After",
       group: 'timeouts',
       defaultText: '30s',
+      fromCli: flagDuration('--retry-max-delay'),
     },
   }),
   retryAllMethods: defaulted({
