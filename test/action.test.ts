@@ -199,10 +199,10 @@ describe('action.yml', () => {
     expect(existsSync(join(workspace, 'pwned-targets'))).toBe(false);
     expect(existsSync(join(workspace, 'pwned-backtick'))).toBe(false);
     expect(existsSync(join(workspace, 'pwned-args'))).toBe(false);
-    // fetch-many got the words themselves as targets, and reports them as such.
-    expect(step.code).toBe(1);
-    expect(step.stdout).toContain('$(touch');
-    expect(step.stdout).toContain('pwned-args');
+    // fetch-many got the words themselves as arguments, and refuses the first as what it is: a
+    // bare word that is neither a file nor a URL (issue 23), a usage error.
+    expect(step.code).toBe(2);
+    expect(step.stdout + step.stderr).toContain("'$(touch' is neither a file nor a URL");
   });
 });
 

@@ -31,7 +31,7 @@ function demoTable(columns: number): Promise<{ code: number; stdout: string; std
 }
 
 /** The sample with what differs between runs masked; the summary (from "N targets:") as one line. */
-export function masked(text: string): string[] {
+function masked(text: string): string[] {
   const lines = text
     .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT')
     .replace(/ *\d+(?:\.\d+)? ?(?:ms|s)\b/g, ' T')

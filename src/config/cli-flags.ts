@@ -55,7 +55,7 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
   {
     flags: '-I, --head',
     short: 'HEAD requests; implies -i (curl -I)',
-    help: 'HEAD requests (curl -I)',
+    help: 'HEAD requests, with the response headers shown (implies -i), as curl -I',
     group: 'targets',
     conflicts: ['method'],
   },
