@@ -117,16 +117,18 @@ export async function createReporters(config: ReportConfig, io: CliIO): Promise<
   return {
     result(r) {
       // One choke point: every report below sees the redacted result (see report/redact.ts).
-      let shown = redact(r);
+      const shown = redact(r);
       collector.add(shown);
       progress.tick(shown);
-      if (verbose !== null) {
-        verbose.result(shown);
-        // The heads -v kept are for stderr; the formats carry responseHeaders only with -i.
-        const { requestHeaders: _request, responseHeaders, ...rest } = shown;
-        shown = include && responseHeaders !== undefined ? { ...rest, responseHeaders } : rest;
+      if (verbose === null) {
+        reporter.result(shown);
+        return;
       }
-      reporter.result(shown);
+      // The heads -v kept are for stderr; the formats carry responseHeaders only with -i. The
+      // rows first, so on a terminal a target's heads come after its row.
+      const { requestHeaders: _request, responseHeaders, ...rest } = shown;
+      reporter.result(include && responseHeaders !== undefined ? { ...rest, responseHeaders } : rest);
+      verbose.result(shown);
     },
     setTotal(n) {
       progress.setTotal(n);

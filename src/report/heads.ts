@@ -51,7 +51,14 @@ export function verboseLines(r: Result): string {
 
 /** The `-v` reporter: each result's heads on `out` (stderr), in input order. */
 export function createVerboseReporter(out: Output): Reporter {
-  const buffer = new ReorderBuffer<string>((text) => out.write(text));
+  // On a terminal, handed over at once, as the table's rows are: the heads then follow the rows
+  // the same result released, instead of waiting for a later batch.
+  // (The table's own test: a terminal with a size.)
+  const immediate = out.columns !== undefined;
+  const buffer = new ReorderBuffer<string>((text) => {
+    out.write(text);
+    if (immediate) void out.flush().catch(() => undefined);
+  });
   return {
     result(r: Result): void {
       buffer.push(r.index, verboseLines(r));

@@ -3,10 +3,11 @@
  * response headers to the table and to NDJSON/JSON, -I implies -i. Credentials as ***, control
  * characters escaped, input order, HTTP/1.1 and HTTP/2.
  */
+import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type H2Server, startH2Server } from '../helpers/h2-server.js';
 import { response, send, startHttpServer, type TestServer } from '../helpers/servers.js';
-import { parseJsonReport, parseNdjson, runCli } from './harness.js';
+import { BIN, parseJsonReport, parseNdjson, runCli } from './harness.js';
 
 const env = { HTTP_PROXY: '', HTTPS_PROXY: '', http_proxy: '', https_proxy: '', NO_PROXY: '', no_proxy: '' };
 
@@ -102,6 +103,33 @@ describe('-v', () => {
     expect(r).toBeDefined();
     expect(r).not.toHaveProperty('responseHeaders');
     expect(r).not.toHaveProperty('requestHeaders');
+  });
+});
+
+describe('-v on a terminal', () => {
+  it("puts each target's heads right after its row (stdout and stderr on one pty)", async () => {
+    const args = [BIN, '-v', '-c', '1', ...[1, 2, 3].map((n) => `${h1.url}/head?n=${n}`)];
+    const quoted = [process.execPath, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const output = await new Promise<string>((resolve) => {
+      const child = execFile(
+        'script',
+        ['-qec', `stty cols 100 rows 50; exec ${quoted}`, '/dev/null'],
+        { encoding: 'utf8', timeout: 20_000, env: { ...process.env, ...env, NO_COLOR: '1', FORCE_COLOR: undefined } },
+        (_err, stdout) => resolve(stdout.replace(/\r\n/g, '\n')),
+      );
+      child.stdin?.end();
+    });
+    const lines = output.split('\n');
+    const rows = [1, 2, 3].map((n) => lines.findIndex((l) => /^ {2}\d {2}http/.test(l) && l.includes(`head?n=${n}`)));
+    const heads = [1, 2, 3].map((n) => lines.findIndex((l) => l.startsWith(`* #${n} `)));
+    expect(
+      [...rows, ...heads].every((at) => at >= 0),
+      output,
+    ).toBe(true);
+    for (let i = 0; i < 3; i++) {
+      expect(heads[i]!, output).toBeGreaterThan(rows[i]!);
+      if (i < 2) expect(heads[i]!, output).toBeLessThan(rows[i + 1]!);
+    }
   });
 });
 
