@@ -27,7 +27,7 @@ export interface TargetObject {
   body?: string;
   /** Alias of `body`. */
   data?: string;
-  /** Whole-request timeout for this target: a duration string (`"250ms"`, `"2s"`) or a number of seconds. */
+  /** Whole-request timeout for this target: a {@link Duration} (`"2s"`, or a number of milliseconds). */
   timeout?: string | number;
   /** A label shown instead of the URL in reports. */
   name?: string;
@@ -39,7 +39,7 @@ export interface TargetObject {
 export interface ExpectObject {
   /** Status spec, e.g. `"200,204"`, `"200-299"`, `"2xx,3xx"`. */
   status?: string | number;
-  /** Longest acceptable total time: duration string or seconds. */
+  /** Longest acceptable total time: a {@link Duration} (`"500ms"`, or a number of milliseconds). */
   maxTime?: string | number;
   /** A string the body must contain. */
   bodyIncludes?: string;
@@ -312,8 +312,10 @@ export interface ProxySettings {
 }
 
 /**
- * A duration: a number of **milliseconds**, or a string as the CLI takes it — `"250ms"`, `"2s"`,
- * `"1.5m"`, `"1h"`; a string of bare digits (`"2"`) is seconds, as curl's `--max-time 2`.
+ * A duration: a number of **milliseconds** (as Node's timeouts), or a string with its unit —
+ * `"250ms"`, `"2s"`, `"1.5m"`, `"1h"`. The same in the options and in a target object. A string
+ * without a unit (`"2"`) is refused, and so is a timeout or `maxTime` under 10 given as a number
+ * (most likely meant in seconds; write `"5ms"` on purpose). See docs/targets.md#durations.
  */
 export type Duration = number | string;
 
