@@ -6,6 +6,8 @@
 // process with nothing written. These are the process's only SIGINT/SIGTERM handlers, for its
 // whole life; the CLI hooks into them (see ProcessSignals in src/cli/signals.ts): the first
 // signal stops the run and every report is still written whole, a second exits at once.
+import { fileURLToPath } from 'node:url';
+
 const signals = { received: null, onSignal: null, beforeExit: null };
 const exitCodeFor = (signal) => (signal === 'SIGINT' ? 130 : 143);
 const onSignal = (signal) => {
@@ -22,10 +24,26 @@ const onSignal = (signal) => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
+// A clone that was never built has no dist/: say what to do in one line (exit 2, a usage error),
+// not with a stack of ERR_MODULE_NOT_FOUND. Only a missing dist/ file is this case; any other
+// failure to load is ours, and is thrown as it is.
+const load = async (path) => {
+  try {
+    return await import(path);
+  } catch (err) {
+    const file = fileURLToPath(new URL(path, import.meta.url));
+    if (err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes(file)) {
+      process.stderr.write('fetch-many: not built yet (no dist/): run npm install first\n');
+      process.exit(2);
+    }
+    throw err;
+  }
+};
+
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   // Answered without loading the CLI: scripts probe the version, and startup is most of its cost.
-  const { VERSION } = await import('../dist/version.js');
+  const { VERSION } = await load('../dist/version.js');
   process.stdout.write(`${VERSION}\n`);
   process.exit(signals.received === null ? 0 : exitCodeFor(signals.received));
 }
@@ -34,7 +52,7 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
 // measurable speed (bench/PROFILE.md, issues 10 and 13). Kept at its initial size instead. Set
 // here, for the CLI's own process only: the library never changes a host's V8 flags.
 (await import('node:v8')).setFlagsFromString('--semi-space-growth-factor=1');
-const { main } = await import('../dist/fetch-many.bundle.js');
+const { main } = await load('../dist/fetch-many.bundle.js');
 const code = await main(args, undefined, signals);
 // Flushing is done by the reporters; exit now so a still-open stdin cannot hold the process.
 // main decides the code: 130/143 after a signal once every report is written, but a usage error

@@ -1,5 +1,5 @@
 // Using fetch-many as a library: results arrive in completion order, one per target.
-// Runs as written against the demo (`fetch-many demo --serve`): `node examples/library.mjs` in a
+// Runs as written against the demo (`npx fetch-many demo --serve`): `node examples/library.mjs` in a
 // clone (after `npm install`), or anywhere fetch-many is installed.
 import { fetchMany } from 'fetch-many';
 

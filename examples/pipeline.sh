@@ -2,7 +2,7 @@
 # Targets from another program, streamed: requests start before the list ends, and memory stays
 # bounded however long it is. Failed targets go to a file for a second look.
 #
-# Runs as written in a clone against the demo (`fetch-many demo --serve` in another terminal):
+# Runs as written in a clone against the demo (`npx fetch-many demo --serve` in another terminal):
 #   bash examples/pipeline.sh [output-dir]
 # It reads every URL of examples/sitemap.xml (any command that prints one URL per line will do)
 # and writes results.ndjson and failed.txt to output-dir (default: the current directory).

@@ -6,6 +6,9 @@
 /** A header list kept in the order the user gave it. Names keep their case. */
 export type HeaderList = ReadonlyArray<readonly [name: string, value: string]>;
 
+/** One header field of a result's `responseHeaders` / `requestHeaders`: `[name, value]`. */
+export type HeaderPair = [name: string, value: string];
+
 /**
  * What a user may write for one target in a JSON file, JSON lines on stdin, or pass to
  * {@link fetchMany}. Either `url`, or `host` (with optional `port` and `path`; `url` then means the
@@ -24,7 +27,7 @@ export interface TargetObject {
   body?: string;
   /** Alias of `body`. */
   data?: string;
-  /** Whole-request timeout for this target: a duration string (`"250ms"`, `"2s"`) or a number of seconds. */
+  /** Whole-request timeout for this target: a {@link Duration} (`"2s"`, or a number of milliseconds). */
   timeout?: string | number;
   /** A label shown instead of the URL in reports. */
   name?: string;
@@ -36,7 +39,7 @@ export interface TargetObject {
 export interface ExpectObject {
   /** Status spec, e.g. `"200,204"`, `"200-299"`, `"2xx,3xx"`. */
   status?: string | number;
-  /** Longest acceptable total time: duration string or seconds. */
+  /** Longest acceptable total time: a {@link Duration} (`"500ms"`, or a number of milliseconds). */
   maxTime?: string | number;
   /** A string the body must contain. */
   bodyIncludes?: string;
@@ -294,6 +297,17 @@ export interface Result {
   sha256?: string | null;
   sha1?: string | null;
   md5?: string | null;
+  /**
+   * Only with the `responseHeaders` option (the CLI's `-i`): the final response's header fields,
+   * `[name, value]` in the order they came, names lower-cased; [] when no response head arrived.
+   * Absent on an invalid target (nothing was sent). Reports show credential headers as `***`.
+   */
+  responseHeaders?: HeaderPair[];
+  /**
+   * Only with the `requestHeaders` option (the CLI's `-v`): the header fields of the last request
+   * as sent (HTTP/2: `:method`, `:scheme`, `:authority`, `:path` first); [] when it was never sent.
+   */
+  requestHeaders?: HeaderPair[];
 }
 
 /**
@@ -351,8 +365,10 @@ export interface ProxySettings {
 }
 
 /**
- * A duration: a number of **milliseconds**, or a string as the CLI takes it — `"250ms"`, `"2s"`,
- * `"1.5m"`, `"1h"`; a string of bare digits (`"2"`) is seconds, as curl's `--max-time 2`.
+ * A duration: a number of **milliseconds** (as Node's timeouts), or a string with its unit —
+ * `"250ms"`, `"2s"`, `"1.5m"`, `"1h"`. The same in the options and in a target object. A string
+ * without a unit (`"2"`) is refused, and so is a timeout or `maxTime` under 10 given as a number
+ * (most likely meant in seconds; write `"5ms"` on purpose). See docs/targets.md#durations.
  */
 export type Duration = number | string;
 
@@ -448,4 +464,8 @@ export interface RunOptions {
   hash?: HashAlgorithm;
   /** Most body bytes held in memory for `expect.json` / `expect.bodyMatches`. @default 1048576 (1 MiB) */
   maxBodyBuffer?: number;
+  /** Add each final response's header fields to its result (`responseHeaders`). @default false */
+  responseHeaders?: boolean;
+  /** Add the header fields of each request as sent to its result (`requestHeaders`). @default false */
+  requestHeaders?: boolean;
 }

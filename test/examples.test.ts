@@ -3,8 +3,9 @@
  * commands in the README's Examples block. They name the demo's fixed address
  * (http://127.0.0.1:8080, what `fetch-many demo --serve` listens on); here the demo listens on a
  * free port instead, so each example is copied into a scratch folder with that one address
- * replaced, and run there the way a user runs it — `fetch-many` and `npx fetch-many` resolve to
- * this checkout through the scratch folder's node_modules, as after `npm install`.
+ * replaced, and run there the way a user runs it — `npx fetch-many` resolves to this checkout
+ * through the scratch folder's node_modules, as after `npm install`. A bare `fetch-many` is not on
+ * the PATH (as after the README's own set-up), so a README example without `npx` fails here.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
@@ -63,7 +64,8 @@ beforeAll(async () => {
   }
   const inherited: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k)) inherited[k] = v;
-  env = { ...inherited, PATH: `${join(scratch, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`, NO_COLOR: '1' };
+  // No registry: npx must find fetch-many in node_modules, as after `npm install`.
+  env = { ...inherited, NO_COLOR: '1', npm_config_offline: 'true' };
 }, 30_000);
 
 afterAll(async () => {
@@ -80,7 +82,7 @@ describe('examples/ against the demo', () => {
   });
 
   it('urls.txt: piped in, every line a result; the one missing page fails the run', async () => {
-    const run = await sh('cat examples/urls.txt | fetch-many --ndjson');
+    const run = await sh('cat examples/urls.txt | npx fetch-many --ndjson');
     expect(run.code, run.stderr).toBe(1);
     const results = run.stdout
       .trim()
@@ -114,8 +116,10 @@ describe("the README's examples against the demo", () => {
     expect(commands.length).toBeGreaterThanOrEqual(6);
     expect(commands.length).toBeLessThanOrEqual(8);
     expect(commands).toContain('npx fetch-many examples/service.json');
-    expect(commands.some((c) => /^cat \S+ \| fetch-many/.test(c))).toBe(true);
+    expect(commands.some((c) => /^cat \S+ \| npx fetch-many/.test(c))).toBe(true);
     expect(commands.some((c) => c.includes('--junit'))).toBe(true);
+    // After the README's set-up (a clone and npm install) only `npx fetch-many` is a command.
+    for (const command of commands) expect(command, command).toMatch(/^(?:cat \S+ \| )?npx fetch-many(?: |$)/);
   });
 
   it('each command runs as written: exit 0 or 1 (never a usage error), with output', async () => {

@@ -10,7 +10,10 @@
  * do.
  *
  * `npm pack --ignore-scripts` packs the dist/ already built (`npm test` builds first): running
- * `prepack` here would rewrite dist/ under the other test files that are executing it.
+ * `prepack` here would rewrite dist/ under the other test files that are executing it. The rest of
+ * what prepack and postpack do — `scripts/pack-manifest.mjs strip` and `restore`, which leave
+ * `prepare` out of the packed package.json — is run around it by hand (each write a rename, so the
+ * other test files never read half a package.json; none of them reads `prepare`).
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -58,6 +61,8 @@ let server: TestServer;
 let tarball: string;
 let files: string[];
 let manifest: Manifest;
+/** package.json as it was before packing, to check that packing put it back byte for byte. */
+let original: string;
 
 /** Flags that keep an npm run off the network and away from the user's own npm cache. */
 const offline = () => ['--offline', '--cache', cache, '--no-audit', '--no-fund', '--ignore-scripts'];
@@ -74,8 +79,16 @@ beforeAll(async () => {
   cache = join(work, 'empty-npm-cache');
   await mkdir(cache);
   server = await startHttpServer();
-  manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as Manifest;
-  const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], ROOT);
+  original = await readFile(join(ROOT, 'package.json'), 'utf8');
+  manifest = JSON.parse(original) as Manifest;
+  const strip = await run('node', ['scripts/pack-manifest.mjs', 'strip'], ROOT);
+  expect(strip.code, strip.stderr).toBe(0);
+  let packed: Exec;
+  try {
+    packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], ROOT);
+  } finally {
+    await run('node', ['scripts/pack-manifest.mjs', 'restore'], ROOT);
+  }
   expect(packed.code, packed.stderr).toBe(0);
   const [info] = JSON.parse(packed.stdout) as Array<{ filename: string }>;
   tarball = join(work, info!.filename);
@@ -117,10 +130,29 @@ describe('npm package', () => {
     // npm runs these on a consumer's install of a tarball or registry package; `prepare` it does
     // not (only for git dependencies and the project's own install), `prepack` only when packing.
     for (const hook of ['preinstall', 'install', 'postinstall']) expect(manifest.scripts[hook]).toBeUndefined();
-    expect(manifest.scripts.prepack).toBe('npm run build');
+    expect(manifest.scripts.prepack).toBe('npm run build && node scripts/pack-manifest.mjs strip');
+    expect(manifest.scripts.postpack).toBe('node scripts/pack-manifest.mjs restore');
+    // The repository keeps `prepare` (a git install builds with it); the tarball has none, so npm 11
+    // has no install script to warn about (issue 23).
     expect(manifest.scripts.prepare).toBe('npm run build');
     expect(manifest.exports['./schema/targets.schema.json']).toBe('./schema/targets.schema.json');
   });
+
+  it('packs a package.json without prepare, and leaves the repository one as it was', async () => {
+    const inside = await run('tar', ['-xzOf', tarball, 'package/package.json'], work);
+    const packed = JSON.parse(inside.stdout) as Manifest;
+    expect(Object.keys(packed.scripts).filter((k) => /^(pre|post)?(install|prepare)$/.test(k))).toEqual([]);
+    expect(packed.version).toBe(manifest.version);
+    expect(await readFile(join(ROOT, 'package.json'), 'utf8')).toBe(original);
+  });
+
+  it('installs offline from an empty cache with scripts allowed, and npm has no install script to warn about', async () => {
+    const project = await emptyProject('no-warning');
+    const flags = offline().filter((f) => f !== '--ignore-scripts');
+    const install = await run('npm', ['install', ...flags, tarball], project, 55_000);
+    expect(install.code, install.stderr).toBe(0);
+    expect(install.stderr).not.toMatch(/install-scripts|allowScripts|prepare/);
+  }, 60_000);
 
   it('installs with --ignore-scripts, offline, from an empty npm cache; `npx fetch-many` then works', async () => {
     const project = await emptyProject('consumer');

@@ -9,6 +9,8 @@ import { GatedTargets } from './gated-targets.js';
 import { runDemo } from '../demo/cli.js';
 import type { PreparedTarget, Result } from '../types.js';
 import { buildProgram, type RawOptions } from './program.js';
+import { helpRequest } from './help.js';
+import { VERSION } from '../version.js';
 import { resolveOptions, type CliConfig } from './options.js';
 import { OutputDir } from '../engine/output-dir.js';
 import { checkOutputPath } from './output-path.js';
@@ -155,6 +157,23 @@ async function run(
   if (argv[0] === 'merge') {
     outcome.reported = true;
     return runMerge(argv.slice(1), io, configure, interrupted.signal);
+  }
+  // `fetch-many help [topic]`, `--help [topic|all]`, `fetch-many version`: what a person means
+  // by them (issue 23), not hosts named help or version (http://help still is one).
+  if (argv[0] === 'help' && (argv[1] === 'merge' || argv[1] === 'demo')) {
+    return argv[1] === 'merge'
+      ? runMerge(['--help'], io, configure, interrupted.signal)
+      : runDemo(['--help'], io, (rest) => main(rest, io, signals), Promise.resolve());
+  }
+  if (argv[0] === 'version' && argv.length === 1) {
+    io.stdout.write(`${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const view = helpRequest(argv);
+  if (view !== null) {
+    const width = helpWidth(io.stdout, io.env);
+    configure(buildProgram(view, width)).outputHelp();
+    return EXIT.ok;
   }
   const program = configure(buildProgram());
   program.parse(joinPairFlags(argv), { from: 'user' });

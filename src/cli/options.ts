@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { OptionError } from '../errors.js';
 import { RUN_OPTIONS, type RunConfig, resolveRunConfig } from '../config/run-config.js';
-import { duration } from '../config/values.js';
+import { flagDuration } from '../config/values.js';
 import { quote } from '../targets/describe.js';
 import { DEFAULT_EXPECTATION } from '../targets/expect.js';
 import { contentExpectations } from '../targets/expect-content.js';
@@ -47,6 +47,10 @@ export interface CliConfig {
   onlyFailures: boolean;
   /** `--all-rows`: on a terminal, list every ok row even when they outnumber the screen's rows. */
   allRows: boolean;
+  /** `-i` (or `-I`): response headers in the table, NDJSON and JSON. */
+  include: boolean;
+  /** `-v`: each target's heads on stderr. */
+  verbose: boolean;
   quiet: boolean;
   /** `--annotations N`: GitHub annotation lines at most, per kind (errors, warnings). @default 10 */
   annotations: number;
@@ -89,8 +93,11 @@ function runInput(raw: RawOptions, env: NodeJS.ProcessEnv, expect: Partial<Expec
     if (value === undefined) continue;
     input[key] = cli.fromCli !== undefined && typeof value === 'string' ? cli.fromCli(value) : value;
   }
+  // -i (and -I, as curl's) keeps the response heads, -v the request heads too (issue 23).
+  if (raw.include === true || raw.head === true || raw.verbose === true) input.responseHeaders = true;
+  if (raw.verbose === true) input.requestHeaders = true;
   const maxTime = str(raw, 'maxTime');
-  if (maxTime !== undefined) input.timeout = flagValue('--max-time', () => duration(maxTime));
+  if (maxTime !== undefined) input.timeout = flagDuration('--max-time')(maxTime);
   const proxy = proxySettings(str(raw, 'proxy'), str(raw, 'noproxy'), env);
   if (proxy !== undefined) input.proxy = proxy;
   // The status part was read from --expect by the `expect` option itself; the rest joins it.
@@ -125,7 +132,7 @@ function expectFlags(raw: RawOptions): Partial<Expectation> {
     given.bodyIncludes = body;
   }
   const time = str(raw, 'expectTime');
-  if (time !== undefined) given.maxTime = flagValue('--expect-time', () => duration(time));
+  if (time !== undefined) given.maxTime = flagDuration('--expect-time')(time);
   const headers = list(raw, 'expectHeader');
   if (headers.length > 0) {
     given.header = headers.map((text): HeaderRule => {
@@ -282,10 +289,13 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
     redactHeaders,
     onlyFailures: raw.onlyFailures === true,
     allRows: raw.allRows === true,
+    include: raw.include === true || raw.head === true,
+    verbose: raw.verbose === true,
     quiet: raw.quiet === true,
     annotations: readAnnotations(str(raw, 'annotations')),
     failOnFlaky: raw.failOnFlaky === true,
-    progress: raw.progress !== false,
+    // -v writes heads to stderr: a progress line drawn there would cut into them.
+    progress: raw.progress !== false && raw.verbose !== true,
     color: format === 'table' && colorWanted(raw.color as string | boolean | undefined, env, stdoutIsTTY),
     unboundCredentials: unboundCredentials(headers, fromUser),
   };

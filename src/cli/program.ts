@@ -1,8 +1,9 @@
-import { Command, Option } from 'commander';
+import { Command, Help, Option } from 'commander';
 import { CLI_FLAGS, type CliOnlyFlag } from '../config/cli-flags.js';
 import { HELP_GROUPS, type HelpGroup } from '../config/groups.js';
 import { type CliFlag, RUN_OPTIONS } from '../config/run-config.js';
 import { VERSION } from '../version.js';
+import { helpEpilogue, type HelpView, shownIn, wrap } from './help.js';
 
 /**
  * The options exactly as commander hands them over, before validation, keyed by commander's
@@ -33,20 +34,26 @@ export function attributeOf(flags: string): string {
   return new Option(flags).attributeName();
 }
 
-/** Builds the commander program. Parsing only: validation lives in options.ts and src/config. */
-export function buildProgram(): Command {
+/**
+ * Builds the commander program. Parsing only: validation lives in options.ts and src/config.
+ * `view` chooses which options `--help` lists (every option is parsed whatever the view), and
+ * `width` is what the help text after the options is wrapped to (see help.ts).
+ */
+export function buildProgram(view: HelpView = { kind: 'all' }, width = 80): Command {
   const program = new Command('fetch-many')
     .description(
       // No hard line breaks: commander wraps to the terminal width, and a '\n' mid-sentence
       // left a ragged line in --help.
-      'Fetch many URLs at once through one multiplexed socket engine, and report status, bytes, ' +
-        'timings and errors for every one of them.',
+      'Fetch many URLs at once through one multiplexed socket engine (HTTP/1.1 and HTTP/2), and ' +
+        'report status, bytes, timings and errors for every one of them.',
     )
     .argument(
       '[targets...]',
-      'URLs (http://, https://), host[:port][/path] shorthand, target files (.json, or one target ' +
-        'per line), or - for stdin. With no targets and stdin not a terminal, targets are read from stdin.',
-    );
+      'URLs, host[:port][/path], target files (.json, or one target per line), or - for stdin ' +
+        '(read when no target is given and stdin is not a terminal)',
+    )
+    // Below 30 columns beside the terms, items are laid out under their term (narrowItem).
+    .configureHelp({ formatItem: narrowItem, minWidthToWrap: 30 });
   const runFlags = Object.values(RUN_OPTIONS)
     .map((spec) => ('cli' in spec ? spec.cli : undefined))
     .filter((cli): cli is CliFlag => cli !== undefined);
@@ -54,41 +61,46 @@ export function buildProgram(): Command {
     const heading = HELP_GROUPS[group];
     const flags: CliOnlyFlag[] = [...runFlags, ...CLI_FLAGS].filter((f) => f.group === group);
     for (const flag of inHelpOrder(flags)) {
-      const option = new Option(flag.flags, helpText(flag)).helpGroup(heading);
+      const text = view.kind === 'short' && flag.short !== undefined ? flag.short : helpText(flag);
+      const option = new Option(flag.flags, text).helpGroup(heading);
       if (flag.repeatable === true) option.argParser(collect);
       if (flag.conflicts !== undefined) option.conflicts([...flag.conflicts]);
       if (flag.choices !== undefined) option.choices([...flag.choices]);
-      if (flag.hidden === true) option.hideHelp();
+      if (flag.hidden === true || !shownIn(view, flag)) option.hideHelp();
       program.addOption(option);
     }
   }
   program.version(VERSION, '-V, --version', 'print the version');
-  program.addHelpOption(new Option('-h, --help', 'show this help').helpGroup(HELP_GROUPS.output));
-  for (const option of program.options) {
-    if (option.long === '--version') option.helpGroup(HELP_GROUPS.output);
-  }
-  return program.addHelpText(
-    'after',
-    `
-Exit codes:
-  0  every target ok: no error, status expected (default 200-399), every expectation held
-  1  at least one target failed
-  2  usage error (bad flag, unreadable file, malformed JSON, no targets), or the input
-     failed mid-run (e.g. stdin reset): what was read is still run and reported
-  130 / 143  interrupted by SIGINT / SIGTERM, at any moment (results so far are still
-     reported, every report valid); a second signal exits at once
-  141  stopped early because stdout's reader went away (e.g. | head), as SIGPIPE would
-
-Subcommands:
-  fetch-many merge FILE…  one report from the NDJSON results of shards or resumed runs (merge --help)
-  fetch-many demo         run against built-in demo targets on loopback; demo --serve keeps them up
-
-Examples:
-  fetch-many https://example.com 127.0.0.1:8080/health
-  fetch-many urls.json --junit smoke.xml
-  cat urls.txt | fetch-many -c 100 --ndjson > results.ndjson
-  fetch-many --expect-header 'Content-Type: application/json' --expect-time 500ms https://example.com/api
-  fetch-many -d @payload.json -H 'Content-Type: application/json' https://example.com/items
-  fetch-many --shard 2/4 --ndjson urls.txt > shard-2.ndjson`,
+  program.addHelpOption(
+    new Option(
+      '-h, --help [topic]',
+      view.kind === 'short'
+        ? 'help: all, or a topic'
+        : 'this help; --help all: every option; --help <topic>: one group',
+    ).helpGroup(HELP_GROUPS.output),
   );
+  for (const option of program.options) {
+    if (option.long === '--version') {
+      option.helpGroup(HELP_GROUPS.output);
+      if (view.kind !== 'all' && !(view.kind === 'topic' && view.group === 'output')) option.hideHelp();
+    }
+    if (option.long === '--help' && view.kind === 'topic' && view.group !== 'output') option.hideHelp();
+  }
+  return program.addHelpText('after', helpEpilogue(view, width));
+}
+
+/**
+ * Commander's item layout (term, two spaces, the description wrapped beside it), except where the
+ * description column would be narrower than 30, or than one of its words: there commander stops
+ * wrapping, or the word overflows, and the terminal cuts words in half (issue 23: --help at 60
+ * columns), so the description goes on the lines under its term instead, indented by 6.
+ */
+function narrowItem(term: string, termWidth: number, description: string, helper: Help): string {
+  const width = helper.helpWidth ?? 80;
+  const beside = width - termWidth - 4;
+  const longest = Math.max(0, ...description.split(/\s+/).map((w) => [...w].length));
+  if (description === '' || (beside >= 30 && longest <= beside)) {
+    return Help.prototype.formatItem.call(helper, term, termWidth, description, helper);
+  }
+  return [`  ${term}`, ...wrap(description, width, 6)].join('\n');
 }

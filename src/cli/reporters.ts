@@ -14,6 +14,7 @@ import {
   createRedactor,
   createSummaryReporter,
   createTableReporter,
+  createVerboseReporter,
   maskSecrets,
   type Redactor,
   type Reporter,
@@ -46,7 +47,10 @@ export interface RunReport {
 export type ReportConfig = Pick<
   CliConfig,
   'format' | 'junit' | 'redactHeaders' | 'onlyFailures' | 'allRows' | 'quiet' | 'progress' | 'color'
-> & { defaults: Pick<CliConfig['defaults'], 'headers'> } & Partial<Pick<CliConfig, 'annotations'>>;
+> &
+  Partial<Pick<CliConfig, 'include' | 'verbose' | 'annotations'>> & {
+    defaults: Pick<CliConfig['defaults'], 'headers'>;
+  };
 
 /** What the run knows about its targets before results come, for sizing the table and the bar. */
 export interface RunShape {
@@ -96,6 +100,12 @@ export async function createReporters(
   /** Targets counted ahead (see setTotal), for the table's choice to count ok rows instead of listing them. */
   let counted = 0;
 
+  // -v: heads on stderr, in input order; with the table on stdout, each right after its row.
+  const verbose =
+    config.verbose === true && !config.quiet
+      ? createVerboseReporter(stderr, { afterRows: config.format === 'table' })
+      : null;
+
   if (!config.quiet) {
     switch (config.format) {
       case 'table':
@@ -108,6 +118,7 @@ export async function createReporters(
             // Rows and the progress line share the screen only when stdout is a terminal too.
             ...(io.stdout.isTTY === true ? { beforeRows: () => progress.clear() } : {}),
             ...(shape.knownTargets === undefined ? {} : { knownTargets: shape.knownTargets }),
+            ...(verbose === null ? {} : { afterRow: (index: number) => verbose.release(index) }),
             // More targets than the screen has rows: ok rows are counted, not scrolled past.
             ...(stdout.columns !== undefined && !config.allRows && screenRows(io.stdout) !== undefined
               ? {
@@ -154,6 +165,7 @@ export async function createReporters(
   const reporter = combineReporters(parts);
   const collector = new SummaryCollector();
   const redact = reportRedactor(config, secrets);
+  const include = config.include === true;
 
   return {
     result(r) {
@@ -161,7 +173,15 @@ export async function createReporters(
       const shown = redact(r);
       collector.add(shown);
       progress.tick(shown);
-      reporter.result(shown);
+      if (verbose === null) {
+        reporter.result(shown);
+        return;
+      }
+      // The heads -v kept are for stderr; the formats carry responseHeaders only with -i. Given to
+      // -v first: the table releases them right after the row it writes (afterRow).
+      verbose.result(shown);
+      const { requestHeaders: _request, responseHeaders, ...rest } = shown;
+      reporter.result(include && responseHeaders !== undefined ? { ...rest, responseHeaders } : rest);
     },
     setTotal(n, final = true) {
       counted = Math.max(counted, n);
@@ -177,6 +197,7 @@ export async function createReporters(
       progress.stop();
       const summary = collector.summary(wallMs);
       await reporter.end(summary);
+      await verbose?.end(summary);
       await Promise.all([stdout.flush(), stderr.flush()]);
       return summary;
     },

@@ -5,7 +5,8 @@
  *
  * ## Adding a CLI-only flag
  * 1. Add an entry below: `flags`, `help`, `group`, and `defaultText` if `--help` should show a
- *    default; `after` places it in `--help` after another flag of its group (else run options
+ *    default; `short: 'one line of at most 55 characters'` to list it in the short `--help` (every
+ *    flag is in `--help all` and `help <group>`; the short one stays under 60 lines at 80 columns); `after` places it in `--help` after another flag of its group (else run options
  *    come first, then these, in order); `repeatable` collects every use into a list; `conflicts` names flags (attribute
  *    names) it cannot be used with.
  * 2. Read and check it in `resolveOptions` (src/cli/options.ts), where it becomes a field of
@@ -26,18 +27,21 @@ export interface CliOnlyFlag extends CliFlag {
 export const CLI_FLAGS: readonly CliOnlyFlag[] = [
   {
     flags: '-X, --method <method>',
+    short: 'method (default GET; POST with a body)',
     help: 'method for targets that set none; with a body and no method, POST',
     group: 'targets',
     defaultText: 'GET',
   },
   {
     flags: '-H, --header <header>',
+    short: 'header "Name: value" (repeatable)',
     help: 'header "Name: value" for every target (repeatable)',
     group: 'targets',
     repeatable: true,
   },
   {
     flags: '-d, --data <data>',
+    short: 'request body, as curl (@file reads a file)',
     help: 'body for targets that set none, as curl: @file reads a file (CR and LF removed), repeats join with &, Content-Type application/x-www-form-urlencoded unless -H gives one',
     group: 'targets',
     repeatable: true,
@@ -48,7 +52,13 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
     group: 'targets',
     repeatable: true,
   },
-  { flags: '-I, --head', help: 'HEAD requests (curl -I)', group: 'targets', conflicts: ['method'] },
+  {
+    flags: '-I, --head',
+    short: 'HEAD requests; implies -i (curl -I)',
+    help: 'HEAD requests, with the response headers shown (implies -i), as curl -I',
+    group: 'targets',
+    conflicts: ['method'],
+  },
   {
     flags: '-u, --user <user:password>',
     help: 'Basic authentication for every target (an Authorization header from -H wins)',
@@ -87,11 +97,13 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
   },
   {
     flags: '--expect-body <text>',
+    short: 'the body must contain text',
     help: "the body must contain text (a target's expect.bodyIncludes)",
     group: 'expectations',
   },
   {
     flags: '--expect-time <dur>',
+    short: 'the request must take at most dur (e.g. 500ms)',
     help: "the whole request must take at most dur (a target's expect.maxTime; not curl's --max-time, which is a timeout)",
     group: 'expectations',
   },
@@ -124,12 +136,14 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
   },
   {
     flags: '--ndjson',
+    short: 'one JSON object per result on stdout',
     help: 'one JSON object per result on stdout, as each completes',
     group: 'output',
     conflicts: ['json', 'csv', 'markdown'],
   },
   {
     flags: '--json',
+    short: 'one JSON document {results, summary} on stdout',
     help: 'one JSON document {results, summary} on stdout at the end',
     group: 'output',
     conflicts: ['csv', 'markdown'],
@@ -147,6 +161,7 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
   },
   {
     flags: '--junit <file>',
+    short: 'also write a JUnit XML report',
     help: 'also write a JUnit XML report to <file>, one test case per target',
     group: 'output',
   },
@@ -167,13 +182,30 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
     group: 'output',
     repeatable: true,
   },
+  {
+    flags: '-i, --include',
+    short: 'response headers under each row / in the JSON',
+    help: 'add the response headers to each result: under its row in the table, responseHeaders in --ndjson/--json (credentials as ***; -I implies it)',
+    group: 'output',
+  },
+  {
+    flags: '-v, --verbose',
+    short: 'request and response heads on stderr, as curl -v',
+    help: "each target's request and response heads on stderr, in input order, as curl -v (credentials as ***)",
+    group: 'output',
+  },
   { flags: '--only-failures', help: 'show only failed targets (the summary still counts all)', group: 'output' },
   {
     flags: '--all-rows',
     help: 'on a terminal, list every row even when the targets outnumber its rows (by default ok rows are then counted, not listed, so failures stay on screen)',
     group: 'output',
   },
-  { flags: '-q, --quiet', help: 'print nothing but, on failure, the reason for the exit code', group: 'output' },
+  {
+    flags: '-q, --quiet',
+    short: 'print nothing but the reason for a failure',
+    help: 'print nothing but, on failure, the reason for the exit code',
+    group: 'output',
+  },
   {
     flags: '--no-progress',
     help: 'no progress line on stderr (drawn only on a terminal: a bar with done/total, %, rate, failures and ETA when the total is known)',

@@ -1,6 +1,6 @@
 /** The topics of `--help`, in the order they are shown, with their headings. */
 export const HELP_GROUPS = {
-  targets: 'Targets (what each request carries, for targets that set none):',
+  targets: 'Targets (defaults for what each request carries):',
   requests: 'Requests:',
   timeouts: 'Timeouts and retries:',
   tls: 'TLS and proxies:',

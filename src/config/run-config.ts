@@ -8,7 +8,8 @@
  *    `optional({...})`. Give `read` (a reader from ./values.ts, or your own: throw an Error whose
  *    message completes "<option> …", e.g. `must be …, got ${shown(value)}`), the `default`, and
  *    `cli: { flags, help, group }` if the CLI has a flag for it (`defaultText` is how `--help`
- *    shows the default). The key is the library's option name; `RunConfig` gains the field
+ *    shows the default; `short: 'one line'` lists it in the short `--help` too, with that text —
+ *    only for options most runs want: the short help stays under 60 lines at 80 columns). The key is the library's option name; `RunConfig` gains the field
  *    automatically (`config.yourOption`, typed from `read`).
  * 2. Document it in `RunOptions` (src/types.ts) — the public, JSDoc'd input type — and in the
  *    options page of docs/.
@@ -27,8 +28,10 @@ import type { HelpGroup } from './groups.js';
 import { dnsServerList } from './dns-servers.js';
 import { readPemFile } from './pem-file.js';
 import {
+  budget,
   duration,
   expectation,
+  flagDuration,
   flag,
   pem,
   pemList,
@@ -55,6 +58,12 @@ export interface CliFlag {
   repeatable?: boolean;
   /** `--help` lists it right after this flag (its long name) of the same group; else in table order. */
   after?: string;
+  /**
+   * Listed in the short `--help` (at most 60 lines at 80 columns: the common options of each
+   * group), with this one-line text (at most 55 characters, so the row fits 80 columns). Every
+   * flag is in `--help all` and in `fetch-many help <its group>`, with `help`, either way.
+   */
+  short?: string;
 }
 
 interface DefaultedSpec<T> {
@@ -82,7 +91,13 @@ export const RUN_OPTIONS = {
   concurrency: defaulted({
     read: wholeNumber(1, MAX_COUNT),
     default: 50,
-    cli: { flags: '-c, --concurrency <n>', help: 'requests in flight at once', group: 'requests', defaultText: '50' },
+    cli: {
+      flags: '-c, --concurrency <n>',
+      short: 'requests in flight at once (default: 50)',
+      help: 'requests in flight at once',
+      group: 'requests',
+      defaultText: '50',
+    },
   }),
   // No default cap: a run against one host should use the concurrency it was given (curl -Z,
   // httpx and linkinator have no per-host cap either). --per-host is for being polite.
@@ -107,24 +122,37 @@ export const RUN_OPTIONS = {
     },
   }),
   timeout: defaulted({
-    read: duration,
+    read: budget,
     default: 30_000,
     cli: {
       flags: '-t, --timeout <dur>',
-      help: 'whole-request budget, from leaving the queue to the end of the body (250ms, 2s, 1.5m; a bare number is seconds)',
+      short: 'whole-request timeout: 250ms, 2s, 1.5m (default: 30s)',
+      help: 'whole-request budget, from leaving the queue to the end of the body (250ms, 2s, 1.5m; a bare number is seconds, below 100)',
       group: 'timeouts',
       defaultText: '30s',
+      fromCli: flagDuration('--timeout'),
     },
   }),
   connectTimeout: defaulted({
-    read: duration,
+    read: budget,
     default: 10_000,
-    cli: { flags: '--connect-timeout <dur>', help: 'DNS + TCP + TLS budget', group: 'timeouts', defaultText: '10s' },
+    cli: {
+      flags: '--connect-timeout <dur>',
+      help: 'DNS + TCP + TLS budget',
+      group: 'timeouts',
+      defaultText: '10s',
+      fromCli: flagDuration('--connect-timeout'),
+    },
   }),
   insecure: defaulted({
     read: flag,
     default: false,
-    cli: { flags: '-k, --insecure', help: 'do not verify TLS certificates', group: 'tls' },
+    cli: {
+      flags: '-k, --insecure',
+      short: 'do not verify TLS certificates',
+      help: 'do not verify TLS certificates',
+      group: 'tls',
+    },
   }),
   http1Only: defaulted({
     read: flag,
@@ -155,6 +183,7 @@ export const RUN_OPTIONS = {
     default: DEFAULT_EXPECTATION,
     cli: {
       flags: '--expect <spec>',
+      short: 'statuses that count as ok (default: 200-399)',
       help: 'statuses that count as ok: codes, ranges, classes (200,204 | 200-299 | 2xx,3xx)',
       group: 'expectations',
       defaultText: '200-399',
@@ -176,6 +205,7 @@ export const RUN_OPTIONS = {
     default: false,
     cli: {
       flags: '-L, --follow',
+      short: 'follow redirects',
       help: 'follow 301, 302, 303, 307 and 308 redirects; the expectation is checked on the last response',
       group: 'requests',
     },
@@ -196,6 +226,7 @@ export const RUN_OPTIONS = {
     default: 0,
     cli: {
       flags: '--retries <n>',
+      short: 'retry after a network error, timeout, 429 or 502-504',
       help: 'extra attempts after a dns or connection error (refused, reset, connect, truncated), a timeout, or a 429, 502, 503 or 504 not expected; idempotent methods only',
       group: 'timeouts',
       defaultText: '0',
@@ -210,6 +241,7 @@ export const RUN_OPTIONS = {
       help: 'base of the backoff: before attempt n+1, a random wait up to base · 2^(n-1) (full jitter)',
       group: 'timeouts',
       defaultText: '1s',
+      fromCli: flagDuration('--retry-delay'),
     },
   }),
   retryMaxDelay: defaulted({
@@ -220,6 +252,7 @@ export const RUN_OPTIONS = {
       help: "longest wait between attempts; also caps a server's Retry-After",
       group: 'timeouts',
       defaultText: '30s',
+      fromCli: flagDuration('--retry-max-delay'),
     },
   }),
   retryAllMethods: defaulted({
@@ -360,6 +393,10 @@ export const RUN_OPTIONS = {
       defaultText: '1048576, 1 MiB',
     },
   }),
+  // Issue 23. Off by default: a run of many targets keeps no heads it was not asked for. The
+  // CLI's -i/-I and -v set these (src/config/cli-flags.ts), so they have no flag of their own.
+  responseHeaders: defaulted({ read: flag, default: false }),
+  requestHeaders: defaulted({ read: flag, default: false }),
 } as const satisfies Record<string, Spec>;
 
 type Specs = typeof RUN_OPTIONS;

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
-import { MAX_DURATION_MS, parseDuration } from '../targets/duration.js';
+import { OptionError } from '../errors.js';
+import { checkBudget, MAX_DURATION_MS, parseDuration, parseFlagDuration } from '../targets/duration.js';
 import { describeValue, isPlainObject, quote } from '../targets/describe.js';
 import { buildExpectation, DEFAULT_EXPECTATION } from '../targets/expect.js';
 import { headerRule } from '../targets/expect-header.js';
@@ -34,8 +35,9 @@ export function wholeNumber(min: number, max: number): ValueReader<number> {
 
 /**
  * A duration in whole ms, at least 1 (a zero timeout would fire at once, a zero delay spin).
- * A number is milliseconds (the library's unit); a string is read as the CLI reads it
- * (`250ms`, `2s`, `1.5m`, `1h`; bare digits are seconds, as curl's `--max-time 1.5`).
+ * A number is milliseconds (the library's unit, as Node's timeouts); a string carries its unit
+ * (`250ms`, `2s`, `1.5m`, `1h`). The CLI reads its flags' text with `parseFlagDuration` first
+ * (a bare number there is seconds), so this sees a number from it. See src/targets/duration.ts.
  */
 export const duration: ValueReader<number> = (value) => {
   if (typeof value === 'number') {
@@ -50,6 +52,26 @@ export const duration: ValueReader<number> = (value) => {
   // parseDuration's message already names and quotes the value.
   return parseDuration(value);
 };
+
+/**
+ * A budget (a timeout, `expect.maxTime`): a {@link duration}, and a number under 10 is refused as
+ * most likely meant in seconds (`timeout: 5`); `"5ms"` says it on purpose.
+ */
+export const budget: ValueReader<number> = (value) => checkBudget(value, duration(value));
+
+/**
+ * A duration flag's text → milliseconds (a bare number is seconds, refused from 100 with the
+ * hint `did you mean 1000ms?`); a bad value is a usage error naming the flag.
+ */
+export function flagDuration(flag: string): (raw: string) => number {
+  return (raw) => {
+    try {
+      return parseFlagDuration(raw);
+    } catch (err) {
+      throw new OptionError(flag, `${flag}: ${(err as Error).message}`, { cause: err });
+    }
+  };
+}
 
 export const flag: ValueReader<boolean> = (value) => {
   if (typeof value !== 'boolean') throw new Error(`must be true or false, got ${shown(value)}`);
@@ -126,7 +148,7 @@ function builtExpectation(value: Record<string, unknown>): Expectation {
   if (typeof statusText !== 'string') throw new Error('.statusText must be a string');
   // Copied: the config is frozen, and the caller's arrays stay theirs.
   const built: Expectation = { status: ranges.map((r) => [...(r as [number, number])] as const), statusText };
-  if (maxTime !== undefined) built.maxTime = duration(maxTime);
+  if (maxTime !== undefined) built.maxTime = budget(maxTime);
   if (bodyIncludes !== undefined) {
     if (typeof bodyIncludes !== 'string' || bodyIncludes === '')
       throw new Error('.bodyIncludes must be a non-empty string');

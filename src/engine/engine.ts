@@ -8,6 +8,7 @@ import { dnsCacheFor, type ResolverFiles } from './dns-setup.js';
 import { Exchange } from './exchange.js';
 import { Deadlines } from './deadlines.js';
 import { Bodies } from './bodies.js';
+import { HeadCapture } from './heads.js';
 import { Pool, type PoolOwner } from './pool.js';
 import type { Session, SessionOptions } from './session.js';
 import { TlsSessions } from './tls-sessions.js';
@@ -50,6 +51,8 @@ export class Engine implements PoolOwner {
   readonly transport: Transport;
   /** Saving, hashing and content checks of bodies (bodies.ts). */
   readonly bodies: Bodies;
+  /** Heads kept for results (`responseHeaders`, `requestHeaders`); null: none. */
+  private readonly heads: { readonly request: boolean } | null;
   /** Starts go through {@link takeTokens}: a rate is set, or retries are (a 429 then pauses its origin). */
   readonly paced: boolean;
   readonly ratePerHost: Rate | undefined;
@@ -133,6 +136,7 @@ export class Engine implements PoolOwner {
     this.userAgent = options.userAgent;
     this.transport = new Transport(options, this.userAgent);
     this.bodies = new Bodies(options);
+    this.heads = options.responseHeaders || options.requestHeaders ? { request: options.requestHeaders } : null;
     this.dns = dnsCacheFor(options, hooks);
     this.dialContext = {
       connector: hooks.connector ?? defaultConnector,
@@ -290,6 +294,7 @@ export class Engine implements PoolOwner {
     }
     const ex = new Exchange(prepared, prepared.expect ?? this.expect);
     ex.bodies = this.bodies;
+    if (this.heads !== null) ex.heads = new HeadCapture(this.heads.request);
     // Targets are admitted in input order: names claimed here do not depend on timing.
     ex.saveAs = this.bodies.claim(prepared);
     if (this.cancelled) {

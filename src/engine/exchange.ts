@@ -16,6 +16,7 @@ import type { Bodies, BodyWork } from './bodies.js';
 import { needsBody } from './body-checks.js';
 import { requestsClose } from './request.js';
 import { headerFailure } from '../targets/expect-header.js';
+import { HeadCapture, pairsOf } from './heads.js';
 
 /** RFC 9110 §9.2.2: only these may be retried automatically. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -81,6 +82,7 @@ class Rare {
   matcher: BodyMatcher | null = null;
   pausedAt: number | null = null;
   connectFrom: number | null = null;
+  heads: HeadCapture | null = null;
 }
 
 /**
@@ -192,6 +194,14 @@ export class Exchange {
     if (at !== null || this.rare !== null) this.more().connectFrom = at;
   }
 
+  /** The heads this exchange keeps for its result (-i, -v); null in a run that asked for none. */
+  get heads(): HeadCapture | null {
+    return this.rare?.heads ?? null;
+  }
+  set heads(heads: HeadCapture | null) {
+    if (heads !== null || this.rare !== null) this.more().heads = heads;
+  }
+
   private get matcher(): BodyMatcher | null {
     return this.rare?.matcher ?? null;
   }
@@ -240,6 +250,9 @@ export class Exchange {
   inherit(previous: Exchange): void {
     this.bodies = previous.bodies;
     this.saveAs = previous.saveAs;
+    const heads = previous.heads;
+    // The result reports the last request and response, so each exchange keeps its own.
+    if (heads !== null) this.heads = new HeadCapture(heads.wantsRequest);
   }
 
   /**
@@ -272,6 +285,8 @@ export class Exchange {
   /** Expectations about the head are checked as soon as it arrives. */
   onHead(head: ResponseHead): void {
     this.status = head.status;
+    const heads = this.heads;
+    if (heads !== null) heads.response = pairsOf(head.headers);
     const status = head.status;
     if (status >= 301 && status <= 308) this.location = findHeader(head.headers, 'location') ?? null;
     else if (status === 429 || status === 503) this.retryAfter = findHeader(head.headers, 'retry-after') ?? null;
@@ -380,6 +395,11 @@ export class Exchange {
     }
     const hash = this.bodies?.hash ?? null;
     if (hash !== null) result[hash] = error === null ? (this.body?.digest() ?? null) : null;
+    const heads = this.heads;
+    if (heads !== null) {
+      result.responseHeaders = heads.response ?? [];
+      if (heads.wantsRequest) result.requestHeaders = heads.request ?? [];
+    }
     return result;
   }
 }

@@ -7,6 +7,7 @@ import type { Dialled } from './dial.js';
 import type { Exchange } from './exchange.js';
 import { ResponseParser, type ParserHandler, type ResponseHead } from './parser.js';
 import type { ProxyEndpoint } from './proxy.js';
+import { h1RequestFields } from './heads.js';
 import { hostHeader } from './request.js';
 import { ResponseBody } from './response-body.js';
 import type { Session, SessionOptions, SessionOwner, SessionState } from './session.js';
@@ -119,6 +120,8 @@ export class H1Session implements Session, ParserHandler {
     // Every request on this connection goes to its origin: one Host value for all of them.
     this.host ??= hostHeader(ex.target);
     const bytes = this.options.transport.requestBytes(ex.target, this.proxy, this.host);
+    const heads = ex.heads;
+    if (heads?.wantsRequest === true) heads.request = h1RequestFields(bytes);
     if (this.options.pipeline <= 1) {
       this.socket.write(bytes);
       return;

@@ -27,6 +27,7 @@ export {
   type Patch,
 } from './safe-write.js';
 export { createNdjsonReporter } from './ndjson.js';
+export { createVerboseReporter, includedHeadLines, verboseLines } from './heads.js';
 export { createJsonReporter } from './json.js';
 export { createCsvReporter, CSV_COLUMNS } from './csv.js';
 export { createJUnitReporter } from './junit.js';

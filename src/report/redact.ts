@@ -1,4 +1,4 @@
-import type { Result } from '../types.js';
+import type { HeaderPair, Result } from '../types.js';
 import { BODY_SHOWN, redactJsonText } from './redact-json.js';
 import { maskUrl, maskUrlsInText } from './redact-url.js';
 
@@ -33,6 +33,8 @@ import { maskUrl, maskUrlsInText } from './redact-url.js';
  *   the quoted values of a failed header expectation on a sensitive header;
  * - everywhere (input and URLs included): every occurrence of the run's own secret values,
  *   {@link RedactOptions.secrets}.
+ * - in `responseHeaders` and `requestHeaders` (-i, -v): the values of the sensitive names, and URL
+ *   passwords and run-wide secret values in any other value.
  */
 export const DEFAULT_REDACTED_HEADERS: readonly string[] = [
   'authorization',
@@ -76,7 +78,7 @@ export function createRedactor(opts: RedactOptions = {}): Redactor {
     return { text: masked.text, found: masked.password === null ? [] : [masked.password] };
   };
 
-  return (r: Result): Result => {
+  const redactResult = (r: Result): Result => {
     // Every secret we find by structure needs an `@` (a URL's user info) or a `"` (a JSON input),
     // and a failed expectation or an error may quote one: a plain successful result with neither
     // is shown as it is (most results of a large run).
@@ -112,6 +114,22 @@ export function createRedactor(opts: RedactOptions = {}): Redactor {
       return out;
     }
     return same(r, out) ? r : out;
+  };
+
+  /** A header list as reports show it: the values of sensitive names as ***, URL passwords hidden. */
+  const redactHeads = (pairs: HeaderPair[]): HeaderPair[] =>
+    pairs.map(([name, value]): HeaderPair => {
+      if (names.has(name.toLowerCase())) return [name, REDACTED];
+      return [name, replaceAll(maskUrlsInText(value), global)];
+    });
+
+  return (r: Result): Result => {
+    const out = redactResult(r);
+    if (r.responseHeaders === undefined && r.requestHeaders === undefined) return out;
+    const copy: Result = { ...out };
+    if (r.responseHeaders !== undefined) copy.responseHeaders = redactHeads(r.responseHeaders);
+    if (r.requestHeaders !== undefined) copy.requestHeaders = redactHeads(r.requestHeaders);
+    return copy;
   };
 }
 

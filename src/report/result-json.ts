@@ -7,7 +7,7 @@ import { escapeJsonControls } from '../controls.js';
  * connect, tls, firstByte, total}, reused, httpVersion, error {code, phase?, message} | null,
  * failures, attempts, retried and flaky (only after retries), redirects, finalUrl, remoteAddress,
  * tls, decodedBytes, savedTo, then the digest named after the `hash` algorithm (sha256 | sha1 |
- * md5) only when a hash was asked for.
+ * md5) only when a hash was asked for, then `responseHeaders` and `requestHeaders` only when asked for.
  *
  * Hand-built rather than `JSON.stringify` of a fresh ordered object, with no intermediate
  * objects, and byte-identical to it (a property test checks that) except that DEL and C1
@@ -47,6 +47,7 @@ export function resultToJson(r: Result): string {
     finalUrl +
     connectionRun(r) +
     digests(r) +
+    heads(r) +
     '}'
   );
 }
@@ -210,6 +211,14 @@ function digests(r: Result): string {
   if (r.sha256 !== undefined) out += `,"sha256":${r.sha256 === null ? 'null' : jsonString(r.sha256)}`;
   if (r.sha1 !== undefined) out += `,"sha1":${r.sha1 === null ? 'null' : jsonString(r.sha1)}`;
   if (r.md5 !== undefined) out += `,"md5":${r.md5 === null ? 'null' : jsonString(r.md5)}`;
+  return out;
+}
+
+/** `responseHeaders` / `requestHeaders`: present only on results of a run that asked for them (-i, -v). */
+function heads(r: Result): string {
+  let out = '';
+  if (r.responseHeaders !== undefined) out += `,"responseHeaders":${jsonValue(r.responseHeaders)}`;
+  if (r.requestHeaders !== undefined) out += `,"requestHeaders":${jsonValue(r.requestHeaders)}`;
   return out;
 }
 

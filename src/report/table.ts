@@ -4,6 +4,7 @@ import { earlierAttempts, flakyText } from './attempts.js';
 import { formatBytes, formatLatency } from './format.js';
 import { shortenMiddle, truncateEnd, wrapText } from './fit.js';
 import type { Output } from './output.js';
+import { includedHeadLines } from './heads.js';
 import { ReorderBuffer } from './reorder.js';
 import type { Reporter } from './reporter.js';
 import { displayWidth, sanitize } from './sanitize.js';
@@ -27,6 +28,11 @@ export interface TableReporterOptions {
    * drawn between the two.
    */
   beforeRows?: () => void;
+  /**
+   * Called with each target's index as its row takes its place in the output, in input order (a
+   * row not shown included): `-v` writes that target's heads right after it.
+   */
+  afterRow?: (index: number) => void;
   /**
    * A reason wider than the line wraps onto further lines under its row (a person at a
    * terminal); else it is printed whole on its `↳` line, however long (a CI log, a file: whatever
@@ -178,20 +184,23 @@ export function createTableReporter(out: Output, opts: TableReporterOptions): Re
 
   // Holds rendered rows (not Results) for targets that finished ahead of an earlier one: the
   // layout is fixed by then, so a row can be rendered the moment it arrives.
-  const buffer = new ReorderBuffer<string | typeof HIDDEN | typeof CANCELLED | typeof OK_NOT_SHOWN>((row) => {
+  type Row = string | typeof HIDDEN | typeof CANCELLED | typeof OK_NOT_SHOWN;
+  const afterRow = opts.afterRow;
+  const buffer = new ReorderBuffer<{ index: number; row: Row }>(({ index, row }) => {
     if (row === CANCELLED) cancelled++;
     else if (row === OK_NOT_SHOWN) okNotShown++;
     else if (row !== HIDDEN) emit(row);
+    afterRow?.(index);
   });
 
   const place = (r: Result, fixed: Layout): void => {
     // A row that is not shown still takes its place in the order, or later rows would wait for it.
-    let row: string | typeof HIDDEN | typeof CANCELLED | typeof OK_NOT_SHOWN;
+    let row: Row;
     if (r.error?.code === 'cancelled') row = CANCELLED;
     else if (onlyFailures && r.ok) row = HIDDEN;
     else if (r.ok && r.attempts <= 1 && opts.screenRows !== undefined && known() > opts.screenRows) row = OK_NOT_SHOWN;
-    else row = renderRow(r, fixed, chalk, wrap);
-    buffer.push(r.index, row);
+    else row = renderRow(r, fixed, chalk, wrap) + includedHeadLines(r, fixed.width);
+    buffer.push(r.index, { index: r.index, row });
   };
 
   const closeWindow = (): void => {

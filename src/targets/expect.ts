@@ -1,6 +1,6 @@
 import type { ExpectObject, Expectation } from '../types.js';
 import { describeValue, isPlainObject, unknownFieldError } from './describe.js';
-import { parseDuration } from './duration.js';
+import { checkBudget, parseDuration } from './duration.js';
 import { contentExpectations } from './expect-content.js';
 import { buildHeaderRules } from './expect-header.js';
 import { parseStatusSpec } from './status-spec.js';
@@ -46,10 +46,10 @@ export function buildExpectation(obj: ExpectObject | undefined, fallback: Expect
   if (maxTime !== undefined) {
     if (typeof maxTime !== 'string' && typeof maxTime !== 'number') {
       throw new Error(
-        `field "expect.maxTime" must be a duration like "2s" or a number of seconds, got ${describeValue(maxTime)}`,
+        `field "expect.maxTime" must be a duration like "2s" or a number of milliseconds, got ${describeValue(maxTime)}`,
       );
     }
-    result.maxTime = wrap('expect.maxTime', () => parseDuration(maxTime));
+    result.maxTime = wrap('expect.maxTime', () => checkBudget(maxTime, parseDuration(maxTime)));
   }
   if (bodyIncludes !== undefined) {
     if (typeof bodyIncludes !== 'string' || bodyIncludes === '') {

@@ -1,6 +1,6 @@
 import type { HeaderList } from '../types.js';
 import { describeValue, isPlainObject, quote } from './describe.js';
-import { parseDuration } from './duration.js';
+import { checkBudget, parseDuration } from './duration.js';
 import { isToken, requestHeaderError, trimOws, validateHeaderName, validateHeaderValue } from './header.js';
 
 /**
@@ -85,10 +85,10 @@ export function readBody(obj: Record<string, unknown>): Buffer | null {
 export function readTimeout(value: unknown, field: string): number {
   if (typeof value !== 'string' && typeof value !== 'number') {
     throw new Error(
-      `field "${field}" must be a duration like "2s" or a number of seconds, got ${describeValue(value)}`,
+      `field "${field}" must be a duration like "2s" or a number of milliseconds, got ${describeValue(value)}`,
     );
   }
-  return withField(field, () => parseDuration(value));
+  return withField(field, () => checkBudget(value, parseDuration(value)));
 }
 
 export function withField<T>(field: string, run: () => T): T {

@@ -1,8 +1,9 @@
-import { constants, closeSync, fstatSync, openSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, statSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { UsageError } from '../errors.js';
 import { escapeControls } from '../controls.js';
+import { closest } from './describe.js';
 import { cannotRead } from './read-error.js';
 import type { SourceItem } from './source-item.js';
 import { openStream, readDocumentStream, type OpenedSource } from './stream-source.js';
@@ -34,9 +35,14 @@ const DIR_SEGMENT = /^(?!localhost\/)[^./]+\//i;
  *    and is not localhost) or a target-file extension (.json, .jsonl, .ndjson, .txt, .list, .csv)
  *    — but does not exist is a usage error, `no such file`, rather than a request to a host
  *    named like a file;
- * 6. anything else is a shorthand URL (`example.com/path`). A host that collides with a local
+ * 6. a bare word — no dot, colon or slash (`urls`, `help`) — that does not exist is a usage error
+ *    too (issue 23): it is far more often a mistyped file name or a subcommand than a host on the
+ *    local network, and as a host it would only fail later as `dns`. The message suggests a file
+ *    of a close name here, or the flag for `help`/`version`, and says how to fetch such a host
+ *    (http://name). `localhost` is the exception: it is a URL everyone types bare;
+ * 7. anything else is a shorthand URL (`example.com/path`). A host that collides with a local
  *    name can always be written as http://name.
- * @throws UsageError for rule 5.
+ * @throws UsageError for rules 5 and 6.
  */
 export function classifyArgument(arg: string): SourceSpec {
   if (arg === '-') return { kind: 'stdin' };
@@ -51,7 +57,36 @@ export function classifyArgument(arg: string): SourceSpec {
   if (PATH_START.test(arg) || DIR_SEGMENT.test(arg) || FILE_EXTENSIONS.test(arg)) {
     throw new UsageError(`no such file: ${escapeControls(arg)} (for a URL, write http://…)`);
   }
+  if (BARE_WORD.test(arg) && arg.toLowerCase() !== 'localhost') throw new UsageError(bareWordMessage(arg));
   return { kind: 'arg', value: arg };
+}
+
+/** No dot, colon or slash (nor `[`, `?`, `#`, `@`): a word, not a host name with a domain. */
+const BARE_WORD = /^[^.:/\\[?#@]+$/;
+
+/** Words that are flags: `fetch-many x help` means --help, not a host named help. */
+const FLAG_WORDS: Readonly<Record<string, string>> = { help: '--help', version: '--version' };
+
+function bareWordMessage(arg: string): string {
+  const shown = escapeControls(arg);
+  const flag = FLAG_WORDS[arg.toLowerCase()];
+  const hint = flag ?? similarFile(arg);
+  const suggestion = hint === null ? '' : `; did you mean ${escapeControls(hint)}?`;
+  return `'${shown}' is neither a file nor a URL${suggestion} (for a host of that name, write http://${shown})`;
+}
+
+/** A file here whose name is `arg` plus an extension, or one edit away from it. */
+function similarFile(arg: string): string | null {
+  let names: string[];
+  try {
+    // One directory listing, on a usage error only; capped, so a huge directory costs little.
+    names = readdirSync('.').slice(0, 10_000);
+  } catch {
+    return null;
+  }
+  const lower = arg.toLowerCase();
+  const extended = names.find((name) => name.toLowerCase().startsWith(`${lower}.`));
+  return extended ?? closest(arg, new Set(names));
 }
 
 /**

@@ -75,8 +75,8 @@ describe('flags', () => {
 });
 
 describe('--help and --version', () => {
-  it('--help exits 0 and lists every option', async () => {
-    const run = await runCli(['--help']);
+  it('--help all exits 0 and lists every option', async () => {
+    const run = await runCli(['--help', 'all']);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
     const flags = [

@@ -87,7 +87,7 @@ describe('per-target expect in JSON', () => {
       { url: `${server.url}/status/404`, expect: { status: '200-299' } },
       // The server waits 500 ms before answering, so a 100 ms limit cannot hold.
       { url: `${server.url}/slow/500`, expect: { maxTime: '100ms' } },
-      { url: `${server.url}/ok`, expect: { maxTime: 30 } },
+      { url: `${server.url}/ok`, expect: { maxTime: '30s' } },
       { url: `${server.url}/ok`, expect: { bodyIncludes: 'ok' } },
       { url: `${server.url}/ok`, expect: { bodyIncludes: 'nope' } },
       { url: `${server.url}/ok`, expect: { header: { 'content-type': 'text/plain' } } },

@@ -81,6 +81,12 @@ describe('--expect-body, --expect-time', () => {
     expect(r!.failures).toHaveLength(1);
     expect(r!.failures[0]).toMatch(/^time \d+ ms > 50 ms$/);
     expectUsageError(await runCli(['--expect-time', 'soon', api]), '--expect-time: invalid duration "soon"');
+    // Issue 23: 100 bare would be 100 s on the command line, which nobody means as a response time.
+    expectUsageError(
+      await runCli(['--expect-time', '100', api]),
+      '--expect-time: "100" is a bare number, which is seconds on the command line (1.7 minutes): did you mean 100ms?',
+    );
+    expectUsageError(await runCli(['--timeout', '1000', api]), 'did you mean 1000ms? (write 1000s if not)');
   });
 
   it("flags override only their own field of a file's defaults.expect", async () => {

@@ -7,27 +7,28 @@ import { RUN_OPTIONS } from '../../src/config/run-config.js';
 import { runCli } from './harness.js';
 
 describe('--help', () => {
-  it('groups the options by topic, in order, and ends with 4 to 6 examples', async () => {
-    const run = await runCli(['--help'], { env: { COLUMNS: '100' } });
+  it('--help all groups the options by topic, in order, and ends with 4 to 6 examples', async () => {
+    const run = await runCli(['--help', 'all'], { env: { COLUMNS: '100' } });
     expect(run.code).toBe(0);
     const headings = run.stdout.split('\n').filter((line) => /^[A-Z][^:]*:$/.test(line));
     expect(headings).toEqual([
       'Arguments:',
-      'Targets (what each request carries, for targets that set none):',
+      'Targets (defaults for what each request carries):',
       'Requests:',
       'Timeouts and retries:',
       'TLS and proxies:',
       'Expectations (what counts as ok):',
       'Sharding and resuming (docs/scaling-out.md):',
       'Output:',
+      'Coming from curl:',
       'Exit codes:',
       'Subcommands:',
-      'Examples:',
+      'Examples, against fetch-many demo --serve:',
     ]);
     // No option is left in commander's catch-all group.
     expect(run.stdout).not.toContain('\nOptions:');
     const examples = run.stdout
-      .slice(run.stdout.indexOf('Examples:\n') + 10)
+      .slice(run.stdout.indexOf('Examples, against fetch-many demo --serve:\n') + 43)
       .trimEnd()
       .split('\n');
     expect(examples.length).toBeGreaterThanOrEqual(4);
@@ -39,7 +40,7 @@ describe('--help', () => {
   });
 
   it('puts each flag under its topic', async () => {
-    const { stdout } = await runCli(['--help'], { env: { COLUMNS: '200' } });
+    const { stdout } = await runCli(['--help', 'all'], { env: { COLUMNS: '200' } });
     const section = (heading: string): string => {
       const start = stdout.indexOf(`\n${heading}`);
       return stdout.slice(start, stdout.indexOf('\n\n', start + 1));
@@ -57,7 +58,7 @@ describe('--help', () => {
   });
 
   it('shows the defaults of src/config', async () => {
-    const { stdout } = await runCli(['--help'], { env: { COLUMNS: '300' } });
+    const { stdout } = await runCli(['--help', 'all'], { env: { COLUMNS: '300' } });
     for (const spec of Object.values(RUN_OPTIONS)) {
       const cli = spec.cli;
       if (cli?.defaultText === undefined) continue;

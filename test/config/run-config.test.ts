@@ -51,13 +51,14 @@ describe('resolveRunConfig', () => {
     expect(RUN_OPTIONS.retryDelay.cli?.defaultText).toBe('1s');
   });
 
-  it('reads durations as the CLI does, and numbers as milliseconds', () => {
+  it('reads durations with their unit, and numbers as milliseconds', () => {
     expect(resolveRunConfig({ timeout: '300ms' }).timeout).toBe(300);
     expect(resolveRunConfig({ timeout: '2s', connectTimeout: '1.5m' })).toMatchObject({
       timeout: 2000,
       connectTimeout: 90_000,
     });
-    expect(resolveRunConfig({ timeout: '2' }).timeout).toBe(2000);
+    expect(() => resolveRunConfig({ timeout: '2' })).toThrow('give a unit, "2s" or "2ms"');
+    expect(() => resolveRunConfig({ timeout: 2 })).toThrow('did you mean "2s"?');
     expect(resolveRunConfig({ timeout: 250 }).timeout).toBe(250);
     expect(resolveRunConfig({ retryDelay: '100ms' }).retryDelay).toBe(100);
   });

@@ -15,8 +15,8 @@ describe('--pipeline', () => {
     expectUsageError(run, 'pipeline');
   });
 
-  it('--help lists it', async () => {
-    const run = await runCli(['--help']);
+  it('--help all lists it', async () => {
+    const run = await runCli(['--help', 'all']);
     expect(run.stdout).toMatch(/--pipeline <n>/);
   });
 

@@ -34,7 +34,7 @@ describe('buildExpectation', () => {
     const built = buildExpectation(
       {
         status: '2xx,304',
-        maxTime: 1.5,
+        maxTime: 1500,
         bodyIncludes: 'hello',
         header: { 'Content-Type': 'text/html', ETag: 7 as never },
       },

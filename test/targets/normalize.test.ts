@@ -95,8 +95,8 @@ describe('prepareTarget: objects', () => {
     expect(target.body?.length).toBe(Buffer.byteLength('{"a":"é"}'));
   });
 
-  it('takes data as an alias of body, and a number timeout as seconds', () => {
-    const target = valid(prepareTarget(obj({ url: 'a.test', data: 'x=1', timeout: 0.5 }), 0, none));
+  it('takes data as an alias of body, and a number timeout as milliseconds', () => {
+    const target = valid(prepareTarget(obj({ url: 'a.test', data: 'x=1', timeout: 500 }), 0, none));
     expect(target.body?.toString()).toBe('x=1');
     expect(target.timeout).toBe(500);
   });
@@ -203,7 +203,10 @@ describe('prepareTarget: objects', () => {
     [{ url: 'a.test', data: 1 }, 'field "data" must be a string, got number 1'],
     [{ url: 'a.test', timeout: 'soon' }, 'field "timeout": invalid duration "soon" (use e.g. 250ms, 2s, 1.5m)'],
     [{ url: 'a.test', timeout: 0 }, 'field "timeout": invalid duration 0: must be greater than 0'],
-    [{ url: 'a.test', timeout: null }, 'field "timeout" must be a duration like "2s" or a number of seconds, got null'],
+    [
+      { url: 'a.test', timeout: null },
+      'field "timeout" must be a duration like "2s" or a number of milliseconds, got null',
+    ],
     [
       { url: 'a.test', expect: { status: 'abc' } },
       'field "expect.status": bad status "abc" in "abc" (use e.g. 200, 200-299, 2xx or a comma list)',
@@ -313,7 +316,7 @@ describe('precedence: target > CLI defaults > file defaults', () => {
       method: 'HEAD',
       headers: { 'x-cli': 'target', 'X-Own': 'o' },
       body: 'own',
-      timeout: 1,
+      timeout: 1000,
       expect: { bodyIncludes: 'yes' },
     });
     const target = valid(prepareTarget(input, 0, cli, file));
@@ -338,7 +341,7 @@ describe('precedence: target > CLI defaults > file defaults', () => {
   });
 
   it('builds a target expect over the default when no level gives one', () => {
-    const target = valid(prepareTarget(obj({ url: 'a.test', expect: { maxTime: 2 } }), 0, none));
+    const target = valid(prepareTarget(obj({ url: 'a.test', expect: { maxTime: 2000 } }), 0, none));
     expect(target.expect).toEqual({ ...DEFAULT_EXPECTATION, maxTime: 2000 });
   });
 
@@ -361,7 +364,7 @@ describe('precedence: target > CLI defaults > file defaults', () => {
 describe('checkFileDefaults', () => {
   it('accepts the settable fields', () => {
     expect(
-      checkFileDefaults({ method: 'GET', headers: { a: 'b' }, data: 'x', timeout: 2, expect: { status: 200 } }),
+      checkFileDefaults({ method: 'GET', headers: { a: 'b' }, data: 'x', timeout: 2000, expect: { status: 200 } }),
     ).toBeNull();
     expect(checkFileDefaults({})).toBeNull();
   });

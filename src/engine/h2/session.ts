@@ -4,6 +4,7 @@ import type { ErrorCode, TimeoutPhase, TlsInfo } from '../../types.js';
 import { contentCodings } from '../decode.js';
 import type { Dialled } from '../dial.js';
 import type { Exchange } from '../exchange.js';
+import { pairsOf } from '../heads.js';
 import { responseFields } from './fields.js';
 import {
   CANCEL,
@@ -229,7 +230,11 @@ export class H2Session implements Session, FrameHandler {
     if (this.nextId > MAX_STREAM_ID) this.state = 'draining';
     const body = target.body;
     const upload = body !== null && body.length > 0 ? body : null;
-    const block = this.encoder.encode(this.requestFields.fields(target), FRAME_HEADROOM);
+    const fields = this.requestFields.fields(target);
+    const heads = ex.heads;
+    // A copy: the field list is reused for the next request.
+    if (heads?.wantsRequest === true) heads.request = pairsOf(fields);
+    const block = this.encoder.encode(fields, FRAME_HEADROOM);
     this.queue(headersFramesInPlace(id, block, upload === null, this.peerMaxFrame));
     const stream: Stream = {
       id,
