@@ -134,10 +134,31 @@ export interface Target {
   method: string;
   /** Extra request headers (the user's), validated: no CR, LF or NUL. */
   headers: HeaderList;
-  body: Buffer | null;
+  /** In memory, or streamed from files (`-d @file`, `--data-binary @file`); null: none. */
+  body: Buffer | FileBody | null;
   /** Whole-request timeout in ms; overrides the run's `timeout`. */
   timeout?: number;
   expect?: Expectation;
+}
+
+/**
+ * A request body read from files as it is sent, never held whole: each request (and each retry or
+ * redirect that resends it) opens the files again. `length` is known before the first request.
+ */
+export interface FileBody {
+  readonly kind: 'file';
+  /** In order: bytes sent as they are, and files. */
+  readonly parts: readonly (Buffer | FileBodyPart)[];
+  /** Bytes sent in all: the Content-Length. */
+  readonly length: number;
+}
+
+export interface FileBodyPart {
+  readonly path: string;
+  /** Carriage returns and line feeds left out (curl's `-d @file`). */
+  readonly strip: boolean;
+  /** Bytes this part sends (after stripping). */
+  readonly length: number;
 }
 
 /** A target that failed validation; the engine turns it into an `invalid_target` result. */

@@ -9,7 +9,7 @@ import { GatedTargets } from './gated-targets.js';
 import { runDemo } from '../demo/cli.js';
 import type { PreparedTarget, Result } from '../types.js';
 import { buildProgram, type RawOptions } from './program.js';
-import { resolveOptions, type CliConfig } from './options.js';
+import { measureBodyFlags, resolveOptions, type CliConfig } from './options.js';
 import { OutputDir } from '../engine/output-dir.js';
 import { checkOutputPath } from './output-path.js';
 import type { CliIO } from './io.js';
@@ -119,6 +119,7 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
   program.parse(argv, { from: 'user' });
   const raw = program.opts<RawOptions>();
   const config = resolveOptions(raw, io.env, io.stdout.isTTY === true);
+  await measureBodyFlags(config);
   if (config.junit !== undefined) {
     await checkOutputPath(config.junit, '--junit');
     const junit = config.junit;
