@@ -187,7 +187,9 @@ export type ErrorCode =
   | 'too_many_redirects'
   | 'proxy'
   /** The body could not be written under `outputDir` (disk full, permission denied…). */
-  | 'write';
+  | 'write'
+  /** Never sent: its origin reached `maxHostErrors` connection errors or timeouts in a row. */
+  | 'skipped';
 
 /** The phase a timeout happened in. */
 export type TimeoutPhase = 'connect' | 'tls' | 'headers' | 'body';
@@ -365,6 +367,13 @@ export interface RunOptions {
   maxRedirects?: number;
   /** Extra attempts after a connection error, timeout, 429, 502, 503 or 504. @default 0 */
   retries?: number;
+  /**
+   * After this many connection errors or timeouts in a row on one origin (`dns`, `refused`,
+   * `reset`, `connect`, `tls`, `timeout`, `truncated`; any response starts the count again), its
+   * remaining targets are reported at once with error `skipped`, naming those errors (httpx's
+   * `-maxhr`). @default off
+   */
+  maxHostErrors?: number;
   /** Base of the exponential backoff between attempts (full jitter). @default 1000 (1 s, as curl) */
   retryDelay?: Duration;
   /** Longest wait between attempts, also the cap on a server's Retry-After. @default 30000 */
