@@ -3,11 +3,12 @@
  *
  *   npm run bench                   full suite, 3 interleaved runs, writes bench/RESULTS.md
  *   npm run bench -- --quick        small N, 1 run, writes bench/.work/RESULTS-quick.md
- *   npm run bench -- --only a,d     selected workloads (a b c d e f g p, bodies, h, m, https)
+ *   npm run bench -- --only a,d     selected workloads (a b c d e f g p, bodies, h, m, https, i24)
  *                                   (https: issue 10, bench/https.ts: TLS nginx, h1 and h2 vs curl)
  *                                   (h: many hosts, bench/many-hosts.ts: needs root and unshare)
  *                                   (m: merge of 1M results, bench/merge.ts)
  *                                   (r: redaction cost per MB, 1–16 MB, bench/redact.ts)
+ *                                   (i24: file uploads and a dead origin, bench/issue24.ts)
  *   npm run bench -- --runs 5       more runs per program
  *
  * Only 127.0.0.1 is ever contacted; every child is stopped by pid at the end or on Ctrl-C.
@@ -20,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { recordSection, runBodies } from './bodies.js';
 import { installCleanup } from './children.js';
+import { recordIssue24, runIssue24 } from './issue24.js';
 import { evaluateGoals, type SuiteResults } from './goals.js';
 import { evaluateIssue13 } from './goals-13.js';
 import { measureInterleaved, summarize, type Sample, type CommandSpec } from './measure.js';
@@ -35,9 +37,9 @@ import { allWorkloads, type WorkloadEnv } from './workloads.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const WORK = 'bench/.work';
-const GROUPS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'p', 'bodies', 'h', 'm', 'r', 'https'];
+const GROUPS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'p', 'bodies', 'h', 'm', 'r', 'https', 'i24'];
 /** Workloads that only replace their own section of the results file. */
-const SECTION_ONLY = ['bodies', 'h', 'm', 'r', 'https'];
+const SECTION_ONLY = ['bodies', 'h', 'm', 'r', 'https', 'i24'];
 
 function options(): { quick: boolean; only: string[]; runs: number; argv: string[] } {
   const argv = process.argv.slice(2);
@@ -174,6 +176,20 @@ async function main(): Promise<void> {
     });
   }
 
+  // Issue 24's workload (bench/issue24.ts): its own servers, its own section of the results.
+  let issue24Section: string | null = null;
+  if (opts.only.includes('i24') && haveFetchMany) {
+    process.stderr.write('\n(i24) request bodies from files; a dead origin listed first\n');
+    issue24Section = await runIssue24({
+      root: ROOT,
+      work: WORK,
+      timeBin: tools.time,
+      quick: opts.quick,
+      runs: opts.runs,
+      log: (line) => process.stderr.write(line),
+    });
+  }
+
   const suite: SuiteResults = {
     summaries: new Map(results.map((r) => [r.workload.id, r.summaries])),
     shape: new Map(
@@ -210,6 +226,10 @@ async function main(): Promise<void> {
   if (bodiesSection !== null) {
     process.stdout.write(`\n${bodiesSection}`);
     writeFileSync(out, recordSection(existsSync(out) ? readFileSync(out, 'utf8') : '', bodiesSection));
+  }
+  if (issue24Section !== null) {
+    process.stdout.write(`\n${issue24Section}`);
+    writeFileSync(out, recordIssue24(existsSync(out) ? readFileSync(out, 'utf8') : '', issue24Section));
   }
   if (opts.only.includes('h') && haveFetchMany) {
     // Workload h (bench/many-hosts.ts) runs in network + mount namespaces of its own, with its own

@@ -149,7 +149,8 @@ export interface Target {
   method: string;
   /** Extra request headers (the user's), validated: no CR, LF or NUL. */
   headers: HeaderList;
-  body: Buffer | null;
+  /** In memory, or streamed from files (`-d @file`, `--data-binary @file`); null: none. */
+  body: Buffer | FileBody | null;
   /** Whole-request timeout in ms; overrides the run's `timeout`. */
   timeout?: number;
   expect?: Expectation;
@@ -169,6 +170,26 @@ export interface BoundHeaders {
   readonly unbound: HeaderList;
   /** Lower-case names of the target's own headers, which win over a bound header. */
   readonly own: ReadonlySet<string>;
+}
+
+/**
+ * A request body read from files as it is sent, never held whole: each request (and each retry or
+ * redirect that resends it) opens the files again. `length` is known before the first request.
+ */
+export interface FileBody {
+  readonly kind: 'file';
+  /** In order: bytes sent as they are, and files. */
+  readonly parts: readonly (Buffer | FileBodyPart)[];
+  /** Bytes sent in all: the Content-Length. */
+  readonly length: number;
+}
+
+export interface FileBodyPart {
+  readonly path: string;
+  /** Carriage returns and line feeds left out (curl's `-d @file`). */
+  readonly strip: boolean;
+  /** Bytes this part sends (after stripping). */
+  readonly length: number;
 }
 
 /** A target that failed validation; the engine turns it into an `invalid_target` result. */
@@ -198,7 +219,9 @@ export type ErrorCode =
   | 'too_many_redirects'
   | 'proxy'
   /** The body could not be written under `outputDir` (disk full, permission denied…). */
-  | 'write';
+  | 'write'
+  /** Never sent: its origin reached `maxHostErrors` connection errors or timeouts in a row. */
+  | 'skipped';
 
 /** The phase a timeout happened in. */
 export type TimeoutPhase = 'connect' | 'tls' | 'headers' | 'body';
@@ -413,6 +436,13 @@ export interface RunOptions {
   maxRedirects?: number;
   /** Extra attempts after a connection error, timeout, 429, 502, 503 or 504. @default 0 */
   retries?: number;
+  /**
+   * After this many connection errors or timeouts in a row on one origin (`dns`, `refused`,
+   * `reset`, `connect`, `tls`, `timeout`, `truncated`; any response starts the count again), its
+   * remaining targets are reported at once with error `skipped`, naming those errors (httpx's
+   * `-maxhr`). @default off
+   */
+  maxHostErrors?: number;
   /** Base of the exponential backoff between attempts (full jitter). @default 1000 (1 s, as curl) */
   retryDelay?: Duration;
   /** Longest wait between attempts, also the cap on a server's Retry-After. @default 30000 */

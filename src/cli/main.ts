@@ -11,7 +11,7 @@ import type { PreparedTarget, Result } from '../types.js';
 import { buildProgram, type RawOptions } from './program.js';
 import { helpRequest } from './help.js';
 import { VERSION } from '../version.js';
-import { resolveOptions, type CliConfig } from './options.js';
+import { measureBodyFlags, resolveOptions, type CliConfig } from './options.js';
 import { OutputDir } from '../engine/output-dir.js';
 import { checkOutputPath } from './output-path.js';
 import type { CliIO } from './io.js';
@@ -186,6 +186,7 @@ async function run(
       ...(config.junit === undefined ? [] : [{ what: '--junit', path: config.junit }]),
     ]);
   }
+  await measureBodyFlags(config);
   if (config.junit !== undefined) {
     await checkOutputPath(config.junit, '--junit');
     const junit = config.junit;

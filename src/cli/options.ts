@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { OptionError } from '../errors.js';
 import { RUN_OPTIONS, type RunConfig, resolveRunConfig } from '../config/run-config.js';
 import { flagDuration } from '../config/values.js';
@@ -10,6 +10,7 @@ import { parseHeaderFlag, trimOws, validateHeaderName } from '../targets/header.
 import { parseShard, type Shard } from '../targets/index.js';
 import type { TargetDefaults } from '../targets/normalize.js';
 import { normalizeMethod } from '../targets/fields.js';
+import { measureFileBody, type BodyPartSpec } from '../targets/file-body.js';
 import { cannotRead } from '../targets/sources.js';
 import type { Expectation, HeaderList, HeaderRule } from '../types.js';
 import { attributeOf, type RawOptions } from './program.js';
@@ -40,6 +41,8 @@ export interface CliConfig {
   /** Everything the engine takes, validated and frozen (the signal is added by the run). */
   run: RunConfig;
   defaults: TargetDefaults;
+  /** `-d @file` / `--data-binary @file`: the body's parts, until {@link measureBodyFlags} sets `defaults.body`. */
+  bodyParts?: BodyPartSpec[];
   format: OutputFormat;
   junit?: string;
   /** Extra header names whose values reports show as `***` (`--redact-header`), as given. */
@@ -156,8 +159,11 @@ function expectFlags(raw: RawOptions): Partial<Expectation> {
   return given;
 }
 
-/** Reads `@file` (curl's syntax) or takes the text as it is. */
-function dataValue(flag: string, value: string, binary: boolean): Buffer {
+/**
+ * `@file` (curl's syntax) as a file part, sent from the file as each request goes out (checked
+ * now: it must be a regular file we can open), or the text as it is.
+ */
+function dataValue(flag: string, value: string, binary: boolean): BodyPartSpec {
   if (!value.startsWith('@')) return Buffer.from(value, 'utf8');
   const path = value.slice(1);
   if (path === '-')
@@ -165,29 +171,48 @@ function dataValue(flag: string, value: string, binary: boolean): Buffer {
       flag,
       `${flag} @-: a body from stdin is not supported (stdin carries targets); save it to a file`,
     );
-  let bytes: Buffer;
+  let fd = -1;
   try {
-    bytes = readFileSync(path);
+    fd = openSync(path, 'r');
+    // A FIFO or a device cannot be measured and then read again for each request.
+    if (!fstatSync(fd).isFile()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
   } catch (err) {
     throw cannotRead(path, err, flag);
+  } finally {
+    if (fd !== -1) closeSync(fd);
   }
   // curl -d @file strips carriage returns and newlines; --data-binary sends the bytes as they are.
-  return binary ? bytes : Buffer.from(bytes.filter((b) => b !== 0x0d && b !== 0x0a));
+  return { path, strip: !binary };
 }
 
-/** -d and --data-binary, each repeatable; curl joins several with `&`. */
-function bodyFlags(raw: RawOptions): Buffer | undefined {
+/**
+ * -d and --data-binary, each repeatable; curl joins several with `&`. Bytes when no flag names a
+ * file; otherwise the parts, measured by the caller ({@link measureFileBody}) before the run.
+ */
+function bodyFlags(raw: RawOptions): Buffer | BodyPartSpec[] | undefined {
   const parts = [
     ...list(raw, 'data').map((v) => dataValue('-d', v, false)),
     ...list(raw, 'dataBinary').map((v) => dataValue('--data-binary', v, true)),
   ];
   if (parts.length === 0) return undefined;
-  const joined: Buffer[] = [];
+  const joined: BodyPartSpec[] = [];
   parts.forEach((part, i) => {
     if (i > 0) joined.push(Buffer.from('&'));
     joined.push(part);
   });
-  return Buffer.concat(joined);
+  return joined.every((part) => Buffer.isBuffer(part)) ? Buffer.concat(joined as Buffer[]) : joined;
+}
+
+/** Sets the run's body from `-d @file` / `--data-binary @file`: their lengths, measured as streams. */
+export async function measureBodyFlags(config: CliConfig): Promise<void> {
+  const parts = config.bodyParts;
+  if (parts === undefined) return;
+  try {
+    config.defaults.body = await measureFileBody(parts);
+  } catch (err) {
+    const path = (err as { path?: unknown }).path;
+    throw cannotRead(typeof path === 'string' ? path : 'the request body file', err, '-d');
+  }
 }
 
 /**
@@ -279,12 +304,13 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
       ...(method === undefined ? {} : { method }),
       headers,
       ...(origins === undefined ? {} : { origins }),
-      ...(body === undefined ? {} : { body }),
+      ...(body === undefined || !Buffer.isBuffer(body) ? {} : { body }),
       ...(body === undefined || hasHeader(headers, 'content-type') ? {} : { bodyContentType: FORM_TYPE }),
       // Only the expectations the user gave override a target file's `defaults.expect`;
       // otherwise the run-wide default (200-399) applies only to targets that say nothing.
       ...(Object.keys(expect).length === 0 ? {} : { expect }),
     },
+    ...(body === undefined || Buffer.isBuffer(body) ? {} : { bodyParts: body }),
     format,
     redactHeaders,
     onlyFailures: raw.onlyFailures === true,

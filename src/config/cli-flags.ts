@@ -42,13 +42,13 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
   {
     flags: '-d, --data <data>',
     short: 'request body, as curl (@file reads a file)',
-    help: 'body for targets that set none, as curl: @file reads a file (CR and LF removed), repeats join with &, Content-Type application/x-www-form-urlencoded unless -H gives one',
+    help: 'body for targets that set none, as curl: @file streams a file (CR and LF removed), repeats join with &, Content-Type application/x-www-form-urlencoded unless -H gives one',
     group: 'targets',
     repeatable: true,
   },
   {
     flags: '--data-binary <data>',
-    help: 'the same, but @file is sent byte for byte',
+    help: 'the same, but @file is streamed byte for byte',
     group: 'targets',
     repeatable: true,
   },

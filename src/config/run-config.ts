@@ -232,6 +232,15 @@ export const RUN_OPTIONS = {
       defaultText: '0',
     },
   }),
+  // Issue 24, httpx's -maxhr. Off by default: a run reports every target it was given.
+  maxHostErrors: optional({
+    read: wholeNumber(1, MAX_COUNT),
+    cli: {
+      flags: '--max-host-errors <n>',
+      help: 'after n connection errors or timeouts in a row on one origin, report its remaining targets at once as error skipped',
+      group: 'timeouts',
+    },
+  }),
   // curl's --retry-delay default (1 s): a retry sooner than that mostly meets the same trouble.
   retryDelay: defaulted({
     read: duration,

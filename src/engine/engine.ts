@@ -18,6 +18,8 @@ import { RateLimiter } from './rate.js';
 import { FollowUps } from './follow-ups.js';
 import { Transport } from './transport.js';
 import { type BufferedSource, isBuffered } from './source.js';
+import { Held } from './held.js';
+import { HostErrors } from './host-errors.js';
 
 /** What the engine takes besides its {@link RunConfig}: tests hand in their own sockets and resolver. */
 export interface EngineHooks {
@@ -62,6 +64,16 @@ export class Engine implements PoolOwner {
   private readonly userAgent: string;
   /** How many targets may wait for a per-origin slot, so other origins keep moving meanwhile. */
   private readonly lookahead: number;
+  /**
+   * How many of those may wait for one origin: past it, what the source gives for that origin is
+   * {@link held} and reading goes on, so one slow or dead origin cannot fill the look-ahead.
+   */
+  private readonly originQueue: number;
+  /** Targets read past a full origin queue (issue 24); reading stops while it holds {@link holdLimit}. */
+  private readonly held = new Held();
+  private readonly holdLimit: number;
+  /** `maxHostErrors`: origins skipped after that many connection errors in a row; null when off. */
+  private readonly hostErrors: HostErrors | null;
   /** Redirects, retries and 429 pacing; null when none is asked for (a run then pays nothing for them). */
   private readonly followUps: FollowUps | null;
   /** The run-wide `rate`. */
@@ -157,6 +169,11 @@ export class Engine implements PoolOwner {
       pipeline: options.compressed || options.outputDir !== undefined ? 1 : options.pipeline,
     };
     this.lookahead = Math.max(256, this.concurrency * 4);
+    this.originQueue = Math.min(this.lookahead, Math.max(64, 2 * this.perHost));
+    // A few thousand targets read ahead (an Exchange each, about a KiB): enough to reach the
+    // healthy origins behind a dead one's first thousands of targets.
+    this.holdLimit = Math.max(4096, this.concurrency * 16);
+    this.hostErrors = options.maxHostErrors === undefined ? null : new HostErrors(options.maxHostErrors);
     const retries = options.retries;
     this.limiter = options.rate === undefined ? null : new RateLimiter(options.rate);
     this.ratePerHost = options.ratePerHost;
@@ -234,7 +251,13 @@ export class Engine implements PoolOwner {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (!this.sourceDone && !this.cancelled && this.inFlight < this.concurrency && this.waiting < this.lookahead) {
+      while (
+        !this.sourceDone &&
+        !this.cancelled &&
+        this.inFlight < this.concurrency &&
+        this.waiting < this.lookahead &&
+        this.held.size < this.holdLimit
+      ) {
         // A target the source already holds is taken without a promise; only a source that has
         // to wait (for input, for output to drain) costs an await.
         let target = this.bufferedSource?.takeNow();
@@ -301,7 +324,28 @@ export class Engine implements PoolOwner {
       this.onResult(this.neverStarted(ex, 'run cancelled before the request started'));
       return;
     }
-    this.poolFor(prepared).submit(ex);
+    const pool = this.poolFor(prepared);
+    const skipped = this.hostErrors?.reason(pool.key);
+    if (skipped !== undefined) this.onResult(this.neverStarted(ex, skipped, 'skipped'));
+    else if (this.held.has(pool) || pool.waitingCount >= this.originQueue) this.held.add(pool, ex);
+    else pool.submit(ex);
+  }
+
+  /** Held targets go to their origins' queues as those have room again. */
+  private refill(): void {
+    if (this.held.size === 0) return;
+    this.held.refill(
+      (pool) => pool.waitingCount < this.originQueue,
+      (pool, ex) => pool.submit(ex),
+    );
+  }
+
+  /** An origin reached `maxHostErrors`: what waits for it, or is held for it, ends now as `skipped`. */
+  private skipOrigin(pool: Pool, reason: string): void {
+    this.backlog.delete(pool);
+    for (const ex of [...pool.takeWaiting(), ...this.held.take(pool)]) {
+      this.onResult(this.neverStarted(ex, reason, 'skipped'));
+    }
   }
 
   private poolFor(target: Target): Pool {
@@ -458,6 +502,10 @@ export class Engine implements PoolOwner {
   finished(ex: Exchange, result: Result, pool: Pool, reusable: boolean): void {
     this.deadlines.delete(ex);
     this.inFlight--;
+    if (this.hostErrors !== null) {
+      const skip = this.hostErrors.record(pool.key, pool.label, result);
+      if (skip !== null) this.skipOrigin(pool, skip);
+    }
     if (this.fdCap !== Infinity && ++this.fdCap >= this.concurrency) this.fdCap = Infinity;
     if (this.followUps !== null) {
       const hop = this.followUps.after(ex, result, pool, this.cancelled);
@@ -476,7 +524,10 @@ export class Engine implements PoolOwner {
   /** A request ended and its pool has settled its connection: start what may start now. */
   proceed(): void {
     // Targets already taken go before new ones from the source (and keep their order per origin).
-    if (!this.cancelled) this.drainBacklog();
+    if (!this.cancelled) {
+      this.refill();
+      this.drainBacklog();
+    }
     if (this.inFlight < this.concurrency) void this.pump();
     else this.checkDone();
   }
@@ -514,6 +565,7 @@ export class Engine implements PoolOwner {
       }
       pool.closeIdle();
     }
+    for (const ex of this.held.take()) this.onResult(this.neverStarted(ex, 'run cancelled before the request started'));
     this.backlog.clear();
     this.stopWakeTimers();
     this.followUps?.cancelPending((ex, message) => this.onResult(this.neverStarted(ex, message)));
@@ -523,11 +575,11 @@ export class Engine implements PoolOwner {
     this.checkDone();
   }
 
-  /** The `cancelled` result of an exchange that never left the queue: no phase ran, so its total is 0. */
-  private neverStarted(ex: Exchange, message: string): Result {
+  /** The result of an exchange that never left the queue (`cancelled`, `skipped`): no phase ran, so its total is 0. */
+  private neverStarted(ex: Exchange, message: string, code: 'cancelled' | 'skipped' = 'cancelled'): Result {
     const now = performance.now();
     ex.start = now;
-    return ex.error(now, 'cancelled', message);
+    return ex.error(now, code, message);
   }
 
   private checkDone(): void {
@@ -538,6 +590,7 @@ export class Engine implements PoolOwner {
       (this.sourceDone || this.cancelled) &&
       this.inFlight === 0 &&
       this.waiting === 0 &&
+      this.held.size === 0 &&
       (this.followUps?.pending ?? 0) === 0
     ) {
       this.settle();

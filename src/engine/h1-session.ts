@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { ParseError } from '../errors.js';
-import type { ErrorCode, Result, TimeoutPhase, TlsInfo } from '../types.js';
+import type { ErrorCode, FileBody, Result, TimeoutPhase, TlsInfo } from '../types.js';
 import { contentCodings } from './decode.js';
 import type { Dialled } from './dial.js';
 import type { Exchange } from './exchange.js';
@@ -10,6 +10,7 @@ import type { ProxyEndpoint } from './proxy.js';
 import { h1RequestFields } from './heads.js';
 import { hostHeader } from './request.js';
 import { ResponseBody } from './response-body.js';
+import { FileUpload } from './upload.js';
 import type { Session, SessionOptions, SessionOwner, SessionState } from './session.js';
 import { describeSocketError } from './socket-errors.js';
 
@@ -36,6 +37,12 @@ export class H1Session implements Session, ParserHandler {
   /** Reading is paused until the decoder or the disk catches up. */
   private paused = false;
   private body: ResponseBody | null = null;
+  /** A request body being read from its files and written (nothing else is written meanwhile). */
+  private upload: FileUpload | null = null;
+  /** Waiting for the socket's 'drain' before writing more of {@link upload}. */
+  private draining = false;
+  /** The exchange whose body {@link upload} is. */
+  private uploadOf: Exchange | null = null;
   /**
    * Requests written after {@link exchange}, waiting for their responses, in order. Their
    * responses come after the current one's on the same stream.
@@ -122,6 +129,13 @@ export class H1Session implements Session, ParserHandler {
     const bytes = this.options.transport.requestBytes(ex.target, this.proxy, this.host);
     const heads = ex.heads;
     if (heads?.wantsRequest === true) heads.request = h1RequestFields(bytes);
+    const body = ex.target.body;
+    if (body !== null && !Buffer.isBuffer(body)) {
+      this.flush();
+      this.socket.write(bytes);
+      this.startUpload(ex, body);
+      return;
+    }
     if (this.options.pipeline <= 1) {
       this.socket.write(bytes);
       return;
@@ -145,6 +159,52 @@ export class H1Session implements Session, ParserHandler {
     if (this.state !== 'closed') this.socket.write(unsent);
   };
 
+  /** Streams `ex`'s body from its files behind the head just written, as the socket drains. */
+  private startUpload(ex: Exchange, body: FileBody): void {
+    const upload = new FileUpload(body, this.pump, (message) => {
+      if (this.upload !== upload) return;
+      this.upload = null;
+      this.uploadOf = null;
+      if (this.exchange === ex) this.failAndClose('write', message);
+      else this.destroy();
+    });
+    this.upload = upload;
+    this.uploadOf = ex;
+    this.pump();
+  }
+
+  private readonly pump = (): void => {
+    const upload = this.upload;
+    if (upload === null || this.draining || this.state === 'closed') return;
+    while (upload.remaining > 0) {
+      const chunk = upload.take(upload.remaining);
+      if (chunk === null) return; // called again when the file has been read
+      if (!this.socket.write(chunk, () => upload.release(chunk))) {
+        this.draining = true;
+        this.socket.once('drain', this.drained);
+        return;
+      }
+    }
+    upload.close();
+    this.upload = null;
+    this.uploadOf = null;
+  };
+
+  private readonly drained = (): void => {
+    this.draining = false;
+    this.pump();
+  };
+
+  /** Stops an upload still going (its response came first, or the connection is ending). */
+  private stopUpload(): void {
+    if (this.upload === null) return;
+    this.upload.close();
+    this.upload = null;
+    this.uploadOf = null;
+    // The server has not read the whole body: the connection's framing is lost.
+    this.spent = true;
+  }
+
   // ---- pipelining (issue 13) ---------------------------------------------------------------
 
   /**
@@ -155,6 +215,7 @@ export class H1Session implements Session, ParserHandler {
   pipelineRoom(): number {
     const ex = this.exchange;
     if (!this.pipelineOk || this.spent || this.state !== 'busy' || ex === null || ex.phase === 'done') return 0;
+    if (this.upload !== null) return 0;
     if (!ex.idempotent || ex.closeAfter) return 0;
     return this.options.pipeline - 1 - this.pipelined.length;
   }
@@ -284,6 +345,7 @@ export class H1Session implements Session, ParserHandler {
 
   private finishExchange(ex: Exchange): void {
     this.served++;
+    if (this.uploadOf === ex) this.stopUpload();
     const reusable = this.ended && this.endedKeepAlive && !this.spent && !ex.closeAfter;
     this.exchange = null;
     this.body = null;
@@ -447,6 +509,7 @@ export class H1Session implements Session, ParserHandler {
   private markClosed(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    this.stopUpload();
     // Nothing of their responses arrived (the current exchange's is the one being read).
     if (this.pipelined.length > 0) this.returnPipelined();
     this.owner.closed(this);

@@ -125,6 +125,8 @@ export function serializeRequest(
   head += tailOf(facts, userAgent, form);
   if (body !== null) {
     head += `Content-Length: ${body.length}\r\n\r\n`;
+    // A body read from files follows the head as the session streams it (upload.ts).
+    if (!Buffer.isBuffer(body)) return head;
     const headBytes = Buffer.from(head, 'utf8');
     return Buffer.concat([headBytes, body], headBytes.length + body.length);
   }

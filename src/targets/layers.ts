@@ -1,4 +1,4 @@
-import type { Expectation, HeaderList, TargetObject } from '../types.js';
+import type { Expectation, FileBody, HeaderList, TargetObject } from '../types.js';
 import { describeValue, isPlainObject, unknownFieldError } from './describe.js';
 import { buildExpectation, DEFAULT_EXPECTATION } from './expect.js';
 import { checkHeader, EMPTY_HEADERS, mergeHeaders, readBody, readHeaders, readMethod, readTimeout } from './fields.js';
@@ -13,8 +13,11 @@ export interface TargetDefaults {
   method?: string;
   /** Extra headers (`-H`); a target's own header of the same name (any case) wins. */
   headers?: HeaderList;
-  /** Request body (`--data`); a target with a body and no method is sent as POST. */
-  body?: string | Buffer;
+  /**
+   * Request body (`--data`); a target with a body and no method is sent as POST. A {@link FileBody}
+   * is read from its files as each request is sent.
+   */
+  body?: string | Buffer | FileBody;
   /**
    * Content-Type sent with `body` (and only that body) when the target's headers have none:
    * curl's `-d` sends `application/x-www-form-urlencoded`.
@@ -39,7 +42,7 @@ export interface TargetDefaults {
 export interface Layer {
   readonly method: string | undefined;
   readonly headers: HeaderList;
-  readonly body: Buffer | null;
+  readonly body: Buffer | FileBody | null;
   /** Content-Type that goes with `body` when the target sets none (the CLI's `-d`). */
   readonly bodyContentType?: string | undefined;
   readonly timeout: number | undefined;
@@ -109,7 +112,7 @@ function compileCliDefaults(defaults: TargetDefaults): Layer {
   return {
     method: method === undefined ? undefined : readMethod(method),
     headers: Object.freeze((headers ?? EMPTY_HEADERS).map(([name, value]) => checkHeader(name, value, 'headers'))),
-    body: body === undefined ? null : Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'),
+    body: body === undefined ? null : typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
     bodyContentType: body === undefined ? undefined : bodyContentType,
     timeout,
     expect: expect === undefined ? undefined : ({ ...DEFAULT_EXPECTATION, ...expect } as Expectation),

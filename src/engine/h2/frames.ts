@@ -473,6 +473,13 @@ export function dataFrame(streamId: number, data: Buffer, start: number, end: nu
   return out;
 }
 
+/** The 9-byte head of a DATA frame whose payload is written after it as it is (no copy). */
+export function dataFrameHead(streamId: number, length: number, endStream: boolean): Buffer {
+  const out = Buffer.allocUnsafe(HEADER_SIZE);
+  writeHeader(out, 0, length, DATA, endStream ? FLAG_END_STREAM : 0, streamId);
+  return out;
+}
+
 /** SETTINGS with `values` flat: [identifier, value, …]. */
 export function settingsFrame(values: readonly number[]): Buffer {
   const out = Buffer.allocUnsafe(HEADER_SIZE + (values.length / 2) * 6);

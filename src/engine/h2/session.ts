@@ -36,11 +36,13 @@ import {
   settingsFrame,
   windowUpdateFrame,
   dataFrame,
+  dataFrameHead,
 } from './frames.js';
 import { H2RequestFields, h2ErrorName } from './request.js';
 import { HpackDecoder, HpackEncoder, HpackError } from './hpack.js';
 import type { ResponseHead } from '../parser.js';
 import { ResponseBody } from '../response-body.js';
+import { FileUpload } from '../upload.js';
 import type { Session, SessionOptions, SessionOwner, SessionState } from '../session.js';
 
 /** Times one exchange may be handed back by a server refusing its stream before it fails. */
@@ -109,8 +111,11 @@ interface Stream {
   paused: boolean;
   /** What we may still send on this stream (the server's window; may go below 0, §6.9.2). */
   sendWindow: number;
-  /** The request body while part of it is unsent, and how far it has gone. */
-  upload: Buffer | null;
+  /**
+   * The request body while part of it is unsent, and how far it has gone: in memory, or read
+   * from its files as the windows open (never more of it read ahead than {@link FileUpload} holds).
+   */
+  upload: Buffer | FileUpload | null;
   sent: number;
 }
 
@@ -229,13 +234,13 @@ export class H2Session implements Session, FrameHandler {
     // §5.1.1: ids cannot be reused; a connection that has used them all takes nothing more.
     if (this.nextId > MAX_STREAM_ID) this.state = 'draining';
     const body = target.body;
-    const upload = body !== null && body.length > 0 ? body : null;
+    const hasBody = body !== null && body.length > 0;
     const fields = this.requestFields.fields(target);
     const heads = ex.heads;
     // A copy: the field list is reused for the next request.
     if (heads?.wantsRequest === true) heads.request = pairsOf(fields);
     const block = this.encoder.encode(fields, FRAME_HEADROOM);
-    this.queue(headersFramesInPlace(id, block, upload === null, this.peerMaxFrame));
+    this.queue(headersFramesInPlace(id, block, !hasBody, this.peerMaxFrame));
     const stream: Stream = {
       id,
       ex,
@@ -248,17 +253,68 @@ export class H2Session implements Session, FrameHandler {
       unacked: 0,
       paused: false,
       sendWindow: this.peerInitialWindow,
-      upload,
+      upload: null,
       sent: 0,
     };
     this.streams.set(id, stream);
-    if (upload !== null) this.sendBody(stream);
+    if (!hasBody) return;
+    stream.upload = Buffer.isBuffer(body)
+      ? body
+      : new FileUpload(
+          body,
+          () => {
+            if (this.streams.get(id) === stream && this.state !== 'closed') this.sendBody(stream);
+          },
+          (message) => this.failStream(stream, 'write', message),
+        );
+    this.sendBody(stream);
+  }
+
+  /** Stops sending a request body (its response is complete, or the stream ended). */
+  private dropUpload(s: Stream): void {
+    const upload = s.upload;
+    s.upload = null;
+    if (upload !== null && !Buffer.isBuffer(upload)) upload.close();
+  }
+
+  /**
+   * {@link sendBody} for a body read from files: each DATA frame is what was read, within the
+   * windows. The frames go straight to the socket, their payload not copied (the queue's frames
+   * are sent first, to keep the order), and each read buffer is reused once the socket has written
+   * it: a copy per frame would be tens of MiB of memory outside V8's heap before a collection.
+   */
+  private sendFileBody(s: Stream, upload: FileUpload): void {
+    const socket = this.socket;
+    let corked = false;
+    while (upload.remaining > 0) {
+      if (socket.writableLength + this.outBytes >= UPLOAD_HIGH_WATER) break; // resumed on 'drain'
+      const n = Math.min(upload.remaining, s.sendWindow, this.connSend, this.peerMaxFrame);
+      if (n <= 0) break; // resumed by a WINDOW_UPDATE
+      const chunk = upload.take(n);
+      if (chunk === null) break; // resumed when the file has been read
+      if (!corked) {
+        this.flush();
+        if (this.state === 'closed' || !socket.writable) return;
+        socket.cork();
+        corked = true;
+      }
+      socket.write(dataFrameHead(s.id, chunk.length, upload.remaining === 0));
+      socket.write(chunk, () => upload.release(chunk));
+      s.sendWindow -= chunk.length;
+      this.connSend -= chunk.length;
+    }
+    if (corked) socket.uncork();
+    if (upload.remaining === 0) this.dropUpload(s);
   }
 
   /** Sends what the windows and the server's frame size allow of a request body (§6.9). */
   private sendBody(s: Stream): void {
     const data = s.upload;
     if (data === null) return;
+    if (!Buffer.isBuffer(data)) {
+      this.sendFileBody(s, data);
+      return;
+    }
     while (s.sent < data.length) {
       if (this.socket.writableLength + this.outBytes >= UPLOAD_HIGH_WATER) return; // resumed on 'drain'
       const n = Math.min(data.length - s.sent, s.sendWindow, this.connSend, this.peerMaxFrame);
@@ -507,7 +563,7 @@ export class H2Session implements Session, FrameHandler {
     s.state = 'finishing';
     if (s.upload !== null) {
       // A complete response before the request body went out (§8.1): stop sending it.
-      s.upload = null;
+      this.dropUpload(s);
       this.queue(rstStreamFrame(s.id, CANCEL));
     }
     const body = s.body;
@@ -534,7 +590,7 @@ export class H2Session implements Session, FrameHandler {
     }
     if (s.state === 'finishing') {
       // §8.1: after a complete response, NO_ERROR (or any code) only stops our upload.
-      s.upload = null;
+      this.dropUpload(s);
       return;
     }
     if (s.state === 'head' && code === REFUSED_STREAM) {
@@ -666,6 +722,7 @@ export class H2Session implements Session, FrameHandler {
     if (reset >= 0 && this.state !== 'closed' && (s.state !== 'finishing' || s.upload !== null)) {
       this.queue(rstStreamFrame(s.id, reset));
     }
+    this.dropUpload(s);
     const ex = s.ex;
     const result = ex.error(performance.now(), code, message, phase);
     this.owner.finished(ex, result, this, this.state === 'open');
@@ -674,6 +731,7 @@ export class H2Session implements Session, FrameHandler {
 
   /** A stream the server never processed runs again elsewhere (RFC 9113 §8.7), a few times at most. */
   private requeueOrFail(s: Stream, why: string): void {
+    this.dropUpload(s);
     const ex = s.ex;
     if (ex.refusals < MAX_REFUSALS) {
       ex.refusals++;
