@@ -253,7 +253,27 @@ export interface Result {
   sha256?: string | null;
   sha1?: string | null;
   md5?: string | null;
+  /**
+   * Hex SHA-256 of the request body the target sent, when it sent one (CLI results only): part of
+   * the target's identity across runs (`--baseline`, `diff`, `--state`, `--cache`), so two POSTs
+   * to one URL with different bodies are told apart. Absent for a request without a body.
+   */
+  requestBodySha256?: string;
+  /**
+   * How this result compares with the baseline (`--baseline`, `fetch-many diff`); absent without
+   * one. `gone` marks a baseline result whose target this run did not have (listed after every
+   * result, never counted in the summary's totals).
+   */
+  change?: Change;
+  /**
+   * True for a result taken from `--cache` instead of fetched: its figures are the earlier
+   * run's, and its timings count in no percentile. Absent for a fetched result.
+   */
+  cached?: true;
 }
+
+/** See {@link Result.change}. */
+export type Change = 'new-failure' | 'still-failing' | 'fixed' | 'ok' | 'new' | 'gone';
 
 /** One hop of a followed redirect: the status that sent us on, and the URL it was sent from. */
 export interface RedirectHop {

@@ -14,7 +14,9 @@ import { OutputDir } from '../engine/output-dir.js';
 import { checkOutputPath } from './output-path.js';
 import type { CliIO } from './io.js';
 import { runMerge } from './merge.js';
-import { createReporters, reportRedactor } from './reporters.js';
+import { createReporters, type ReportHistory, reportRedactor } from './reporters.js';
+import { loadBaseline } from './history.js';
+import { RequestDigests } from '../history/request-digests.js';
 import { resolveSelection } from './selection.js';
 import { listenForSignals, type ProcessSignals, removeTempReports, signalExitCode } from './signals.js';
 
@@ -140,11 +142,13 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
   // Opening reads stdin up to its first line, which may never come: a signal meanwhile runs no
   // target, and still writes every report (empty) and exits 130/143.
   const selection = await resolveSelection(config.shard, config.resume, reportRedactor(config));
+  const history: ReportHistory = {};
+  if (config.baseline !== undefined) history.baseline = await loadBaseline(config.baseline, '--baseline');
   const selected = await untilAborted(
     readSelectedTargets(specs, config.defaults, io.stdin, selection),
     interrupted.signal,
   );
-  return execute(selected?.targets ?? noTargets(), () => selected?.read ?? 0, config, io, interrupted.signal);
+  return execute(selected?.targets ?? noTargets(), () => selected?.read ?? 0, config, io, interrupted.signal, history);
 }
 
 /** `promise`, or null as soon as `signal` aborts (a rejection after that is dropped). */
@@ -181,8 +185,10 @@ async function execute(
   config: CliConfig,
   io: CliIO,
   interrupted: AbortSignal,
+  history: ReportHistory,
 ): Promise<number> {
-  const reporters = await createReporters(config, io);
+  const reporters = await createReporters(config, io, history);
+  const digests = new RequestDigests();
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   if (interrupted.aborted) controller.abort();
@@ -200,7 +206,7 @@ async function execute(
   io.stdout.on('error', onStdoutError);
 
   const counted = new GatedTargets(
-    targets[Symbol.asyncIterator](),
+    digests.wrap(targets)[Symbol.asyncIterator](),
     () => reporters.ready(),
     (count) => reporters.setTotal(count),
   );
@@ -213,6 +219,7 @@ async function execute(
       config.run,
       (result: Result) => {
         if (!result.ok) failed++;
+        digests.attach(result);
         reporters.result(result);
       },
       { signal: controller.signal },
@@ -236,6 +243,9 @@ async function execute(
     await reporters.abandon();
     return EXIT.sigpipe;
   }
+  // Baseline targets this run did not have — unless the run stopped early, when the targets it
+  // never read would all look gone.
+  if (!signalled && readError === null) await reporters.listGone(interrupted);
   let summary: Awaited<ReturnType<typeof reporters.end>>;
   try {
     summary = await reporters.end(wallMs);
@@ -250,6 +260,16 @@ async function execute(
   }
   // A signal's exit code is decided by main, which also sees one that comes after this line.
   if (signalled) return EXIT.sigint;
+  if (config.failOn === 'new') {
+    // Only what broke since the baseline decides (known breakage does not fail a pull request).
+    const fresh = summary.changes?.['new-failure'] ?? 0;
+    if (fresh === 0) return EXIT.ok;
+    if (config.quiet)
+      io.stderr.write(
+        `fetch-many: ${fresh} new ${fresh === 1 ? 'failure' : 'failures'} (${summary.failed} of ${summary.total} targets failed)\n`,
+      );
+    return EXIT.failed;
+  }
   if (failed > 0) {
     if (config.quiet) io.stderr.write(`fetch-many: ${summary.failed} of ${summary.total} targets failed\n`);
     return EXIT.failed;

@@ -49,6 +49,10 @@ export interface CliConfig {
   shard?: Shard;
   /** `--resume FILE`: the results file of an earlier run (read by the run, before any request). */
   resume?: string;
+  /** `--baseline FILE…`: results files of an earlier run to compare with (read before any request). */
+  baseline?: string[];
+  /** `--fail-on`: which failures make exit code 1 — any (default), or only new ones against the baseline. */
+  failOn: 'any' | 'new';
 }
 
 const str = (raw: RawOptions, name: string): string | undefined => {
@@ -244,6 +248,7 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
     quiet: raw.quiet === true,
     progress: raw.progress !== false,
     color: format === 'table' && colorWanted(raw.color as string | boolean | undefined, env, stdoutIsTTY),
+    failOn: raw.failOn === 'new' ? 'new' : 'any',
   };
   const junit = str(raw, 'junit');
   if (junit !== undefined) {
@@ -258,5 +263,15 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
       throw new OptionError('--resume', '--resume needs the results file of the earlier run');
     config.resume = resume;
   }
+  const baseline = list(raw, 'baseline');
+  if (baseline.length > 0) {
+    for (const file of baseline) {
+      if (file.trim() === '' || file === '-')
+        throw new OptionError('--baseline', '--baseline needs the results file (NDJSON) of an earlier run');
+    }
+    config.baseline = baseline;
+  }
+  if (config.failOn === 'new' && config.baseline === undefined)
+    throw new OptionError('--fail-on', '--fail-on new needs --baseline: without one, no failure is new');
   return config;
 }

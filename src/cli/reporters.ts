@@ -18,6 +18,7 @@ import {
   type Reporter,
   type Summary,
 } from '../report/index.js';
+import type { Baseline } from '../history/baseline.js';
 import type { Result } from '../types.js';
 import type { CliConfig } from './options.js';
 import type { CliIO } from './io.js';
@@ -36,6 +37,19 @@ export interface RunReport {
   ready(): Promise<void> | null;
   /** Stop drawing progress and write nothing (the run turned out to be a usage error). */
   abandon(): Promise<void>;
+  /**
+   * With a baseline: reports its targets that no result had (`change: "gone"`), after every
+   * result and before `end`. Stops early when `signal` aborts.
+   */
+  listGone(signal?: AbortSignal): Promise<void>;
+}
+
+/** What the reports compare results with (runs over time, issue 20). */
+export interface ReportHistory {
+  /** `--baseline` / `diff OLD`: each result gets its `change`, and `gone` targets are listed. */
+  baseline?: Baseline;
+  /** `--cache`: count cached results in the summary. */
+  cache?: boolean;
 }
 
 /** The parts of the config that choose and shape the outputs (`merge` builds only these). */
@@ -49,7 +63,11 @@ export function reportRedactor(config: ReportConfig): Redactor {
   return createRedactor({ headers: config.redactHeaders, values: runWideSecrets(config) });
 }
 
-export async function createReporters(config: ReportConfig, io: CliIO): Promise<RunReport> {
+export async function createReporters(
+  config: ReportConfig,
+  io: CliIO,
+  history: ReportHistory = {},
+): Promise<RunReport> {
   const stdout = new Output(io.stdout);
   const stderr = new Output(io.stderr);
   const parts: Reporter[] = [];
@@ -106,13 +124,16 @@ export async function createReporters(config: ReportConfig, io: CliIO): Promise<
   }
   if (config.junit !== undefined) parts.push(createJUnitReporter(config.junit));
   const reporter = combineReporters(parts);
-  const collector = new SummaryCollector();
+  const baseline = history.baseline;
+  const collector = new SummaryCollector({ changes: baseline !== undefined, cached: history.cache === true });
   const redact = reportRedactor(config);
 
   return {
     result(r) {
       // One choke point: every report below sees the redacted result (see report/redact.ts).
-      const shown = redact(r);
+      let shown = redact(r);
+      // Compared as written: the baseline's lines were redacted the same way.
+      if (baseline !== undefined) shown = { ...shown, change: baseline.compare(shown) };
       collector.add(shown);
       progress.tick(shown);
       reporter.result(shown);
@@ -136,6 +157,17 @@ export async function createReporters(config: ReportConfig, io: CliIO): Promise<
     async abandon() {
       progress.stop();
       await reporter.discard?.();
+    },
+    async listGone(signal) {
+      if (baseline === undefined) return;
+      for await (const batch of baseline.gone(signal)) {
+        for (const r of batch) {
+          collector.addGone();
+          reporter.gone?.(redact(r));
+        }
+        const wait = stdout.ready() ?? stderr.ready() ?? reporter.ready?.() ?? null;
+        if (wait !== null) await wait;
+      }
     },
   };
 }
@@ -161,6 +193,7 @@ function onlyFailures(reporter: Reporter, config: ReportConfig): Reporter {
   if (!config.onlyFailures) return reporter;
   return {
     result: (r) => (r.ok ? undefined : reporter.result(r)),
+    ...(reporter.gone === undefined ? {} : { gone: (r: Result) => reporter.gone?.(r) }),
     end: (s) => reporter.end(s),
     ...(reporter.ready === undefined ? {} : { ready: () => reporter.ready?.() ?? null }),
     ...(reporter.discard === undefined ? {} : { discard: () => reporter.discard?.() ?? Promise.resolve() }),

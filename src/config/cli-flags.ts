@@ -100,6 +100,19 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
     group: 'scale',
   },
   {
+    flags: '--baseline <file>',
+    help: "compare with an earlier run's NDJSON results (repeatable, e.g. its shards): each result gets a change (new-failure, still-failing, fixed, ok, new), baseline targets not in this run are listed as gone",
+    group: 'history',
+    repeatable: true,
+  },
+  {
+    flags: '--fail-on <which>',
+    help: 'which failures fail the run (exit 1): any, or new (only new failures against --baseline)',
+    group: 'history',
+    choices: ['any', 'new'],
+    defaultText: 'any',
+  },
+  {
     flags: '--expect-json <path=value>',
     help: 'the body must be JSON whose JSONPath selects this JSON value: \'$.status="ok"\', \'$.items.length=3\', \'$.version={"matches":"^1"}\' (repeatable)',
     group: 'expectations',

@@ -54,6 +54,9 @@ export function createGitHubReporter(opts: GitHubReporterOptions): Reporter {
       annotated++;
       opts.log.write(annotation(r));
     },
+    gone(r: Result): void {
+      if (ended === null) markdown?.gone(r);
+    },
     end(summary: Summary): Promise<void> {
       ended ??= (async () => {
         if (rest > 0) {

@@ -6,7 +6,7 @@ import { escapeJsonControls } from '../controls.js';
  * url, method, status, ok, bytes, timings {dns, connect, tls, firstByte, total}, reused,
  * httpVersion, error {code, phase?, message} | null, failures, attempts, redirects, finalUrl, remoteAddress,
  * tls, decodedBytes, savedTo, then the digest named after the `hash` algorithm (sha256 | sha1 |
- * md5) only when a hash was asked for.
+ * md5) only when a hash was asked for, then requestBodySha256, change and cached when present.
  *
  * Hand-built rather than `JSON.stringify` of a fresh ordered object, with no intermediate
  * objects, and byte-identical to it (a property test checks that) except that DEL and C1
@@ -45,6 +45,7 @@ export function resultToJson(r: Result): string {
     finalUrl +
     connectionRun(r) +
     digests(r) +
+    history(r) +
     '}'
   );
 }
@@ -206,6 +207,15 @@ function digests(r: Result): string {
   if (r.sha256 !== undefined) out += `,"sha256":${r.sha256 === null ? 'null' : jsonString(r.sha256)}`;
   if (r.sha1 !== undefined) out += `,"sha1":${r.sha1 === null ? 'null' : jsonString(r.sha1)}`;
   if (r.md5 !== undefined) out += `,"md5":${r.md5 === null ? 'null' : jsonString(r.md5)}`;
+  return out;
+}
+
+/** `requestBodySha256`, `change` and `cached`, each only when present (see types.ts). */
+function history(r: Result): string {
+  let out = '';
+  if (r.requestBodySha256 !== undefined) out += `,"requestBodySha256":${jsonString(r.requestBodySha256)}`;
+  if (r.change !== undefined) out += `,"change":"${r.change}"`;
+  if (r.cached === true) out += ',"cached":true';
   return out;
 }
 

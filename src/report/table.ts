@@ -136,6 +136,12 @@ export function createTableReporter(out: Output, opts: TableReporterOptions): Re
       buffer.push(r.index, row);
     },
 
+    gone(r: Result): void {
+      if (ended !== null) return;
+      buffer.finish();
+      emit(renderRow(r, l, chalk));
+    },
+
     end(summary: Summary): Promise<void> {
       ended ??= (async () => {
         buffer.finish();
@@ -181,7 +187,8 @@ function renderRow(r: Result, l: Layout, chalk: ChalkInstance): string {
   const targetWidth = Math.max(1, l.target - over);
   // GET, the default, goes unsaid: its four columns are worth more to the URL.
   const label = r.name ?? (r.url === null ? r.input : r.method === 'GET' ? r.url : `${r.method} ${r.url}`);
-  const target = shortenMiddle(sanitize(label), targetWidth);
+  const mark = r.change === undefined ? '' : CHANGE_MARK[r.change];
+  const target = mark + shortenMiddle(sanitize(label), Math.max(1, targetWidth - mark.length));
   const line =
     padStart(num, NUM_WIDTH) +
     GAP +
@@ -207,6 +214,19 @@ function renderRow(r: Result, l: Layout, chalk: ChalkInstance): string {
   const indent = NUM_WIDTH + GAP.length;
   return `${line}\n${' '.repeat(indent)}${chalk.red(truncateEnd(`↳ ${shown}`, l.width - indent))}\n`;
 }
+
+/**
+ * What the table says of a result's `change` (`--baseline`), before its target: the changes
+ * only; a target that failed before and still fails, or was and is ok, is not marked.
+ */
+const CHANGE_MARK: Record<NonNullable<Result['change']>, string> = {
+  'new-failure': '[new failure] ',
+  'still-failing': '',
+  fixed: '[fixed] ',
+  ok: '',
+  new: '[new] ',
+  gone: '[gone] ',
+};
 
 function padStart(text: string, width: number): string {
   const gap = width - displayWidth(text);
