@@ -14,6 +14,7 @@ import { OutputDir } from '../engine/output-dir.js';
 import { checkOutputPath } from './output-path.js';
 import type { CliIO } from './io.js';
 import { runMerge } from './merge.js';
+import { runDiff } from './diff.js';
 import { createReporters, type ReportHistory, reportRedactor } from './reporters.js';
 import { loadBaseline } from './history.js';
 import { RequestDigests } from '../history/request-digests.js';
@@ -117,6 +118,7 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
   // A subcommand by its first word only: `fetch-many merge` never takes targets, and a host
   // named "merge" can still be fetched as http://merge. A signal stops it (main exits 130/143).
   if (argv[0] === 'merge') return runMerge(argv.slice(1), io, configure, interrupted.signal);
+  if (argv[0] === 'diff') return runDiff(argv.slice(1), io, configure, interrupted.signal);
   const program = configure(buildProgram());
   program.parse(argv, { from: 'user' });
   const raw = program.opts<RawOptions>();

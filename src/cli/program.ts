@@ -81,6 +81,7 @@ Exit codes:
 
 Subcommands:
   fetch-many merge FILE…  one report from the NDJSON results of shards or resumed runs (merge --help)
+  fetch-many diff OLD NEW what changed between two runs' NDJSON results, without fetching (diff --help)
   fetch-many demo         run against built-in demo targets on loopback; demo --serve keeps them up
 
 Examples:
