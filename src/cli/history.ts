@@ -2,6 +2,8 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import { Baseline } from '../history/baseline.js';
+import { RunState, StateFileError } from '../history/state.js';
+import { errnoWords } from '../errno.js';
 import { ResultFileError } from '../merge/read-results.js';
 import { cannotRead } from '../targets/sources.js';
 
@@ -27,5 +29,32 @@ export async function checkReadable(path: string, flag: string): Promise<void> {
     await (await open(path, 'r')).close();
   } catch (err) {
     throw cannotRead(path, err, flag);
+  }
+}
+
+/**
+ * `--state FILE`: read before any request (a missing file is a first run), strictly.
+ * @throws UsageError
+ */
+export async function loadState(path: string): Promise<RunState> {
+  try {
+    if ((await stat(path)).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw cannotRead(path, err, '--state');
+  }
+  try {
+    return await RunState.load(path);
+  } catch (err) {
+    if (err instanceof StateFileError) throw new UsageError(`--state: ${err.message}`);
+    throw cannotRead(path, err, '--state');
+  }
+}
+
+/** Writes the state at the end of a run; a failure is the run's failure to report (exit 2). */
+export async function saveState(state: RunState): Promise<void> {
+  try {
+    await state.save();
+  } catch (err) {
+    throw new UsageError(`--state: cannot write ${state.path}: ${errnoWords(err)}`, { cause: err });
   }
 }

@@ -16,7 +16,7 @@ import type { CliIO } from './io.js';
 import { runMerge } from './merge.js';
 import { runDiff } from './diff.js';
 import { createReporters, type ReportHistory, reportRedactor } from './reporters.js';
-import { loadBaseline } from './history.js';
+import { loadBaseline, loadState, saveState } from './history.js';
 import { RequestDigests } from '../history/request-digests.js';
 import { resolveSelection } from './selection.js';
 import { listenForSignals, type ProcessSignals, removeTempReports, signalExitCode } from './signals.js';
@@ -146,6 +146,17 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
   const selection = await resolveSelection(config.shard, config.resume, reportRedactor(config));
   const history: ReportHistory = {};
   if (config.baseline !== undefined) history.baseline = await loadBaseline(config.baseline, '--baseline');
+  if (config.state !== undefined) {
+    await checkOutputPath(config.state, '--state');
+    history.state = await loadState(config.state);
+    const state = config.state;
+    const before = signals.beforeExit;
+    // A second signal exits at once: the old state stays, and no temp file of the new one.
+    signals.beforeExit = () => {
+      before?.();
+      removeTempReports(state);
+    };
+  }
   const selected = await untilAborted(
     readSelectedTargets(specs, config.defaults, io.stdin, selection),
     interrupted.signal,
@@ -256,12 +267,25 @@ async function execute(
     // not a bug: one line, exit 2.
     throw new UsageError(`cannot write the report: ${errnoWords(err)}`, { cause: err });
   }
+  // Also after a signal or a broken input: what was checked is counted, the rest kept as it was.
+  if (history.state !== undefined) await saveState(history.state);
   if (readError !== null) {
     io.stderr.write(`fetch-many: ${escapeControls(readError.message)}\n`);
     return EXIT.usage;
   }
   // A signal's exit code is decided by main, which also sees one that comes after this line.
   if (signalled) return EXIT.sigint;
+  if (config.failAfter !== undefined && history.state !== undefined) {
+    // Only targets failing this many runs in a row decide (a flaky one failing once does not).
+    const n = config.failAfter;
+    const over = history.state.failingFor(n);
+    if (over.count === 0) return EXIT.ok;
+    const list = over.first.map((t) => escapeControls(t)).join(', ') + (over.count > over.first.length ? ', …' : '');
+    io.stderr.write(
+      `fetch-many: ${over.count} ${over.count === 1 ? 'target has' : 'targets have'} failed ${n} runs in a row: ${list}\n`,
+    );
+    return EXIT.failed;
+  }
   if (config.failOn === 'new') {
     // Only what broke since the baseline decides (known breakage does not fail a pull request).
     const fresh = summary.changes?.['new-failure'] ?? 0;

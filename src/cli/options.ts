@@ -53,6 +53,10 @@ export interface CliConfig {
   baseline?: string[];
   /** `--fail-on`: which failures make exit code 1 — any (default), or only new ones against the baseline. */
   failOn: 'any' | 'new';
+  /** `--state FILE`: streaks carried across runs. */
+  state?: string;
+  /** `--fail-after N`: exit 1 only for targets failing N runs in a row (needs `state`). */
+  failAfter?: number;
 }
 
 const str = (raw: RawOptions, name: string): string | undefined => {
@@ -273,5 +277,21 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
   }
   if (config.failOn === 'new' && config.baseline === undefined)
     throw new OptionError('--fail-on', '--fail-on new needs --baseline: without one, no failure is new');
+  const state = str(raw, 'state');
+  if (state !== undefined) {
+    if (state.trim() === '' || state === '-') throw new OptionError('--state', '--state needs a file name');
+    config.state = state;
+  }
+  const failAfter = str(raw, 'failAfter');
+  if (failAfter !== undefined) {
+    const n = /^\d{1,9}$/.test(failAfter.trim()) ? Number(failAfter.trim()) : Number.NaN;
+    if (!(n >= 1))
+      throw new OptionError('--fail-after', `--fail-after must be a whole number ≥ 1, got ${quote(failAfter)}`);
+    if (config.state === undefined)
+      throw new OptionError('--fail-after', '--fail-after needs --state FILE: it counts failures across runs');
+    if (config.failOn === 'new')
+      throw new OptionError('--fail-after', '--fail-after and --fail-on new each decide the exit code: give one');
+    config.failAfter = n;
+  }
   return config;
 }

@@ -19,6 +19,7 @@ import {
   type Summary,
 } from '../report/index.js';
 import type { Baseline } from '../history/baseline.js';
+import type { RunState } from '../history/state.js';
 import type { Result } from '../types.js';
 import type { CliConfig } from './options.js';
 import type { CliIO } from './io.js';
@@ -50,6 +51,8 @@ export interface ReportHistory {
   baseline?: Baseline;
   /** `--cache`: count cached results in the summary. */
   cache?: boolean;
+  /** `--state`: every result (redacted) counts in its target's streak. */
+  state?: RunState;
 }
 
 /** The parts of the config that choose and shape the outputs (`merge` builds only these). */
@@ -134,6 +137,7 @@ export async function createReporters(
       let shown = redact(r);
       // Compared as written: the baseline's lines were redacted the same way.
       if (baseline !== undefined) shown = { ...shown, change: baseline.compare(shown) };
+      history.state?.record(shown);
       collector.add(shown);
       progress.tick(shown);
       reporter.result(shown);

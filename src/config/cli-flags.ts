@@ -113,6 +113,16 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
     defaultText: 'any',
   },
   {
+    flags: '--state <file>',
+    help: 'keep per target its consecutive failures and last ok time in this file across runs (created if missing, rewritten atomically at the end, also on Ctrl-C)',
+    group: 'history',
+  },
+  {
+    flags: '--fail-after <n>',
+    help: 'fail the run (exit 1) only for targets that have now failed n runs in a row (needs --state)',
+    group: 'history',
+  },
+  {
     flags: '--expect-json <path=value>',
     help: 'the body must be JSON whose JSONPath selects this JSON value: \'$.status="ok"\', \'$.items.length=3\', \'$.version={"matches":"^1"}\' (repeatable)',
     group: 'expectations',

@@ -1,6 +1,6 @@
 /**
  * A loopback server whose answers a test changes between runs: each path answers the status the
- * test set for it (200 unless told), and counts its requests. POST bodies are part of the path's
+ * test set for it (200 unless told; 0: no answer at all), and counts its requests. POST bodies are part of the path's
  * key (`POST /p x`), so one URL can answer two bodies differently.
  */
 import { createServer, type Server } from 'node:http';
@@ -26,6 +26,8 @@ export async function startChangingServer(): Promise<ChangingServer> {
       const key = body === '' ? (req.url ?? '/') : `${req.method} ${req.url} ${body}`;
       hits.set(key, (hits.get(key) ?? 0) + 1);
       const code = status.get(key) ?? 200;
+      // 0: never answer (a request a signal must interrupt).
+      if (code === 0) return;
       res.writeHead(code, { 'content-type': 'text/plain' });
       res.end(`${code} ${key}\n`);
     });
