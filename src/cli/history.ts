@@ -3,6 +3,7 @@ import { open, stat } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import { Baseline } from '../history/baseline.js';
 import { RunState, StateFileError } from '../history/state.js';
+import { CacheFileError, ResultCache } from '../history/cache.js';
 import { errnoWords } from '../errno.js';
 import { ResultFileError } from '../merge/read-results.js';
 import { cannotRead } from '../targets/sources.js';
@@ -56,5 +57,32 @@ export async function saveState(state: RunState): Promise<void> {
     await state.save();
   } catch (err) {
     throw new UsageError(`--state: cannot write ${state.path}: ${errnoWords(err)}`, { cause: err });
+  }
+}
+
+/**
+ * `--cache FILE`: read before any request (a missing file is an empty cache), strictly.
+ * @throws UsageError
+ */
+export async function loadCache(path: string, maxAgeMs: number): Promise<ResultCache> {
+  try {
+    if ((await stat(path)).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw cannotRead(path, err, '--cache');
+  }
+  try {
+    return await ResultCache.load(path, maxAgeMs);
+  } catch (err) {
+    if (err instanceof CacheFileError) throw new UsageError(`--cache: ${err.message}`);
+    throw cannotRead(path, err, '--cache');
+  }
+}
+
+/** Writes the cache at the end of a run; a failure is the run's failure to report (exit 2). */
+export async function saveCache(cache: ResultCache): Promise<void> {
+  try {
+    await cache.save();
+  } catch (err) {
+    throw new UsageError(`--cache: cannot write ${cache.path}: ${errnoWords(err)}`, { cause: err });
   }
 }

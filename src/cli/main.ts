@@ -16,8 +16,10 @@ import type { CliIO } from './io.js';
 import { runMerge } from './merge.js';
 import { runDiff } from './diff.js';
 import { createReporters, type ReportHistory, reportRedactor } from './reporters.js';
-import { loadBaseline, loadState, saveState } from './history.js';
+import { loadBaseline, loadCache, loadState, saveCache, saveState } from './history.js';
 import { RequestDigests } from '../history/request-digests.js';
+import { tapTargets } from './tapped-targets.js';
+import { unsentResult } from '../engine/unsent-result.js';
 import { resolveSelection } from './selection.js';
 import { listenForSignals, type ProcessSignals, removeTempReports, signalExitCode } from './signals.js';
 
@@ -146,6 +148,16 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
   const selection = await resolveSelection(config.shard, config.resume, reportRedactor(config));
   const history: ReportHistory = {};
   if (config.baseline !== undefined) history.baseline = await loadBaseline(config.baseline, '--baseline');
+  if (config.cache !== undefined) {
+    await checkOutputPath(config.cache, '--cache');
+    history.cache = await loadCache(config.cache, config.cacheMaxAge);
+    const cache = config.cache;
+    const before = signals.beforeExit;
+    signals.beforeExit = () => {
+      before?.();
+      removeTempReports(cache);
+    };
+  }
   if (config.state !== undefined) {
     await checkOutputPath(config.state, '--state');
     history.state = await loadState(config.state);
@@ -218,25 +230,40 @@ async function execute(
   };
   io.stdout.on('error', onStdoutError);
 
+  let failed = 0;
+  const onResult = (result: Result): void => {
+    if (!result.ok) failed++;
+    digests.attach(result);
+    reporters.result(result);
+  };
+  const cache = history.cache;
+  const redact = cache === undefined ? null : reportRedactor(config);
   const counted = new GatedTargets(
-    digests.wrap(targets)[Symbol.asyncIterator](),
+    tapTargets(targets, (t) => {
+      if (cache !== undefined && redact !== null && 'url' in t) {
+        // Looked up as its result would be written (redacted), so the keys match.
+        const probe: Result = { ...unsentResult(t.index, t.input, null), url: t.url, method: t.method };
+        const digest = digests.of(t);
+        if (digest !== undefined) probe.requestBodySha256 = digest;
+        const earlier = cache.fresh(redact(probe));
+        if (earlier !== null) {
+          const { name: _, change: __, ...rest } = earlier;
+          const reused: Result = { ...rest, index: t.index, input: t.input, cached: true };
+          if (t.name !== undefined) reused.name = t.name;
+          onResult(reused);
+          return false;
+        }
+      }
+      digests.see(t);
+      return true;
+    }),
     () => reporters.ready(),
     (count) => reporters.setTotal(count),
   );
 
   const started = performance.now();
-  let failed = 0;
   try {
-    await runTargets(
-      counted,
-      config.run,
-      (result: Result) => {
-        if (!result.ok) failed++;
-        digests.attach(result);
-        reporters.result(result);
-      },
-      { signal: controller.signal },
-    );
+    await runTargets(counted, config.run, onResult, { signal: controller.signal });
   } finally {
     // The signal handlers stay: a signal during the final flush below must not cut it short.
     interrupted.removeEventListener('abort', onInterrupt);
@@ -269,6 +296,7 @@ async function execute(
   }
   // Also after a signal or a broken input: what was checked is counted, the rest kept as it was.
   if (history.state !== undefined) await saveState(history.state);
+  if (history.cache !== undefined) await saveCache(history.cache);
   if (readError !== null) {
     io.stderr.write(`fetch-many: ${escapeControls(readError.message)}\n`);
     return EXIT.usage;

@@ -57,6 +57,10 @@ export interface CliConfig {
   state?: string;
   /** `--fail-after N`: exit 1 only for targets failing N runs in a row (needs `state`). */
   failAfter?: number;
+  /** `--cache FILE`: ok results reused while younger than `cacheMaxAge`. */
+  cache?: string;
+  /** `--cache-max-age`, ms. @default 24 h */
+  cacheMaxAge: number;
 }
 
 const str = (raw: RawOptions, name: string): string | undefined => {
@@ -67,6 +71,9 @@ const list = (raw: RawOptions, name: string): string[] => {
   const v = raw[name];
   return Array.isArray(v) ? v : [];
 };
+
+/** `--cache-max-age` when not given: a day, lychee's default too. */
+const DEFAULT_CACHE_MAX_AGE = 24 * 60 * 60 * 1000;
 
 /** curl's `-d` sends this unless the user gives a Content-Type. */
 const FORM_TYPE = 'application/x-www-form-urlencoded';
@@ -253,6 +260,7 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
     progress: raw.progress !== false,
     color: format === 'table' && colorWanted(raw.color as string | boolean | undefined, env, stdoutIsTTY),
     failOn: raw.failOn === 'new' ? 'new' : 'any',
+    cacheMaxAge: DEFAULT_CACHE_MAX_AGE,
   };
   const junit = str(raw, 'junit');
   if (junit !== undefined) {
@@ -281,6 +289,16 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
   if (state !== undefined) {
     if (state.trim() === '' || state === '-') throw new OptionError('--state', '--state needs a file name');
     config.state = state;
+  }
+  const cache = str(raw, 'cache');
+  if (cache !== undefined) {
+    if (cache.trim() === '' || cache === '-') throw new OptionError('--cache', '--cache needs a file name');
+    config.cache = cache;
+  }
+  const maxAge = str(raw, 'cacheMaxAge');
+  if (maxAge !== undefined) {
+    if (cache === undefined) throw new OptionError('--cache-max-age', '--cache-max-age needs --cache FILE');
+    config.cacheMaxAge = flagValue('--cache-max-age', () => duration(maxAge));
   }
   const failAfter = str(raw, 'failAfter');
   if (failAfter !== undefined) {

@@ -20,6 +20,7 @@ import {
 } from '../report/index.js';
 import type { Baseline } from '../history/baseline.js';
 import type { RunState } from '../history/state.js';
+import type { ResultCache } from '../history/cache.js';
 import type { Result } from '../types.js';
 import type { CliConfig } from './options.js';
 import type { CliIO } from './io.js';
@@ -49,8 +50,8 @@ export interface RunReport {
 export interface ReportHistory {
   /** `--baseline` / `diff OLD`: each result gets its `change`, and `gone` targets are listed. */
   baseline?: Baseline;
-  /** `--cache`: count cached results in the summary. */
-  cache?: boolean;
+  /** `--cache`: fetched results refresh it; cached results are counted in the summary. */
+  cache?: ResultCache;
   /** `--state`: every result (redacted) counts in its target's streak. */
   state?: RunState;
 }
@@ -128,7 +129,7 @@ export async function createReporters(
   if (config.junit !== undefined) parts.push(createJUnitReporter(config.junit));
   const reporter = combineReporters(parts);
   const baseline = history.baseline;
-  const collector = new SummaryCollector({ changes: baseline !== undefined, cached: history.cache === true });
+  const collector = new SummaryCollector({ changes: baseline !== undefined, cached: history.cache !== undefined });
   const redact = reportRedactor(config);
 
   return {
@@ -137,7 +138,11 @@ export async function createReporters(
       let shown = redact(r);
       // Compared as written: the baseline's lines were redacted the same way.
       if (baseline !== undefined) shown = { ...shown, change: baseline.compare(shown) };
-      history.state?.record(shown);
+      // A cached result was not checked by this run: it moves no streak and refreshes nothing.
+      if (shown.cached !== true) {
+        history.state?.record(shown);
+        history.cache?.update(shown);
+      }
       collector.add(shown);
       progress.tick(shown);
       reporter.result(shown);

@@ -118,6 +118,17 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
     group: 'history',
   },
   {
+    flags: '--cache <file>',
+    help: 'skip targets ok within --cache-max-age in this file, reporting their earlier result as cached; refresh the file with what was fetched',
+    group: 'history',
+  },
+  {
+    flags: '--cache-max-age <dur>',
+    help: 'how long an ok result in --cache stays fresh',
+    group: 'history',
+    defaultText: '24h',
+  },
+  {
     flags: '--fail-after <n>',
     help: 'fail the run (exit 1) only for targets that have now failed n runs in a row (needs --state)',
     group: 'history',

@@ -187,7 +187,7 @@ function renderRow(r: Result, l: Layout, chalk: ChalkInstance): string {
   const targetWidth = Math.max(1, l.target - over);
   // GET, the default, goes unsaid: its four columns are worth more to the URL.
   const label = r.name ?? (r.url === null ? r.input : r.method === 'GET' ? r.url : `${r.method} ${r.url}`);
-  const mark = r.change === undefined ? '' : CHANGE_MARK[r.change];
+  const mark = (r.change === undefined ? '' : CHANGE_MARK[r.change]) + (r.cached === true ? '[cached] ' : '');
   const target = mark + shortenMiddle(sanitize(label), Math.max(1, targetWidth - mark.length));
   const line =
     padStart(num, NUM_WIDTH) +
