@@ -158,6 +158,15 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
       removeTempReports(cache);
     };
   }
+  if (config.openmetrics !== undefined) {
+    await checkOutputPath(config.openmetrics, '--openmetrics');
+    const file = config.openmetrics;
+    const before = signals.beforeExit;
+    signals.beforeExit = () => {
+      before?.();
+      removeTempReports(file);
+    };
+  }
   if (config.state !== undefined) {
     await checkOutputPath(config.state, '--state');
     history.state = await loadState(config.state);
@@ -168,6 +177,12 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
       before?.();
       removeTempReports(state);
     };
+  }
+  if (config.every !== undefined) {
+    if (specs.some((s) => s.kind === 'stdin')) {
+      throw new UsageError('--every reads the list again each round: give a file or URLs, not stdin');
+    }
+    return runRounds(config.every, specs, selection, config, io, interrupted.signal, history);
   }
   const selected = await untilAborted(
     readSelectedTargets(specs, config.defaults, io.stdin, selection),
@@ -202,6 +217,58 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | 
 }
 
 async function* noTargets(): AsyncGenerator<PreparedTarget> {}
+
+/**
+ * `--every DUR`: the run again and again, a round starting every DUR (at once when the last one
+ * took longer), until a signal. Each round reads the list afresh and writes its reports (the
+ * summary line, --openmetrics, --junit, --state, --cache) as a run does; a round a signal cuts
+ * short writes none of them, so the files keep the last complete round. Exit 130/143.
+ */
+async function runRounds(
+  every: number,
+  specs: SourceSpec[],
+  selection: Awaited<ReturnType<typeof resolveSelection>>,
+  config: CliConfig,
+  io: CliIO,
+  interrupted: AbortSignal,
+  history: ReportHistory,
+): Promise<number> {
+  for (;;) {
+    const started = performance.now();
+    history.baseline?.beginRound();
+    history.state?.beginRound();
+    history.cache?.beginRound();
+    const selected = await untilAborted(readSelectedTargets(specs, config.defaults, io.stdin, selection), interrupted);
+    const code = await execute(
+      selected?.targets ?? noTargets(),
+      () => selected?.read ?? 0,
+      config,
+      io,
+      interrupted,
+      history,
+    );
+    if (interrupted.aborted) return EXIT.sigint;
+    if (code === EXIT.usage) return code;
+    const wait = every - (performance.now() - started);
+    if (wait > 0 && !(await sleep(wait, interrupted))) return EXIT.sigint;
+  }
+}
+
+/** Resolves true after `ms`, or false as soon as `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
 
 async function execute(
   targets: AsyncIterable<PreparedTarget>,
@@ -276,6 +343,11 @@ async function execute(
   if (read() === 0 && !signalled && readError === null) {
     await reporters.abandon();
     throw new UsageError('no targets in the input');
+  }
+  if (signalled && config.every !== undefined) {
+    // A round cut short: its files keep the last complete round (runRounds exits 130/143).
+    await reporters.abandon();
+    return EXIT.sigint;
   }
   if (readerGone && !signalled) {
     // Cut short because the reader left: say nothing (a summary counting the targets we

@@ -61,6 +61,10 @@ export interface CliConfig {
   cache?: string;
   /** `--cache-max-age`, ms. @default 24 h */
   cacheMaxAge: number;
+  /** `--openmetrics FILE`: the run as OpenMetrics text. */
+  openmetrics?: string;
+  /** `--every DUR`, ms: repeat the run until interrupted; each round prints only its summary line. */
+  every?: number;
 }
 
 const str = (raw: RawOptions, name: string): string | undefined => {
@@ -300,6 +304,13 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
     if (cache === undefined) throw new OptionError('--cache-max-age', '--cache-max-age needs --cache FILE');
     config.cacheMaxAge = flagValue('--cache-max-age', () => duration(maxAge));
   }
+  const openmetrics = str(raw, 'openmetrics');
+  if (openmetrics !== undefined) {
+    if (openmetrics.trim() === '') throw new OptionError('--openmetrics', '--openmetrics needs a file name');
+    config.openmetrics = openmetrics;
+  }
+  const every = str(raw, 'every');
+  if (every !== undefined) config.every = flagValue('--every', () => duration(every));
   const failAfter = str(raw, 'failAfter');
   if (failAfter !== undefined) {
     const n = /^\d{1,9}$/.test(failAfter.trim()) ? Number(failAfter.trim()) : Number.NaN;

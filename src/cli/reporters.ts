@@ -21,6 +21,7 @@ import {
 import type { Baseline } from '../history/baseline.js';
 import type { RunState } from '../history/state.js';
 import type { ResultCache } from '../history/cache.js';
+import { createOpenMetricsReporter } from '../report/openmetrics.js';
 import type { Result } from '../types.js';
 import type { CliConfig } from './options.js';
 import type { CliIO } from './io.js';
@@ -60,7 +61,8 @@ export interface ReportHistory {
 export type ReportConfig = Pick<
   CliConfig,
   'format' | 'junit' | 'redactHeaders' | 'onlyFailures' | 'quiet' | 'progress' | 'color'
-> & { defaults: Pick<CliConfig['defaults'], 'headers'> };
+> &
+  Partial<Pick<CliConfig, 'openmetrics' | 'every'>> & { defaults: Pick<CliConfig['defaults'], 'headers'> };
 
 /** The redaction every report applies; `--resume` compares inputs through it too (see selection.ts). */
 export function reportRedactor(config: ReportConfig): Redactor {
@@ -83,7 +85,10 @@ export async function createReporters(
   const progress =
     config.progress && !config.quiet && !streamingToTerminal ? createProgress(io.stderr) : createProgress(nullTty);
 
-  if (!config.quiet) {
+  if (config.every !== undefined) {
+    // Rounds of --every: each one's summary line, on stderr (a log or a terminal), nothing else.
+    if (!config.quiet) parts.push(createSummaryReporter(stderr, { color: false }));
+  } else if (!config.quiet) {
     switch (config.format) {
       case 'table':
         parts.push(
@@ -127,6 +132,7 @@ export async function createReporters(
     );
   }
   if (config.junit !== undefined) parts.push(createJUnitReporter(config.junit));
+  if (config.openmetrics !== undefined) parts.push(createOpenMetricsReporter(config.openmetrics));
   const reporter = combineReporters(parts);
   const baseline = history.baseline;
   const collector = new SummaryCollector({ changes: baseline !== undefined, cached: history.cache !== undefined });

@@ -129,6 +129,17 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
     defaultText: '24h',
   },
   {
+    flags: '--openmetrics <file>',
+    help: "write the run as OpenMetrics text to <file> for node_exporter's textfile collector (blackbox_exporter's metric names), through a temp file and a rename",
+    group: 'history',
+  },
+  {
+    flags: '--every <dur>',
+    help: "run the list again every dur until interrupted, rewriting --openmetrics (and --state, --cache, --junit) after each round; prints each round's summary line",
+    group: 'history',
+    conflicts: ['ndjson', 'json', 'csv', 'markdown', 'resume'],
+  },
+  {
     flags: '--fail-after <n>',
     help: 'fail the run (exit 1) only for targets that have now failed n runs in a row (needs --state)',
     group: 'history',

@@ -75,6 +75,11 @@ export class Baseline {
     return new Baseline(keys, flags, inputs);
   }
 
+  /** A new round of `--every`: every target may be seen (or gone) again. */
+  beginRound(): void {
+    for (let i = 0; i < this.#flags.length; i++) this.#flags[i]! &= ~SEEN;
+  }
+
   /** The result's `change` against the baseline; marks its target seen (so it is not `gone`). */
   compare(r: Result): 'new-failure' | 'still-failing' | 'fixed' | 'ok' | 'new' {
     const at = this.#find(identityKey(r) & ~1n);

@@ -46,7 +46,7 @@ export class ResultCache {
   readonly #entries: Map<string, Entry>;
   readonly #path: string;
   readonly #maxAgeMs: number;
-  readonly #now: number;
+  #now: number;
 
   private constructor(path: string, maxAgeMs: number, entries: Map<string, Entry>, now: number) {
     this.#path = path;
@@ -57,6 +57,11 @@ export class ResultCache {
 
   get path(): string {
     return this.#path;
+  }
+
+  /** A new round of `--every`: freshness is judged from now. */
+  beginRound(now: number = Date.now()): void {
+    this.#now = now;
   }
 
   /** @throws CacheFileError, or the I/O error of an unreadable file (ENOENT: an empty cache, no error) */

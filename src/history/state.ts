@@ -49,7 +49,7 @@ export class StateFileError extends Error {
 export class RunState {
   readonly #entries: Map<string, StreakEntry>;
   readonly #path: string;
-  readonly #started: string;
+  #started: string;
   /** Keys this run checked and that failed, with their new count. */
   readonly #failedNow = new Map<string, number>();
 
@@ -103,6 +103,12 @@ export class RunState {
 
   get path(): string {
     return this.#path;
+  }
+
+  /** A new round of `--every`: a run of its own for the streaks. */
+  beginRound(now: Date = new Date()): void {
+    this.#started = now.toISOString();
+    this.#failedNow.clear();
   }
 
   /** Counts one result of this run (redacted, as the reports show it). */
