@@ -17,6 +17,7 @@ import { expectNoCrash, runCli, startCli, tempDir, waitFor } from '../cli/harnes
 import { createOpenMetricsReporter } from '../../src/report/openmetrics.js';
 import { SummaryCollector } from '../../src/report/summary.js';
 import { makeResult } from '../report/helpers.js';
+import { startChangingServer } from './server.js';
 
 const PARSER = fileURLToPath(new URL('./openmetrics-parser.py', import.meta.url));
 /** Debian's interpreter: the package installs the module for it (not for a pyenv python on PATH). */
@@ -173,6 +174,35 @@ describe('--every', () => {
       expect(families.find((f) => f.name === 'probe_success')?.samples).toHaveLength(6);
     } finally {
       watcher.close();
+    }
+  }, 60_000);
+
+  it('SIGINT during a round: that round writes nothing, the file keeps the last complete one', async () => {
+    const changing = await startChangingServer();
+    const file = `${tmp.dir}/cut.prom`;
+    let rewrites = 0;
+    const watcher = watch(dirname(file), (_event, name) => {
+      if (name === basename(file)) rewrites++;
+    });
+    try {
+      const live = startCli(['--every', '1s', '--openmetrics', file, `${changing.base}/a`, `${changing.base}/b`], {
+        killAfterMs: 60_000,
+      });
+      await waitFor(() => rewrites >= 1, 'the first round written', 30_000);
+      const first = await readFile(file, 'utf8');
+      // From now on /b never answers: the next round hangs on it until the signal.
+      changing.status.set('/b', 0);
+      await waitFor(() => (changing.hits.get('/b') ?? 0) >= 2, 'the second round waiting on /b', 30_000);
+      live.child.kill('SIGINT');
+      const run = await live.done;
+      expect(run.code, run.stderr).toBe(130);
+      expect(rewrites).toBe(1);
+      expect(await readFile(file, 'utf8')).toBe(first);
+      const families = await parseOpenMetrics(file);
+      expect(families.find((f) => f.name === 'probe_success')?.samples.map((s) => s.value)).toEqual([1, 1]);
+    } finally {
+      watcher.close();
+      await changing.close();
     }
   }, 60_000);
 
