@@ -52,6 +52,8 @@ export class RunState {
   #started: string;
   /** Keys this run checked and that failed, with their new count. */
   readonly #failedNow = new Map<string, number>();
+  /** What the entries of keys this run checked said before it (a target listed twice counts once). */
+  readonly #before = new Map<string, { failures: number; lastOk: string | null }>();
 
   private constructor(path: string, entries: Map<string, StreakEntry>, now: Date) {
     this.#path = path;
@@ -109,21 +111,24 @@ export class RunState {
   beginRound(now: Date = new Date()): void {
     this.#started = now.toISOString();
     this.#failedNow.clear();
+    this.#before.clear();
   }
 
   /** Counts one result of this run (redacted, as the reports show it). */
   record(r: Result): void {
     if (r.error?.code === 'cancelled') return;
     const key = identityKey(r).toString(16).padStart(16, '0');
-    const before = this.#entries.get(key);
+    let before = this.#before.get(key);
+    if (before === undefined) {
+      const entry = this.#entries.get(key);
+      before = { failures: entry?.failures ?? 0, lastOk: entry?.lastOk ?? null };
+      this.#before.set(key, before);
+    }
     // A target listed twice in one run counts once: as failed when any of its results failed.
-    const already = this.#failedNow.get(key);
-    let failures: number;
-    if (already !== undefined) failures = already;
-    else if (r.ok) failures = 0;
-    else failures = (before?.failures ?? 0) + 1;
-    if (!r.ok && already === undefined) this.#failedNow.set(key, failures);
-    const lastOk = r.ok && already === undefined ? this.#started : (before?.lastOk ?? null);
+    const failed = !r.ok || this.#failedNow.has(key);
+    const failures = failed ? before.failures + 1 : 0;
+    if (failed) this.#failedNow.set(key, failures);
+    const lastOk = failed ? before.lastOk : this.#started;
     this.#entries.set(key, { target: identityOf(r), failures, lastOk, lastRun: this.#started });
   }
 
