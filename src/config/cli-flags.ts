@@ -143,6 +143,7 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
     flags: '--fail-after <n>',
     help: 'fail the run (exit 1) only for targets that have now failed n runs in a row (needs --state)',
     group: 'history',
+    after: '--state',
   },
   {
     flags: '--expect-json <path=value>',
