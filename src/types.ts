@@ -331,6 +331,24 @@ export interface Result {
    * as sent (HTTP/2: `:method`, `:scheme`, `:authority`, `:path` first); [] when it was never sent.
    */
   requestHeaders?: HeaderPair[];
+  /**
+   * Hex SHA-256 of the request body the target sent, when it sent one (CLI results only): part of
+   * the target's identity across runs (`--baseline`, `diff`, `--state`, `--cache`), so two POSTs
+   * to one URL with different bodies are told apart. For a body streamed from a file (`@file`)
+   * it covers the file's path and size, not its bytes. Absent for a request without a body.
+   */
+  requestBodySha256?: string;
+  /**
+   * How this result compares with the baseline (`--baseline`, `fetch-many diff`); absent without
+   * one. `gone` marks a baseline result whose target this run did not have (listed after every
+   * result, never counted in the summary's totals).
+   */
+  change?: Change;
+  /**
+   * True for a result taken from `--cache` instead of fetched: its figures are the earlier
+   * run's, and its timings count in no percentile. Absent for a fetched result.
+   */
+  cached?: true;
 }
 
 /**
@@ -344,6 +362,9 @@ export interface AttemptFailure {
   /** Expectations that did not hold (`status 503 not in 200-399`); empty with an error. */
   failures: string[];
 }
+
+/** See {@link Result.change}. */
+export type Change = 'new-failure' | 'still-failing' | 'fixed' | 'ok' | 'new' | 'gone';
 
 /** One hop of a followed redirect: the status that sent us on, and the URL it was sent from. */
 export interface RedirectHop {

@@ -102,6 +102,11 @@ export function helpEpilogue(view: HelpView, width: number): string {
     para("141  stopped early because stdout's reader went away (e.g. | head), as SIGPIPE would", 2, 5);
     lines.push('', 'Subcommands:');
     para('fetch-many merge FILE…  one report from the NDJSON results of shards or resumed runs (merge --help)', 2, 4);
+    para(
+      "fetch-many diff OLD NEW  what changed between two runs' NDJSON results, without fetching (diff --help)",
+      2,
+      4,
+    );
     para('fetch-many demo  run against built-in demo targets on loopback; demo --serve keeps them up', 2, 4);
   } else {
     lines.push('');

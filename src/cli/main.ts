@@ -21,7 +21,12 @@ import { maskSecrets } from '../report/index.js';
 import { CredentialSpread } from './unbound-credentials.js';
 import { escapeData } from '../report/github.js';
 import { countAhead } from './count-ahead.js';
-import { createReporters, reportRedactor, type RunShape } from './reporters.js';
+import { createReporters, type ReportHistory, reportRedactor, type RunShape } from './reporters.js';
+import { runDiff } from './diff.js';
+import { loadBaseline, loadCache, loadState, saveCache, saveState } from './history.js';
+import { RequestDigests } from '../history/request-digests.js';
+import { tapTargets } from './tapped-targets.js';
+import { unsentResult } from '../engine/unsent-result.js';
 import { resolveSelection } from './selection.js';
 import { refuseResumeOutput } from './resume-clash.js';
 import { listenForSignals, type ProcessSignals, removeTempReports, signalExitCode } from './signals.js';
@@ -158,9 +163,14 @@ async function run(
     outcome.reported = true;
     return runMerge(argv.slice(1), io, configure, interrupted.signal);
   }
+  if (argv[0] === 'diff') {
+    outcome.reported = true;
+    return runDiff(argv.slice(1), io, configure, interrupted.signal);
+  }
   // `fetch-many help [topic]`, `--help [topic|all]`, `fetch-many version`: what a person means
   // by them (issue 23), not hosts named help or version (http://help still is one).
-  if (argv[0] === 'help' && (argv[1] === 'merge' || argv[1] === 'demo')) {
+  if (argv[0] === 'help' && (argv[1] === 'merge' || argv[1] === 'diff' || argv[1] === 'demo')) {
+    if (argv[1] === 'diff') return runDiff(['--help'], io, configure, interrupted.signal);
     return argv[1] === 'merge'
       ? runMerge(['--help'], io, configure, interrupted.signal)
       : runDemo(['--help'], io, (rest) => main(rest, io, signals), Promise.resolve());
@@ -216,6 +226,44 @@ async function run(
   // Opening reads stdin up to its first line, which may never come: a signal meanwhile runs no
   // target, and still writes every report (empty) and exits 130/143.
   const selection = await resolveSelection(config.shard, config.resume, reportRedactor(config, secrets));
+  const history: ReportHistory = {};
+  if (config.baseline !== undefined) history.baseline = await loadBaseline(config.baseline, '--baseline');
+  if (config.cache !== undefined) {
+    await checkOutputPath(config.cache, '--cache');
+    history.cache = await loadCache(config.cache, config.cacheMaxAge);
+    const cache = config.cache;
+    const before = signals.beforeExit;
+    signals.beforeExit = () => {
+      before?.();
+      removeTempReports(cache);
+    };
+  }
+  if (config.openmetrics !== undefined) {
+    await checkOutputPath(config.openmetrics, '--openmetrics');
+    const file = config.openmetrics;
+    const before = signals.beforeExit;
+    signals.beforeExit = () => {
+      before?.();
+      removeTempReports(file);
+    };
+  }
+  if (config.state !== undefined) {
+    await checkOutputPath(config.state, '--state');
+    history.state = await loadState(config.state);
+    const state = config.state;
+    const before = signals.beforeExit;
+    // A second signal exits at once: the old state stays, and no temp file of the new one.
+    signals.beforeExit = () => {
+      before?.();
+      removeTempReports(state);
+    };
+  }
+  if (config.every !== undefined) {
+    if (specs.some((s) => s.kind === 'stdin')) {
+      throw new UsageError('--every reads the list again each round: give a file or URLs, not stdin');
+    }
+    return runRounds(config.every, specs, selection, config, io, interrupted.signal, { history, outcome, secrets });
+  }
   const selected = await untilAborted(
     readSelectedTargets(specs, config.defaults, io.stdin, selection, { env: io.env, secrets }),
     interrupted.signal,
@@ -234,6 +282,7 @@ async function run(
     { shape, specs },
     outcome,
     secrets,
+    history,
   );
 }
 
@@ -264,6 +313,65 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | 
 
 async function* noTargets(): AsyncGenerator<PreparedTarget> {}
 
+/**
+ * `--every DUR`: the run again and again, a round starting every DUR (at once when the last one
+ * took longer), until a signal. Each round reads the list afresh and writes its reports (the
+ * summary line, --openmetrics, --junit, --state, --cache) as a run does; a round a signal cuts
+ * short writes none of them, so the files keep the last complete round. Exit 130/143.
+ */
+async function runRounds(
+  every: number,
+  specs: SourceSpec[],
+  selection: Awaited<ReturnType<typeof resolveSelection>>,
+  config: CliConfig,
+  io: CliIO,
+  interrupted: AbortSignal,
+  run: { history: ReportHistory; outcome: Outcome; secrets: Set<string> },
+): Promise<number> {
+  const { history, outcome, secrets } = run;
+  for (;;) {
+    const started = performance.now();
+    history.baseline?.beginRound();
+    history.state?.beginRound();
+    history.cache?.beginRound();
+    const selected = await untilAborted(
+      readSelectedTargets(specs, config.defaults, io.stdin, selection, { env: io.env, secrets }),
+      interrupted,
+    );
+    const code = await execute(
+      selected?.targets ?? noTargets(),
+      () => selected?.read ?? 0,
+      config,
+      io,
+      interrupted,
+      { shape: {}, specs },
+      outcome,
+      secrets,
+      history,
+    );
+    if (interrupted.aborted) return EXIT.sigint;
+    if (code === EXIT.usage) return code;
+    const wait = every - (performance.now() - started);
+    if (wait > 0 && !(await sleep(wait, interrupted))) return EXIT.sigint;
+  }
+}
+
+/** Resolves true after `ms`, or false as soon as `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 async function execute(
   targets: AsyncIterable<PreparedTarget>,
   /** Targets read from the input so far, this process's or not (--shard, --resume). */
@@ -274,8 +382,10 @@ async function execute(
   input: { shape: RunShape; specs: readonly SourceSpec[] },
   outcome: Outcome,
   secrets: ReadonlySet<string>,
+  history: ReportHistory,
 ): Promise<number> {
-  const reporters = await createReporters(config, io, input.shape, interrupted, secrets);
+  const reporters = await createReporters(config, io, { shape: input.shape, signal: interrupted, secrets, history });
+  const digests = new RequestDigests();
   // The bar's total and the table's choice to count ok rows need the number of targets before
   // the engine has taken them all: count them ahead where the input can be read twice.
   const stopCounting =
@@ -299,27 +409,43 @@ async function execute(
   io.stdout.on('error', onStdoutError);
 
   const spread = new CredentialSpread(config.unboundCredentials);
+  let failed = 0;
+  let flaky = 0;
+  const onResult = (result: Result): void => {
+    if (!result.ok) failed++;
+    else if (result.flaky === true) flaky++;
+    digests.attach(result);
+    reporters.result(result);
+  };
+  const cache = history.cache;
+  const redact = cache === undefined ? null : reportRedactor(config, secrets);
   const counted = new GatedTargets(
-    targets[Symbol.asyncIterator](),
+    tapTargets(targets, (t) => {
+      if (cache !== undefined && redact !== null && 'url' in t) {
+        // Looked up as its result would be written (redacted), so the keys match.
+        const probe: Result = { ...unsentResult(t.index, t.input, null), url: t.url, method: t.method };
+        const digest = digests.of(t);
+        if (digest !== undefined) probe.requestBodySha256 = digest;
+        const earlier = cache.fresh(redact(probe));
+        if (earlier !== null) {
+          const { name: _, change: __, ...rest } = earlier;
+          const reused: Result = { ...rest, index: t.index, input: t.input, cached: true };
+          if (t.name !== undefined) reused.name = t.name;
+          onResult(reused);
+          return false;
+        }
+      }
+      digests.see(t);
+      return true;
+    }),
     () => reporters.ready(),
     (count) => reporters.setTotal(count),
     spread.active ? (target) => spread.see(target) : undefined,
   );
 
   const started = performance.now();
-  let failed = 0;
-  let flaky = 0;
   try {
-    await runTargets(
-      counted,
-      config.run,
-      (result: Result) => {
-        if (!result.ok) failed++;
-        else if (result.flaky === true) flaky++;
-        reporters.result(result);
-      },
-      { signal: controller.signal },
-    );
+    await runTargets(counted, config.run, onResult, { signal: controller.signal });
   } finally {
     stopCounting();
     // The signal handlers stay: a signal during the final flush below must not cut it short.
@@ -334,12 +460,20 @@ async function execute(
     await reporters.abandon();
     throw new UsageError('no targets in the input');
   }
+  if (signalled && config.every !== undefined) {
+    // A round cut short: its files keep the last complete round (runRounds exits 130/143).
+    await reporters.abandon();
+    return EXIT.sigint;
+  }
   if (readerGone && !signalled) {
     // Cut short because the reader left: say nothing (a summary counting the targets we
     // cancelled ourselves would read as failures) and exit as SIGPIPE would (128 + 13).
     await reporters.abandon();
     return EXIT.sigpipe;
   }
+  // Baseline targets this run did not have — unless the run stopped early, when the targets it
+  // never read would all look gone.
+  if (!signalled && readError === null) await reporters.listGone(interrupted);
   let summary: Awaited<ReturnType<typeof reporters.end>>;
   try {
     summary = await reporters.end(wallMs);
@@ -355,12 +489,36 @@ async function execute(
   if (!config.quiet) {
     for (const line of spread.warnings()) io.stderr.write(`fetch-many: warning: ${maskSecrets(line, secrets)}\n`);
   }
+  // Also after a signal or a broken input: what was checked is counted, the rest kept as it was.
+  if (history.state !== undefined) await saveState(history.state);
+  if (history.cache !== undefined) await saveCache(history.cache);
   if (readError !== null) {
     io.stderr.write(usageLine(io, escapeControls(maskSecrets(readError.message, secrets))));
     return EXIT.usage;
   }
   // A signal's exit code is decided by main, which also sees one that comes after this line.
   if (signalled) return EXIT.sigint;
+  if (config.failAfter !== undefined && history.state !== undefined) {
+    // Only targets failing this many runs in a row decide (a flaky one failing once does not).
+    const n = config.failAfter;
+    const over = history.state.failingFor(n);
+    if (over.count === 0) return EXIT.ok;
+    const list = over.first.map((t) => escapeControls(t)).join(', ') + (over.count > over.first.length ? ', …' : '');
+    io.stderr.write(
+      `fetch-many: ${over.count} ${over.count === 1 ? 'target has' : 'targets have'} failed ${n} runs in a row: ${list}\n`,
+    );
+    return EXIT.failed;
+  }
+  if (config.failOn === 'new') {
+    // Only what broke since the baseline decides (known breakage does not fail a pull request).
+    const fresh = summary.changes?.['new-failure'] ?? 0;
+    if (fresh === 0) return EXIT.ok;
+    if (config.quiet)
+      io.stderr.write(
+        `fetch-many: ${fresh} new ${fresh === 1 ? 'failure' : 'failures'} (${summary.failed} of ${summary.total} targets failed)\n`,
+      );
+    return EXIT.failed;
+  }
   if (failed > 0) {
     if (config.quiet) io.stderr.write(`fetch-many: ${summary.failed} of ${summary.total} targets failed\n`);
     return EXIT.failed;

@@ -67,6 +67,22 @@ export interface CliConfig {
   resume?: string;
   /** `-H Authorization|Cookie|Proxy-Authorization` and `-u`: warned about when they reach several origins. */
   unboundCredentials: UnboundCredential[];
+  /** `--baseline FILE…`: results files of an earlier run to compare with (read before any request). */
+  baseline?: string[];
+  /** `--fail-on`: which failures make exit code 1 — any (default), or only new ones against the baseline. */
+  failOn: 'any' | 'new';
+  /** `--state FILE`: streaks carried across runs. */
+  state?: string;
+  /** `--fail-after N`: exit 1 only for targets failing N runs in a row (needs `state`). */
+  failAfter?: number;
+  /** `--cache FILE`: ok results reused while younger than `cacheMaxAge`. */
+  cache?: string;
+  /** `--cache-max-age`, ms. @default 24 h */
+  cacheMaxAge: number;
+  /** `--openmetrics FILE`: the run as OpenMetrics text. */
+  openmetrics?: string;
+  /** `--every DUR`, ms: repeat the run until interrupted; each round prints only its summary line. */
+  every?: number;
 }
 
 const str = (raw: RawOptions, name: string): string | undefined => {
@@ -77,6 +93,9 @@ const list = (raw: RawOptions, name: string): string[] => {
   const v = raw[name];
   return Array.isArray(v) ? v : [];
 };
+
+/** `--cache-max-age` when not given: a day, lychee's default too. */
+const DEFAULT_CACHE_MAX_AGE = 24 * 60 * 60 * 1000;
 
 /** curl's `-d` sends this unless the user gives a Content-Type. */
 const FORM_TYPE = 'application/x-www-form-urlencoded';
@@ -324,6 +343,8 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
     progress: raw.progress !== false && raw.verbose !== true,
     color: format === 'table' && colorWanted(raw.color as string | boolean | undefined, env, stdoutIsTTY),
     unboundCredentials: unboundCredentials(headers, fromUser),
+    failOn: raw.failOn === 'new' ? 'new' : 'any',
+    cacheMaxAge: DEFAULT_CACHE_MAX_AGE,
   };
   const junit = str(raw, 'junit');
   if (junit !== undefined) {
@@ -337,6 +358,49 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
     if (resume.trim() === '' || resume === '-')
       throw new OptionError('--resume', '--resume needs the results file of the earlier run');
     config.resume = resume;
+  }
+  const baseline = list(raw, 'baseline');
+  if (baseline.length > 0) {
+    for (const file of baseline) {
+      if (file.trim() === '' || file === '-')
+        throw new OptionError('--baseline', '--baseline needs the results file (NDJSON) of an earlier run');
+    }
+    config.baseline = baseline;
+  }
+  if (config.failOn === 'new' && config.baseline === undefined)
+    throw new OptionError('--fail-on', '--fail-on new needs --baseline: without one, no failure is new');
+  const state = str(raw, 'state');
+  if (state !== undefined) {
+    if (state.trim() === '' || state === '-') throw new OptionError('--state', '--state needs a file name');
+    config.state = state;
+  }
+  const cache = str(raw, 'cache');
+  if (cache !== undefined) {
+    if (cache.trim() === '' || cache === '-') throw new OptionError('--cache', '--cache needs a file name');
+    config.cache = cache;
+  }
+  const maxAge = str(raw, 'cacheMaxAge');
+  if (maxAge !== undefined) {
+    if (cache === undefined) throw new OptionError('--cache-max-age', '--cache-max-age needs --cache FILE');
+    config.cacheMaxAge = flagDuration('--cache-max-age')(maxAge);
+  }
+  const openmetrics = str(raw, 'openmetrics');
+  if (openmetrics !== undefined) {
+    if (openmetrics.trim() === '') throw new OptionError('--openmetrics', '--openmetrics needs a file name');
+    config.openmetrics = openmetrics;
+  }
+  const every = str(raw, 'every');
+  if (every !== undefined) config.every = flagDuration('--every')(every);
+  const failAfter = str(raw, 'failAfter');
+  if (failAfter !== undefined) {
+    const n = /^\d{1,9}$/.test(failAfter.trim()) ? Number(failAfter.trim()) : Number.NaN;
+    if (!(n >= 1))
+      throw new OptionError('--fail-after', `--fail-after must be a whole number ≥ 1, got ${quote(failAfter)}`);
+    if (config.state === undefined)
+      throw new OptionError('--fail-after', '--fail-after needs --state FILE: it counts failures across runs');
+    if (config.failOn === 'new')
+      throw new OptionError('--fail-after', '--fail-after and --fail-on new each decide the exit code: give one');
+    config.failAfter = n;
   }
   return config;
 }

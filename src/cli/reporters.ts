@@ -22,6 +22,10 @@ import {
   type Summary,
   withSecretValues,
 } from '../report/index.js';
+import type { Baseline } from '../history/baseline.js';
+import type { RunState } from '../history/state.js';
+import type { ResultCache } from '../history/cache.js';
+import { createOpenMetricsReporter } from '../report/openmetrics.js';
 import type { Result } from '../types.js';
 import type { CliConfig } from './options.js';
 import type { CliIO } from './io.js';
@@ -41,6 +45,21 @@ export interface RunReport {
   ready(): Promise<void> | null;
   /** Stop drawing progress and write nothing (the run turned out to be a usage error). */
   abandon(): Promise<void>;
+  /**
+   * With a baseline: reports its targets that no result had (`change: "gone"`), after every
+   * result and before `end`. Stops early when `signal` aborts.
+   */
+  listGone(signal?: AbortSignal): Promise<void>;
+}
+
+/** What the reports compare results with (runs over time, issue 20). */
+export interface ReportHistory {
+  /** `--baseline` / `diff OLD`: each result gets its `change`, and `gone` targets are listed. */
+  baseline?: Baseline;
+  /** `--cache`: fetched results refresh it; cached results are counted in the summary. */
+  cache?: ResultCache;
+  /** `--state`: every result (redacted) counts in its target's streak. */
+  state?: RunState;
 }
 
 /** The parts of the config that choose and shape the outputs (`merge` builds only these). */
@@ -48,7 +67,7 @@ export type ReportConfig = Pick<
   CliConfig,
   'format' | 'junit' | 'redactHeaders' | 'onlyFailures' | 'allRows' | 'quiet' | 'progress' | 'color'
 > &
-  Partial<Pick<CliConfig, 'include' | 'verbose' | 'annotations'>> & {
+  Partial<Pick<CliConfig, 'include' | 'verbose' | 'annotations' | 'openmetrics' | 'every'>> & {
     defaults: Pick<CliConfig['defaults'], 'headers'>;
   };
 
@@ -73,17 +92,22 @@ export function reportRedactor(config: ReportConfig, secrets: SecretValues = NO_
 
 const NO_SECRETS: SecretValues = new Set();
 
-/**
- * @param shape what is known of the targets before results come (table sizing, the bar's total)
- * @param signal the CLI's first SIGINT/SIGTERM: a FIFO `--junit` with no reader is then not waited for
- * @param secrets the values a target file read with `${env:…}` (a live set)
- */
+/** What a run adds to its reports besides the config. */
+export interface ReportExtras {
+  /** What is known of the targets before results come (table sizing, the bar's total). */
+  shape?: RunShape;
+  /** The CLI's first SIGINT/SIGTERM: a FIFO `--junit` with no reader is then not waited for. */
+  signal?: AbortSignal;
+  /** The values a target file read with `${env:…}` (a live set). */
+  secrets?: SecretValues;
+  /** Baseline, state and cache (`--baseline`, `--state`, `--cache`). */
+  history?: ReportHistory;
+}
+
 export async function createReporters(
   config: ReportConfig,
   io: CliIO,
-  shape: RunShape = {},
-  signal?: AbortSignal,
-  secrets: SecretValues = NO_SECRETS,
+  { shape = {}, signal, secrets = NO_SECRETS, history = {} }: ReportExtras = {},
 ): Promise<RunReport> {
   const stdout = new Output(io.stdout);
   const stderr = new Output(io.stderr);
@@ -106,7 +130,10 @@ export async function createReporters(
       ? createVerboseReporter(stderr, { afterRows: config.format === 'table' })
       : null;
 
-  if (!config.quiet) {
+  if (config.every !== undefined) {
+    // Rounds of --every: each one's summary line, on stderr (a log or a terminal), nothing else.
+    if (!config.quiet) parts.push(createSummaryReporter(stderr, { color: false }));
+  } else if (!config.quiet) {
     switch (config.format) {
       case 'table':
         parts.push(
@@ -162,15 +189,24 @@ export async function createReporters(
     );
   }
   if (config.junit !== undefined) parts.push(createJUnitReporter(config.junit, signal === undefined ? {} : { signal }));
+  if (config.openmetrics !== undefined) parts.push(createOpenMetricsReporter(config.openmetrics));
   const reporter = combineReporters(parts);
-  const collector = new SummaryCollector();
+  const baseline = history.baseline;
+  const collector = new SummaryCollector({ changes: baseline !== undefined, cached: history.cache !== undefined });
   const redact = reportRedactor(config, secrets);
   const include = config.include === true;
 
   return {
     result(r) {
       // One choke point: every report below sees the redacted result (see report/redact.ts).
-      const shown = redact(r);
+      let shown = redact(r);
+      // Compared as written: the baseline's lines were redacted the same way.
+      if (baseline !== undefined) shown = { ...shown, change: baseline.compare(shown) };
+      // A cached result was not checked by this run: it moves no streak and refreshes nothing.
+      if (shown.cached !== true) {
+        history.state?.record(shown);
+        history.cache?.update(shown);
+      }
       collector.add(shown);
       progress.tick(shown);
       if (verbose === null) {
@@ -205,6 +241,17 @@ export async function createReporters(
       progress.stop();
       await reporter.discard?.();
     },
+    async listGone(signal) {
+      if (baseline === undefined) return;
+      for await (const batch of baseline.gone(signal)) {
+        for (const r of batch) {
+          collector.addGone();
+          reporter.gone?.(redact(r));
+        }
+        const wait = stdout.ready() ?? stderr.ready() ?? reporter.ready?.() ?? null;
+        if (wait !== null) await wait;
+      }
+    },
   };
 }
 
@@ -234,6 +281,7 @@ function onlyFailures(reporter: Reporter, config: ReportConfig): Reporter {
   if (!config.onlyFailures) return reporter;
   return {
     result: (r) => (r.ok ? undefined : reporter.result(r)),
+    ...(reporter.gone === undefined ? {} : { gone: (r: Result) => reporter.gone?.(r) }),
     end: (s) => reporter.end(s),
     ...(reporter.ready === undefined ? {} : { ready: () => reporter.ready?.() ?? null }),
     ...(reporter.discard === undefined ? {} : { discard: () => reporter.discard?.() ?? Promise.resolve() }),

@@ -124,6 +124,52 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
     group: 'scale',
   },
   {
+    flags: '--baseline <file>',
+    help: "compare with an earlier run's NDJSON results (repeatable, e.g. its shards): each result gets a change (new-failure, still-failing, fixed, ok, new), baseline targets not in this run are listed as gone",
+    group: 'history',
+    repeatable: true,
+  },
+  {
+    flags: '--fail-on <which>',
+    help: 'which failures fail the run (exit 1): any, or new (only new failures against --baseline)',
+    group: 'history',
+    choices: ['any', 'new'],
+    defaultText: 'any',
+  },
+  {
+    flags: '--state <file>',
+    help: 'keep per target its consecutive failures and last ok time in this file across runs (created if missing, rewritten atomically at the end, also on Ctrl-C)',
+    group: 'history',
+  },
+  {
+    flags: '--cache <file>',
+    help: 'skip targets ok within --cache-max-age in this file, reporting their earlier result as cached; refresh the file with what was fetched',
+    group: 'history',
+  },
+  {
+    flags: '--cache-max-age <dur>',
+    help: 'how long an ok result in --cache stays fresh',
+    group: 'history',
+    defaultText: '24h',
+  },
+  {
+    flags: '--openmetrics <file>',
+    help: "write the run as OpenMetrics text to <file> for node_exporter's textfile collector (blackbox_exporter's metric names), through a temp file and a rename",
+    group: 'history',
+  },
+  {
+    flags: '--every <dur>',
+    help: "run the list again every dur until interrupted, rewriting --openmetrics (and --state, --cache, --junit) after each round; prints each round's summary line",
+    group: 'history',
+    conflicts: ['ndjson', 'json', 'csv', 'markdown', 'resume'],
+  },
+  {
+    flags: '--fail-after <n>',
+    help: 'fail the run (exit 1) only for targets that have now failed n runs in a row (needs --state)',
+    group: 'history',
+    after: '--state',
+  },
+  {
     flags: '--expect-json <path=value>',
     help: 'the body must be JSON whose JSONPath selects this JSON value: \'$.status="ok"\', \'$.items.length=3\', \'$.version={"matches":"^1"}\' (repeatable)',
     group: 'expectations',

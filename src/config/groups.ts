@@ -6,6 +6,7 @@ export const HELP_GROUPS = {
   tls: 'TLS and proxies:',
   expectations: 'Expectations (what counts as ok):',
   scale: 'Sharding and resuming (docs/scaling-out.md):',
+  history: 'Runs over time (docs/runs-over-time.md):',
   output: 'Output:',
 } as const;
 

@@ -1,5 +1,6 @@
 import type {
   AttemptFailure,
+  Change,
   HttpVersion,
   RedirectHop,
   Result,
@@ -60,6 +61,13 @@ export function parseResultLine(line: string): Result {
   if (value.sha256 !== undefined) result.sha256 = nullable(value.sha256, 'sha256', hex);
   if (value.sha1 !== undefined) result.sha1 = nullable(value.sha1, 'sha1', hex);
   if (value.md5 !== undefined) result.md5 = nullable(value.md5, 'md5', hex);
+  if (value.requestBodySha256 !== undefined)
+    result.requestBodySha256 = hex(value.requestBodySha256, 'requestBodySha256');
+  if (value.change !== undefined) result.change = change(value.change, 'change');
+  if (value.cached !== undefined) {
+    if (value.cached !== true) fail('cached', 'true when present', value.cached);
+    result.cached = true;
+  }
   return result;
 }
 
@@ -90,7 +98,16 @@ const RESULT_FIELDS: ReadonlySet<string> = new Set([
   'sha256',
   'sha1',
   'md5',
+  'requestBodySha256',
+  'change',
+  'cached',
 ]);
+
+const CHANGES: ReadonlySet<string> = new Set(['new-failure', 'still-failing', 'fixed', 'ok', 'new', 'gone']);
+const change: Check<Change> = (value, field) =>
+  typeof value === 'string' && CHANGES.has(value)
+    ? (value as Change)
+    : fail(field, 'one of new-failure, still-failing, fixed, ok, new, gone', value);
 
 type Check<T> = (value: unknown, field: string) => T;
 

@@ -39,6 +39,9 @@ export const CSV_COLUMNS = [
   'md5',
   // Added after the digests, last, so that earlier columns keep their positions.
   'http_version',
+  // Runs over time (issue 20): empty without --baseline / --cache.
+  'change',
+  'cached',
 ] as const;
 
 /** RFC 4180 §2.1: each record ends with CRLF. A CR or LF inside a quoted field is data, kept as sent. */
@@ -72,6 +75,12 @@ export function createCsvReporter(out: Output): Reporter {
   return {
     result(r: Result): void {
       if (!ended) buffer.push(r.index, csvRow(r));
+    },
+    gone(r: Result): void {
+      if (ended) return;
+      buffer.finish();
+      header();
+      out.write(csvRow(r));
     },
     end(_summary: Summary): Promise<void> {
       if (!ended) {
@@ -120,6 +129,8 @@ export function csvRow(r: Result): string {
       r.sha1 ?? '',
       r.md5 ?? '',
       r.httpVersion ?? '',
+      r.change ?? '',
+      r.cached === true ? 'true' : '',
     ].join(',') + EOL
   );
 }

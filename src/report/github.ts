@@ -99,6 +99,9 @@ export function createGitHubReporter(opts: GitHubReporterOptions): Reporter {
       if (r.ok || r.error?.code === 'cancelled') return;
       errors.add(() => annotation(r, workspace));
     },
+    gone(r: Result): void {
+      if (ended === null) markdown?.gone(r);
+    },
     end(summary: Summary): Promise<void> {
       ended ??= (async () => {
         errors.finish(

@@ -27,6 +27,13 @@ export function createJsonReporter(out: Output): Reporter {
     result(r: Result): void {
       if (ended === null) buffer.push(r.index, resultToJson(r));
     },
+    gone(r: Result): void {
+      // After every result: their order is complete, so what is held comes out first.
+      if (ended !== null) return;
+      buffer.finish();
+      out.write((count === 0 ? '{"results":[\n' : ',\n') + resultToJson(r));
+      count++;
+    },
     end(summary: Summary): Promise<void> {
       ended ??= (() => {
         buffer.finish();

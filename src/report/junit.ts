@@ -68,6 +68,15 @@ export function createJUnitReporter(path: string, options: ReportFileOptions = {
     result(r: Result): void {
       if (ended === null) buffer.push(r.index, toCase(r));
     },
+    gone(r: Result): void {
+      if (ended !== null) return;
+      buffer.finish();
+      // Not checked by this run, so neither passed nor failed: skipped, as a cancelled target is.
+      const c = toCase(r);
+      n.tests++;
+      n.skipped++;
+      out.write(`${c.xml}\n`);
+    },
     end(summary: Summary): Promise<void> {
       ended ??= (async () => {
         buffer.finish();
@@ -109,6 +118,13 @@ function plainCase(r: Result): Case {
   const open =
     `    <testcase name="${xmlAttr(name)}" classname="${xmlAttr(classname(r.url))}"` +
     ` time="${seconds(r.timings.total)}"`;
+  if (r.change === 'gone') {
+    return {
+      index: r.index,
+      outcome: 'skipped',
+      xml: `${open}>\n      <skipped message="gone: in the baseline, not in this run"/>\n    </testcase>`,
+    };
+  }
   const e = r.error;
   if (e !== null) {
     if (e.code === 'cancelled') {
@@ -123,13 +139,13 @@ function plainCase(r: Result): Case {
     return {
       index: r.index,
       outcome: 'error',
-      xml: `${open}>\n      <error message="${xmlAttr(e.message)}" type="${xmlAttr(type)}">${xmlText(body)}</error>\n    </testcase>`,
+      xml: `${open}>\n      <error message="${xmlAttr(r.change === 'new-failure' ? `new failure: ${e.message}` : e.message)}" type="${xmlAttr(type)}">${xmlText(body)}</error>\n    </testcase>`,
     };
   }
   if (!r.ok) {
     // ok is false without an error only when an expectation failed; say so even if the engine
     // left `failures` empty.
-    const message = r.failures.length > 0 ? r.failures.join('; ') : 'not ok';
+    const message = `${r.change === 'new-failure' ? 'new failure: ' : ''}${r.failures.length > 0 ? r.failures.join('; ') : 'not ok'}`;
     const body = `${describe(r)}\n${r.failures.length > 0 ? r.failures.join('\n') : message}`;
     return {
       index: r.index,
@@ -148,6 +164,8 @@ function properties(r: Result): string {
   const list: Array<[string, string]> = [];
   if (r.httpVersion !== null && r.httpVersion !== undefined) list.push(['httpVersion', r.httpVersion]);
   if (r.savedTo !== null && r.savedTo !== undefined) list.push(['savedTo', r.savedTo]);
+  if (r.change !== undefined) list.push(['change', r.change]);
+  if (r.cached === true) list.push(['cached', 'true']);
   for (const alg of ['sha256', 'sha1', 'md5'] as const) {
     const digest = r[alg];
     if (typeof digest === 'string') list.push([alg, digest]);

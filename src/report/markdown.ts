@@ -15,6 +15,8 @@ export const MARKDOWN_MAX_ROWS = 500;
 /** Placeholders in the reorder buffer for results that get no row. */
 const OK = Symbol('ok');
 const CANCELLED = Symbol('cancelled');
+/** A failed row that is new against the baseline (`change: "new-failure"`): listed first. */
+const NEW = '+';
 /** A flaky target's row, listed in its own table. */
 interface FlakyRow {
   flaky: string;
@@ -35,9 +37,14 @@ const TARGET_CHARS = 120;
  */
 export class MarkdownCollector {
   readonly #rows: string[] = [];
+  /** Rows of new failures (with a baseline): the report leads with them. */
+  readonly #newRows: string[] = [];
+  readonly #gone: string[] = [];
   readonly #flaky: string[] = [];
   readonly #maxRows: number;
   #more = 0;
+  #moreNew = 0;
+  #moreGone = 0;
   #moreFlaky = 0;
   #cancelled = 0;
   /** Results waiting for an earlier target, kept as their rendered row (or a mark). */
@@ -47,7 +54,10 @@ export class MarkdownCollector {
     else if (typeof row !== 'string') {
       if (this.#flaky.length < this.#maxRows) this.#flaky.push(row.flaky);
       else this.#moreFlaky++;
-    } else if (this.#rows.length < this.#maxRows) this.#rows.push(row);
+    } else if (row.startsWith(NEW)) {
+      if (this.#newRows.length + this.#rows.length < this.#maxRows) this.#newRows.push(row.slice(NEW.length));
+      else this.#moreNew++;
+    } else if (this.#newRows.length + this.#rows.length < this.#maxRows) this.#rows.push(row);
     else this.#more++;
   });
 
@@ -65,18 +75,37 @@ export class MarkdownCollector {
           ? OK
           : r.error?.code === 'cancelled'
             ? CANCELLED
-            : markdownRow(r),
+            : r.change === 'new-failure'
+              ? NEW + markdownRow(r)
+              : markdownRow(r),
     );
+  }
+
+  /** A baseline target this run did not have: listed under "Gone", after the failures. */
+  gone(r: Result): void {
+    this.#buffer.finish();
+    if (this.#gone.length < this.#maxRows) this.#gone.push(markdownRow(r, 'gone'));
+    else this.#moreGone++;
   }
 
   /** The whole document; call once, at the end. */
   render(summary: Summary): string {
     this.#buffer.finish();
     const lines = ['### fetch-many', '', mdText(formatSummary(summary, false)), ''];
+    const head = ['| # | target | status | error |', '|--:|:--|--:|:--|'];
+    const withBaseline = summary.changes !== undefined;
+    // With a baseline, what broke since last time comes first: that is what a reviewer acts on.
+    if (this.#newRows.length > 0) lines.push('#### New failures', '', ...head, ...this.#newRows, '');
+    if (this.#moreNew > 0) lines.push(`… and ${this.#moreNew} more new failures, not listed.`, '');
     if (this.#rows.length > 0) {
-      lines.push('| # | target | status | error |', '|--:|:--|--:|:--|', ...this.#rows, '');
+      if (withBaseline) lines.push('#### Still failing', '');
+      lines.push(...head, ...this.#rows, '');
     }
     if (this.#more > 0) lines.push(`… and ${this.#more} more failed targets, not listed.`, '');
+    if (this.#gone.length > 0) {
+      lines.push('#### Gone (in the baseline, not in this run)', '', ...head, ...this.#gone, '');
+    }
+    if (this.#moreGone > 0) lines.push(`… and ${this.#moreGone} more gone targets, not listed.`, '');
     if (this.#cancelled > 0) {
       lines.push(`… ${this.#cancelled} ${this.#cancelled === 1 ? 'target' : 'targets'} cancelled.`, '');
     }
@@ -103,6 +132,9 @@ export function createMarkdownReporter(out: Output, maxRows = MARKDOWN_MAX_ROWS)
     result(r: Result): void {
       if (ended === null) collector.add(r);
     },
+    gone(r: Result): void {
+      if (ended === null) collector.gone(r);
+    },
     end(summary: Summary): Promise<void> {
       ended ??= (() => {
         out.write(collector.render(summary));
@@ -113,11 +145,16 @@ export function createMarkdownReporter(out: Output, maxRows = MARKDOWN_MAX_ROWS)
   };
 }
 
-function markdownRow(r: Result): string {
+function markdownRow(r: Result, note?: string): string {
   const target = shortenMiddle(r.name ?? (r.url === null ? r.input : `${r.method} ${r.url}`), TARGET_CHARS);
   const status = r.status === null ? '-' : String(r.status);
   const problem =
-    r.error !== null ? `${r.error.code}: ${r.error.message}` : r.failures.length > 0 ? r.failures.join('; ') : 'not ok';
+    note ??
+    (r.error !== null
+      ? `${r.error.code}: ${r.error.message}`
+      : r.failures.length > 0
+        ? r.failures.join('; ')
+        : 'not ok');
   return `| ${r.index + 1} | ${mdText(target)} | ${status} | ${mdText(problem)} |`;
 }
 

@@ -12,6 +12,9 @@ export function combineReporters(reporters: readonly Reporter[]): Reporter {
     result(r: Result): void {
       for (const rep of reporters) rep.result(r);
     },
+    gone(r: Result): void {
+      for (const rep of reporters) rep.gone?.(r);
+    },
     async end(summary: Summary): Promise<void> {
       const settled = await Promise.allSettled(reporters.map((rep) => rep.end(summary)));
       const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');

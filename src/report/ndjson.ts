@@ -15,6 +15,9 @@ export function createNdjsonReporter(out: Output): Reporter {
     result(r: Result): void {
       if (!ended) out.write(`${resultToJson(r)}\n`);
     },
+    gone(r: Result): void {
+      if (!ended) out.write(`${resultToJson(r)}\n`);
+    },
     end(_summary: Summary): Promise<void> {
       ended = true;
       return out.flush();

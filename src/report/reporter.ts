@@ -8,6 +8,11 @@ import type { Summary } from './summary.js';
 export interface Reporter {
   /** One result, in completion order. Must be cheap: called up to a million times. */
   result(r: Result): void;
+  /**
+   * A baseline result whose target this run did not have (`change: "gone"`), after every
+   * result and before `end`. Reporters that list targets list it last; others ignore it.
+   */
+  gone?(r: Result): void;
   /** The run ended (normally or cancelled). Write what is left, then resolve when flushed. */
   end(summary: Summary): Promise<void>;
   /**

@@ -7,7 +7,8 @@ import { escapeJsonControls } from '../controls.js';
  * connect, tls, firstByte, total}, reused, httpVersion, error {code, phase?, message} | null,
  * failures, attempts, retried and flaky (only after retries), redirects, finalUrl, remoteAddress,
  * tls, decodedBytes, savedTo, then the digest named after the `hash` algorithm (sha256 | sha1 |
- * md5) only when a hash was asked for, then `responseHeaders` and `requestHeaders` only when asked for.
+ * md5) only when a hash was asked for, then `responseHeaders` and `requestHeaders` only when asked for, then
+ * requestBodySha256, change and cached when present.
  *
  * Hand-built rather than `JSON.stringify` of a fresh ordered object, with no intermediate
  * objects, and byte-identical to it (a property test checks that) except that DEL and C1
@@ -48,6 +49,7 @@ export function resultToJson(r: Result): string {
     connectionRun(r) +
     digests(r) +
     heads(r) +
+    history(r) +
     '}'
   );
 }
@@ -219,6 +221,15 @@ function heads(r: Result): string {
   let out = '';
   if (r.responseHeaders !== undefined) out += `,"responseHeaders":${jsonValue(r.responseHeaders)}`;
   if (r.requestHeaders !== undefined) out += `,"requestHeaders":${jsonValue(r.requestHeaders)}`;
+  return out;
+}
+
+/** `requestBodySha256`, `change` and `cached`, each only when present (see types.ts). */
+function history(r: Result): string {
+  let out = '';
+  if (r.requestBodySha256 !== undefined) out += `,"requestBodySha256":${jsonString(r.requestBodySha256)}`;
+  if (r.change !== undefined) out += `,"change":"${r.change}"`;
+  if (r.cached === true) out += ',"cached":true';
   return out;
 }
 

@@ -3,6 +3,7 @@ import { visibleWidth, wrapWords } from './fit.js';
 import type { Result } from '../types.js';
 import { formatBytes, formatLatency, formatRate, formatSeconds } from './format.js';
 import { LatencyHistogram } from './histogram.js';
+import { type ChangeCounts, formatChanges, noChanges } from './changes.js';
 
 export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
 
@@ -50,6 +51,13 @@ export interface Summary {
    * Only versions seen are present (`{}` when no response arrived).
    */
   byHttpVersion: Record<string, number>;
+  /**
+   * With a baseline (`--baseline`, `diff`): results by `change`, and `gone` baseline targets this
+   * run did not have (not counted in `total`). Absent without a baseline.
+   */
+  changes?: ChangeCounts;
+  /** Results taken from `--cache` rather than fetched (counted in `total`, in no percentile). Absent without a cache. */
+  cached?: number;
 }
 
 /** Machine reports carry 10 µs resolution, like the per-result timings: more digits would be noise. */
@@ -67,8 +75,23 @@ export class SummaryCollector {
   /** HTTP/1.0, 1.1 and 2, in that order: three counters, not a map, on the per-result path. */
   readonly #byVersion = [0, 0, 0];
   readonly #latency = new LatencyHistogram();
+  readonly #changes: ChangeCounts | null;
+  #cached: number | null;
+
+  /** `changes`: count results by `change` (a baseline was given); `cached`: count cached results. */
+  constructor(opts: { changes?: boolean; cached?: boolean } = {}) {
+    this.#changes = opts.changes === true ? noChanges() : null;
+    this.#cached = opts.cached === true ? 0 : null;
+  }
+
+  /** A baseline target this run did not have: counted in `changes.gone` only. */
+  addGone(): void {
+    if (this.#changes !== null) this.#changes.gone++;
+  }
 
   add(r: Result): void {
+    if (this.#changes !== null && r.change !== undefined) this.#changes[r.change]++;
+    if (r.cached === true && this.#cached !== null) this.#cached++;
     this.#total++;
     this.#bytes += r.bytes;
     if (r.ok) this.#ok++;
@@ -76,7 +99,8 @@ export class SummaryCollector {
     if (r.status !== null) {
       const cls = Math.floor(r.status / 100) - 1;
       if (cls >= 0 && cls < 5) this.#byStatus[cls] = (this.#byStatus[cls] ?? 0) + 1;
-      this.#latency.record(r.timings.total);
+      // A cached result's time was measured by an earlier run: not a fresh timing.
+      if (r.cached !== true) this.#latency.record(r.timings.total);
     }
     const v = r.httpVersion;
     if (v === '1.1') this.#byVersion[1]!++;
@@ -114,6 +138,8 @@ export class SummaryCollector {
             },
       cancelled: this.#cancelled,
       byHttpVersion: versionCounts(this.#byVersion),
+      ...(this.#changes === null ? {} : { changes: { ...this.#changes } }),
+      ...(this.#cached === null ? {} : { cached: this.#cached }),
     };
   }
 
@@ -212,6 +238,11 @@ function summaryParts(s: Summary, c: ChalkInstance): string[] {
     if (causes.length > 0) head += ` (${causes.join(', ')})`;
   }
   const parts = [head];
+  if (s.changes !== undefined) {
+    const changed = formatChanges(s.changes);
+    parts.push(s.changes['new-failure'] > 0 ? c.red(changed) : changed);
+  }
+  if (s.cached !== undefined && s.cached > 0) parts.push(`${s.cached} cached`);
   for (const cls of Object.keys(CLASS_COLOR) as StatusClass[]) {
     const n = s.byStatusClass[cls];
     if (n > 0) parts.push(c[CLASS_COLOR[cls]](`${cls} ${n}`));

@@ -232,6 +232,13 @@ export function createTableReporter(out: Output, opts: TableReporterOptions): Re
       }
     },
 
+    gone(r: Result): void {
+      if (ended !== null) return;
+      closeWindow();
+      buffer.finish();
+      emit(renderRow(r, l ?? layout(width, 0), chalk, wrap));
+    },
+
     end(summary: Summary): Promise<void> {
       ended ??= (async () => {
         closeWindow();
@@ -275,7 +282,12 @@ function targetLabel(r: Result): string {
 }
 
 function labelWidth(r: Result): number {
-  return displayWidth(sanitize(targetLabel(r)));
+  return changeMark(r).length + displayWidth(sanitize(targetLabel(r)));
+}
+
+/** `[new failure] `, `[cached] `…: what a baseline or the cache says of a row, before its target. */
+function changeMark(r: Result): string {
+  return (r.change === undefined ? '' : CHANGE_MARK[r.change]) + (r.cached === true ? '[cached] ' : '');
 }
 
 /** Columns a `↳` line is indented by: under the target column. */
@@ -317,7 +329,8 @@ function renderRow(r: Result, l: Layout, chalk: ChalkInstance, wrap: boolean): s
     Math.max(0, bytes.length - BYTES_WIDTH) +
     Math.max(0, time.length - TIME_WIDTH);
   const targetWidth = Math.max(1, l.target - over);
-  const target = shortenMiddle(sanitize(targetLabel(r)), targetWidth);
+  const mark = changeMark(r);
+  const target = mark + shortenMiddle(sanitize(targetLabel(r)), Math.max(1, targetWidth - mark.length));
   const line =
     padStart(num, NUM_WIDTH) +
     GAP +
@@ -349,6 +362,19 @@ function renderRow(r: Result, l: Layout, chalk: ChalkInstance, wrap: boolean): s
   }
   return `${line}\n${belowRow([shown, ...earlier], l.width, paint, wrap)}`;
 }
+
+/**
+ * What the table says of a result's `change` (`--baseline`), before its target: the changes
+ * only; a target that failed before and still fails, or was and is ok, is not marked.
+ */
+const CHANGE_MARK: Record<NonNullable<Result['change']>, string> = {
+  'new-failure': '[new failure] ',
+  'still-failing': '',
+  fixed: '[fixed] ',
+  ok: '',
+  new: '[new] ',
+  gone: '[gone] ',
+};
 
 function padStart(text: string, width: number): string {
   const gap = width - displayWidth(text);

@@ -19,6 +19,7 @@ describe('--help', () => {
       'TLS and proxies:',
       'Expectations (what counts as ok):',
       'Sharding and resuming (docs/scaling-out.md):',
+      'Runs over time (docs/runs-over-time.md):',
       'Output:',
       'Coming from curl:',
       'Exit codes:',

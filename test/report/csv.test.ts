@@ -107,6 +107,8 @@ function expectedRow(r: Result): string[] {
     r.sha1 ?? '',
     r.md5 ?? '',
     r.httpVersion ?? '',
+    r.change ?? '',
+    r.cached === true ? 'true' : '',
   ];
 }
 
