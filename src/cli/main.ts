@@ -16,6 +16,9 @@ import type { CliIO } from './io.js';
 import { runMerge } from './merge.js';
 import { createReporters, reportRedactor } from './reporters.js';
 import { resolveSelection } from './selection.js';
+import { inputSources, listTargets } from './inputs.js';
+import { hasInputs } from './input-options.js';
+import type { Crawler } from '../inputs/crawl.js';
 import { listenForSignals, type ProcessSignals, removeTempReports, signalExitCode } from './signals.js';
 
 export type { CliIO } from './io.js';
@@ -129,13 +132,16 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
   if (config.run.outputDir !== undefined) await new OutputDir(config.run.outputDir).prepare();
 
   const specs: SourceSpec[] = program.args.map((arg) => classifyArgument(arg));
-  if (specs.length === 0) {
+  if (specs.length === 0 && !hasInputs(config.inputs)) {
     if (io.stdin.isTTY === true) {
       throw new UsageError('no targets: give URLs or a target file, or pipe targets on stdin (see --help)');
     }
     specs.push({ kind: 'stdin' });
   }
   if (specs.filter((s) => s.kind === 'stdin').length > 1) throw new UsageError('stdin (-) can be given only once');
+  // --sitemap, --links, --crawl: after the targets given as arguments.
+  const inputs = inputSources(config, interrupted.signal);
+  specs.push(...inputs.specs);
 
   // Opening reads stdin up to its first line, which may never come: a signal meanwhile runs no
   // target, and still writes every report (empty) and exits 130/143.
@@ -144,7 +150,19 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
     readSelectedTargets(specs, config.defaults, io.stdin, selection),
     interrupted.signal,
   );
-  return execute(selected?.targets ?? noTargets(), () => selected?.read ?? 0, config, io, interrupted.signal);
+  if (config.inputs.list) {
+    const errors = await listTargets(selected?.targets ?? noTargets(), io);
+    if (interrupted.signal.aborted) return EXIT.sigint;
+    return errors > 0 ? EXIT.failed : EXIT.ok;
+  }
+  return execute(
+    selected?.targets ?? noTargets(),
+    () => selected?.read ?? 0,
+    config,
+    io,
+    interrupted.signal,
+    inputs.crawler,
+  );
 }
 
 /** `promise`, or null as soon as `signal` aborts (a rejection after that is dropped). */
@@ -181,6 +199,8 @@ async function execute(
   config: CliConfig,
   io: CliIO,
   interrupted: AbortSignal,
+  /** `--crawl`: sees every result, and reads the pages it crawls as they arrive. */
+  crawler: Crawler | null = null,
 ): Promise<number> {
   const reporters = await createReporters(config, io);
   const controller = new AbortController();
@@ -214,8 +234,9 @@ async function execute(
       (result: Result) => {
         if (!result.ok) failed++;
         reporters.result(result);
+        crawler?.onResult(result);
       },
-      { signal: controller.signal },
+      crawler === null ? { signal: controller.signal } : { signal: controller.signal, bodySinks: crawler.bodySinks },
     );
   } finally {
     // The signal handlers stay: a signal during the final flush below must not cut it short.

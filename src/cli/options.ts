@@ -15,6 +15,7 @@ import type { Expectation, HeaderList, HeaderRule } from '../types.js';
 import { attributeOf, type RawOptions } from './program.js';
 import { contentFlags } from './content-flags.js';
 import { proxySettings } from './run-options.js';
+import { type InputFlags, inputFlags } from './input-options.js';
 
 export type OutputFormat = 'table' | 'ndjson' | 'json' | 'csv' | 'markdown';
 
@@ -49,6 +50,13 @@ export interface CliConfig {
   shard?: Shard;
   /** `--resume FILE`: the results file of an earlier run (read by the run, before any request). */
   resume?: string;
+  /** `--sitemap`, `--links`, `--crawl`, `--list` (docs/inputs.md). */
+  inputs: InputFlags;
+  /**
+   * How inputs fetched over http(s) (sitemaps, robots.txt) are fetched: the run's connection
+   * settings, redirects followed, nothing saved or hashed. Only with `--sitemap`.
+   */
+  inputRun?: RunConfig;
 }
 
 const str = (raw: RawOptions, name: string): string | undefined => {
@@ -244,7 +252,18 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
     quiet: raw.quiet === true,
     progress: raw.progress !== false,
     color: format === 'table' && colorWanted(raw.color as string | boolean | undefined, env, stdoutIsTTY),
+    inputs: inputFlags(raw),
   };
+  if (config.inputs.sitemaps.some((src) => /^https?:\/\//i.test(src))) {
+    const {
+      expect: _expect,
+      outputDir: _dir,
+      outputTemplate: _template,
+      hash: _hash,
+      ...connection
+    } = runInput(raw, env, {});
+    config.inputRun = resolveRunConfig({ ...connection, follow: true }, { naming: 'cli' });
+  }
   const junit = str(raw, 'junit');
   if (junit !== undefined) {
     if (junit.trim() === '') throw new OptionError('--junit', '--junit needs a file name');
@@ -257,6 +276,12 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
     if (resume.trim() === '' || resume === '-')
       throw new OptionError('--resume', '--resume needs the results file of the earlier run');
     config.resume = resume;
+  }
+  if (config.inputs.crawl.length > 0 && (config.shard !== undefined || config.resume !== undefined)) {
+    throw new OptionError(
+      '--crawl',
+      '--crawl cannot be sharded or resumed: what a crawl finds depends on what it fetched',
+    );
   }
   return config;
 }

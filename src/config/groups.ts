@@ -1,6 +1,7 @@
 /** The topics of `--help`, in the order they are shown, with their headings. */
 export const HELP_GROUPS = {
   targets: 'Targets (what each request carries, for targets that set none):',
+  inputs: 'Inputs besides target lists (docs/inputs.md):',
   requests: 'Requests:',
   timeouts: 'Timeouts and retries:',
   tls: 'TLS and proxies:',

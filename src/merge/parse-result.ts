@@ -1,4 +1,4 @@
-import type { HttpVersion, RedirectHop, Result, ResultError, Timings, TlsInfo } from '../types.js';
+import type { HttpVersion, RedirectHop, Result, ResultError, SourceLocation, Timings, TlsInfo } from '../types.js';
 
 /**
  * The inverse of `resultToJson` (src/report/result-json.ts): one NDJSON line → a {@link Result},
@@ -43,6 +43,10 @@ export function parseResultLine(line: string): Result {
     savedTo: nullable(value.savedTo, 'savedTo', string),
   };
   if (value.name !== undefined) result.name = string(value.name, 'name');
+  // Where the target was found (--links, --crawl); absent for other inputs.
+  if (value.source !== undefined) result.source = sourceLocation(value.source, 'source');
+  if (value.sources !== undefined) result.sources = array(value.sources, 'sources', sourceLocation);
+  if (value.from !== undefined) result.from = string(value.from, 'from');
   // Present only when the run asked for a digest (`--hash`): kept absent otherwise, as written.
   if (value.sha256 !== undefined) result.sha256 = nullable(value.sha256, 'sha256', hex);
   if (value.sha1 !== undefined) result.sha1 = nullable(value.sha1, 'sha1', hex);
@@ -54,6 +58,9 @@ const RESULT_FIELDS: ReadonlySet<string> = new Set([
   'index',
   'input',
   'name',
+  'source',
+  'sources',
+  'from',
   'url',
   'method',
   'status',
@@ -120,6 +127,11 @@ function array<T>(value: unknown, field: string, check: Check<T>): T[] {
   if (!Array.isArray(value)) fail(field, 'an array', value);
   return value.map((item, i) => check(item, `${field}[${i}]`));
 }
+
+const sourceLocation: Check<SourceLocation> = (value, field) => {
+  const s = object(value, field, ['file', 'line']);
+  return { file: string(s.file, `${field}.file`), line: wholeNumber(s.line, `${field}.line`, 1) };
+};
 
 function timings(value: unknown): Timings {
   const t = object(value, 'timings', ['dns', 'connect', 'tls', 'firstByte', 'total']);

@@ -2,8 +2,8 @@ import type { Result } from '../types.js';
 import { escapeJsonControls } from '../controls.js';
 
 /**
- * One Result as compact JSON, fields in a fixed order: index, input, name (only when present),
- * url, method, status, ok, bytes, timings {dns, connect, tls, firstByte, total}, reused,
+ * One Result as compact JSON, fields in a fixed order: index, input, name, source {file, line},
+ * sources [{file, line}…], from (each only when present), url, method, status, ok, bytes, timings {dns, connect, tls, firstByte, total}, reused,
  * httpVersion, error {code, phase?, message} | null, failures, attempts, redirects, finalUrl, remoteAddress,
  * tls, decodedBytes, savedTo, then the digest named after the `hash` algorithm (sha256 | sha1 |
  * md5) only when a hash was asked for.
@@ -35,6 +35,7 @@ export function resultToJson(r: Result): string {
     ',"input":' +
     input +
     (r.name === undefined ? '' : `,"name":${jsonString(r.name)}`) +
+    (r.source === undefined && r.from === undefined ? '' : origin(r)) +
     ',"url":' +
     url +
     responseRun(r) +
@@ -226,4 +227,14 @@ function num(n: number): string {
 
 function nullableNum(n: number | null): string {
   return n === null ? 'null' : num(n);
+}
+
+/** `source`, `sources` and `from`, each only when present (rare: --links, --crawl). */
+function origin(r: Result): string {
+  const place = (s: { file: string; line: number }): string => `{"file":${jsonString(s.file)},"line":${num(s.line)}}`;
+  return (
+    (r.source === undefined ? '' : `,"source":${place(r.source)}`) +
+    (r.sources === undefined ? '' : `,"sources":[${r.sources.map(place).join(',')}]`) +
+    (r.from === undefined ? '' : `,"from":${jsonString(r.from)}`)
+  );
 }

@@ -1,4 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
+import { originText } from './origin.js';
 import type { Result } from '../types.js';
 import { formatBytes, formatLatency } from './format.js';
 import { shortenMiddle, truncateEnd, wrapWords } from './fit.js';
@@ -201,7 +202,9 @@ function renderRow(r: Result, l: Layout, chalk: ChalkInstance): string {
           ? ''
           : 'not ok';
   if (problem === '') return `${line}\n`;
-  const shown = sanitize(problem);
+  // Where a failed link was found (--links, --crawl), compiler style: `docs/a.md:3: status 404 …`.
+  const where = originText(r);
+  const shown = sanitize(where === null ? problem : `${where}: ${problem}`);
   if (l.error !== null) return `${line}${GAP}${chalk.red(truncateEnd(shown, l.error))}\n`;
   // Under the row, indented to the target column.
   const indent = NUM_WIDTH + GAP.length;

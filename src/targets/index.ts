@@ -108,10 +108,7 @@ export async function readSelectedTargets(
   const select = (item: SourceItem): PreparedTarget | null => {
     const index = read++;
     if (shard !== undefined && index % shard.count !== shard.index - 1) return null;
-    const prepared: PreparedTarget =
-      'invalid' in item
-        ? { index, input: item.raw, invalid: item.invalid }
-        : prepareTarget(item.input, index, defaults, item.fileDefaults);
+    const prepared = prepareItem(item, index, defaults);
     if (resume !== undefined) {
       const recorded = resume.finished.lookup(index);
       if (recorded !== null) {
@@ -164,10 +161,23 @@ export async function readTargets(
     let index = 0;
     for await (const batch of batches) {
       for (const item of batch) {
-        yield 'invalid' in item
-          ? { index: index++, input: item.raw, invalid: item.invalid }
-          : prepareTarget(item.input, index++, defaults, item.fileDefaults);
+        yield prepareItem(item, index++, defaults);
       }
     }
   })();
+}
+
+/** One raw item → its target, with where it was found (`origin`) carried along. */
+function prepareItem(item: SourceItem, index: number, defaults: TargetDefaults): PreparedTarget {
+  const prepared: PreparedTarget =
+    'invalid' in item
+      ? { index, input: item.raw, invalid: item.invalid, ...(item.code === undefined ? {} : { code: item.code }) }
+      : prepareTarget(item.input, index, defaults, item.fileDefaults);
+  const origin = item.origin;
+  if (origin !== undefined) {
+    if (origin.source !== undefined) prepared.source = origin.source;
+    if (origin.sources !== undefined) prepared.sources = origin.sources;
+    if (origin.from !== undefined) prepared.from = origin.from;
+  }
+  return prepared;
 }

@@ -14,6 +14,7 @@ describe('--help', () => {
     expect(headings).toEqual([
       'Arguments:',
       'Targets (what each request carries, for targets that set none):',
+      'Inputs besides target lists (docs/inputs.md):',
       'Requests:',
       'Timeouts and retries:',
       'TLS and proxies:',
