@@ -23,6 +23,8 @@ export const DEFAULT_LINKS_GLOB = '*.{md,markdown,mdx,html,htm,txt}';
 export const MAX_MARKDOWN_BYTES = 8 * 1024 * 1024;
 /** Different URLs kept from one run's files: each costs its text and its places. */
 export const MAX_LINKS = 1_000_000;
+/** Places kept per URL: a link on every line of a generated file is reported with its first 1,000. */
+export const MAX_PLACES = 1000;
 /** Bytes looked at to tell a binary file (a NUL among them) from text. */
 const SNIFF_BYTES = 8192;
 
@@ -53,8 +55,9 @@ export async function* readLinks(paths: readonly string[], options: LinkOptions)
   let full = false;
   const add = (file: string) => (url: string, line: number) => {
     const places = found.get(url);
-    if (places !== undefined) places.push({ file, line });
-    else if (found.size < MAX_LINKS) found.set(url, [{ file, line }]);
+    if (places !== undefined) {
+      if (places.length < MAX_PLACES) places.push({ file, line });
+    } else if (found.size < MAX_LINKS) found.set(url, [{ file, line }]);
     else full = true;
   };
   const match = globMatcher(options.glob ?? DEFAULT_LINKS_GLOB);
@@ -134,15 +137,18 @@ async function readOne(
       for await (const chunk of createReadStream(file)) chunks.push(chunk as Buffer);
       const text = Buffer.concat(chunks).toString('utf8');
       if (text.includes('\u0000')) return 'a binary file (it holds NUL bytes), not Markdown';
-      markdownLinks(text, base, onLink);
+      const problem = markdownLinks(text, base, onLink);
+      if (problem !== null) return problem;
     } else if (kind === 'html') {
       const links = new HtmlLinks(onLink, base);
       const decoder = new TextDecoder('utf-8');
       for await (const chunk of createReadStream(file, { highWaterMark: 64 * 1024 })) {
         links.write(decoder.decode(chunk as Buffer, { stream: true }));
+        if (links.error !== null) break;
       }
       links.write(decoder.decode());
       links.end();
+      if (links.error !== null) return links.error;
     } else {
       const splitter = new LineSplitter({
         line: (text, lineNo) => textLinks(text, (url) => onLink(url, lineNo)),
