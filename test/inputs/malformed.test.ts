@@ -51,7 +51,12 @@ beforeAll(async () => {
     res.on('error', () => {});
     for (const chunk of make()) {
       if (res.destroyed) return;
-      if (!res.write(chunk)) await new Promise((r) => (res.once('drain', r), res.once('close', r)));
+      if (!res.write(chunk)) {
+        await new Promise<void>((resolve) => {
+          res.once('drain', () => resolve());
+          res.once('close', () => resolve());
+        });
+      }
     }
     res.end();
   });
