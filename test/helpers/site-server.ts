@@ -176,6 +176,12 @@ export function startCrawlSite(options: CrawlSiteOptions): Promise<SiteServer> {
       );
       return;
     }
+    if (path === '/') {
+      // An index above the tree: tools that crawl only below their start URL (linkinator) start here.
+      res.setHeader('content-type', 'text/html; charset=utf-8');
+      res.end('<!doctype html>\n<a href="/p/0">pages</a>\n');
+      return;
+    }
     if (path === '/style.css' || path === '/logo.png') {
       res.setHeader('content-type', path.endsWith('.css') ? 'text/css' : 'image/png');
       res.end('x');
