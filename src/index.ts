@@ -155,6 +155,8 @@ export type {
   Result,
   ResultError,
   RunOptions,
+  SourceLocation,
+  TargetOrigin,
   TargetInput,
   TargetObject,
   Timings,

@@ -19,7 +19,9 @@ export function inputSources(config: CliConfig, signal: AbortSignal): { specs: S
     const queue = readSitemaps(inputs.sitemaps, {
       // Set whenever a sitemap is a URL (options.ts); files need no engine.
       config: config.inputRun ?? config.run,
-      defaults: config.defaults,
+      // The run's headers (-H, -u) reach the site's sitemaps too; its method, body and
+      // expectations are for the pages.
+      defaults: config.defaults.headers === undefined ? {} : { headers: config.defaults.headers },
       signal,
     });
     specs.push({ kind: 'items', batches: queue.batches() });

@@ -142,8 +142,16 @@ describe('--links', () => {
   });
 
   it('skips relative links without --base, and reads a file given directly whatever its name', async () => {
+    const served = [...site.hits.values()].reduce((a, b) => a + b, 0);
     const run = await runCli(['--links', 'docs/README.md', 'docs/guide/data.json', '--list'], { cwd: docs.dir });
     expect(run.code).toBe(0);
+    // --list fetches nothing.
+    expect([...site.hits.values()].reduce((a, b) => a + b, 0)).toBe(served);
+    expect(JSON.parse(run.stdout.split('\n')[0]!)).toEqual({
+      url: `${o}/ok/1`,
+      method: 'GET',
+      source: { file: 'docs/README.md', line: 3 },
+    });
     const urls = run.stdout
       .trim()
       .split('\n')
