@@ -1,6 +1,4 @@
-import { Crawler } from '../inputs/crawl.js';
-import { readLinks } from '../inputs/links/files.js';
-import { readSitemaps } from '../inputs/sitemap/read.js';
+import type { Crawler } from '../inputs/crawl.js';
 import type { SourceSpec } from '../targets/sources.js';
 import type { PreparedTarget } from '../types.js';
 import type { CliIO } from './io.js';
@@ -10,12 +8,17 @@ import { escapeJsonControls } from '../controls.js';
 /**
  * The sources of `--sitemap`, `--links` and `--crawl`, in that order (after the targets given as
  * arguments), and the crawler when there is one: the run hands it every result and lets it read
- * page bodies.
+ * page bodies. The parsers are loaded only when an input needs them: markdown-it, htmlparser2 and
+ * sax are most of the bundle, and a run of URLs should not pay their startup.
  */
-export function inputSources(config: CliConfig, signal: AbortSignal): { specs: SourceSpec[]; crawler: Crawler | null } {
+export async function inputSources(
+  config: CliConfig,
+  signal: AbortSignal,
+): Promise<{ specs: SourceSpec[]; crawler: Crawler | null }> {
   const { inputs } = config;
   const specs: SourceSpec[] = [];
   if (inputs.sitemaps.length > 0) {
+    const { readSitemaps } = await import('../inputs/sitemap/read.js');
     const queue = readSitemaps(inputs.sitemaps, {
       // Set whenever a sitemap is a URL (options.ts); files need no engine.
       config: config.inputRun ?? config.run,
@@ -27,6 +30,7 @@ export function inputSources(config: CliConfig, signal: AbortSignal): { specs: S
     specs.push({ kind: 'items', batches: queue.batches() });
   }
   if (inputs.links.length > 0) {
+    const { readLinks } = await import('../inputs/links/files.js');
     specs.push({
       kind: 'items',
       batches: readLinks(inputs.links, {
@@ -37,6 +41,7 @@ export function inputSources(config: CliConfig, signal: AbortSignal): { specs: S
   }
   let crawler: Crawler | null = null;
   if (inputs.crawl.length > 0) {
+    const { Crawler } = await import('../inputs/crawl.js');
     crawler = new Crawler({
       start: inputs.crawl,
       depth: inputs.depth,

@@ -140,7 +140,7 @@ async function run(argv: string[], io: CliIO, signals: ProcessSignals): Promise<
   }
   if (specs.filter((s) => s.kind === 'stdin').length > 1) throw new UsageError('stdin (-) can be given only once');
   // --sitemap, --links, --crawl: after the targets given as arguments.
-  const inputs = inputSources(config, interrupted.signal);
+  const inputs = await inputSources(config, interrupted.signal);
   specs.push(...inputs.specs);
 
   // Opening reads stdin up to its first line, which may never come: a signal meanwhile runs no
