@@ -1,15 +1,15 @@
 /**
  * Line numbers of offsets into text that arrives in pieces, asked for in increasing order (a
- * tokenizer's tag positions): each character is looked at once, whatever the number of questions,
- * and only the current piece and the one before are kept.
+ * tokenizer's token positions). The offsets of the newlines not yet passed are kept — from the
+ * last position asked about to the end of what was added — so a token that started several
+ * pieces ago still gets its own line; each newline is looked at once. The caller asks at every
+ * token (text included), which keeps that list as short as the current token.
  */
 export class LineCounter {
-  private prev = '';
-  private prevBase = 0;
-  private cur = '';
-  private curBase = 0;
-  /** Offset up to which newlines have been counted, and the 1-based line there. */
-  private at = 0;
+  private newlines: number[] = [];
+  private head = 0;
+  /** Offset of the next piece's first character. */
+  private end = 0;
   private line: number;
 
   constructor(firstLine = 1) {
@@ -18,40 +18,21 @@ export class LineCounter {
 
   /** The next piece of text (call before the tokenizer is given it). */
   add(text: string): void {
-    // Anything not counted yet in the piece about to be dropped is counted now.
-    this.advance(this.curBase);
-    this.prev = this.cur;
-    this.prevBase = this.curBase;
-    this.curBase += this.cur.length;
-    this.cur = text;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', nl + 1)) this.newlines.push(this.end + nl);
+    this.end += text.length;
   }
 
-  /** The line of `offset`; an offset before the pieces kept is given the earliest line kept. */
+  /** The 1-based line of `offset` (an offset below one asked before gets that one's line). */
   lineAt(offset: number): number {
-    this.advance(offset);
-    return this.line;
-  }
-
-  private advance(to: number): void {
-    while (this.at < to) {
-      let text: string;
-      let base: number;
-      if (this.at >= this.curBase) {
-        text = this.cur;
-        base = this.curBase;
-      } else if (this.at >= this.prevBase) {
-        text = this.prev;
-        base = this.prevBase;
-      } else {
-        this.at = this.prevBase;
-        continue;
-      }
-      const end = Math.min(to, base + text.length);
-      if (end <= this.at) return;
-      for (let nl = text.indexOf('\n', this.at - base); nl !== -1 && nl < end - base; nl = text.indexOf('\n', nl + 1)) {
-        this.line++;
-      }
-      this.at = end;
+    const newlines = this.newlines;
+    while (this.head < newlines.length && newlines[this.head]! < offset) {
+      this.head++;
+      this.line++;
     }
+    if (this.head > 1024 && this.head * 2 > newlines.length) {
+      this.newlines = newlines.slice(this.head);
+      this.head = 0;
+    }
+    return this.line;
   }
 }
