@@ -1,4 +1,6 @@
 import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -95,6 +97,35 @@ describe('--sitemap', () => {
       ).toEqual([`${o}/a`, `${o}/gone`]);
     } finally {
       await cleanup();
+    }
+  });
+
+  it("fetches a sitemap with the run's headers but not its method or body; the pages get those", async () => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers['x-token'] ?? '-'}`);
+      if (req.url === '/sitemap.xml') res.end(`<urlset><url><loc>/page</loc></url></urlset>`);
+      else res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const o = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const run = await runCli([
+        '--sitemap',
+        `${o}/sitemap.xml`,
+        '-X',
+        'POST',
+        '-d',
+        'a=1',
+        '-H',
+        'X-Token: t',
+        '--ndjson',
+      ]);
+      expect(run.code).toBe(0);
+      expect(seen).toEqual(['GET /sitemap.xml t', 'POST /page t']);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
     }
   });
 });
