@@ -18,10 +18,11 @@ import ts from 'typescript';
  */
 export const LAYERS = [
   { part: 'action', may: ['cli', 'report'] },
-  { part: 'cli', may: ['demo', 'history', 'merge', 'report', 'config', 'engine', 'targets'] },
+  { part: 'cli', may: ['demo', 'history', 'inputs', 'merge', 'report', 'config', 'engine', 'targets'] },
   { part: 'index', may: ['config', 'engine', 'targets', 'merge', 'report'] },
   { part: 'demo', may: [] },
   { part: 'history', may: ['merge', 'report', 'targets'] },
+  { part: 'inputs', may: ['engine', 'config', 'targets'] },
   { part: 'merge', may: ['report', 'targets'] },
   { part: 'report', may: [] },
   { part: 'engine', may: ['config', 'targets'] },

@@ -167,6 +167,7 @@ export type {
   ResultError,
   RunOptions,
   SourceLocation,
+  TargetOrigin,
   TargetInput,
   TargetObject,
   Timings,

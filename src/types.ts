@@ -64,6 +64,26 @@ export interface ExpectObject {
 /** Anything {@link fetchMany} accepts as one target. */
 export type TargetInput = string | TargetObject;
 
+/** A place in a local file: where a target was read from (1-based line). */
+export interface SourceLocation {
+  file: string;
+  line: number;
+}
+
+/**
+ * Where a target came from, carried unchanged onto its {@link Result}: the file and line it was
+ * found on (`--links`), every such place when the same URL was found in several (it is fetched
+ * once), and the page that linked to it (`--crawl`). Each absent when it does not apply.
+ */
+export interface TargetOrigin {
+  /** The (first) place the URL was found in a local file. */
+  source?: SourceLocation;
+  /** Every place the URL was found, in the order read; only when there are two or more. */
+  sources?: SourceLocation[];
+  /** The page (or sitemap) whose content listed this URL. */
+  from?: string;
+}
+
 /** A validated expectation, ready for the engine to check. */
 export interface Expectation {
   /** Status ranges that count as ok, inclusive, e.g. [[200, 399]]. */
@@ -129,7 +149,7 @@ export interface SourceLocation {
 }
 
 /** A target after validation: everything the engine needs, nothing it must check again. */
-export interface Target {
+export interface Target extends TargetOrigin {
   /** 0-based position in the input. */
   index: number;
   /** The target as given: the string, or the JSON text of the object. */
@@ -192,13 +212,18 @@ export interface FileBodyPart {
   readonly length: number;
 }
 
-/** A target that failed validation; the engine turns it into an `invalid_target` result. */
-export interface InvalidTarget {
+/**
+ * A target that failed validation; the engine turns it into an `invalid_target` result — or, with
+ * `code: 'input'`, an input that could not be read (a sitemap that does not parse).
+ */
+export interface InvalidTarget extends TargetOrigin {
   index: number;
   input: string;
   source?: SourceLocation;
   name?: string;
   invalid: string;
+  /** @default "invalid_target" */
+  code?: 'invalid_target' | 'input';
 }
 
 export type PreparedTarget = Target | InvalidTarget;
@@ -221,7 +246,9 @@ export type ErrorCode =
   /** The body could not be written under `outputDir` (disk full, permission denied…). */
   | 'write'
   /** Never sent: its origin reached `maxHostErrors` connection errors or timeouts in a row. */
-  | 'skipped';
+  | 'skipped'
+  /** An input (a sitemap, a file of links, a crawled page) could not be read or parsed. */
+  | 'input';
 
 /** The phase a timeout happened in. */
 export type TimeoutPhase = 'connect' | 'tls' | 'headers' | 'body';
@@ -256,8 +283,8 @@ export interface Timings {
   total: number;
 }
 
-/** One honest result per target. */
-export interface Result {
+/** One honest result per target. `source`, `sources`, `from`: see {@link TargetOrigin}. */
+export interface Result extends TargetOrigin {
   /** 0-based input position. */
   index: number;
   /** The target as given. */

@@ -117,9 +117,12 @@ describe('npm package', () => {
     expect(files).toContain('docs/targets.md');
     expect(files).toContain('README.md');
     expect(files.filter((f) => /^(src|test|bench|examples|scripts)\//.test(f))).toEqual([]);
-    expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    // Bundled dependencies (node_modules/) ship as their authors published them, sources and maps
+    // included (entities, under htmlparser2 and markdown-it, ships its src/*.ts); ours must not.
+    const own = files.filter((f) => !f.startsWith('node_modules/'));
+    expect(own.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     // The maps point into src/, which is not shipped.
-    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+    expect(own.filter((f) => f.endsWith('.map'))).toEqual([]);
   });
 
   it('bundles every runtime dependency, and gives consumers no script to run on install', () => {

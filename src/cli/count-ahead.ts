@@ -22,7 +22,7 @@ export function countAhead(
   let stopped = false;
   const rereadable = specs.every((spec) => {
     if (spec.kind === 'arg') return true;
-    if (spec.kind === 'stdin') return false;
+    if (spec.kind === 'stdin' || spec.kind === 'items') return false;
     try {
       return statSync(spec.path).isFile();
     } catch {

@@ -29,6 +29,9 @@ import { tapTargets } from './tapped-targets.js';
 import { unsentResult } from '../engine/unsent-result.js';
 import { resolveSelection } from './selection.js';
 import { refuseResumeOutput } from './resume-clash.js';
+import { inputSources, listTargets } from './inputs.js';
+import { hasInputs } from './input-options.js';
+import type { Crawler } from '../inputs/crawl.js';
 import { listenForSignals, type ProcessSignals, removeTempReports, signalExitCode } from './signals.js';
 
 export type { CliIO } from './io.js';
@@ -211,13 +214,16 @@ async function run(
   }
 
   const specs: SourceSpec[] = program.args.map((arg) => classifyArgument(arg));
-  if (specs.length === 0) {
+  if (specs.length === 0 && !hasInputs(config.inputs)) {
     if (io.stdin.isTTY === true) {
       throw new UsageError('no targets: give URLs or a target file, or pipe targets on stdin (see --help)');
     }
     specs.push({ kind: 'stdin' });
   }
   if (specs.filter((s) => s.kind === 'stdin').length > 1) throw new UsageError('stdin (-) can be given only once');
+  // --sitemap, --links, --crawl: after the targets given as arguments.
+  const inputs = await inputSources(config, interrupted.signal);
+  specs.push(...inputs.specs);
   // `fetch-many -` at a terminal waits for typing: say so, or it looks hung (issue 23, item 8).
   const typedInput = io.stdin.isTTY === true && specs.some((s) => s.kind === 'stdin');
   if (typedInput && !config.quiet)
@@ -268,6 +274,11 @@ async function run(
     readSelectedTargets(specs, config.defaults, io.stdin, selection, { env: io.env, secrets }),
     interrupted.signal,
   );
+  if (config.inputs.list) {
+    const errors = await listTargets(selected?.targets ?? noTargets(), io);
+    if (interrupted.signal.aborted) return EXIT.sigint;
+    return errors > 0 ? EXIT.failed : EXIT.ok;
+  }
   const shape: RunShape = {
     knownTargets: specs.flatMap((s) => (s.kind === 'arg' ? [s.value] : [])),
     targetsRead: () => selected?.read ?? 0,
@@ -283,6 +294,7 @@ async function run(
     outcome,
     secrets,
     history,
+    inputs.crawler,
   );
 }
 
@@ -383,6 +395,8 @@ async function execute(
   outcome: Outcome,
   secrets: ReadonlySet<string>,
   history: ReportHistory,
+  /** `--crawl`: sees every result, and reads the pages it crawls as they arrive. */
+  crawler: Crawler | null = null,
 ): Promise<number> {
   const reporters = await createReporters(config, io, { shape: input.shape, signal: interrupted, secrets, history });
   const digests = new RequestDigests();
@@ -416,6 +430,7 @@ async function execute(
     else if (result.flaky === true) flaky++;
     digests.attach(result);
     reporters.result(result);
+    crawler?.onResult(result);
   };
   const cache = history.cache;
   const redact = cache === undefined ? null : reportRedactor(config, secrets);
@@ -445,7 +460,12 @@ async function execute(
 
   const started = performance.now();
   try {
-    await runTargets(counted, config.run, onResult, { signal: controller.signal });
+    await runTargets(
+      counted,
+      config.run,
+      onResult,
+      crawler === null ? { signal: controller.signal } : { signal: controller.signal, bodySinks: crawler.bodySinks },
+    );
   } finally {
     stopCounting();
     // The signal handlers stay: a signal during the final flush below must not cut it short.

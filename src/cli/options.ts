@@ -19,6 +19,7 @@ import { proxySettings } from './run-options.js';
 import { addBinding, basicAuthorization, type OriginHeaders, parseOrigin } from '../targets/origin.js';
 import { splitPair } from './pair-flags.js';
 import { type UnboundCredential, unboundCredentials } from './unbound-credentials.js';
+import { type InputFlags, inputFlags } from './input-options.js';
 
 export type OutputFormat = 'table' | 'ndjson' | 'json' | 'csv' | 'markdown';
 
@@ -83,6 +84,13 @@ export interface CliConfig {
   openmetrics?: string;
   /** `--every DUR`, ms: repeat the run until interrupted; each round prints only its summary line. */
   every?: number;
+  /** `--sitemap`, `--links`, `--crawl`, `--list` (docs/inputs.md). */
+  inputs: InputFlags;
+  /**
+   * How inputs fetched over http(s) (sitemaps, robots.txt) are fetched: the run's connection
+   * settings, redirects followed, nothing saved or hashed. Only with `--sitemap`.
+   */
+  inputRun?: RunConfig;
 }
 
 const str = (raw: RawOptions, name: string): string | undefined => {
@@ -345,7 +353,18 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
     unboundCredentials: unboundCredentials(headers, fromUser),
     failOn: raw.failOn === 'new' ? 'new' : 'any',
     cacheMaxAge: DEFAULT_CACHE_MAX_AGE,
+    inputs: inputFlags(raw),
   };
+  if (config.inputs.sitemaps.some((src) => /^https?:\/\//i.test(src))) {
+    const {
+      expect: _expect,
+      outputDir: _dir,
+      outputTemplate: _template,
+      hash: _hash,
+      ...connection
+    } = runInput(raw, env, {});
+    config.inputRun = resolveRunConfig({ ...connection, follow: true }, { naming: 'cli' });
+  }
   const junit = str(raw, 'junit');
   if (junit !== undefined) {
     if (junit.trim() === '') throw new OptionError('--junit', '--junit needs a file name');
@@ -401,6 +420,12 @@ export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIs
     if (config.failOn === 'new')
       throw new OptionError('--fail-after', '--fail-after and --fail-on new each decide the exit code: give one');
     config.failAfter = n;
+  }
+  if (config.inputs.crawl.length > 0 && (config.shard !== undefined || config.resume !== undefined)) {
+    throw new OptionError(
+      '--crawl',
+      '--crawl cannot be sharded or resumed: what a crawl finds depends on what it fetched',
+    );
   }
   return config;
 }

@@ -77,6 +77,57 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
     repeatable: true,
   },
   {
+    flags: '--sitemap <src>',
+    help: 'fetch every page of a sitemap or sitemap index (URL or file; gzip too), or of the Sitemap: lines of a robots.txt (repeatable)',
+    group: 'inputs',
+    repeatable: true,
+  },
+  {
+    flags: '--links <path...>',
+    help: 'fetch every link in these HTML, Markdown or text files; directories are searched (--links-glob); each result names the file and line',
+    group: 'inputs',
+  },
+  {
+    flags: '--links-glob <glob>',
+    help: 'which files of a --links directory are read (* ? ** {a,b})',
+    group: 'inputs',
+    defaultText: '*.{md,markdown,mdx,html,htm,txt}',
+  },
+  {
+    flags: '--base <url>',
+    help: 'base URL of relative links in --links files (without it they are skipped)',
+    group: 'inputs',
+  },
+  {
+    flags: '--crawl <url>',
+    help: 'fetch this page and follow its links, breadth first: pages of its origin are crawled, other links only checked (repeatable)',
+    group: 'inputs',
+    repeatable: true,
+  },
+  {
+    flags: '--depth <n>',
+    help: 'crawl pages at most n links away from a --crawl page',
+    group: 'inputs',
+    defaultText: '3',
+  },
+  {
+    flags: '--crawl-origin <origin>',
+    help: 'also crawl the pages of this origin (scheme://host[:port]), not only check them (repeatable)',
+    group: 'inputs',
+    repeatable: true,
+  },
+  {
+    flags: '--max-pages <n>',
+    help: 'stop a crawl after this many URLs (pages and checked links together)',
+    group: 'inputs',
+    defaultText: '10000',
+  },
+  {
+    flags: '--list',
+    help: 'print the targets the inputs make, one JSON object per line (url, method, source, from), and fetch nothing',
+    group: 'inputs',
+  },
+  {
     flags: '-m, --max-time <dur>',
     help: "curl's name for --timeout",
     group: 'timeouts',

@@ -1,6 +1,7 @@
 /** The topics of `--help`, in the order they are shown, with their headings. */
 export const HELP_GROUPS = {
   targets: 'Targets (defaults for what each request carries):',
+  inputs: 'Inputs besides target lists (docs/inputs.md):',
   requests: 'Requests:',
   timeouts: 'Timeouts and retries:',
   tls: 'TLS and proxies:',

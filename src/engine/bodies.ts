@@ -7,6 +7,26 @@ import { OutputDir } from './output-dir.js';
 import { DEFAULT_TEMPLATE, NameClaims, STATUS_MARK, templateComponents } from './save-path.js';
 
 /**
+ * A reader of final response bodies besides the run's own work: the crawler reads fetched pages
+ * for links, the sitemap reader reads sitemaps. Declared here so the engine imports nothing of
+ * what reads the bodies (src/inputs depends on the engine, never the other way).
+ */
+export interface BodySink {
+  /** Body bytes in order (decoded with `compressed`). `chunk` may be a view of a reused buffer: valid only during the call. */
+  push(chunk: Buffer): void;
+  /** The body is complete (called before the result is reported). */
+  end(): void;
+  /** The body failed (an error, a timeout, a cancel): no {@link end}. */
+  abort(): void;
+}
+
+/**
+ * Called when the head of a target's final response arrives: a {@link BodySink} for its body, or
+ * null to leave it alone. `contentType` is the response's Content-Type field, if it has one.
+ */
+export type BodySinks = (target: Target, status: number, contentType: string | undefined) => BodySink | null;
+
+/**
  * What a run does with response bodies beyond counting them: save (`outputDir`), hash (`hash`),
  * hold for content checks (`expect.json`, `expect.bodyMatches`). Built once per run; a run that
  * asks for none of it pays one check per response (Exchange.wantsBody).
@@ -18,8 +38,14 @@ export class Bodies {
   private readonly template: string;
   private readonly claims: NameClaims | null;
 
-  /** @param options validated run options (src/config/run-config.ts) */
-  constructor(options: RunConfig) {
+  /**
+   * @param options validated run options (src/config/run-config.ts)
+   * @param sinks who else reads final bodies (an engine hook), or null
+   */
+  constructor(
+    options: RunConfig,
+    readonly sinks: BodySinks | null = null,
+  ) {
     this.template = options.outputTemplate ?? DEFAULT_TEMPLATE;
     this.out = options.outputDir === undefined ? null : new OutputDir(options.outputDir);
     this.claims = this.out === null ? null : new NameClaims();
@@ -43,13 +69,16 @@ export class Bodies {
    */
   start(
     expect: Expectation,
-    index: number,
+    target: Target,
     status: number,
+    contentType: string | undefined,
     saveAs: readonly string[] | null,
     onWriteError: (message: string) => void,
   ): BodyWork | null {
     const check = needsBody(expect);
-    if (saveAs === null && this.hash === null && !check) return null;
+    const sink = this.sinks === null ? null : this.sinks(target, status, contentType);
+    if (saveAs === null && this.hash === null && !check && sink === null) return null;
+    const index = target.index;
     const file =
       saveAs === null || this.out === null
         ? null
@@ -63,6 +92,7 @@ export class Bodies {
       file,
       this.hash === null ? null : createHash(this.hash),
       check ? new BodyBuffer(this.maxBodyBuffer) : null,
+      sink,
     );
   }
 }
@@ -73,6 +103,7 @@ export class BodyWork {
     readonly file: BodyFile | null,
     private readonly hasher: Hash | null,
     private readonly buffer: BodyBuffer | null,
+    private readonly sink: BodySink | null = null,
   ) {}
 
   /**
@@ -84,6 +115,12 @@ export class BodyWork {
     if (this.file !== null) this.file.push(view ? Buffer.from(chunk) : chunk);
     this.hasher?.update(chunk);
     this.buffer?.push(chunk);
+    this.sink?.push(chunk);
+  }
+
+  /** The body completed. */
+  end(): void {
+    this.sink?.end();
   }
 
   /** The file's queue is full: stop reading until {@link BodyFile.onceDrained}. */
@@ -104,5 +141,6 @@ export class BodyWork {
   /** The body failed: drop the file. */
   abort(): void {
     this.file?.abort();
+    this.sink?.abort();
   }
 }

@@ -7,12 +7,12 @@ import type { DnsCache, LookupFn } from './dns.js';
 import { dnsCacheFor, type ResolverFiles } from './dns-setup.js';
 import { Exchange } from './exchange.js';
 import { Deadlines } from './deadlines.js';
-import { Bodies } from './bodies.js';
+import { Bodies, type BodySinks } from './bodies.js';
 import { HeadCapture } from './heads.js';
 import { Pool, type PoolOwner } from './pool.js';
 import type { Session, SessionOptions } from './session.js';
 import { TlsSessions } from './tls-sessions.js';
-import { unsentResult } from './unsent-result.js';
+import { copyOrigin, unsentResult } from './unsent-result.js';
 import { WakeUp } from './wake.js';
 import { RateLimiter } from './rate.js';
 import { FollowUps } from './follow-ups.js';
@@ -31,6 +31,8 @@ export interface EngineHooks {
   resolverFiles?: ResolverFiles;
   /** Abort the run: stop taking targets; those already taken but not finished are reported `cancelled`. */
   signal?: AbortSignal;
+  /** Who else reads final response bodies (the crawler, the sitemap reader): see {@link BodySinks}. */
+  bodySinks?: BodySinks;
 }
 
 /** Run options not yet validated, plus hooks: what tests pass to {@link runTargets}. */
@@ -128,12 +130,13 @@ export class Engine implements PoolOwner {
     let options: RunConfig;
     if (isRunConfig(config)) options = config;
     else {
-      const { connector, lookup, resolverFiles, signal, ...run } = config;
+      const { connector, lookup, resolverFiles, signal, bodySinks, ...run } = config;
       hooks = {
         ...(connector === undefined ? {} : { connector }),
         ...(lookup === undefined ? {} : { lookup }),
         ...(resolverFiles === undefined ? {} : { resolverFiles }),
         ...(signal === undefined ? {} : { signal }),
+        ...(bodySinks === undefined ? {} : { bodySinks }),
         ...hooks,
       };
       options = resolveRunConfig(run);
@@ -147,7 +150,7 @@ export class Engine implements PoolOwner {
     this.expect = options.expect;
     this.userAgent = options.userAgent;
     this.transport = new Transport(options, this.userAgent);
-    this.bodies = new Bodies(options);
+    this.bodies = new Bodies(options, hooks.bodySinks ?? null);
     this.heads = options.responseHeaders || options.requestHeaders ? { request: options.requestHeaders } : null;
     this.dns = dnsCacheFor(options, hooks);
     this.dialContext = {
@@ -306,11 +309,11 @@ export class Engine implements PoolOwner {
   private admit(prepared: PreparedTarget): void {
     if ('invalid' in prepared) {
       const result = unsentResult(prepared.index, prepared.input, {
-        code: 'invalid_target',
+        code: prepared.code ?? 'invalid_target',
         message: prepared.invalid,
       });
       if (prepared.name !== undefined) result.name = prepared.name;
-      if (prepared.source !== undefined) result.source = prepared.source;
+      copyOrigin(prepared, result);
       if (this.bodies.hash !== null) result[this.bodies.hash] = null;
       this.onResult(result);
       return;

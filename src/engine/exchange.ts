@@ -13,6 +13,7 @@ import type {
 import type { ResponseHead } from './parser.js';
 import { BodyMatcher } from './body-match.js';
 import type { Bodies, BodyWork } from './bodies.js';
+import { copyOrigin } from './unsent-result.js';
 import { needsBody } from './body-checks.js';
 import { requestsClose } from './request.js';
 import { headerFailure } from '../targets/expect-header.js';
@@ -116,6 +117,8 @@ export class Exchange {
   bodies: Bodies | null = null;
   /** Work on this response's body; made when the head of a final response arrives. */
   body: BodyWork | null = null;
+  /** The response's Content-Type, kept only when the run hands bodies to a sink (Bodies.sinks). */
+  contentType: string | undefined = undefined;
   /** What few exchanges need (see {@link Rare}); made on the first write of one of its fields. */
   private rare: Rare | null = null;
 
@@ -261,7 +264,10 @@ export class Exchange {
    */
   wantsBody(): boolean {
     const bodies = this.bodies;
-    return bodies !== null && (this.saveAs !== null || bodies.hash !== null || needsBody(this.expect));
+    return (
+      bodies !== null &&
+      (this.saveAs !== null || bodies.hash !== null || bodies.sinks !== null || needsBody(this.expect))
+    );
   }
 
   /**
@@ -271,7 +277,7 @@ export class Exchange {
   startBody(continues: boolean, onWriteError: (message: string) => void): void {
     const bodies = this.bodies;
     if (bodies === null || continues || this.status === null) return;
-    this.body = bodies.start(this.expect, this.target.index, this.status, this.saveAs, onWriteError);
+    this.body = bodies.start(this.expect, this.target, this.status, this.contentType, this.saveAs, onWriteError);
   }
 
   /** The request will run on another connection: what this one measured no longer applies. */
@@ -289,6 +295,7 @@ export class Exchange {
     if (heads !== null) heads.response = pairsOf(head.headers);
     const status = head.status;
     if (status >= 301 && status <= 308) this.location = findHeader(head.headers, 'location') ?? null;
+    if (this.bodies?.sinks != null) this.contentType = findHeader(head.headers, 'content-type');
     else if (status === 429 || status === 503) this.retryAfter = findHeader(head.headers, 'retry-after') ?? null;
     const expect = this.expect;
     if (!inRanges(head.status, expect.status)) this.fail(`status ${head.status} not in ${expect.statusText}`);
@@ -331,6 +338,7 @@ export class Exchange {
     }
     if (this.body !== null && this.bodies !== null) {
       for (const failure of this.body.failures(this.expect, this.bodies.maxBodyBuffer)) this.fail(failure);
+      this.body.end();
     }
     if (this.expect.maxTime !== undefined && total > this.expect.maxTime) {
       this.fail(`time ${Math.round(total)} ms > ${this.expect.maxTime} ms`);
@@ -388,7 +396,7 @@ export class Exchange {
     };
     if (t.name !== undefined) result.name = t.name;
     const first = chain === null ? t : chain.first;
-    if (first.source !== undefined) result.source = first.source;
+    copyOrigin(first, result);
     if (chain?.retried !== undefined) {
       result.retried = chain.retried.slice();
       result.flaky = result.ok;

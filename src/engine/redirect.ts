@@ -1,5 +1,6 @@
 import { headersFor, originKey } from '../targets/origin.js';
 import { parseTargetUrl } from '../targets/url.js';
+import { copyOrigin } from './unsent-result.js';
 import type { HeaderList, Target } from '../types.js';
 
 /** RFC 9110 §15.4: the redirects a client follows automatically. 300, 304 and 305/306 are not. */
@@ -134,6 +135,8 @@ export function nextHop(
   if (current.timeout !== undefined) target.timeout = current.timeout;
   if (current.expect !== undefined) target.expect = current.expect;
   if (current.bound !== undefined) target.bound = { ...current.bound, unbound };
+  // The result is built from the last hop's target: where the first was found stays with it.
+  copyOrigin(current, target);
   return { ok: true, target };
 }
 

@@ -1,4 +1,4 @@
-import type { Result, ResultError } from '../types.js';
+import type { Result, ResultError, TargetOrigin } from '../types.js';
 
 /**
  * The result of a target that sent no request: nothing on the wire, every timing but `total`
@@ -27,4 +27,11 @@ export function unsentResult(index: number, input: string, error: ResultError | 
     decodedBytes: null,
     savedTo: null,
   };
+}
+
+/** A target's `source`, `sources` and `from`, onto its result (only those it has). */
+export function copyOrigin(from: TargetOrigin, to: TargetOrigin): void {
+  if (from.source !== undefined) to.source = from.source;
+  if (from.sources !== undefined) to.sources = from.sources;
+  if (from.from !== undefined) to.from = from.from;
 }

@@ -53,8 +53,11 @@ export function parseResultLine(line: string): Result {
     savedTo: nullable(value.savedTo, 'savedTo', string),
   };
   if (value.name !== undefined) result.name = string(value.name, 'name');
-  // Present only for targets read from a file, and only after retries.
-  if (value.source !== undefined) result.source = sourceLocation(value.source);
+  // Where the target was found: its file and line (target files, --links), the page that linked it (--crawl).
+  if (value.source !== undefined) result.source = sourceLocation(value.source, 'source');
+  if (value.sources !== undefined) result.sources = array(value.sources, 'sources', sourceLocation);
+  if (value.from !== undefined) result.from = string(value.from, 'from');
+  // Present only after retries.
   if (value.retried !== undefined) result.retried = array(value.retried, 'retried', attemptFailure);
   if (value.flaky !== undefined) result.flaky = boolean(value.flaky, 'flaky');
   // Present only when the run asked for a digest (`--hash`): kept absent otherwise, as written.
@@ -76,6 +79,8 @@ const RESULT_FIELDS: ReadonlySet<string> = new Set([
   'input',
   'name',
   'source',
+  'sources',
+  'from',
   'url',
   'method',
   'status',
@@ -154,6 +159,11 @@ function array<T>(value: unknown, field: string, check: Check<T>): T[] {
   return value.map((item, i) => check(item, `${field}[${i}]`));
 }
 
+const sourceLocation: Check<SourceLocation> = (value, field) => {
+  const s = object(value, field, ['file', 'line']);
+  return { file: string(s.file, `${field}.file`), line: wholeNumber(s.line, `${field}.line`, 1) };
+};
+
 function timings(value: unknown): Timings {
   const t = object(value, 'timings', ['dns', 'connect', 'tls', 'firstByte', 'total']);
   return {
@@ -179,11 +189,6 @@ const resultError: Check<ResultError> = (value, field) => {
   if (!['connect', 'tls', 'headers', 'body'].includes(phase)) fail(`${field}.phase`, 'a timeout phase', phase);
   return { code, phase, message } as ResultError;
 };
-
-function sourceLocation(value: unknown): SourceLocation {
-  const s = object(value, 'source', ['file', 'line']);
-  return { file: string(s.file, 'source.file'), line: wholeNumber(s.line, 'source.line', 1) };
-}
 
 const attemptFailure: Check<AttemptFailure> = (value, field) => {
   const a = object(value, field, ['status', 'error', 'failures']);

@@ -1,5 +1,6 @@
 import type { AttemptFailure, Result } from '../types.js';
 import { attemptProblem } from './attempts.js';
+import { originText, places } from './origin.js';
 import { Output } from './output.js';
 import { ReorderBuffer } from './reorder.js';
 import type { Reporter } from './reporter.js';
@@ -115,8 +116,11 @@ function toCase(r: Result): Case {
 
 function plainCase(r: Result): Case {
   const name = r.name ?? (r.url === null ? r.input : `${r.method} ${r.url}`);
+  // `file` and `line`: the first place a link was found (--links), as GitLab and Jenkins read them.
+  const first = places(r)[0];
   const open =
     `    <testcase name="${xmlAttr(name)}" classname="${xmlAttr(classname(r.url))}"` +
+    (first === undefined ? '' : ` file="${xmlAttr(first.file)}" line="${first.line}"`) +
     ` time="${seconds(r.timings.total)}"`;
   if (r.change === 'gone') {
     return {
@@ -166,6 +170,8 @@ function properties(r: Result): string {
   if (r.savedTo !== null && r.savedTo !== undefined) list.push(['savedTo', r.savedTo]);
   if (r.change !== undefined) list.push(['change', r.change]);
   if (r.cached === true) list.push(['cached', 'true']);
+  for (const place of places(r)) list.push(['source', `${place.file}:${place.line}`]);
+  if (r.from !== undefined) list.push(['from', r.from]);
   for (const alg of ['sha256', 'sha1', 'md5'] as const) {
     const digest = r[alg];
     if (typeof digest === 'string') list.push([alg, digest]);
@@ -203,7 +209,9 @@ function flakyAttempts(r: Result): string {
 /** First line of a failure/error body: what was asked and what came back. */
 function describe(r: Result): string {
   const target = r.url === null ? r.input : `${r.method} ${r.url}`;
-  return `${target} → ${r.status === null ? 'no response' : `status ${r.status}`}, ${r.bytes} bytes`;
+  const where = originText(r);
+  const line = `${target} → ${r.status === null ? 'no response' : `status ${r.status}`}, ${r.bytes} bytes`;
+  return where === null ? line : `${line}\nfound at ${where}`;
 }
 
 function classname(url: string | null): string {

@@ -2,9 +2,9 @@ import type { Result } from '../types.js';
 import { escapeJsonControls } from '../controls.js';
 
 /**
- * One Result as compact JSON, fields in a fixed order: index, input, name (only when present),
- * source {file, line} (only when present), url, method, status, ok, bytes, timings {dns,
- * connect, tls, firstByte, total}, reused, httpVersion, error {code, phase?, message} | null,
+ * One Result as compact JSON, fields in a fixed order: index, input, name, source {file, line},
+ * sources [{file, line}…], from (each only when present), url, method, status, ok, bytes, timings
+ * {dns, connect, tls, firstByte, total}, reused, httpVersion, error {code, phase?, message} | null,
  * failures, attempts, retried and flaky (only after retries), redirects, finalUrl, remoteAddress,
  * tls, decodedBytes, savedTo, then the digest named after the `hash` algorithm (sha256 | sha1 |
  * md5) only when a hash was asked for, then `responseHeaders` and `requestHeaders` only when asked for, then
@@ -37,7 +37,7 @@ export function resultToJson(r: Result): string {
     ',"input":' +
     input +
     (r.name === undefined ? '' : `,"name":${jsonString(r.name)}`) +
-    (r.source === undefined ? '' : `,"source":{"file":${jsonString(r.source.file)},"line":${num(r.source.line)}}`) +
+    (r.source === undefined && r.from === undefined ? '' : origin(r)) +
     ',"url":' +
     url +
     responseRun(r) +
@@ -250,4 +250,14 @@ function num(n: number): string {
 
 function nullableNum(n: number | null): string {
   return n === null ? 'null' : num(n);
+}
+
+/** `source`, `sources` and `from`, each only when present (rare: --links, --crawl). */
+function origin(r: Result): string {
+  const place = (s: { file: string; line: number }): string => `{"file":${jsonString(s.file)},"line":${num(s.line)}}`;
+  return (
+    (r.source === undefined ? '' : `,"source":${place(r.source)}`) +
+    (r.sources === undefined ? '' : `,"sources":[${r.sources.map(place).join(',')}]`) +
+    (r.from === undefined ? '' : `,"from":${jsonString(r.from)}`)
+  );
 }

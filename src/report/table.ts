@@ -1,4 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
+import { originText } from './origin.js';
 import type { Result } from '../types.js';
 import { earlierAttempts, flakyText } from './attempts.js';
 import { formatBytes, formatLatency } from './format.js';
@@ -353,7 +354,9 @@ function renderRow(r: Result, l: Layout, chalk: ChalkInstance, wrap: boolean): s
             : 'not ok';
   if (problem === '') return `${line}\n`;
   const paint = r.ok ? chalk.yellow : chalk.red;
-  const shown = sanitize(problem);
+  // Where a failed link was found (--links, --crawl), compiler style: `docs/a.md:3: status 404 …`.
+  const where = r.ok ? null : originText(r);
+  const shown = sanitize(where === null ? problem : `${where}: ${problem}`);
   // A flaky target: what each earlier attempt ran into, one `↳` item each.
   const earlier = r.flaky === true ? earlierAttempts(r).map((text) => sanitize(text)) : [];
   // Beside the row when it fits there whole; else under it, never cut (issue 19, item 3).

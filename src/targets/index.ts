@@ -144,16 +144,6 @@ export async function readSelectedTargets(
   };
 }
 
-/** One raw item → a prepared target, carrying the file and line it came from. */
-function prepareItem(item: SourceItem, index: number, defaults: TargetDefaults): PreparedTarget {
-  const prepared: PreparedTarget =
-    'invalid' in item
-      ? { index, input: item.raw, invalid: item.invalid }
-      : prepareTarget(item.input, index, defaults, item.fileDefaults, item.shown);
-  if (item.source !== undefined) prepared.source = item.source;
-  return prepared;
-}
-
 /** Counts the targets in the sources (`merge --targets FILE`) without validating them. */
 export async function countTargets(specs: readonly SourceSpec[], stdin?: NodeJS.ReadableStream): Promise<number> {
   let n = 0;
@@ -180,4 +170,20 @@ export async function readTargets(
       }
     }
   })();
+}
+
+/** One raw item → its target, with the file and line it came from and where it was found (`origin`). */
+function prepareItem(item: SourceItem, index: number, defaults: TargetDefaults): PreparedTarget {
+  const prepared: PreparedTarget =
+    'invalid' in item
+      ? { index, input: item.raw, invalid: item.invalid, ...(item.code === undefined ? {} : { code: item.code }) }
+      : prepareTarget(item.input, index, defaults, item.fileDefaults, item.shown);
+  if (item.source !== undefined) prepared.source = item.source;
+  const origin = item.origin;
+  if (origin !== undefined) {
+    if (origin.source !== undefined) prepared.source = origin.source;
+    if (origin.sources !== undefined) prepared.sources = origin.sources;
+    if (origin.from !== undefined) prepared.from = origin.from;
+  }
+  return prepared;
 }

@@ -12,8 +12,15 @@ import type { EnvLookup } from './env.js';
 export type { SourceItem } from './source-item.js';
 export { cannotRead, InputReadError } from './read-error.js';
 
-/** Where targets come from: one command-line argument, a file, or stdin. */
-export type SourceSpec = { kind: 'arg'; value: string } | { kind: 'file'; path: string } | { kind: 'stdin' };
+/**
+ * Where targets come from: one command-line argument, a file, stdin — or items an input already
+ * reads itself (`items`: sitemaps, links in files, a crawl; see src/inputs), handed over as they come.
+ */
+export type SourceSpec =
+  | { kind: 'arg'; value: string }
+  | { kind: 'file'; path: string }
+  | { kind: 'stdin' }
+  | { kind: 'items'; batches: AsyncIterable<SourceItem[]> };
 
 // Names that say "a file of targets". `.csv` too: nobody fetches a host named `x.csv`.
 const FILE_EXTENSIONS = /\.(?:json|jsonl|ndjson|txt|list|csv)$/i;
@@ -111,7 +118,16 @@ export async function openSourceBatches(
     for (const spec of specs) {
       if (spec.kind === 'arg') opened.push({ batches: [[{ input: spec.value }]], close() {} });
       else if (spec.kind === 'stdin') opened.push(await openStdin(stdin ?? process.stdin, lookup));
-      else opened.push(await openFile(spec.path, lookup));
+      else if (spec.kind === 'items') {
+        const batches = spec.batches;
+        opened.push({
+          batches,
+          close: () =>
+            void batches[Symbol.asyncIterator]()
+              .return?.()
+              ?.catch(() => {}),
+        });
+      } else opened.push(await openFile(spec.path, lookup));
     }
   } catch (err) {
     for (const source of opened) source.close();

@@ -14,6 +14,7 @@ describe('--help', () => {
     expect(headings).toEqual([
       'Arguments:',
       'Targets (defaults for what each request carries):',
+      'Inputs besides target lists (docs/inputs.md):',
       'Requests:',
       'Timeouts and retries:',
       'TLS and proxies:',

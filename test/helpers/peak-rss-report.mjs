@@ -1,9 +1,9 @@
-// Preloaded (`node --import`) by the upload tests: writes the process's peak resident set (VmHWM,
-// read from /proc/self/status) to stderr at exit, so a test can bound the memory a run needed.
-import { readFileSync } from 'node:fs';
+// Preloaded (`node --import`) by the upload and malformed-input tests: writes the process's peak
+// resident set (VmHWM of /proc/self/status, read at exit) to stderr, so a test can bound memory by
+// what the kernel counted rather than by timing.
+import { readFileSync, writeSync } from 'node:fs';
 
 process.on('exit', () => {
-  const status = readFileSync('/proc/self/status', 'latin1');
-  const line = status.split('\n').find((l) => l.startsWith('VmHWM:')) ?? 'VmHWM: -1 kB';
-  process.stderr.write(`\nPEAK_RSS_KB=${line.slice(6).trim().split(' ')[0]}\n`);
+  const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  writeSync(2, `\nPEAK_RSS_KB=${m === null ? -1 : m[1]}\n`);
 });
