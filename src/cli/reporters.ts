@@ -67,7 +67,7 @@ export type ReportConfig = Pick<
   CliConfig,
   'format' | 'junit' | 'redactHeaders' | 'onlyFailures' | 'allRows' | 'quiet' | 'progress' | 'color'
 > &
-  Partial<Pick<CliConfig, 'include' | 'verbose' | 'annotations' | 'openmetrics' | 'every'>> & {
+  Partial<Pick<CliConfig, 'include' | 'verbose' | 'annotations' | 'openmetrics' | 'every' | 'inputs'>> & {
     defaults: Pick<CliConfig['defaults'], 'headers'>;
   };
 
@@ -142,6 +142,7 @@ export async function createReporters(
             onlyFailures: config.onlyFailures,
             summaryOut: stdout,
             width: tableWidth(stdout, io.env),
+            showOrigin: foundInPages(config),
             // Rows and the progress line share the screen only when stdout is a terminal too.
             ...(io.stdout.isTTY === true ? { beforeRows: () => progress.clear() } : {}),
             ...(shape.knownTargets === undefined ? {} : { knownTargets: shape.knownTargets }),
@@ -290,3 +291,10 @@ function onlyFailures(reporter: Reporter, config: ReportConfig): Reporter {
 
 /** A stream that is never a terminal: progress draws nothing on it. */
 const nullTty = { isTTY: false } as NodeJS.WriteStream;
+
+/** Targets were found in pages, files or sitemaps: a failed row says where (`docs/a.md:3: …`). */
+function foundInPages(config: ReportConfig): boolean {
+  const i = config.inputs;
+  if (i === undefined) return false;
+  return i.sitemaps.length > 0 || i.links.length > 0 || i.linksGlob !== undefined || i.crawl.length > 0;
+}

@@ -41,6 +41,13 @@ export interface TableReporterOptions {
    */
   wrapReasons?: boolean;
   /**
+   * A failed row's reason starts with where its target was found, compiler style
+   * (`docs/a.md:3: status 404 …`, or `linked from …`): set for targets found in pages, files
+   * and sitemaps (`--links`, `--crawl`, `--sitemap`). A target list's rows are numbered already,
+   * so their file and line would only push the reason off its row. @default false
+   */
+  showOrigin?: boolean;
+  /**
    * Labels of the targets known before any result (URLs given as arguments): the target column
    * is sized to them as well as to the first results.
    */
@@ -160,6 +167,7 @@ export function createTableReporter(out: Output, opts: TableReporterOptions): Re
   const width = opts.width ?? out.columns ?? DEFAULT_WIDTH;
   const immediate = out.columns !== undefined;
   const wrap = opts.wrapReasons ?? immediate;
+  const origin = opts.showOrigin ?? false;
   const windowSize = opts.sizingWindow ?? 100;
   let seen = 0;
   const known = (): number => Math.max(seen, opts.targetsKnown?.() ?? 0);
@@ -200,7 +208,7 @@ export function createTableReporter(out: Output, opts: TableReporterOptions): Re
     if (r.error?.code === 'cancelled') row = CANCELLED;
     else if (onlyFailures && r.ok) row = HIDDEN;
     else if (r.ok && r.attempts <= 1 && opts.screenRows !== undefined && known() > opts.screenRows) row = OK_NOT_SHOWN;
-    else row = renderRow(r, fixed, chalk, wrap) + includedHeadLines(r, fixed.width);
+    else row = renderRow(r, fixed, chalk, wrap, origin) + includedHeadLines(r, fixed.width);
     buffer.push(r.index, { index: r.index, row });
   };
 
@@ -237,7 +245,7 @@ export function createTableReporter(out: Output, opts: TableReporterOptions): Re
       if (ended !== null) return;
       closeWindow();
       buffer.finish();
-      emit(renderRow(r, l ?? layout(width, 0), chalk, wrap));
+      emit(renderRow(r, l ?? layout(width, 0), chalk, wrap, origin));
     },
 
     end(summary: Summary): Promise<void> {
@@ -318,7 +326,7 @@ export function belowRow(items: readonly string[], width: number, paint: (s: str
 }
 
 /** One result as its line(s), newline included. */
-function renderRow(r: Result, l: Layout, chalk: ChalkInstance, wrap: boolean): string {
+function renderRow(r: Result, l: Layout, chalk: ChalkInstance, wrap: boolean, origin: boolean): string {
   const num = String(r.index + 1);
   const status = r.status !== null ? String(r.status) : '-';
   const bytes = r.status === null && r.bytes === 0 ? '-' : formatBytes(r.bytes);
@@ -355,7 +363,7 @@ function renderRow(r: Result, l: Layout, chalk: ChalkInstance, wrap: boolean): s
   if (problem === '') return `${line}\n`;
   const paint = r.ok ? chalk.yellow : chalk.red;
   // Where a failed link was found (--links, --crawl), compiler style: `docs/a.md:3: status 404 …`.
-  const where = r.ok ? null : originText(r);
+  const where = r.ok || !origin ? null : originText(r);
   const shown = sanitize(where === null ? problem : `${where}: ${problem}`);
   // A flaky target: what each earlier attempt ran into, one `↳` item each.
   const earlier = r.flaky === true ? earlierAttempts(r).map((text) => sanitize(text)) : [];
