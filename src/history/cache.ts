@@ -1,13 +1,9 @@
-import { once } from 'node:events';
-import { createReadStream } from 'node:fs';
 import { parseResultLine } from '../merge/parse-result.js';
-import { openReportFile } from '../report/safe-write.js';
 import { resultToJson } from '../report/result-json.js';
-import { LineSplitter } from '../targets/lines.js';
 import type { Result } from '../types.js';
 import { identityKey } from './identity.js';
+import { type KeyedFileKind, readKeyedFile, writeKeyedFile } from './keyed-file.js';
 
-const HEADER = 'fetch-many-cache';
 const VERSION = 1;
 /** A cache line holds one result line and a little more: the same bound as a results file. */
 const MAX_LINE_BYTES = 8 * 1024 * 1024 + 1024;
@@ -66,44 +62,8 @@ export class ResultCache {
 
   /** @throws CacheFileError, or the I/O error of an unreadable file (ENOENT: an empty cache, no error) */
   static async load(path: string, maxAgeMs: number, now: number = Date.now()): Promise<ResultCache> {
-    const entries = new Map<string, Entry>();
-    let bad: CacheFileError | null = null;
-    let sawHeader = false;
-    const splitter = new LineSplitter(
-      {
-        line(text, line) {
-          if (bad !== null || text.trim() === '') return;
-          try {
-            if (!sawHeader) {
-              header(text);
-              sawHeader = true;
-            } else {
-              const [key, entry] = parseEntry(text);
-              entries.set(key, entry);
-            }
-          } catch (err) {
-            bad = new CacheFileError(path, line, (err as Error).message);
-          }
-        },
-        overlong(line) {
-          bad ??= new CacheFileError(path, line, `longer than ${MAX_LINE_BYTES} bytes`);
-        },
-      },
-      MAX_LINE_BYTES,
-    );
-    try {
-      for await (const chunk of createReadStream(path)) {
-        splitter.push(chunk as Buffer);
-        if (bad !== null) throw bad;
-      }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new ResultCache(path, maxAgeMs, entries, now);
-      throw err;
-    }
-    splitter.end();
-    if (bad !== null) throw bad;
-    if (!sawHeader) throw new CacheFileError(path, 1, 'empty: not a fetch-many cache file');
-    return new ResultCache(path, maxAgeMs, entries, now);
+    const entries = await readKeyedFile(path, CACHE_FILE);
+    return new ResultCache(path, maxAgeMs, entries ?? new Map(), now);
   }
 
   /**
@@ -132,66 +92,40 @@ export class ResultCache {
 
   /** Writes the fresh entries: temp file in the same folder, then renamed over the path. */
   async save(): Promise<void> {
-    const file = openReportFile(this.#path);
-    const stream = file.stream;
-    const write = async (text: string): Promise<void> => {
-      if (!stream.write(text)) await once(stream, 'drain');
-    };
     const now = Date.now();
-    try {
-      await write(`${JSON.stringify({ format: HEADER, version: VERSION, written: new Date(now).toISOString() })}\n`);
-      let buf = '';
-      for (const [key, e] of this.#entries) {
-        if (now - e.at > this.#maxAgeMs) continue;
-        buf += `{"key":"${key}","at":"${new Date(e.at).toISOString()}","result":${e.json}}\n`;
-        if (buf.length >= 1 << 16) {
-          await write(buf);
-          buf = '';
+    const maxAge = this.#maxAgeMs;
+    const entries = this.#entries;
+    await writeKeyedFile(
+      this.#path,
+      CACHE_FILE,
+      (function* () {
+        for (const [key, e] of entries) {
+          if (now - e.at > maxAge) continue;
+          yield `{"key":"${key}","at":"${new Date(e.at).toISOString()}","result":${e.json}}\n`;
         }
-      }
-      if (buf !== '') await write(buf);
-    } catch (err) {
-      await file.discard();
-      throw err;
-    }
-    await file.commit();
+      })(),
+      now,
+    );
   }
 }
 
 const keyOf = (r: Result): string => identityKey(r).toString(16).padStart(16, '0');
 
-function header(text: string): void {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new Error('not a fetch-many cache file (the first line is not JSON)');
-  }
-  const v = value as Record<string, unknown> | null;
-  if (typeof v !== 'object' || v === null || v.format !== HEADER) {
-    throw new Error('not a fetch-many cache file (no "format":"fetch-many-cache" header)');
-  }
-  if (v.version !== VERSION)
-    throw new Error(`cache file version ${JSON.stringify(v.version)}: this fetch-many reads ${VERSION}`);
-}
-
-function parseEntry(text: string): [string, Entry] {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new Error('not valid JSON');
-  }
-  const v = value as Record<string, unknown> | null;
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
-  if (typeof v.key !== 'string' || !/^[0-9a-f]{16}$/.test(v.key)) throw new Error('"key" must be 16 hex digits');
-  const at = typeof v.at === 'string' ? Date.parse(v.at) : Number.NaN;
-  if (Number.isNaN(at)) throw new Error('"at" must be an ISO 8601 time');
-  let result: Result;
-  try {
-    result = parseResultLine(JSON.stringify(v.result));
-  } catch (err) {
-    throw new Error(`"result": ${(err as Error).message}`);
-  }
-  return [v.key, { at, json: resultToJson(result) }];
-}
+/** The cache file: see {@link ResultCache}. */
+const CACHE_FILE: KeyedFileKind<Entry> = {
+  kind: 'cache',
+  version: VERSION,
+  maxLineBytes: MAX_LINE_BYTES,
+  entry(v) {
+    const at = typeof v.at === 'string' ? Date.parse(v.at) : Number.NaN;
+    if (Number.isNaN(at)) throw new Error('"at" must be an ISO 8601 time');
+    let result: Result;
+    try {
+      result = parseResultLine(JSON.stringify(v.result));
+    } catch (err) {
+      throw new Error(`"result": ${(err as Error).message}`);
+    }
+    return { at, json: resultToJson(result) };
+  },
+  error: (file, line, reason) => new CacheFileError(file, line, reason),
+};

@@ -1,9 +1,6 @@
-import { once } from 'node:events';
-import { createReadStream } from 'node:fs';
-import { openReportFile } from '../report/safe-write.js';
-import { LineSplitter } from '../targets/lines.js';
 import type { Result } from '../types.js';
 import { identityKey, identityOf } from './identity.js';
+import { type KeyedFileKind, readKeyedFile, writeKeyedFile } from './keyed-file.js';
 
 /** One target's memory across runs. */
 export interface StreakEntry {
@@ -17,8 +14,6 @@ export interface StreakEntry {
   lastRun: string;
 }
 
-/** The first line of a state file: what it is, so another file given by mistake is refused. */
-const HEADER = 'fetch-many-state';
 const VERSION = 1;
 /** A state line longer than this is refused (a URL is at most 64 KiB as a target). */
 const MAX_LINE_BYTES = 256 * 1024;
@@ -63,44 +58,8 @@ export class RunState {
 
   /** @throws StateFileError, or the I/O error of an unreadable file (ENOENT: a first run, no error) */
   static async load(path: string, now: Date = new Date()): Promise<RunState> {
-    const entries = new Map<string, StreakEntry>();
-    let bad: StateFileError | null = null;
-    let sawHeader = false;
-    const splitter = new LineSplitter(
-      {
-        line(text, line) {
-          if (bad !== null || text.trim() === '') return;
-          try {
-            if (!sawHeader) {
-              header(text);
-              sawHeader = true;
-            } else {
-              const [key, entry] = parseEntry(text);
-              entries.set(key, entry);
-            }
-          } catch (err) {
-            bad = new StateFileError(path, line, (err as Error).message);
-          }
-        },
-        overlong(line) {
-          bad ??= new StateFileError(path, line, `longer than ${MAX_LINE_BYTES} bytes`);
-        },
-      },
-      MAX_LINE_BYTES,
-    );
-    try {
-      for await (const chunk of createReadStream(path)) {
-        splitter.push(chunk as Buffer);
-        if (bad !== null) throw bad;
-      }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new RunState(path, entries, now);
-      throw err;
-    }
-    splitter.end();
-    if (bad !== null) throw bad;
-    if (!sawHeader) throw new StateFileError(path, 1, 'empty: not a fetch-many state file');
-    return new RunState(path, entries, now);
+    const entries = await readKeyedFile(path, STATE_FILE);
+    return new RunState(path, entries ?? new Map(), now);
   }
 
   get path(): string {
@@ -146,62 +105,34 @@ export class RunState {
 
   /** Writes the state: temp file in the same folder, then renamed over the path. */
   async save(): Promise<void> {
-    const file = openReportFile(this.#path);
-    const stream = file.stream;
-    const write = async (text: string): Promise<void> => {
-      if (!stream.write(text)) await once(stream, 'drain');
-    };
-    try {
-      await write(`${JSON.stringify({ format: HEADER, version: VERSION, written: new Date().toISOString() })}\n`);
-      let buf = '';
-      for (const [key, e] of this.#entries) {
-        buf += `${JSON.stringify({ key, target: e.target, failures: e.failures, lastOk: e.lastOk, lastRun: e.lastRun })}\n`;
-        if (buf.length >= 1 << 16) {
-          await write(buf);
-          buf = '';
+    const entries = this.#entries;
+    await writeKeyedFile(
+      this.#path,
+      STATE_FILE,
+      (function* () {
+        for (const [key, e] of entries) {
+          yield `${JSON.stringify({ key, target: e.target, failures: e.failures, lastOk: e.lastOk, lastRun: e.lastRun })}\n`;
         }
-      }
-      if (buf !== '') await write(buf);
-    } catch (err) {
-      await file.discard();
-      throw err;
-    }
-    await file.commit();
+      })(),
+    );
   }
-}
-
-function header(text: string): void {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new Error('not a fetch-many state file (the first line is not JSON)');
-  }
-  const v = value as Record<string, unknown> | null;
-  if (typeof v !== 'object' || v === null || v.format !== HEADER) {
-    throw new Error('not a fetch-many state file (no "format":"fetch-many-state" header)');
-  }
-  if (v.version !== VERSION)
-    throw new Error(`state file version ${JSON.stringify(v.version)}: this fetch-many reads ${VERSION}`);
 }
 
 const ISO = (v: unknown): v is string => typeof v === 'string' && !Number.isNaN(Date.parse(v));
 
-function parseEntry(text: string): [string, StreakEntry] {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new Error('not valid JSON');
-  }
-  const v = value as Record<string, unknown> | null;
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
-  if (typeof v.key !== 'string' || !/^[0-9a-f]{16}$/.test(v.key)) throw new Error('"key" must be 16 hex digits');
-  if (typeof v.target !== 'string') throw new Error('"target" must be a string');
-  if (typeof v.failures !== 'number' || !Number.isSafeInteger(v.failures) || v.failures < 0) {
-    throw new Error('"failures" must be a whole number ≥ 0');
-  }
-  if (v.lastOk !== null && !ISO(v.lastOk)) throw new Error('"lastOk" must be an ISO 8601 time or null');
-  if (!ISO(v.lastRun)) throw new Error('"lastRun" must be an ISO 8601 time');
-  return [v.key, { target: v.target, failures: v.failures, lastOk: v.lastOk as string | null, lastRun: v.lastRun }];
-}
+/** The state file: see {@link RunState}. */
+const STATE_FILE: KeyedFileKind<StreakEntry> = {
+  kind: 'state',
+  version: VERSION,
+  maxLineBytes: MAX_LINE_BYTES,
+  entry(v) {
+    if (typeof v.target !== 'string') throw new Error('"target" must be a string');
+    if (typeof v.failures !== 'number' || !Number.isSafeInteger(v.failures) || v.failures < 0) {
+      throw new Error('"failures" must be a whole number ≥ 0');
+    }
+    if (v.lastOk !== null && !ISO(v.lastOk)) throw new Error('"lastOk" must be an ISO 8601 time or null');
+    if (!ISO(v.lastRun)) throw new Error('"lastRun" must be an ISO 8601 time');
+    return { target: v.target, failures: v.failures, lastOk: v.lastOk as string | null, lastRun: v.lastRun };
+  },
+  error: (file, line, reason) => new StateFileError(file, line, reason),
+};
