@@ -16,7 +16,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { measureOnce, median, shellLine, type CommandSpec, type Sample } from './measure.js';
+import { measureOnce, median, shellLine, type CommandSpec, type Sample, type SectionEnv } from './measure.js';
 
 const BIG_BYTES = 200 * 1024 * 1024;
 const SMALL_COUNT = 10_000;
@@ -24,15 +24,7 @@ const SMALL_BYTES = 2048;
 const GOAL_BIG_MIB = 150;
 const GOAL_SMALL_RATIO = 1.5;
 
-export interface BodiesEnv {
-  root: string;
-  /** bench/.work, relative to root. */
-  work: string;
-  timeBin: string;
-  quick: boolean;
-  runs: number;
-  log: (line: string) => void;
-}
+export type BodiesEnv = SectionEnv;
 
 /** A loopback server: `/big` streams {@link BIG_BYTES} with backpressure, `/s/…` answers 2 KiB. */
 async function startServer(bigBytes: number): Promise<{ server: Server; origin: string }> {

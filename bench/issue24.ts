@@ -25,7 +25,7 @@ import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { signalChild, track } from './children.js';
-import { measureOnce, median, shellLine, type CommandSpec, type Sample } from './measure.js';
+import { measureOnce, median, shellLine, type CommandSpec, type Sample, type SectionEnv } from './measure.js';
 import { startNeverAnswer } from './never-answer.js';
 
 export const HEADING = '## Uploads and dead origins (issue 24)';
@@ -34,15 +34,7 @@ const DEAD = 2000;
 const HEALTHY = 200;
 const TIMEOUT_S = 10;
 
-export interface Issue24Env {
-  root: string;
-  /** bench/.work, relative to root. */
-  work: string;
-  timeBin: string;
-  quick: boolean;
-  runs: number;
-  log: (line: string) => void;
-}
+export type Issue24Env = SectionEnv;
 
 /** Reads every request body and drops it; answers its byte count. */
 async function startSink(): Promise<{ server: Server; origin: string }> {

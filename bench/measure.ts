@@ -63,6 +63,17 @@ export function shellLine(spec: CommandSpec): string {
   return line;
 }
 
+/** What a section of the benchmark (bodies, uploads and dead origins…) is run with. */
+export interface SectionEnv {
+  root: string;
+  /** bench/.work, relative to root. */
+  work: string;
+  timeBin: string;
+  quick: boolean;
+  runs: number;
+  log: (line: string) => void;
+}
+
 interface MeasureEnv {
   timeBin: string;
   cwd: string;
