@@ -12,7 +12,7 @@ import { buildProgram, type RawOptions } from './program.js';
 import { helpRequest } from './help.js';
 import { VERSION } from '../version.js';
 import { measureBodyFlags, resolveOptions, type CliConfig } from './options.js';
-import { OutputDir } from '../engine/output-dir.js';
+import { OutputDir } from '../engine/bodies/output-dir.js';
 import { checkOutputPath } from './output-path.js';
 import type { CliIO } from './io.js';
 import { runMerge } from './merge.js';

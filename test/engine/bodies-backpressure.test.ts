@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BodyFile } from '../../src/engine/body-file.js';
+import { BodyFile } from '../../src/engine/bodies/body-file.js';
 import { caCert } from '../helpers/certs.js';
 import { patternBytes, response, send, startHttpServer, startHttpsServer } from '../helpers/servers.js';
 import { closeAfterEach } from '../helpers/track.js';

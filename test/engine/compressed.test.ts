@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { contentCodings, isZlibHeader } from '../../src/engine/decode.js';
+import { contentCodings, isZlibHeader } from '../../src/engine/bodies/decode.js';
 import {
   chunk,
   head,

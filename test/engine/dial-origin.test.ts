@@ -3,7 +3,7 @@
  * their dials skip the DNS cache and the address race's interleaving.
  */
 import { describe, expect, it } from 'vitest';
-import { originOf } from '../../src/engine/dial.js';
+import { originOf } from '../../src/engine/net/dial.js';
 import { one } from './harness.js';
 import { startHttpServer } from '../helpers/servers.js';
 import { closeAfterEach } from '../helpers/track.js';

@@ -4,8 +4,8 @@
  * which a name and its search suffixes are asked.
  */
 import { describe, expect, it } from 'vitest';
-import { HostsFile } from '../../src/engine/hosts-file.js';
-import { candidateNames, parseResolvConf, RESOLVER_DEFAULTS } from '../../src/engine/resolv-conf.js';
+import { HostsFile } from '../../src/engine/dns/hosts-file.js';
+import { candidateNames, parseResolvConf, RESOLVER_DEFAULTS } from '../../src/engine/dns/resolv-conf.js';
 import { dnsServerAddress } from '../../src/config/dns-servers.js';
 
 describe('HostsFile', () => {

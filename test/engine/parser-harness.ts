@@ -4,7 +4,12 @@
  */
 import { expect } from 'vitest';
 import { ParseError } from '../../src/errors.js';
-import { ResponseParser, type ParserHandler, type ParserOptions, type ResponseHead } from '../../src/engine/parser.js';
+import {
+  ResponseParser,
+  type ParserHandler,
+  type ParserOptions,
+  type ResponseHead,
+} from '../../src/engine/h1/parser.js';
 
 export interface Outcome {
   heads: ResponseHead[];

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ParseError } from '../../src/errors.js';
-import { ResponseParser, type ParserHandler, type ParserOptions, type ResponseHead } from '../../src/engine/parser.js';
+import {
+  ResponseParser,
+  type ParserHandler,
+  type ParserOptions,
+  type ResponseHead,
+} from '../../src/engine/h1/parser.js';
 import {
   expectError,
   expectSplitInvariant,

@@ -4,7 +4,7 @@
  * The proxy is a local one the test starts (test/helpers/proxy-server.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { type ProxyRoutes, parseProxies } from '../../src/engine/proxy.js';
+import { type ProxyRoutes, parseProxies } from '../../src/engine/net/proxy.js';
 import { caCert } from '../helpers/certs.js';
 import { startProxyServer } from '../helpers/proxy-server.js';
 import {

@@ -4,7 +4,7 @@
  * for an earlier request.
  */
 import { describe, expect, it } from 'vitest';
-import { serializeRequest } from '../../src/engine/request.js';
+import { serializeRequest } from '../../src/engine/h1/request.js';
 import { prepareTarget } from '../../src/targets/index.js';
 import type { HeaderList, Target } from '../../src/types.js';
 

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { type Connector, defaultConnector } from '../../src/engine/connector.js';
+import { type Connector, defaultConnector } from '../../src/engine/net/connector.js';
 import { caCert } from '../helpers/certs.js';
 import { patternBytes } from '../helpers/response.js';
 import { startProxyServer } from '../helpers/proxy-server.js';

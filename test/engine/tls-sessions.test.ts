@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import { connect, createServer, type SecureVersion, type Server, type TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TlsSessions, withoutPeerCertificate } from '../../src/engine/tls-sessions.js';
+import { TlsSessions, withoutPeerCertificate } from '../../src/engine/net/tls-sessions.js';
 import { caCert, serverCert, serverKey } from '../helpers/certs.js';
 
 const servers: Server[] = [];

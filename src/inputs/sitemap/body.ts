@@ -1,5 +1,5 @@
 import { createGunzip, type Gunzip } from 'node:zlib';
-import type { BodySink } from '../../engine/bodies.js';
+import type { BodySink } from '../../engine/bodies/bodies.js';
 import { LineSplitter } from '../../targets/lines.js';
 import { MAX_SITEMAP_BYTES, SitemapParser, type SitemapHandler } from './parse.js';
 

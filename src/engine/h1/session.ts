@@ -1,18 +1,18 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { ParseError } from '../errors.js';
-import type { ErrorCode, FileBody, Result, TimeoutPhase, TlsInfo } from '../types.js';
-import { contentCodings } from './decode.js';
-import type { Dialled } from './dial.js';
-import type { Exchange } from './exchange.js';
+import { ParseError } from '../../errors.js';
+import type { ErrorCode, FileBody, Result, TimeoutPhase, TlsInfo } from '../../types.js';
+import { contentCodings } from '../bodies/decode.js';
+import type { Dialled } from '../net/dial.js';
+import type { Exchange } from '../exchange.js';
 import { ResponseParser, type ParserHandler, type ResponseHead } from './parser.js';
-import type { ProxyEndpoint } from './proxy.js';
-import { h1RequestFields } from './heads.js';
+import type { ProxyEndpoint } from '../net/proxy.js';
+import { h1RequestFields } from '../heads.js';
 import { hostHeader } from './request.js';
-import { ResponseBody } from './response-body.js';
-import { FileUpload } from './upload.js';
-import type { Session, SessionOptions, SessionOwner, SessionState } from './session.js';
-import { describeSocketError } from './socket-errors.js';
+import { ResponseBody } from '../bodies/response-body.js';
+import { FileUpload } from '../bodies/upload.js';
+import type { Session, SessionOptions, SessionOwner, SessionState } from '../session.js';
+import { describeSocketError } from '../net/socket-errors.js';
 
 /**
  * HTTP/1.1 over one socket: one request at a time, or — with `pipeline` > 1 (issue 13) — up to

@@ -2,10 +2,10 @@ import type { LookupAddress } from 'node:dns';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
-import { UsageError } from '../errors.js';
-import type { RunOptions, Target } from '../types.js';
+import { UsageError } from '../../errors.js';
+import type { RunOptions, Target } from '../../types.js';
 import { parseProxies, type ProxyEndpoint, type ProxyRoutes } from './proxy.js';
-import { serializeRequest, type RequestForm } from './request.js';
+import { serializeRequest, type RequestForm } from '../h1/request.js';
 
 /**
  * How this run reaches servers, decided once from the run's options: the TLS context, names

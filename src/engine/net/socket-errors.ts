@@ -1,5 +1,5 @@
-import type { ErrorCode } from '../types.js';
-import type { ExchangePhase } from './exchange.js';
+import type { ErrorCode } from '../../types.js';
+import type { ExchangePhase } from '../exchange.js';
 
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EAI_NODATA']);
 

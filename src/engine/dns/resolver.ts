@@ -1,6 +1,6 @@
 import { type LookupAddress, Resolver, type RecordWithTtl } from 'node:dns';
-import { dnsError } from './dns-failure.js';
-import type { LookupFn } from './dns.js';
+import { dnsError } from './failure.js';
+import type { LookupFn } from './cache.js';
 import { HostsFile } from './hosts-file.js';
 import { candidateNames, loadResolvConf, type ResolverConfig } from './resolv-conf.js';
 

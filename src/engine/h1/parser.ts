@@ -11,7 +11,7 @@
  * than guess. Every error is decided at a byte position, so the same bytes give the same result
  * however they are split across `execute` calls.
  */
-import { ParseError } from '../errors.js';
+import { ParseError } from '../../errors.js';
 
 export interface ResponseHead {
   /** 100..999 accepted syntactically (3 digits); a head handed to `onHead` has status >= 200. */

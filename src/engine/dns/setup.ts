@@ -1,4 +1,4 @@
-import { DnsCache, type LookupFn } from './dns.js';
+import { DnsCache, type LookupFn } from './cache.js';
 import { SystemResolver } from './resolver.js';
 
 /** The system resolver's files; the defaults are /etc/hosts and /etc/resolv.conf. */

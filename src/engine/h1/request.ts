@@ -1,4 +1,4 @@
-import type { HeaderList, Target } from '../types.js';
+import type { HeaderList, Target } from '../../types.js';
 
 /**
  * Serializes one request (RFC 9112 §3: request-line, header fields, empty line, body).

@@ -1,6 +1,6 @@
 import { close, open, read } from 'node:fs';
-import { stripLineBreaks } from '../targets/file-body.js';
-import type { FileBody } from '../types.js';
+import { stripLineBreaks } from '../../targets/file-body.js';
+import type { FileBody } from '../../types.js';
 
 /** Bytes read from a file per read. */
 const READ_SIZE = 1 << 16;

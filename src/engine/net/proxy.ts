@@ -1,7 +1,7 @@
 import { isIP, type Socket } from 'node:net';
-import { UsageError } from '../errors.js';
-import type { ProxySettings } from '../types.js';
-import type { RequestForm } from './request.js';
+import { UsageError } from '../../errors.js';
+import type { ProxySettings } from '../../types.js';
+import type { RequestForm } from '../h1/request.js';
 
 /**
  * HTTP proxies (RFC 9110 §3.7): which targets go through one, how requests are written for it,

@@ -1,7 +1,7 @@
 import type { LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { dnsError } from './dns-failure.js';
+import { dnsError } from './failure.js';
 
 /**
  * Asks for a name's addresses. `ttl` (seconds) bounds how long the answer is reused; without it,

@@ -1,5 +1,5 @@
 import type { TLSSocket } from 'node:tls';
-import type { TlsInfo } from '../types.js';
+import type { TlsInfo } from '../../types.js';
 import type { PeerFacts } from './tls-sessions.js';
 
 const DAY_MS = 86_400_000;

@@ -1,5 +1,5 @@
 import { BodyDecoder, type Coding, type DecodeError } from './decode.js';
-import type { Exchange } from './exchange.js';
+import type { Exchange } from '../exchange.js';
 
 /** How a response body failed on our side: undecodable, too large, or not writable to disk. */
 export type BodyFailure = (code: 'protocol' | 'too_large' | 'write', message: string) => void;

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { close as closeFd, constants, fstat as fstatFd, open as openFd, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readlink, realpath, unlink } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
-import { errnoWords } from '../errno.js';
+import { errnoWords } from '../../errno.js';
 import { type DirCalls, makeDirs } from './make-dirs.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
 
 /**
  * The directory bodies are saved under (`outputDir`): checked once before any request, then

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Target } from '../types.js';
+import type { Target } from '../../types.js';
 
 /**
  * File names for saved bodies (`outputDir`): pure string work, no disk. The rule, documented in
