@@ -9,7 +9,7 @@
  * in a way no deliberate difference (test/engine/parser-diff.ts) explains, 2 on bad arguments.
  */
 import fc from 'fast-check';
-import { caseArb, check, differences, explain, ours, theirs } from '../test/engine/parser-diff.js';
+import { caseArb, check, differences, explain, ours, theirs } from '../test/engine/h1/parser-diff.js';
 
 function argument(index: number, name: string, fallback: number): number {
   const text = process.argv[index];

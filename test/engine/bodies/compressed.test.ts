@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { contentCodings, isZlibHeader } from '../../src/engine/bodies/decode.js';
+import { contentCodings, isZlibHeader } from '../../../src/engine/bodies/decode.js';
 import {
   chunk,
   head,
@@ -16,9 +16,9 @@ import {
   send,
   startHttpServer,
   type RouteHandler,
-} from '../helpers/servers.js';
-import { byIndex, one, run } from './harness.js';
-import { closeAfterEach } from '../helpers/track.js';
+} from '../../helpers/servers.js';
+import { byIndex, one, run } from '../harness.js';
+import { closeAfterEach } from '../../helpers/track.js';
 
 const start = closeAfterEach();
 

@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
-import { RCODE, startDnsServer } from '../helpers/dns-server.js';
-import { startHttpServer } from '../helpers/servers.js';
-import { closeAfterEach } from '../helpers/track.js';
-import { byIndex, one, run } from './harness.js';
+import { UsageError } from '../../../src/errors.js';
+import { RCODE, startDnsServer } from '../../helpers/dns-server.js';
+import { startHttpServer } from '../../helpers/servers.js';
+import { closeAfterEach } from '../../helpers/track.js';
+import { byIndex, one, run } from '../harness.js';
 
 const start = closeAfterEach();
 const dir = mkdtempSync(join(tmpdir(), 'fetch-many-dns-'));

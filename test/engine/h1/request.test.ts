@@ -4,9 +4,9 @@
  * for an earlier request.
  */
 import { describe, expect, it } from 'vitest';
-import { serializeRequest } from '../../src/engine/h1/request.js';
-import { prepareTarget } from '../../src/targets/index.js';
-import type { HeaderList, Target } from '../../src/types.js';
+import { serializeRequest } from '../../../src/engine/h1/request.js';
+import { prepareTarget } from '../../../src/targets/index.js';
+import type { HeaderList, Target } from '../../../src/types.js';
 
 function target(url: string, extra: { method?: string; headers?: Record<string, string>; body?: string } = {}): Target {
   const t = prepareTarget({ url, ...extra }, 0, {});

@@ -4,9 +4,9 @@
  * not reused (§6.3 rule 4); a malformed chunk extension or trailer line is error `protocol`.
  */
 import { describe, expect, it } from 'vitest';
-import { rawServer, send } from '../helpers/servers.js';
-import { run } from './harness.js';
-import { closeAfterEach } from '../helpers/track.js';
+import { rawServer, send } from '../../helpers/servers.js';
+import { run } from '../harness.js';
+import { closeAfterEach } from '../../helpers/track.js';
 
 const start = closeAfterEach();
 

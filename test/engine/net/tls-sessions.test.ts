@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import { connect, createServer, type SecureVersion, type Server, type TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TlsSessions, withoutPeerCertificate } from '../../src/engine/net/tls-sessions.js';
-import { caCert, serverCert, serverKey } from '../helpers/certs.js';
+import { TlsSessions, withoutPeerCertificate } from '../../../src/engine/net/tls-sessions.js';
+import { caCert, serverCert, serverKey } from '../../helpers/certs.js';
 
 const servers: Server[] = [];
 afterEach(async () => {

@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { measureFileBody, stripLineBreaks } from '../../src/targets/file-body.js';
-import { one } from './harness.js';
+import { measureFileBody, stripLineBreaks } from '../../../src/targets/file-body.js';
+import { one } from '../harness.js';
 
 let dir: string;
 let h1: Server;

@@ -5,12 +5,12 @@
  * exactly one result, and none is ok that the server did not answer.
  */
 import { describe, expect, it } from 'vitest';
-import { OptionError } from '../../src/errors.js';
-import type { Result, TargetInput } from '../../src/types.js';
-import { rawServer, RequestReader, response, send, type ConnectionContext } from '../helpers/servers.js';
-import type { ServerRequest } from '../helpers/request-reader.js';
-import { closeAfterEach } from '../helpers/track.js';
-import { byIndex, indexesOnce, run } from './harness.js';
+import { OptionError } from '../../../src/errors.js';
+import type { Result, TargetInput } from '../../../src/types.js';
+import { rawServer, RequestReader, response, send, type ConnectionContext } from '../../helpers/servers.js';
+import type { ServerRequest } from '../../helpers/request-reader.js';
+import { closeAfterEach } from '../../helpers/track.js';
+import { byIndex, indexesOnce, run } from '../harness.js';
 
 const start = closeAfterEach();
 

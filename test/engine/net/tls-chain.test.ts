@@ -6,13 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { caCert } from '../helpers/certs.js';
-import { rawServer, response, send, type TestServer } from '../helpers/servers.js';
-import { one } from './harness.js';
-import { closeAfterEach } from '../helpers/track.js';
+import { caCert } from '../../helpers/certs.js';
+import { rawServer, response, send, type TestServer } from '../../helpers/servers.js';
+import { one } from '../harness.js';
+import { closeAfterEach } from '../../helpers/track.js';
 
 const start = closeAfterEach();
-const pem = (file: string): string => readFileSync(new URL(`../fixtures/tls/${file}`, import.meta.url), 'utf8');
+const pem = (file: string): string => readFileSync(new URL(`../../fixtures/tls/${file}`, import.meta.url), 'utf8');
 const root = pem('chain-root.pem');
 const intermediate = pem('chain-intermediate.pem');
 const leaf = pem('chain-server.pem');

@@ -3,10 +3,10 @@
  * --dns-concurrency, and --resolve with several addresses; bad values are one usage line each.
  */
 import { describe, expect, it } from 'vitest';
-import { expectUsageError, parseNdjson, runCli } from '../cli/harness.js';
-import { RCODE, startDnsServer } from '../helpers/dns-server.js';
-import { startHttpServer } from '../helpers/servers.js';
-import { closeAfterEach } from '../helpers/track.js';
+import { expectUsageError, parseNdjson, runCli } from '../../cli/harness.js';
+import { RCODE, startDnsServer } from '../../helpers/dns-server.js';
+import { startHttpServer } from '../../helpers/servers.js';
+import { closeAfterEach } from '../../helpers/track.js';
 
 const start = closeAfterEach();
 

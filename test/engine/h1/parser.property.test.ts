@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ParseError } from '../../src/errors.js';
-import { ResponseParser, type ParserOptions, type ResponseHead } from '../../src/engine/h1/parser.js';
+import { ParseError } from '../../../src/errors.js';
+import { ResponseParser, type ParserOptions, type ResponseHead } from '../../../src/engine/h1/parser.js';
 
 // ------------------------------------------------------------------------------------------------
 // Harness (the unit test file has a fuller one; this is what the properties need)

@@ -6,13 +6,13 @@
 import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { type Connector, defaultConnector } from '../../src/engine/net/connector.js';
-import { caCert } from '../helpers/certs.js';
-import { patternBytes } from '../helpers/response.js';
-import { startProxyServer } from '../helpers/proxy-server.js';
-import { startHttpsServer } from '../helpers/servers.js';
-import { closeAfterEach } from '../helpers/track.js';
-import { byIndex, fakeLookup, one, run } from './harness.js';
+import { type Connector, defaultConnector } from '../../../src/engine/net/connector.js';
+import { caCert } from '../../helpers/certs.js';
+import { patternBytes } from '../../helpers/response.js';
+import { startProxyServer } from '../../helpers/proxy-server.js';
+import { startHttpsServer } from '../../helpers/servers.js';
+import { closeAfterEach } from '../../helpers/track.js';
+import { byIndex, fakeLookup, one, run } from '../harness.js';
 
 const start = closeAfterEach();
 

@@ -3,13 +3,13 @@
  * check that every split point gives the same outcome.
  */
 import { expect } from 'vitest';
-import { ParseError } from '../../src/errors.js';
+import { ParseError } from '../../../src/errors.js';
 import {
   ResponseParser,
   type ParserHandler,
   type ParserOptions,
   type ResponseHead,
-} from '../../src/engine/h1/parser.js';
+} from '../../../src/engine/h1/parser.js';
 
 export interface Outcome {
   heads: ResponseHead[];

@@ -6,13 +6,13 @@
 import type { TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
-import { runTargets } from '../../src/engine/run.js';
-import type { Result } from '../../src/types.js';
-import { caCert, clientCert, clientKey, selfSignedCert, serverKey } from '../helpers/certs.js';
-import { response, send, startHttpServer, startHttpsServer } from '../helpers/servers.js';
-import { byIndex, one, prepare, run } from './harness.js';
-import { closeAfterEach } from '../helpers/track.js';
+import { UsageError } from '../../../src/errors.js';
+import { runTargets } from '../../../src/engine/run.js';
+import type { Result } from '../../../src/types.js';
+import { caCert, clientCert, clientKey, selfSignedCert, serverKey } from '../../helpers/certs.js';
+import { response, send, startHttpServer, startHttpsServer } from '../../helpers/servers.js';
+import { byIndex, one, prepare, run } from '../harness.js';
+import { closeAfterEach } from '../../helpers/track.js';
 
 const start = closeAfterEach();
 
@@ -67,15 +67,15 @@ describe('ca: extra trusted roots', () => {
     const server = await start(startHttpsServer());
     const saved = process.env.NODE_EXTRA_CA_CERTS;
     try {
-      process.env.NODE_EXTRA_CA_CERTS = fileURLToPath(new URL('../fixtures/tls/ca.pem', import.meta.url));
+      process.env.NODE_EXTRA_CA_CERTS = fileURLToPath(new URL('../../fixtures/tls/ca.pem', import.meta.url));
       const r = await one(`${server.url}/ok`, { ca: [selfSignedCert], timeout: 5000 });
       expect(r).toMatchObject({ ok: true, status: 200, error: null });
       // A file that cannot be read (node warned at start) leaves the user's ca to decide.
-      process.env.NODE_EXTRA_CA_CERTS = fileURLToPath(new URL('../fixtures/tls/no-such-file.pem', import.meta.url));
+      process.env.NODE_EXTRA_CA_CERTS = fileURLToPath(new URL('../../fixtures/tls/no-such-file.pem', import.meta.url));
       const missing = await one(`${server.url}/ok`, { ca: [caCert], timeout: 5000 });
       expect(missing).toMatchObject({ ok: true, status: 200 });
       // One that is not PEM at all is left out the same way.
-      process.env.NODE_EXTRA_CA_CERTS = fileURLToPath(new URL('../fixtures/tls/README.md', import.meta.url));
+      process.env.NODE_EXTRA_CA_CERTS = fileURLToPath(new URL('../../fixtures/tls/README.md', import.meta.url));
       const garbage = await one(`${server.url}/ok`, { ca: [caCert], timeout: 5000 });
       expect(garbage).toMatchObject({ ok: true, status: 200 });
     } finally {

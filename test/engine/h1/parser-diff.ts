@@ -8,8 +8,8 @@
  * scripts/fuzz-parser.ts (a longer run, any seed). Needs nothing from vitest.
  */
 import fc from 'fast-check';
-import { ParseError } from '../../src/errors.js';
-import { ResponseParser } from '../../src/engine/h1/parser.js';
+import { ParseError } from '../../../src/errors.js';
+import { ResponseParser } from '../../../src/engine/h1/parser.js';
 import { llhttpParse } from './llhttp.js';
 
 /** One input: the bytes, where they are cut, the request method, whether the peer then closes. */

@@ -2,9 +2,9 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { caCert, serverCert, serverKey } from '../helpers/certs.js';
-import { startProxyServer, type TestProxy } from '../helpers/proxy-server.js';
-import { byIndex, run } from './harness.js';
+import { caCert, serverCert, serverKey } from '../../helpers/certs.js';
+import { startProxyServer, type TestProxy } from '../../helpers/proxy-server.js';
+import { byIndex, run } from '../harness.js';
 
 /** An HTTPS/1.1 server that closes after every response, counting full and resumed handshakes. */
 async function closingServer(): Promise<{ url: string; full: number; resumed: number; close(): Promise<void> }> {

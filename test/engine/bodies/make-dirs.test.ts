@@ -10,9 +10,9 @@ import { mkdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
-import { type DirCalls, makeDirs } from '../../src/engine/bodies/make-dirs.js';
-import { OutputDir } from '../../src/engine/bodies/output-dir.js';
+import { UsageError } from '../../../src/errors.js';
+import { type DirCalls, makeDirs } from '../../../src/engine/bodies/make-dirs.js';
+import { OutputDir } from '../../../src/engine/bodies/output-dir.js';
 
 const base = mkdtempSync(join(tmpdir(), 'fm-make-dirs-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BodyFile } from '../../src/engine/bodies/body-file.js';
-import { caCert } from '../helpers/certs.js';
-import { patternBytes, response, send, startHttpServer, startHttpsServer } from '../helpers/servers.js';
-import { closeAfterEach } from '../helpers/track.js';
-import { one } from './harness.js';
+import { BodyFile } from '../../../src/engine/bodies/body-file.js';
+import { caCert } from '../../helpers/certs.js';
+import { patternBytes, response, send, startHttpServer, startHttpsServer } from '../../helpers/servers.js';
+import { closeAfterEach } from '../../helpers/track.js';
+import { one } from '../harness.js';
 
 const gate = vi.hoisted(() => ({ hold: false, held: [] as Array<() => void> }));
 

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ParseError } from '../../src/errors.js';
+import { ParseError } from '../../../src/errors.js';
 import {
   ResponseParser,
   type ParserHandler,
   type ParserOptions,
   type ResponseHead,
-} from '../../src/engine/h1/parser.js';
+} from '../../../src/engine/h1/parser.js';
 import {
   expectError,
   expectSplitInvariant,
@@ -788,7 +788,7 @@ interface CorpusEntry {
 }
 
 describe('regression corpus (test/fixtures/responses)', () => {
-  const dir = new URL('../fixtures/responses/', import.meta.url);
+  const dir = new URL('../../fixtures/responses/', import.meta.url);
   const index = JSON.parse(readFileSync(new URL('index.json', dir), 'utf8')) as CorpusEntry[];
 
   it('has 10 to 30 entries', () => {

@@ -4,9 +4,9 @@
  * which a name and its search suffixes are asked.
  */
 import { describe, expect, it } from 'vitest';
-import { HostsFile } from '../../src/engine/dns/hosts-file.js';
-import { candidateNames, parseResolvConf, RESOLVER_DEFAULTS } from '../../src/engine/dns/resolv-conf.js';
-import { dnsServerAddress } from '../../src/config/dns-servers.js';
+import { HostsFile } from '../../../src/engine/dns/hosts-file.js';
+import { candidateNames, parseResolvConf, RESOLVER_DEFAULTS } from '../../../src/engine/dns/resolv-conf.js';
+import { dnsServerAddress } from '../../../src/config/dns-servers.js';
 
 describe('HostsFile', () => {
   const hosts = HostsFile.parse(

@@ -4,9 +4,9 @@
  * The proxy is a local one the test starts (test/helpers/proxy-server.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { type ProxyRoutes, parseProxies } from '../../src/engine/net/proxy.js';
-import { caCert } from '../helpers/certs.js';
-import { startProxyServer } from '../helpers/proxy-server.js';
+import { type ProxyRoutes, parseProxies } from '../../../src/engine/net/proxy.js';
+import { caCert } from '../../helpers/certs.js';
+import { startProxyServer } from '../../helpers/proxy-server.js';
 import {
   rawServer,
   send,
@@ -14,9 +14,9 @@ import {
   startHttpsServer,
   startRefusedPort,
   startSilentServer,
-} from '../helpers/servers.js';
-import { byIndex, fakeLookup, one, run } from './harness.js';
-import { closeAfterEach } from '../helpers/track.js';
+} from '../../helpers/servers.js';
+import { byIndex, fakeLookup, one, run } from '../harness.js';
+import { closeAfterEach } from '../../helpers/track.js';
 
 const start = closeAfterEach();
 

@@ -3,10 +3,10 @@
  * their dials skip the DNS cache and the address race's interleaving.
  */
 import { describe, expect, it } from 'vitest';
-import { originOf } from '../../src/engine/net/dial.js';
-import { one } from './harness.js';
-import { startHttpServer } from '../helpers/servers.js';
-import { closeAfterEach } from '../helpers/track.js';
+import { originOf } from '../../../src/engine/net/dial.js';
+import { one } from '../harness.js';
+import { startHttpServer } from '../../helpers/servers.js';
+import { closeAfterEach } from '../../helpers/track.js';
 
 const start = closeAfterEach();
 

@@ -21,10 +21,10 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LAST_CHUNK } from '../helpers/response.js';
-import { chunk, head, response, send, startHttpServer } from '../helpers/servers.js';
-import { closeAfterEach } from '../helpers/track.js';
-import { byIndex, run } from './harness.js';
+import { LAST_CHUNK } from '../../helpers/response.js';
+import { chunk, head, response, send, startHttpServer } from '../../helpers/servers.js';
+import { closeAfterEach } from '../../helpers/track.js';
+import { byIndex, run } from '../harness.js';
 
 const start = closeAfterEach();
 const dirs: string[] = [];

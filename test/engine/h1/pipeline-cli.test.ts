@@ -3,9 +3,9 @@
  * pipelined run reports every target once with exit 0.
  */
 import { describe, expect, it } from 'vitest';
-import { expectUsageError, runCli } from '../cli/harness.js';
-import { RequestReader, rawServer, response, send } from '../helpers/servers.js';
-import { closeAfterEach } from '../helpers/track.js';
+import { expectUsageError, runCli } from '../../cli/harness.js';
+import { RequestReader, rawServer, response, send } from '../../helpers/servers.js';
+import { closeAfterEach } from '../../helpers/track.js';
 
 const start = closeAfterEach();
 

@@ -6,13 +6,13 @@
 import type { LookupAddress } from 'node:dns';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultConnector, type Connector } from '../../src/engine/net/connector.js';
-import { interleave } from '../../src/engine/net/happy-eyeballs.js';
-import { type Blackhole, startBlackhole } from '../helpers/blackhole.js';
-import { startDnsServer } from '../helpers/dns-server.js';
-import { startHttpServer } from '../helpers/servers.js';
-import { closeAfterEach } from '../helpers/track.js';
-import { one } from './harness.js';
+import { defaultConnector, type Connector } from '../../../src/engine/net/connector.js';
+import { interleave } from '../../../src/engine/net/happy-eyeballs.js';
+import { type Blackhole, startBlackhole } from '../../helpers/blackhole.js';
+import { startDnsServer } from '../../helpers/dns-server.js';
+import { startHttpServer } from '../../helpers/servers.js';
+import { closeAfterEach } from '../../helpers/track.js';
+import { one } from '../harness.js';
 
 const start = closeAfterEach();
 const holes: Blackhole[] = [];

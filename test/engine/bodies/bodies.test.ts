@@ -21,11 +21,11 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
-import type { Result } from '../../src/types.js';
-import { head, patternBytes, response, send, startHttpServer, type RouteHandler } from '../helpers/servers.js';
-import { closeAfterEach } from '../helpers/track.js';
-import { byIndex, one, run } from './harness.js';
+import { UsageError } from '../../../src/errors.js';
+import type { Result } from '../../../src/types.js';
+import { head, patternBytes, response, send, startHttpServer, type RouteHandler } from '../../helpers/servers.js';
+import { closeAfterEach } from '../../helpers/track.js';
+import { byIndex, one, run } from '../harness.js';
 
 const start = closeAfterEach();
 const dirs: string[] = [];

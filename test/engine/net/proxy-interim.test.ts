@@ -6,10 +6,10 @@
  */
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { caCert } from '../helpers/certs.js';
-import { rawServer, send, startHttpsServer, type TestServer } from '../helpers/servers.js';
-import { fakeLookup, one } from './harness.js';
-import { closeAfterEach } from '../helpers/track.js';
+import { caCert } from '../../helpers/certs.js';
+import { rawServer, send, startHttpsServer, type TestServer } from '../../helpers/servers.js';
+import { fakeLookup, one } from '../harness.js';
+import { closeAfterEach } from '../../helpers/track.js';
 
 const start = closeAfterEach();
 

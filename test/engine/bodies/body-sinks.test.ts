@@ -8,10 +8,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BodySink } from '../../src/engine/bodies/bodies.js';
-import { runTargets } from '../../src/engine/run.js';
-import type { Result } from '../../src/types.js';
-import { prepare } from './harness.js';
+import type { BodySink } from '../../../src/engine/bodies/bodies.js';
+import { runTargets } from '../../../src/engine/run.js';
+import type { Result } from '../../../src/types.js';
+import { prepare } from '../harness.js';
 
 let server: Server;
 let origin: string;

@@ -5,11 +5,11 @@
 import net from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DnsCache } from '../../src/engine/dns/cache.js';
-import { caCert } from '../helpers/certs.js';
-import { response, send, startHttpServer, startHttpsServer } from '../helpers/servers.js';
-import { byIndex, fakeLookup, one, run } from './harness.js';
-import { closeAfterEach } from '../helpers/track.js';
+import { DnsCache } from '../../../src/engine/dns/cache.js';
+import { caCert } from '../../helpers/certs.js';
+import { response, send, startHttpServer, startHttpsServer } from '../../helpers/servers.js';
+import { byIndex, fakeLookup, one, run } from '../harness.js';
+import { closeAfterEach } from '../../helpers/track.js';
 
 const start = closeAfterEach();
 const closers: Array<() => Promise<void>> = [];
