@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 import { runTargets } from '../engine/run.js';
 import { escapeControls } from '../controls.js';
 import { errnoWords } from '../errno.js';
-import { classifyArgument, type SourceSpec } from '../targets/sources.js';
+import { classifyArgument, type SourceSpec } from '../targets/read/sources.js';
 import { readSelectedTargets } from '../targets/index.js';
 import { GatedTargets } from './gated-targets.js';
 import { runDemo } from '../demo/cli.js';

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { parseResultLine } from '../merge/parse-result.js';
 import { openReportFile } from '../report/safe-write.js';
 import { resultToJson } from '../report/result-json.js';
-import { LineSplitter } from '../targets/lines.js';
+import { LineSplitter } from '../targets/read/lines.js';
 import type { Result } from '../types.js';
 import { identityKey } from './identity.js';
 

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { openReportFile } from '../report/safe-write.js';
-import { LineSplitter } from '../targets/lines.js';
+import { LineSplitter } from '../targets/read/lines.js';
 import type { Result } from '../types.js';
 import { identityKey, identityOf } from './identity.js';
 

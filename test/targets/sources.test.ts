@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { classifyArgument, openSources, type SourceItem, type SourceSpec } from '../../src/targets/sources.js';
+import { classifyArgument, openSources, type SourceItem, type SourceSpec } from '../../src/targets/read/sources.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'targets');
 const fixture = (name: string): SourceSpec => ({ kind: 'file', path: join(fixtures, name) });

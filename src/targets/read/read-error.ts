@@ -1,6 +1,6 @@
-import { UsageError } from '../errors.js';
-import { escapeControls } from '../controls.js';
-import { errnoWords } from '../errno.js';
+import { UsageError } from '../../errors.js';
+import { escapeControls } from '../../controls.js';
+import { errnoWords } from '../../errno.js';
 
 // One wording for errno errors across the CLI (issue 12: no more `ENOSPC: ENOSPC:`).
 export { errnoWords };

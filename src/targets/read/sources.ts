@@ -1,13 +1,13 @@
 import { closeSync, constants, fstatSync, openSync, readdirSync, statSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { Socket } from 'node:net';
-import { UsageError } from '../errors.js';
-import { escapeControls } from '../controls.js';
-import { closest } from './describe.js';
+import { UsageError } from '../../errors.js';
+import { escapeControls } from '../../controls.js';
+import { closest } from '../describe.js';
 import { cannotRead } from './read-error.js';
 import type { SourceItem } from './source-item.js';
 import { openStream, readDocumentStream, type OpenedSource } from './stream-source.js';
-import type { EnvLookup } from './env.js';
+import type { EnvLookup } from '../env.js';
 
 export type { SourceItem } from './source-item.js';
 export { cannotRead, InputReadError } from './read-error.js';

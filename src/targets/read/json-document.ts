@@ -1,12 +1,12 @@
-import { UsageError } from '../errors.js';
-import type { TargetInput, TargetObject } from '../types.js';
-import { deepPreview, MAX_NESTING, tooDeep, tooDeepMessage } from './depth.js';
-import { describeValue, isPlainObject, quote } from './describe.js';
+import { UsageError } from '../../errors.js';
+import type { TargetInput, TargetObject } from '../../types.js';
+import { deepPreview, MAX_NESTING, tooDeep, tooDeepMessage } from '../depth.js';
+import { describeValue, isPlainObject, quote } from '../describe.js';
 import { DeepValue, nestsDeeperThan, parseShallow } from './json-bounded.js';
 import { type JsonErrorLocation, locateJsonError } from './json-position.js';
-import { checkFileDefaults } from './normalize.js';
+import { checkFileDefaults } from '../normalize.js';
 import type { SourceItem } from './source-item.js';
-import { type EnvLookup, resolveEnv } from './env.js';
+import { type EnvLookup, resolveEnv } from '../env.js';
 
 // "$schema" points editors at schema/targets.schema.json; fetch-many itself has no use for it.
 const DOCUMENT_KEYS = new Set(['targets', 'defaults', '$schema']);

@@ -10,7 +10,7 @@
  * deep: then it becomes a {@link DeepValue}, which costs one scan and no allocation. The others
  * come out exactly as `JSON.parse` would give them.
  */
-import { MAX_NESTING } from './depth.js';
+import { MAX_NESTING } from '../depth.js';
 
 /** Stands for a part of a document that nests deeper than {@link MAX_NESTING}. */
 export class DeepValue {

@@ -1,4 +1,4 @@
-import type { SourceLocation, TargetInput, TargetObject, TargetOrigin } from '../types.js';
+import type { SourceLocation, TargetInput, TargetObject, TargetOrigin } from '../../types.js';
 
 /**
  * One raw target from a source, before validation. Either an input to prepare (with the

@@ -1,4 +1,4 @@
-import { deepPreview, tooDeep, tooDeepMessage } from './depth.js';
+import { deepPreview, tooDeep, tooDeepMessage } from '../depth.js';
 import {
   documentItems,
   documentTooLarge,
@@ -11,7 +11,7 @@ import { targetLines } from './json-target-lines.js';
 import { LineSplitter, MAX_LINE_BYTES } from './lines.js';
 import { cannotRead, InputReadError } from './read-error.js';
 import type { SourceItem } from './source-item.js';
-import { type EnvLookup, jsonMayReferToEnv } from './env.js';
+import { type EnvLookup, jsonMayReferToEnv } from '../env.js';
 import { resolveItem } from './json-document.js';
 
 /** A source ready to be read, plus a way to release it if it never is. */
