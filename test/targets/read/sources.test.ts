@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
-import { classifyArgument, openSources, type SourceItem, type SourceSpec } from '../../src/targets/read/sources.js';
+import { UsageError } from '../../../src/errors.js';
+import { classifyArgument, openSources, type SourceItem, type SourceSpec } from '../../../src/targets/read/sources.js';
 
-const fixtures = join(import.meta.dirname, '..', 'fixtures', 'targets');
+const fixtures = join(import.meta.dirname, '..', '..', 'fixtures', 'targets');
 const fixture = (name: string): SourceSpec => ({ kind: 'file', path: join(fixtures, name) });
 const scratch = mkdtempSync(join(tmpdir(), 'fetch-many-sources-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openSources, type SourceItem, type SourceSpec } from '../../src/targets/read/sources.js';
-import { targetLines } from '../../src/targets/read/json-target-lines.js';
-import { readTargets } from '../../src/targets/index.js';
+import { openSources, type SourceItem, type SourceSpec } from '../../../src/targets/read/sources.js';
+import { targetLines } from '../../../src/targets/read/json-target-lines.js';
+import { readTargets } from '../../../src/targets/index.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'fetch-many-lines-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { LineSplitter, MAX_LINE_BYTES } from '../../src/targets/read/lines.js';
+import { LineSplitter, MAX_LINE_BYTES } from '../../../src/targets/read/lines.js';
 
 type Event = { line: string; n: number } | { overlong: number; head: string };
 

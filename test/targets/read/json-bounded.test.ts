@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
-import { tooDeep } from '../../src/targets/depth.js';
-import { DeepValue, nestsDeeperThan, parseShallow } from '../../src/targets/read/json-bounded.js';
-import { documentItems, parseJsonDocument } from '../../src/targets/read/json-document.js';
-import { locateJsonError } from '../../src/targets/read/json-position.js';
+import { UsageError } from '../../../src/errors.js';
+import { tooDeep } from '../../../src/targets/depth.js';
+import { DeepValue, nestsDeeperThan, parseShallow } from '../../../src/targets/read/json-bounded.js';
+import { documentItems, parseJsonDocument } from '../../../src/targets/read/json-document.js';
+import { locateJsonError } from '../../../src/targets/read/json-position.js';
 
 const nested = (depth: number, inner = ''): string => `${'['.repeat(depth)}${inner}${']'.repeat(depth)}`;
 

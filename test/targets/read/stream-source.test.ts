@@ -1,7 +1,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
-import { InputReadError, openSources, type SourceItem } from '../../src/targets/read/sources.js';
+import { UsageError } from '../../../src/errors.js';
+import { InputReadError, openSources, type SourceItem } from '../../../src/targets/read/sources.js';
 
 /** Feeds `chunks` as stdin, each string or Buffer one chunk. */
 function stdin(...chunks: Array<string | Buffer>): Readable {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { findJsonError, locateJsonError } from '../../src/targets/read/json-position.js';
+import { findJsonError, locateJsonError } from '../../../src/targets/read/json-position.js';
 
 function parses(text: string): boolean {
   try {
