@@ -47,13 +47,13 @@ export class Engine implements PoolOwner {
   readonly dns: DnsCache;
   readonly perHost: number;
   readonly connectTimeout: number;
-  /** What every dial of the run shares (dial.ts). */
+  /** What every dial of the run shares (net/dial.ts). */
   readonly dialContext: DialContext;
   /** What every session of the run shares. */
   readonly sessionOptions: SessionOptions;
-  /** TLS context, pinned names, proxies, content decoding: built once per run (transport.ts). */
+  /** TLS context, pinned names, proxies, content decoding: built once per run (net/transport.ts). */
   readonly transport: Transport;
-  /** Saving, hashing and content checks of bodies (bodies.ts). */
+  /** Saving, hashing and content checks of bodies (bodies/bodies.ts). */
   readonly bodies: Bodies;
   /** Heads kept for results (`responseHeaders`, `requestHeaders`); null: none. */
   private readonly heads: { readonly request: boolean } | null;

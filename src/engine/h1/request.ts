@@ -93,7 +93,7 @@ export interface RequestForm {
   proxyAuthorization?: string;
 }
 
-/** The codings we can decode (decode.ts), in the order we prefer them. */
+/** The codings we can decode (bodies/decode.ts), in the order we prefer them. */
 export const ACCEPT_ENCODING = 'gzip, deflate, br';
 
 /**
@@ -125,7 +125,7 @@ export function serializeRequest(
   head += tailOf(facts, userAgent, form);
   if (body !== null) {
     head += `Content-Length: ${body.length}\r\n\r\n`;
-    // A body read from files follows the head as the session streams it (upload.ts).
+    // A body read from files follows the head as the session streams it (bodies/upload.ts).
     if (!Buffer.isBuffer(body)) return head;
     const headBytes = Buffer.from(head, 'utf8');
     return Buffer.concat([headBytes, body], headBytes.length + body.length);

@@ -4,7 +4,7 @@
  * same random split points, and the verdicts compared. Every disagreement must match one of the
  * {@link DELIBERATE} differences, each a stated choice; anything else is a bug in one of them.
  *
- * Shared by test/engine/parser.differential.test.ts (bounded, fixed seed) and
+ * Shared by test/engine/h1/parser.differential.test.ts (bounded, fixed seed) and
  * scripts/fuzz-parser.ts (a longer run, any seed). Needs nothing from vitest.
  */
 import fc from 'fast-check';

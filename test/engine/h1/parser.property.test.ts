@@ -70,7 +70,7 @@ function run(bytes: Buffer, cuts: readonly number[], feed: Feed): Outcome {
   };
 }
 
-/** `PARSER_FUZZ_SCALE=50 npx vitest run test/engine/parser.property.test.ts` fuzzes 50 times longer. */
+/** `PARSER_FUZZ_SCALE=50 npx vitest run test/engine/h1/parser.property.test.ts` fuzzes 50 times longer. */
 const SCALE = Math.max(1, Number(process.env.PARSER_FUZZ_SCALE ?? 1) || 1);
 const runs = (n: number): number => n * SCALE;
 
