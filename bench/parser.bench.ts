@@ -6,7 +6,7 @@
  *
  *   npx tsx bench/parser.bench.ts [iterations]
  */
-import { ResponseParser, type ParserHandler, type ResponseHead } from '../src/engine/parser.js';
+import { ResponseParser, type ParserHandler, type ResponseHead } from '../src/engine/h1/parser.js';
 
 const iterations = Math.max(1, Number(process.argv[2] ?? 1e6) || 1e6);
 

@@ -1,15 +1,15 @@
 /**
  * A longer differential fuzz run of the response parser against llhttp than the test suite's
- * (test/engine/parser.differential.test.ts runs a fixed 2,000 cases):
+ * (test/engine/h1/parser.differential.test.ts runs a fixed 2,000 cases):
  *
  *   npm run fuzz:parser -- [count] [seed]
  *
  * count defaults to 100 000; seed to a fresh one, printed so that a failure can be replayed.
  * Exits 1 with the smallest disagreement fast-check could shrink to when the parsers disagree
- * in a way no deliberate difference (test/engine/parser-diff.ts) explains, 2 on bad arguments.
+ * in a way no deliberate difference (test/engine/h1/parser-diff.ts) explains, 2 on bad arguments.
  */
 import fc from 'fast-check';
-import { caseArb, check, differences, explain, ours, theirs } from '../test/engine/parser-diff.js';
+import { caseArb, check, differences, explain, ours, theirs } from '../test/engine/h1/parser-diff.js';
 
 function argument(index: number, name: string, fallback: number): number {
   const text = process.argv[index];

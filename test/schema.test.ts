@@ -11,7 +11,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
 import { prepareTarget } from '../src/targets/normalize.js';
-import { openSources } from '../src/targets/sources.js';
+import { openSources } from '../src/targets/read/sources.js';
 import { ROOT } from './cli/harness.js';
 
 const schemaPath = join(ROOT, 'schema', 'targets.schema.json');

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { BitSet } from '../merge/bitset.js';
 import { ResultFileError, readResults } from '../merge/read-results.js';
-import { cannotRead } from '../targets/sources.js';
+import { cannotRead } from '../targets/read/sources.js';
 import { checkReadable, loadBaseline } from './history.js';
 import type { MergeIO } from './merge.js';
 import { outputFormat } from './options.js';

@@ -1,6 +1,6 @@
 import type { BufferedSource } from '../engine/source.js';
 import type { PreparedTarget } from '../types.js';
-import { InputReadError } from '../targets/sources.js';
+import { InputReadError } from '../targets/read/sources.js';
 import { EnvVariableError, ListChangedError } from '../targets/index.js';
 
 /**

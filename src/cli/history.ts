@@ -6,7 +6,7 @@ import { RunState, StateFileError } from '../history/state.js';
 import { CacheFileError, ResultCache } from '../history/cache.js';
 import { errnoWords } from '../errno.js';
 import { ResultFileError } from '../merge/read-results.js';
-import { cannotRead } from '../targets/sources.js';
+import { cannotRead } from '../targets/read/sources.js';
 
 /**
  * `--baseline FILE…` (and `diff OLD`): checks each file can be read, then loads them, strictly,

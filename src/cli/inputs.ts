@@ -1,5 +1,5 @@
 import type { Crawler } from '../inputs/crawl.js';
-import type { SourceSpec } from '../targets/sources.js';
+import type { SourceSpec } from '../targets/read/sources.js';
 import type { PreparedTarget } from '../types.js';
 import type { CliIO } from './io.js';
 import type { CliConfig } from './options.js';

@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { MergeError, mergeResults, type MergeInput } from '../merge/merge.js';
 import { ResultFileError } from '../merge/read-results.js';
-import { cannotRead } from '../targets/sources.js';
+import { cannotRead } from '../targets/read/sources.js';
 import { countTargets } from '../targets/index.js';
 import { outputFormat } from './options.js';
 import { checkOutputPath } from './output-path.js';

@@ -11,7 +11,7 @@ import { parseShard, type Shard } from '../targets/index.js';
 import type { TargetDefaults } from '../targets/normalize.js';
 import { normalizeMethod } from '../targets/fields.js';
 import { measureFileBody, type BodyPartSpec } from '../targets/file-body.js';
-import { cannotRead } from '../targets/sources.js';
+import { cannotRead } from '../targets/read/sources.js';
 import type { Expectation, HeaderList, HeaderRule } from '../types.js';
 import { attributeOf, type RawOptions } from './program.js';
 import { contentFlags } from './content-flags.js';

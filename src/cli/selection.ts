@@ -6,7 +6,7 @@ import { ResultFileError } from '../merge/read-results.js';
 import type { Redactor } from '../report/index.js';
 import type { Shard, TargetSelection } from '../targets/index.js';
 import type { Result } from '../types.js';
-import { cannotRead } from '../targets/sources.js';
+import { cannotRead } from '../targets/read/sources.js';
 import { unsentResult } from '../engine/unsent-result.js';
 
 /**

@@ -13,7 +13,7 @@ export const directory: ValueReader<string> = (value) => {
   return value;
 };
 
-/** Placeholders of `outputTemplate` (the engine's save-path.ts expands them). */
+/** Placeholders of `outputTemplate` (the engine's bodies/save-path.ts expands them). */
 const PLACEHOLDERS = new Set(['index', 'host', 'path', 'name', 'status', 'ext']);
 
 /**

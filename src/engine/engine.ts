@@ -1,22 +1,22 @@
 import { performance } from 'node:perf_hooks';
 import type { Expectation, PreparedTarget, Rate, Result, RunOptions, Target } from '../types.js';
 import { isRunConfig, type RunConfig, resolveRunConfig } from '../config/run-config.js';
-import { defaultConnector, type Connector } from './connector.js';
-import type { DialContext } from './dial.js';
-import type { DnsCache, LookupFn } from './dns.js';
-import { dnsCacheFor, type ResolverFiles } from './dns-setup.js';
+import { defaultConnector, type Connector } from './net/connector.js';
+import type { DialContext } from './net/dial.js';
+import type { DnsCache, LookupFn } from './dns/cache.js';
+import { dnsCacheFor, type ResolverFiles } from './dns/setup.js';
 import { Exchange } from './exchange.js';
 import { Deadlines } from './deadlines.js';
-import { Bodies, type BodySinks } from './bodies.js';
+import { Bodies, type BodySinks } from './bodies/bodies.js';
 import { HeadCapture } from './heads.js';
 import { Pool, type PoolOwner } from './pool.js';
 import type { Session, SessionOptions } from './session.js';
-import { TlsSessions } from './tls-sessions.js';
+import { TlsSessions } from './net/tls-sessions.js';
 import { copyOrigin, unsentResult } from './unsent-result.js';
 import { WakeUp } from './wake.js';
 import { RateLimiter } from './rate.js';
 import { FollowUps } from './follow-ups.js';
-import { Transport } from './transport.js';
+import { Transport } from './net/transport.js';
 import { type BufferedSource, isBuffered } from './source.js';
 import { Held } from './held.js';
 import { HostErrors } from './host-errors.js';
@@ -47,13 +47,13 @@ export class Engine implements PoolOwner {
   readonly dns: DnsCache;
   readonly perHost: number;
   readonly connectTimeout: number;
-  /** What every dial of the run shares (dial.ts). */
+  /** What every dial of the run shares (net/dial.ts). */
   readonly dialContext: DialContext;
   /** What every session of the run shares. */
   readonly sessionOptions: SessionOptions;
-  /** TLS context, pinned names, proxies, content decoding: built once per run (transport.ts). */
+  /** TLS context, pinned names, proxies, content decoding: built once per run (net/transport.ts). */
   readonly transport: Transport;
-  /** Saving, hashing and content checks of bodies (bodies.ts). */
+  /** Saving, hashing and content checks of bodies (bodies/bodies.ts). */
   readonly bodies: Bodies;
   /** Heads kept for results (`responseHeaders`, `requestHeaders`); null: none. */
   private readonly heads: { readonly request: boolean } | null;

@@ -10,12 +10,12 @@ import type {
   TimeoutPhase,
   TlsInfo,
 } from '../types.js';
-import type { ResponseHead } from './parser.js';
+import type { ResponseHead } from './h1/parser.js';
 import { BodyMatcher } from './body-match.js';
-import type { Bodies, BodyWork } from './bodies.js';
+import type { Bodies, BodyWork } from './bodies/bodies.js';
 import { copyOrigin } from './unsent-result.js';
 import { needsBody } from './body-checks.js';
-import { requestsClose } from './request.js';
+import { requestsClose } from './h1/request.js';
 import { headerFailure } from '../targets/expect-header.js';
 import { HeadCapture, pairsOf } from './heads.js';
 

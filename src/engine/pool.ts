@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { ErrorCode, Rate, Result, TimeoutPhase } from '../types.js';
-import { Dial, type DialContext, type DialHandler, type Dialled, type Origin, originOf } from './dial.js';
+import { Dial, type DialContext, type DialHandler, type Dialled, type Origin, originOf } from './net/dial.js';
 import type { Exchange } from './exchange.js';
-import { H1Session } from './h1-session.js';
+import { H1Session } from './h1/session.js';
 import { H2Session } from './h2/session.js';
 import { RateLimiter } from './rate.js';
 import type { Protocol, Session, SessionOptions, SessionOwner } from './session.js';

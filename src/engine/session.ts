@@ -1,6 +1,6 @@
 import type { Result } from '../types.js';
 import type { Carrier, Exchange } from './exchange.js';
-import type { Transport } from './transport.js';
+import type { Transport } from './net/transport.js';
 
 /**
  * Where a session is in its life — one value, so that "may it take a request now?" has one

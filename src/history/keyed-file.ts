@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { openReportFile } from '../report/safe-write.js';
-import { LineSplitter } from '../targets/lines.js';
+import { LineSplitter } from '../targets/read/lines.js';
 
 /**
  * The file format `--state` and `--cache` share: NDJSON, a header line

@@ -1,4 +1,4 @@
-import type { BodySink, BodySinks } from '../engine/bodies.js';
+import type { BodySink, BodySinks } from '../engine/bodies/bodies.js';
 import type { Result, Target } from '../types.js';
 import { HtmlLinks } from './links/html.js';
 import { ItemQueue } from './queue.js';

@@ -1,5 +1,5 @@
 import type { RunConfig } from '../config/run-config.js';
-import type { BodySink } from '../engine/bodies.js';
+import type { BodySink } from '../engine/bodies/bodies.js';
 import { runTargets } from '../engine/run.js';
 import { prepareTarget, type TargetDefaults } from '../targets/normalize.js';
 import type { Result } from '../types.js';

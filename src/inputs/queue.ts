@@ -1,4 +1,4 @@
-import type { SourceItem } from '../targets/source-item.js';
+import type { SourceItem } from '../targets/read/source-item.js';
 
 /**
  * Items found by an input that reads as it goes (a sitemap arriving over the network, pages of a

@@ -1,4 +1,4 @@
-import { LineSplitter } from '../targets/lines.js';
+import { LineSplitter } from '../targets/read/lines.js';
 import type { Result } from '../types.js';
 import { parseResultLine } from './parse-result.js';
 

@@ -9,7 +9,7 @@ import type { PreparedTarget, TargetInput } from '../types.js';
 import { quote } from './describe.js';
 import { type FinishedTargets, inputHash } from './finished.js';
 import { prepareTarget, type TargetDefaults } from './normalize.js';
-import { openSourceBatches, type SourceItem, type SourceSpec } from './sources.js';
+import { openSourceBatches, type SourceItem, type SourceSpec } from './read/sources.js';
 import { TargetStream } from './target-stream.js';
 import type { EnvLookup } from './env.js';
 
@@ -35,7 +35,7 @@ export {
   openSourceBatches,
   type SourceSpec,
   type SourceItem,
-} from './sources.js';
+} from './read/sources.js';
 
 /** Validates inputs in order, indexes from 0. Used by the library API. */
 export async function* prepareTargets(

@@ -1,5 +1,5 @@
 import type { PreparedTarget } from '../types.js';
-import type { SourceItem } from './source-item.js';
+import type { SourceItem } from './read/source-item.js';
 
 /**
  * Prepared targets from a source's batches of raw items (one batch per chunk read), one at a

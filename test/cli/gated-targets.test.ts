@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { GatedTargets } from '../../src/cli/gated-targets.js';
-import { InputReadError } from '../../src/targets/sources.js';
+import { InputReadError } from '../../src/targets/read/sources.js';
 import type { PreparedTarget } from '../../src/types.js';
 
 const target = (index: number): PreparedTarget => ({ index, input: `t${index}`, invalid: 'x' });

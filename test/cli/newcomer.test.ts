@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_FLAGS } from '../../src/config/cli-flags.js';
 import { HELP_GROUPS, type HelpGroup } from '../../src/config/groups.js';
 import { RUN_OPTIONS } from '../../src/config/run-config.js';
-import { classifyArgument } from '../../src/targets/sources.js';
+import { classifyArgument } from '../../src/targets/read/sources.js';
 import { VERSION } from '../../src/version.js';
 import { expectUsageError, runCli, tempDir } from './harness.js';
 

@@ -6,8 +6,8 @@
 import type { LookupAddress } from 'node:dns';
 import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { defaultConnector, type Connector } from '../../src/engine/connector.js';
-import type { LookupFn } from '../../src/engine/dns.js';
+import { defaultConnector, type Connector } from '../../src/engine/net/connector.js';
+import type { LookupFn } from '../../src/engine/dns/cache.js';
 import { runTargets } from '../../src/engine/run.js';
 import type { PreparedTarget, Result, Target } from '../../src/types.js';
 import { VERSION } from '../../src/version.js';

@@ -3,7 +3,7 @@
  * through the engine, and collect every result.
  */
 import type { LookupAddress } from 'node:dns';
-import type { LookupFn } from '../../src/engine/dns.js';
+import type { LookupFn } from '../../src/engine/dns/cache.js';
 import { runTargets } from '../../src/engine/run.js';
 import type { EngineOptions } from '../../src/engine/engine.js';
 import { prepareTarget, type TargetDefaults } from '../../src/targets/index.js';

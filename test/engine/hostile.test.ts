@@ -5,7 +5,7 @@
  */
 import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
-import { defaultConnector, type Connector } from '../../src/engine/connector.js';
+import { defaultConnector, type Connector } from '../../src/engine/net/connector.js';
 import type { Result } from '../../src/types.js';
 import { caCert } from '../helpers/certs.js';
 import {

@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import type { LookupFn } from '../../src/engine/dns.js';
+import type { LookupFn } from '../../src/engine/dns/cache.js';
 import { backoffDelay, isRetryable, parseRetryAfter, retryWait } from '../../src/engine/retry.js';
 import { runTargets } from '../../src/engine/run.js';
 import { DEFAULT_EXPECTATION } from '../../src/targets/index.js';

@@ -1,6 +1,6 @@
 import type { LookupAddress } from 'node:dns';
 import { describe, expect, it } from 'vitest';
-import { DnsCache, MAX_NAMES } from '../../src/engine/dns.js';
+import { DnsCache, MAX_NAMES } from '../../src/engine/dns/cache.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { Result } from '../../src/types.js';
 import { startHttpServer } from '../helpers/servers.js';

@@ -1,5 +1,5 @@
 /**
- * Runs inside a private network + mount namespace (see test/engine/dns-netns.test.ts), where
+ * Runs inside a private network + mount namespace (see test/engine/dns/dns-netns.test.ts), where
  * 127.0.0.1 is the namespace's own loopback and /etc/resolv.conf is a bind-mounted file naming
  * 127.0.0.1 as the server. Starts a DNS server on 127.0.0.1:53 and an HTTP server, runs the built
  * CLI WITHOUT --dns-server (so the system resolver's configuration is what it reads), and prints

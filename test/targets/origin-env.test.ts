@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { fetchMany, OptionError, type Result } from '../../src/index.js';
 import { Readable } from 'node:stream';
 import { jsonMayReferToEnv, resolveEnv } from '../../src/targets/env.js';
-import { openSources, type SourceItem } from '../../src/targets/sources.js';
+import { openSources, type SourceItem } from '../../src/targets/read/sources.js';
 import { originKey, parseOrigin, readOrigins } from '../../src/targets/origin.js';
 import { startHttpServer } from '../helpers/servers.js';
 import { closeAfterEach } from '../helpers/track.js';

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TargetStream } from '../../src/targets/target-stream.js';
-import type { SourceItem } from '../../src/targets/sources.js';
+import type { SourceItem } from '../../src/targets/read/sources.js';
 import type { PreparedTarget } from '../../src/types.js';
 
 /** Batches of `{input}` items, recording whether the generator's `finally` ran. */

@@ -1,5 +1,5 @@
 import type { Target } from '../../types.js';
-import { ACCEPT_ENCODING, hostHeader } from '../request.js';
+import { ACCEPT_ENCODING, hostHeader } from '../h1/request.js';
 
 /**
  * RFC 9113 §8.2.2: connection-specific fields have no meaning in HTTP/2 and make a request

@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { ErrorCode, TimeoutPhase, TlsInfo } from '../../types.js';
-import { contentCodings } from '../decode.js';
-import type { Dialled } from '../dial.js';
+import { contentCodings } from '../bodies/decode.js';
+import type { Dialled } from '../net/dial.js';
 import type { Exchange } from '../exchange.js';
 import { pairsOf } from '../heads.js';
 import { responseFields } from './fields.js';
@@ -40,9 +40,9 @@ import {
 } from './frames.js';
 import { H2RequestFields, h2ErrorName } from './request.js';
 import { HpackDecoder, HpackEncoder, HpackError } from './hpack.js';
-import type { ResponseHead } from '../parser.js';
-import { ResponseBody } from '../response-body.js';
-import { FileUpload } from '../upload.js';
+import type { ResponseHead } from '../h1/parser.js';
+import { ResponseBody } from '../bodies/response-body.js';
+import { FileUpload } from '../bodies/upload.js';
 import type { Session, SessionOptions, SessionOwner, SessionState } from '../session.js';
 
 /** Times one exchange may be handed back by a server refusing its stream before it fails. */

@@ -1,6 +1,6 @@
 import { createGunzip, type Gunzip } from 'node:zlib';
-import type { BodySink } from '../../engine/bodies.js';
-import { LineSplitter } from '../../targets/lines.js';
+import type { BodySink } from '../../engine/bodies/bodies.js';
+import { LineSplitter } from '../../targets/read/lines.js';
 import { MAX_SITEMAP_BYTES, SitemapParser, type SitemapHandler } from './parse.js';
 
 /**

@@ -22,7 +22,7 @@ import {
   windowUpdateFrame,
 } from '../../../src/engine/h2/frames.js';
 import { H2Session } from '../../../src/engine/h2/session.js';
-import { Transport } from '../../../src/engine/transport.js';
+import { Transport } from '../../../src/engine/net/transport.js';
 import type { Result, Target } from '../../../src/types.js';
 import { block, data, headers } from '../../helpers/h2-raw-server.js';
 import { byIndex, indexesOnce, prepare, run } from '../harness.js';

@@ -27,8 +27,8 @@ import {
   windowUpdateFrame,
 } from '../../../src/engine/h2/frames.js';
 import { H2Session } from '../../../src/engine/h2/session.js';
-import { ResponseBody } from '../../../src/engine/response-body.js';
-import { Transport } from '../../../src/engine/transport.js';
+import { ResponseBody } from '../../../src/engine/bodies/response-body.js';
+import { Transport } from '../../../src/engine/net/transport.js';
 import type { Target } from '../../../src/types.js';
 import {
   block,
