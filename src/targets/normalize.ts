@@ -48,6 +48,9 @@ const TARGET_FIELDS: ReadonlySet<string> = new Set([
  * Object targets point either with `url` (absolute or shorthand), or with `host` + optional
  * `port` + `path` (`url` then means the path). `host` may carry the scheme (`"https://api.x"`);
  * without one it is http, whatever the port — an explicit scheme beats guessing from 443.
+ *
+ * A target with a `bodyFile` comes back with a null body: the readers in index.ts measure the
+ * file (body-file-field.ts) before the target goes anywhere.
  */
 export function prepareTarget(
   input: TargetInput,
