@@ -27,6 +27,12 @@ export interface TargetObject {
   body?: string;
   /** Alias of `body`. */
   data?: string;
+  /**
+   * A file whose bytes are the request body, streamed as it is sent (as `--data-binary @file`);
+   * not with `body`/`data`. A relative path resolves against the target file's folder (stdin and
+   * the library: the working directory).
+   */
+  bodyFile?: string;
   /** Whole-request timeout for this target: a {@link Duration} (`"2s"`, or a number of milliseconds). */
   timeout?: string | number;
   /** A label shown instead of the URL in reports. */
@@ -169,7 +175,7 @@ export interface Target extends TargetOrigin {
   method: string;
   /** Extra request headers (the user's), validated: no CR, LF or NUL. */
   headers: HeaderList;
-  /** In memory, or streamed from files (`-d @file`, `--data-binary @file`); null: none. */
+  /** In memory, or streamed from files (`-d @file`, `--data-binary @file`, `bodyFile`); null: none. */
   body: Buffer | FileBody | null;
   /** Whole-request timeout in ms; overrides the run's `timeout`. */
   timeout?: number;
@@ -210,6 +216,11 @@ export interface FileBodyPart {
   readonly strip: boolean;
   /** Bytes this part sends (after stripping). */
   readonly length: number;
+  /**
+   * A target's `bodyFile` as written (relative to its target file's folder), when `path` is that
+   * resolved: what identifies the body across runs (`requestBodySha256`), wherever the list lives.
+   */
+  readonly written?: string;
 }
 
 /**

@@ -38,16 +38,18 @@ export class RequestDigests {
 }
 
 /**
- * A body in memory by its bytes; one streamed from files (`-d @file`) by what it is made of —
- * each file's path, CR/LF removal and size, and the bytes between — since hashing the file's
- * bytes would read a large upload a second time on every run.
+ * A body in memory by its bytes; one streamed from files (`-d @file`, `bodyFile`) by what it is
+ * made of — each file's path, CR/LF removal and size, and the bytes between — since hashing the
+ * file's bytes would read a large upload a second time on every run. A `bodyFile` counts by its
+ * path as written, not as resolved: the same list checked out in another folder (another CI
+ * runner) is the same target.
  */
 function digestOf(body: Buffer | FileBody): string {
   const hash = createHash('sha256');
   if (Buffer.isBuffer(body)) return hash.update(body).digest('hex');
   for (const part of body.parts) {
     if (Buffer.isBuffer(part)) hash.update('bytes\0').update(part);
-    else hash.update(`file\0${part.path}\0${part.strip ? 'strip' : 'binary'}\0${part.length}\0`);
+    else hash.update(`file\0${part.written ?? part.path}\0${part.strip ? 'strip' : 'binary'}\0${part.length}\0`);
   }
   return hash.digest('hex');
 }

@@ -6,6 +6,7 @@
  */
 import { OptionError, UsageError } from '../errors.js';
 import type { PreparedTarget, TargetInput } from '../types.js';
+import { bodyFileBase, hasBodyFile, withBodyFile } from './body-file-field.js';
 import { quote } from './describe.js';
 import { type FinishedTargets, inputHash } from './finished.js';
 import { prepareTarget, type TargetDefaults } from './normalize.js';
@@ -14,6 +15,7 @@ import { TargetStream } from './target-stream.js';
 import type { EnvLookup } from './env.js';
 
 export { EnvVariableError, type EnvLookup } from './env.js';
+export { BodyFileConflictError } from './body-file-field.js';
 
 /**
  * `--resume` found the list changed under a recorded result. Thrown by the target stream once it
@@ -43,7 +45,21 @@ export async function* prepareTargets(
   defaults: TargetDefaults,
 ): AsyncGenerator<PreparedTarget> {
   let index = 0;
-  for await (const input of inputs) yield prepareTarget(input, index++, defaults);
+  for await (const input of inputs) {
+    const prepared = prepareTarget(input, index++, defaults);
+    yield hasBodyFile(input) ? await bodyFrom(prepared, input, undefined) : prepared;
+  }
+}
+
+/** A valid target with a `bodyFile`, its body measured (or invalid, naming the file). */
+function bodyFrom(
+  prepared: PreparedTarget,
+  input: { bodyFile: unknown },
+  source: PreparedTarget['source'],
+): PreparedTarget | Promise<PreparedTarget> {
+  if ('invalid' in prepared) return prepared;
+  // prepareTarget checked it: a valid target's bodyFile is a non-empty string.
+  return withBodyFile(prepared, input.bodyFile as string, bodyFileBase(source));
 }
 
 /** `--shard i/n`: this process runs the targets whose index k has k mod n = i − 1. */
@@ -110,7 +126,7 @@ export async function readSelectedTargets(
   const batches = await openSourceBatches(specs, stdin, lookup);
   const { shard, resume } = selection;
   let read = 0;
-  const select = (item: SourceItem): PreparedTarget | null => {
+  const select = (item: SourceItem): PreparedTarget | Promise<PreparedTarget> | null => {
     const index = read++;
     if (shard !== undefined && index % shard.count !== shard.index - 1) return null;
     const prepared = prepareItem(item, index, defaults);
@@ -127,7 +143,7 @@ export async function readSelectedTargets(
         return null;
       }
     }
-    return prepared;
+    return withFile(item, prepared);
   };
   const atEnd = (): void => {
     if (resume !== undefined && resume.finished.highest >= read) {
@@ -166,10 +182,19 @@ export async function readTargets(
     let index = 0;
     for await (const batch of batches) {
       for (const item of batch) {
-        yield prepareItem(item, index++, defaults);
+        yield withFile(item, prepareItem(item, index++, defaults));
       }
     }
   })();
+}
+
+/**
+ * `prepared` with its `bodyFile` measured, a promise only for a target that has one. Done after
+ * the selection, so another shard's targets and `--resume`'s finished ones open no file. The
+ * item's own file (not `origin`, where a link was found) is what a relative path is relative to.
+ */
+function withFile(item: SourceItem, prepared: PreparedTarget): PreparedTarget | Promise<PreparedTarget> {
+  return 'input' in item && hasBodyFile(item.input) ? bodyFrom(prepared, item.input, item.source) : prepared;
 }
 
 /** One raw item → its target, with the file and line it came from and where it was found (`origin`). */

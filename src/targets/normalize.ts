@@ -1,4 +1,5 @@
 import type { HeaderList, PreparedTarget, Target, TargetInput, TargetObject } from '../types.js';
+import { readBodyFile } from './body-file-field.js';
 import { deepPreview, tooDeep, tooDeepMessage } from './depth.js';
 import { describeValue, isPlainObject, quote, unknownFieldError } from './describe.js';
 import { buildExpectation, DEFAULT_EXPECTATION } from './expect.js';
@@ -30,6 +31,7 @@ const TARGET_FIELDS: ReadonlySet<string> = new Set([
   'headers',
   'body',
   'data',
+  'bodyFile',
   'timeout',
   'name',
   'expect',
@@ -46,6 +48,9 @@ const TARGET_FIELDS: ReadonlySet<string> = new Set([
  * Object targets point either with `url` (absolute or shorthand), or with `host` + optional
  * `port` + `path` (`url` then means the path). `host` may carry the scheme (`"https://api.x"`);
  * without one it is http, whatever the port — an explicit scheme beats guessing from 443.
+ *
+ * A target with a `bodyFile` comes back with a null body: the readers in index.ts measure the
+ * file (body-file-field.ts) before the target goes anywhere.
  */
 export function prepareTarget(
   input: TargetInput,
@@ -85,6 +90,7 @@ function fromObject(
 ): Target {
   const unknown = unknownFieldError(obj, TARGET_FIELDS);
   if (unknown !== null) throw new Error(unknown);
+  const bodyFile = readBodyFile(obj);
   const own: Layer = {
     method: obj.method === undefined ? undefined : readMethod(obj.method),
     headers: obj.headers === undefined ? EMPTY_HEADERS : readHeaders(obj.headers),
@@ -94,7 +100,7 @@ function fromObject(
     origins: NO_ORIGINS,
   };
   const location = obj.host === undefined ? urlLocation(obj) : hostLocation(obj);
-  return assemble(index, shown, name, location, base, own, obj.expect);
+  return assemble(index, shown, name, location, base, own, obj.expect, bodyFile !== undefined);
 }
 
 function assemble(
@@ -105,6 +111,11 @@ function assemble(
   base: Layer,
   own: Layer | undefined,
   ownExpect?: unknown,
+  /**
+   * The target has its own `bodyFile`: it wins over the run's body, as `body` does, and the body
+   * is set once the file is measured (body-file-field.ts); until then it is null.
+   */
+  ownBodyFile = false,
 ): Target {
   let headers = own === undefined ? base.headers : mergeHeaders(base.headers, own.headers);
   if (location.authorization !== undefined && !hasHeader(headers, 'authorization')) {
@@ -112,7 +123,7 @@ function assemble(
     headers = [...headers, ['Authorization', location.authorization]];
   }
   const ownBody = own?.body ?? null;
-  const body = ownBody ?? base.body;
+  const body = ownBodyFile ? null : (ownBody ?? base.body);
   if (ownBody === null && base.bodyContentType !== undefined && body !== null && !hasHeader(headers, 'content-type')) {
     headers = [...headers, ['Content-Type', base.bodyContentType]];
   }
@@ -133,7 +144,7 @@ function assemble(
     path: location.path,
     // A body with no method is a POST, as curl's -d (RFC 9110 §9.3.1: GET content has no
     // defined meaning, and some servers reject it).
-    method: own?.method ?? base.method ?? (body === null ? 'GET' : 'POST'),
+    method: own?.method ?? base.method ?? (body === null && !ownBodyFile ? 'GET' : 'POST'),
     headers,
     body,
   };

@@ -14,11 +14,17 @@ export class TargetStream implements AsyncIterableIterator<PreparedTarget> {
   private finished = false;
   /** The `next()` in progress: a second call waits for it, as an async generator's would. */
   private pending: Promise<IteratorResult<PreparedTarget>> | null = null;
+  /** A target still being finished (its `bodyFile` measured): nothing after it is handed over first. */
+  private held: Promise<PreparedTarget> | null = null;
 
   constructor(
     private readonly batches: AsyncIterator<SourceItem[]>,
-    /** The target an item makes, or null when it is not selected; may throw (ending the stream). */
-    private readonly prepare: (item: SourceItem) => PreparedTarget | null,
+    /**
+     * The target an item makes, or null when it is not selected; may throw (ending the stream).
+     * A promise for a target that needs a file looked at first (`bodyFile`): {@link takeNow} then
+     * hands over nothing until {@link next} has awaited it. It must not reject.
+     */
+    private readonly prepare: (item: SourceItem) => PreparedTarget | Promise<PreparedTarget> | null,
     /** Called once when the batches ended; may throw (ending the stream with that error). */
     private readonly atEnd: () => void = () => {},
   ) {}
@@ -28,14 +34,19 @@ export class TargetStream implements AsyncIterableIterator<PreparedTarget> {
   }
 
   takeNow(): PreparedTarget | undefined {
+    if (this.held !== null) return undefined;
     while (this.at < this.batch.length) {
       const item = this.batch[this.at++]!;
-      let target: PreparedTarget | null;
+      let target: PreparedTarget | Promise<PreparedTarget> | null;
       try {
         target = this.prepare(item);
       } catch (err) {
         this.stop();
         throw err;
+      }
+      if (target instanceof Promise) {
+        this.held = target;
+        return undefined;
       }
       if (target !== null) return target;
     }
@@ -61,6 +72,7 @@ export class TargetStream implements AsyncIterableIterator<PreparedTarget> {
 
   /** Stops early (a cancelled run): the source is released, as `break` in `for await` would. */
   async return(): Promise<IteratorResult<PreparedTarget>> {
+    this.held = null;
     if (!this.finished) {
       this.finished = true;
       this.batch = [];
@@ -73,6 +85,14 @@ export class TargetStream implements AsyncIterableIterator<PreparedTarget> {
     for (;;) {
       const now = this.takeNow();
       if (now !== undefined) return { done: false, value: now };
+      const held = this.held;
+      if (held !== null) {
+        const target = await held;
+        // Released meanwhile (a cancelled run): what arrives after is not handed over.
+        if (this.held !== held) return { done: true, value: undefined };
+        this.held = null;
+        return { done: false, value: target };
+      }
       if (this.finished) return { done: true, value: undefined };
       let read: IteratorResult<SourceItem[]>;
       try {
@@ -98,6 +118,7 @@ export class TargetStream implements AsyncIterableIterator<PreparedTarget> {
     this.finished = true;
     this.batch = [];
     this.at = 0;
+    this.held = null;
     this.batches.return?.().catch(() => {});
   }
 }
