@@ -1,5 +1,5 @@
 import { OptionError } from '../errors.js';
-import { quote } from '../targets/describe.js';
+import { quote } from '../describe.js';
 import { buildJsonCheck, splitJsonFlag } from '../targets/json-path.js';
 import { parseUserRegex } from '../targets/regex.js';
 import { parseStatusSpec } from '../targets/status-spec.js';

@@ -19,7 +19,7 @@
  * A CLI-only flag (an output format, a report path) goes in ./cli-flags.ts instead.
  */
 import { OptionError } from '../errors.js';
-import { closest, isPlainObject, quote } from '../targets/describe.js';
+import { closest, isPlainObject, quote } from '../describe.js';
 import { DEFAULT_EXPECTATION } from '../targets/expect.js';
 import type { Expectation } from '../types.js';
 import { VERSION } from '../version.js';

@@ -1,10 +1,10 @@
 import { isIP } from 'node:net';
 import { OptionError } from '../errors.js';
-import { checkBudget, MAX_DURATION_MS, parseDuration, parseFlagDuration } from '../targets/duration.js';
-import { describeValue, isPlainObject, quote } from '../targets/describe.js';
+import { checkBudget, MAX_DURATION_MS, parseDuration, parseFlagDuration } from '../duration.js';
+import { describeValue, isPlainObject, quote } from '../describe.js';
 import { buildExpectation, DEFAULT_EXPECTATION } from '../targets/expect.js';
 import { headerRule } from '../targets/expect-header.js';
-import { validateHeaderValue } from '../targets/header.js';
+import { validateHeaderValue } from '../header.js';
 import { linearRegex } from '../targets/regex.js';
 import { parseStatusSpec } from '../targets/status-spec.js';
 import type { ExpectObject, Expectation, ProxySettings, Rate } from '../types.js';
@@ -37,7 +37,7 @@ export function wholeNumber(min: number, max: number): ValueReader<number> {
  * A duration in whole ms, at least 1 (a zero timeout would fire at once, a zero delay spin).
  * A number is milliseconds (the library's unit, as Node's timeouts); a string carries its unit
  * (`250ms`, `2s`, `1.5m`, `1h`). The CLI reads its flags' text with `parseFlagDuration` first
- * (a bare number there is seconds), so this sees a number from it. See src/targets/duration.ts.
+ * (a bare number there is seconds), so this sees a number from it. See src/duration.ts.
  */
 export const duration: ValueReader<number> = (value) => {
   if (typeof value === 'number') {

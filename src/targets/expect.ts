@@ -1,6 +1,6 @@
 import type { ExpectObject, Expectation } from '../types.js';
-import { describeValue, isPlainObject, unknownFieldError } from './describe.js';
-import { checkBudget, parseDuration } from './duration.js';
+import { describeValue, isPlainObject, unknownFieldError } from '../describe.js';
+import { checkBudget, parseDuration } from '../duration.js';
 import { contentExpectations } from './expect-content.js';
 import { buildHeaderRules } from './expect-header.js';
 import { parseStatusSpec } from './status-spec.js';

@@ -1,6 +1,6 @@
 import type { HeaderList, PreparedTarget, Target, TargetInput, TargetObject } from '../types.js';
 import { deepPreview, tooDeep, tooDeepMessage } from './depth.js';
-import { describeValue, isPlainObject, quote, unknownFieldError } from './describe.js';
+import { describeValue, isPlainObject, quote, unknownFieldError } from '../describe.js';
 import { buildExpectation, DEFAULT_EXPECTATION } from './expect.js';
 import {
   EMPTY_HEADERS,
@@ -13,7 +13,7 @@ import {
   readTimeout,
   withField,
 } from './fields.js';
-import { controlName } from './header.js';
+import { controlName } from '../header.js';
 import { baseLayer, type Layer, type TargetDefaults } from './layers.js';
 import { headersFor, NO_ORIGINS, originKey } from './origin.js';
 import { parseTargetUrl, type ParsedUrl } from './url.js';
