@@ -1,8 +1,8 @@
 import { OptionError } from '../errors.js';
 import { quote } from '../describe.js';
-import { buildJsonCheck, splitJsonFlag } from '../targets/json-path.js';
-import { parseUserRegex } from '../targets/regex.js';
-import { parseStatusSpec } from '../targets/status-spec.js';
+import { buildJsonCheck, splitJsonFlag } from '../expect/json-path.js';
+import { parseUserRegex } from '../expect/regex.js';
+import { parseStatusSpec } from '../expect/status.js';
 import type { RawOptions } from './program.js';
 
 /** `--expect-json` and `--expect-match`, as the `json` / `bodyMatches` of a target file's `expect`. */

@@ -2,11 +2,11 @@ import { isIP } from 'node:net';
 import { OptionError } from '../errors.js';
 import { checkBudget, MAX_DURATION_MS, parseDuration, parseFlagDuration } from '../duration.js';
 import { describeValue, isPlainObject, quote } from '../describe.js';
-import { buildExpectation, DEFAULT_EXPECTATION } from '../targets/expect.js';
-import { headerRule } from '../targets/expect-header.js';
+import { buildExpectation, DEFAULT_EXPECTATION } from '../expect/parse.js';
+import { headerRule } from '../expect/header.js';
 import { validateHeaderValue } from '../header.js';
-import { linearRegex } from '../targets/regex.js';
-import { parseStatusSpec } from '../targets/status-spec.js';
+import { linearRegex } from '../expect/regex.js';
+import { parseStatusSpec } from '../expect/status.js';
 import type { ExpectObject, Expectation, ProxySettings, Rate } from '../types.js';
 
 /**

@@ -11,12 +11,12 @@ import type {
   TlsInfo,
 } from '../types.js';
 import type { ResponseHead } from './parser.js';
-import { BodyMatcher } from './body-match.js';
+import { BodyMatcher } from '../expect/body-match.js';
 import type { Bodies, BodyWork } from './bodies.js';
 import { copyOrigin } from './unsent-result.js';
-import { needsBody } from './body-checks.js';
+import { needsBody } from '../expect/body-checks.js';
 import { requestsClose } from './request.js';
-import { headerFailure } from '../targets/expect-header.js';
+import { headerFailure } from '../expect/header.js';
 import { HeadCapture, pairsOf } from './heads.js';
 
 /** RFC 9110 §9.2.2: only these may be retried automatically. */

@@ -1,6 +1,6 @@
 import type { Expectation, FileBody, HeaderList, TargetObject } from '../types.js';
 import { describeValue, isPlainObject, unknownFieldError } from '../describe.js';
-import { buildExpectation, DEFAULT_EXPECTATION } from './expect.js';
+import { buildExpectation, DEFAULT_EXPECTATION } from '../expect/parse.js';
 import { checkHeader, EMPTY_HEADERS, mergeHeaders, readBody, readHeaders, readMethod, readTimeout } from './fields.js';
 import { checkOrigins, mergeOrigins, NO_ORIGINS, type OriginHeaders, readOrigins } from './origin.js';
 

@@ -1,7 +1,7 @@
 import type { HeaderList, PreparedTarget, Target, TargetInput, TargetObject } from '../types.js';
 import { deepPreview, tooDeep, tooDeepMessage } from './depth.js';
 import { describeValue, isPlainObject, quote, unknownFieldError } from '../describe.js';
-import { buildExpectation, DEFAULT_EXPECTATION } from './expect.js';
+import { buildExpectation, DEFAULT_EXPECTATION } from '../expect/parse.js';
 import {
   EMPTY_HEADERS,
   mergeHeaders,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Expectation } from '../../src/types.js';
-import { buildExpectation, DEFAULT_EXPECTATION } from '../../src/targets/expect.js';
+import { buildExpectation, DEFAULT_EXPECTATION } from '../../src/expect/parse.js';
 
 const fallback: Expectation = {
   status: [[200, 204]],

@@ -1,5 +1,5 @@
-import { checkJson } from '../targets/json-path.js';
-import { linearTest } from '../targets/regex.js';
+import { checkJson } from './json-path.js';
+import { linearTest } from './regex.js';
 import type { Expectation } from '../types.js';
 
 /**

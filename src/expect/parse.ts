@@ -1,9 +1,9 @@
 import type { ExpectObject, Expectation } from '../types.js';
 import { describeValue, isPlainObject, unknownFieldError } from '../describe.js';
 import { checkBudget, parseDuration } from '../duration.js';
-import { contentExpectations } from './expect-content.js';
-import { buildHeaderRules } from './expect-header.js';
-import { parseStatusSpec } from './status-spec.js';
+import { contentExpectations } from './content.js';
+import { buildHeaderRules } from './header.js';
+import { parseStatusSpec } from './status.js';
 
 /** What counts as ok when nobody says otherwise: any final status that is not an error. */
 export const DEFAULT_EXPECTATION: Expectation = Object.freeze({
