@@ -21,7 +21,7 @@
 import { OptionError } from '../errors.js';
 import { closest, isPlainObject, quote } from '../describe.js';
 import { DEFAULT_EXPECTATION } from '../expect/parse.js';
-import type { Expectation } from '../types.js';
+import type { Expectation } from '../expect/types.js';
 import { VERSION } from '../version.js';
 import { directory, hashAlgorithm, outputTemplate } from './body-values.js';
 import type { HelpGroup } from './groups.js';

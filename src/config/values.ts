@@ -7,7 +7,8 @@ import { headerRule } from '../expect/header.js';
 import { validateHeaderValue } from '../header.js';
 import { linearRegex } from '../expect/regex.js';
 import { parseStatusSpec } from '../expect/status.js';
-import type { ExpectObject, Expectation, ProxySettings, Rate } from '../types.js';
+import type { Expectation } from '../expect/types.js';
+import type { ExpectObject, ProxySettings, Rate } from '../types.js';
 
 /**
  * Value readers for run options. Each takes what a library caller or the CLI handed in (the

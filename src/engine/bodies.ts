@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { RunConfig } from '../config/run-config.js';
-import type { Expectation, HashAlgorithm, Target } from '../types.js';
+import type { Expectation } from '../expect/types.js';
+import type { HashAlgorithm, Target } from '../types.js';
 import { BodyBuffer, checkContent, needsBody } from '../expect/body-checks.js';
 import { BodyFile } from './body-file.js';
 import { OutputDir } from './output-dir.js';

@@ -1,5 +1,5 @@
+import type { Expectation } from '../expect/types.js';
 import type {
-  Expectation,
   ErrorCode,
   HttpVersion,
   AttemptFailure,

@@ -1,4 +1,5 @@
-import type { ErrorCode, Expectation, Result } from '../types.js';
+import type { Expectation } from '../expect/types.js';
+import type { ErrorCode, Result } from '../types.js';
 import { inRanges } from './exchange.js';
 
 /**

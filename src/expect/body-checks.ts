@@ -1,6 +1,6 @@
 import { checkJson } from './json-path.js';
 import { linearTest } from './regex.js';
-import type { Expectation } from '../types.js';
+import type { Expectation } from './types.js';
 
 /**
  * The body held in memory for `expect.json` and `expect.bodyMatches`, up to a limit

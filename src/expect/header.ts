@@ -1,4 +1,4 @@
-import type { HeaderRule } from '../types.js';
+import type { HeaderRule } from './types.js';
 import { describeValue, isPlainObject, quote } from '../describe.js';
 import { validateHeaderName, validateHeaderValue } from '../header.js';
 import { linearRegex, linearTest } from './regex.js';

@@ -1,4 +1,4 @@
-import type { JsonCheck, JsonPathStep, JsonTest } from '../types.js';
+import type { JsonCheck, JsonPathStep, JsonTest } from './types.js';
 import { describeValue, isPlainObject } from '../describe.js';
 import { linearTest, parseUserRegex } from './regex.js';
 

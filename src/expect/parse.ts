@@ -1,4 +1,5 @@
-import type { ExpectObject, Expectation } from '../types.js';
+import type { ExpectObject } from '../types.js';
+import type { Expectation } from './types.js';
 import { describeValue, isPlainObject, unknownFieldError } from '../describe.js';
 import { checkBudget, parseDuration } from '../duration.js';
 import { contentExpectations } from './content.js';

@@ -1,4 +1,5 @@
-import type { Expectation, FileBody, HeaderList, TargetObject } from '../types.js';
+import type { Expectation } from '../expect/types.js';
+import type { FileBody, HeaderList, TargetObject } from '../types.js';
 import { describeValue, isPlainObject, unknownFieldError } from '../describe.js';
 import { buildExpectation, DEFAULT_EXPECTATION } from '../expect/parse.js';
 import { checkHeader, EMPTY_HEADERS, mergeHeaders, readBody, readHeaders, readMethod, readTimeout } from './fields.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Expectation } from '../../src/types.js';
+import type { Expectation } from '../../src/expect/types.js';
 import { buildExpectation, DEFAULT_EXPECTATION } from '../../src/expect/parse.js';
 
 const fallback: Expectation = {
