@@ -1,6 +1,5 @@
-import type { Expectation } from '../expect/types.js';
+import { acceptsStatus, type Expectation } from '../expect/check.js';
 import type { ErrorCode, Result } from '../types.js';
-import { inRanges } from './exchange.js';
 
 /**
  * Errors worth another attempt: the name did not resolve (the engine drops the cached failure
@@ -26,7 +25,7 @@ export function isRetryStatus(status: number): boolean {
 export function isRetryable(result: Result, expect: Expectation): boolean {
   if (result.error !== null) return RETRY_ERRORS.has(result.error.code);
   // A status the target's expectation accepts is an answer the user wanted, not a failure.
-  return result.status !== null && isRetryStatus(result.status) && !inRanges(result.status, expect.status);
+  return result.status !== null && isRetryStatus(result.status) && !acceptsStatus(expect, result.status);
 }
 
 /**
