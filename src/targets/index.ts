@@ -25,8 +25,6 @@ export class ListChangedError extends UsageError {
 }
 
 export { parseDuration, MAX_DURATION_MS } from '../duration.js';
-export { parseStatusSpec, type StatusSpec } from '../expect/status.js';
-export { buildExpectation, DEFAULT_EXPECTATION } from '../expect/parse.js';
 export { parseHeaderFlag, validateHeaderName, validateHeaderValue, requestHeaderError, isToken } from '../header.js';
 export { prepareTarget, checkFileDefaults, normalizeMethod, type TargetDefaults } from './normalize.js';
 export {
