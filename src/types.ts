@@ -90,57 +90,6 @@ export interface TargetOrigin {
   from?: string;
 }
 
-/** A validated expectation, ready for the engine to check. */
-export interface Expectation {
-  /** Status ranges that count as ok, inclusive, e.g. [[200, 399]]. */
-  status: ReadonlyArray<readonly [number, number]>;
-  /** The spec as the user wrote it, for messages (`status 503 not in 200-399`). */
-  statusText: string;
-  /** Milliseconds, or undefined for no limit. */
-  maxTime?: number;
-  bodyIncludes?: string;
-  /** Response headers to check, names lower-cased. */
-  header?: ReadonlyArray<HeaderRule>;
-  /** Minimum days of certificate validity left (HTTPS). */
-  certDaysLeft?: number;
-  /** Checks on the body parsed as JSON (`expect.json`), in the order given. */
-  json?: readonly JsonCheck[];
-  /** The body text must match (`expect.bodyMatches`); never has the `g` or `y` flag. */
-  bodyMatches?: RegExp;
-}
-
-/** One `expect.header` check (see {@link ExpectObject.header}). */
-export interface HeaderRule {
-  /** Lower-cased field name. */
-  name: string;
-  /** `equals`: exact, or up to the first `;` for a value without one; `includes`: substring; `matches`: regex. */
-  kind: 'equals' | 'includes' | 'matches';
-  value: string;
-  /** `matches` only: `value`, compiled. */
-  regex?: RegExp;
-}
-
-/** One `expect.json` entry: a JSONPath and what the value it selects must be. */
-export interface JsonCheck {
-  /** The path as the user wrote it, for messages. */
-  path: string;
-  /** The parsed path, step by step from the document's root. */
-  steps: readonly JsonPathStep[];
-  test: JsonTest;
-}
-
-/**
- * One step of a JSONPath: an object member (`.name`, `["name"]`), an array element (`[0]`;
- * negative counts from the end), or `.length` (of an array or string; an object's member
- * named "length" otherwise).
- */
-export type JsonPathStep = { kind: 'member'; name: string } | { kind: 'index'; index: number } | { kind: 'length' };
-
-export type JsonTest =
-  | { kind: 'equals'; value: unknown }
-  | { kind: 'matches'; regex: RegExp }
-  | { kind: 'exists'; exists: boolean };
-
 /** Digest algorithms of `hash`. */
 export type HashAlgorithm = 'sha256' | 'sha1' | 'md5';
 
@@ -179,7 +128,8 @@ export interface Target extends TargetOrigin {
   body: Buffer | FileBody | null;
   /** Whole-request timeout in ms; overrides the run's `timeout`. */
   timeout?: number;
-  expect?: Expectation;
+  // Its compiled expectation, `expect`, is added by src/expect/types.ts: the compiled form is
+  // internal, so it stays out of this file, whose declarations are the public ones.
   /**
    * Headers bound to origins (`--header-for`, `--user-for`, a file's `defaults.origins`): every
    * request of the target, each redirect hop included, carries those of its own origin and no
@@ -480,11 +430,11 @@ export interface RunOptions {
   /** Stop reading a body past this many bytes (error `too_large`). @default unlimited */
   maxBytes?: number;
   /**
-   * Run-wide expectation, used for targets that carry none: a status spec (`"2xx"`), an object as
-   * a target's `expect` (`{ status: "200-299", maxTime: "1s" }`), or a built {@link Expectation}.
+   * Run-wide expectation, used for targets that carry none: a status spec (`"2xx"`), or an object
+   * as a target's `expect` (`{ status: "200-299", maxTime: "1s" }`).
    * @default status 200-399
    */
-  expect?: Expectation | ExpectObject | string;
+  expect?: ExpectObject | string;
   /** Abort the run: stop taking targets; those already taken but not finished are reported `cancelled`. Targets not yet read from the input get no result. */
   signal?: AbortSignal;
   /** Value of the User-Agent header. @default "fetch-many/<version>" */

@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { HELP_GROUPS, type HelpGroup } from '../config/groups.js';
-import { closest } from '../targets/describe.js';
+import { closest } from '../describe.js';
 
 /**
  * What `--help` shows (issue 23, item 7). By default the short help: the common options of each

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { OptionError } from '../errors.js';
 import { escapeControls } from '../controls.js';
-import { quote } from '../targets/describe.js';
+import { quote } from '../describe.js';
 import type { RawOptions } from './program.js';
 
 /** `--sitemap`, `--links`, `--crawl` and their companions, checked. */

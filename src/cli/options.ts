@@ -2,19 +2,18 @@ import { closeSync, fstatSync, openSync } from 'node:fs';
 import { OptionError } from '../errors.js';
 import { RUN_OPTIONS, type RunConfig, resolveRunConfig } from '../config/run-config.js';
 import { flagDuration } from '../config/values.js';
-import { quote } from '../targets/describe.js';
-import { DEFAULT_EXPECTATION } from '../targets/expect.js';
-import { contentExpectations } from '../targets/expect-content.js';
-import { headerRule } from '../targets/expect-header.js';
-import { parseHeaderFlag, trimOws, validateHeaderName } from '../targets/header.js';
+import { quote } from '../describe.js';
+import { expectationFromFlags } from '../expect/flags.js';
+import { DEFAULT_EXPECTATION, withFallback } from '../expect/parse.js';
+import { parseHeaderFlag } from '../header.js';
 import { parseShard, type Shard } from '../targets/index.js';
 import type { TargetDefaults } from '../targets/normalize.js';
 import { normalizeMethod } from '../targets/fields.js';
 import { measureFileBody, type BodyPartSpec } from '../targets/file-body.js';
 import { cannotRead } from '../targets/read/sources.js';
-import type { Expectation, HeaderList, HeaderRule } from '../types.js';
+import type { Expectation } from '../expect/types.js';
+import type { HeaderList } from '../types.js';
 import { attributeOf, type RawOptions } from './program.js';
-import { contentFlags } from './content-flags.js';
 import { proxySettings } from './run-options.js';
 import { addBinding, basicAuthorization, type OriginHeaders, parseOrigin } from '../targets/origin.js';
 import { splitPair } from './pair-flags.js';
@@ -130,10 +129,8 @@ function runInput(raw: RawOptions, env: NodeJS.ProcessEnv, expect: Partial<Expec
   if (maxTime !== undefined) input.timeout = flagDuration('--max-time')(maxTime);
   const proxy = proxySettings(str(raw, 'proxy'), str(raw, 'noproxy'), env);
   if (proxy !== undefined) input.proxy = proxy;
-  // The status part was read from --expect by the `expect` option itself; the rest joins it.
-  const { status, statusText, ...rest } = expect;
-  if (status !== undefined && statusText !== undefined) input.expect = { status, statusText, ...rest };
-  else if (Object.keys(rest).length > 0) input.expect = { ...RUN_OPTIONS.expect.default, ...rest };
+  // Compiled from the flags already: the `expect` option takes it as it is.
+  if (Object.keys(expect).length > 0) input.expect = withFallback(expect, DEFAULT_EXPECTATION);
   return input;
 }
 
@@ -145,45 +142,6 @@ function flagValue<T>(flag: string, read: () => T): T {
     if (err instanceof OptionError) throw err;
     throw new OptionError(flag, `${flag}: ${(err as Error).message}`, { cause: err });
   }
-}
-
-/** --expect, --expect-body, --expect-time, --expect-header: only the fields given. */
-function expectFlags(raw: RawOptions): Partial<Expectation> {
-  const given: Partial<Expectation> = {};
-  const status = str(raw, 'expect');
-  if (status !== undefined) {
-    const built = flagValue('--expect', () => RUN_OPTIONS.expect.read(status));
-    given.status = built.status;
-    given.statusText = built.statusText;
-  }
-  const body = str(raw, 'expectBody');
-  if (body !== undefined) {
-    if (body === '') throw new OptionError('--expect-body', '--expect-body needs some text');
-    given.bodyIncludes = body;
-  }
-  const time = str(raw, 'expectTime');
-  if (time !== undefined) given.maxTime = flagDuration('--expect-time')(time);
-  const headers = list(raw, 'expectHeader');
-  if (headers.length > 0) {
-    given.header = headers.map((text): HeaderRule => {
-      const colon = text.indexOf(':');
-      const name = colon === -1 ? '' : text.slice(0, colon).trim();
-      if (colon === -1 || validateHeaderName(name) !== null) {
-        throw new OptionError('--expect-header', `--expect-header ${quote(text)}: use "Name: value"`);
-      }
-      const value = trimOws(text.slice(colon + 1));
-      return flagValue('--expect-header', () => headerRule(name.toLowerCase(), value, name));
-    });
-  }
-  // --expect-json / --expect-match, checked under their own flags, then built as a file's would be.
-  const content = contentFlags(raw);
-  if (content !== null) {
-    const built: Expectation = { ...DEFAULT_EXPECTATION };
-    contentExpectations(content as Record<string, unknown>, built);
-    if (built.json !== undefined) given.json = built.json;
-    if (built.bodyMatches !== undefined) given.bodyMatches = built.bodyMatches;
-  }
-  return given;
 }
 
 /**
@@ -289,7 +247,14 @@ export function colorWanted(flag: string | boolean | undefined, env: NodeJS.Proc
 
 export function resolveOptions(raw: RawOptions, env: NodeJS.ProcessEnv, stdoutIsTTY: boolean): CliConfig {
   const headers: Array<readonly [string, string]> = list(raw, 'header').map((h) => parseHeaderFlag(h));
-  const expect = expectFlags(raw);
+  const expect = expectationFromFlags({
+    expect: str(raw, 'expect'),
+    expectBody: str(raw, 'expectBody'),
+    expectTime: str(raw, 'expectTime'),
+    expectHeader: list(raw, 'expectHeader'),
+    expectJson: list(raw, 'expectJson'),
+    expectMatch: str(raw, 'expectMatch'),
+  });
   const run = resolveRunConfig(runInput(raw, env, expect), { naming: 'cli' });
 
   const rawMethod = str(raw, 'method');

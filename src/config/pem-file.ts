@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
-import { quote } from '../targets/describe.js';
+import { quote } from '../describe.js';
 import { cannotRead } from '../targets/read/sources.js';
 
 /** Reads a PEM file named by a flag (--cacert, --cert, --key) now, so a bad path fails before any request. */

@@ -19,9 +19,9 @@
  * A CLI-only flag (an output format, a report path) goes in ./cli-flags.ts instead.
  */
 import { OptionError } from '../errors.js';
-import { closest, isPlainObject, quote } from '../targets/describe.js';
-import { DEFAULT_EXPECTATION } from '../targets/expect.js';
-import type { Expectation } from '../types.js';
+import { closest, isPlainObject, quote } from '../describe.js';
+import { DEFAULT_EXPECTATION, readExpectation } from '../expect/parse.js';
+import type { Expectation } from '../expect/types.js';
 import { VERSION } from '../version.js';
 import { directory, hashAlgorithm, outputTemplate } from './body-values.js';
 import type { HelpGroup } from './groups.js';
@@ -30,7 +30,6 @@ import { readPemFile } from './pem-file.js';
 import {
   budget,
   duration,
-  expectation,
   flagDuration,
   flag,
   pem,
@@ -179,7 +178,7 @@ export const RUN_OPTIONS = {
     },
   }),
   expect: defaulted<Expectation>({
-    read: expectation,
+    read: readExpectation,
     default: DEFAULT_EXPECTATION,
     cli: {
       flags: '--expect <spec>',

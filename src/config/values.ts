@@ -1,13 +1,9 @@
 import { isIP } from 'node:net';
 import { OptionError } from '../errors.js';
-import { checkBudget, MAX_DURATION_MS, parseDuration, parseFlagDuration } from '../targets/duration.js';
-import { describeValue, isPlainObject, quote } from '../targets/describe.js';
-import { buildExpectation, DEFAULT_EXPECTATION } from '../targets/expect.js';
-import { headerRule } from '../targets/expect-header.js';
-import { validateHeaderValue } from '../targets/header.js';
-import { linearRegex } from '../targets/regex.js';
-import { parseStatusSpec } from '../targets/status-spec.js';
-import type { ExpectObject, Expectation, ProxySettings, Rate } from '../types.js';
+import { parseFlagDuration, readBudget, readDuration } from '../duration.js';
+import { describeValue, isPlainObject, quote } from '../describe.js';
+import { validateHeaderValue } from '../header.js';
+import type { ProxySettings, Rate } from '../types.js';
 
 /**
  * Value readers for run options. Each takes what a library caller or the CLI handed in (the
@@ -37,27 +33,15 @@ export function wholeNumber(min: number, max: number): ValueReader<number> {
  * A duration in whole ms, at least 1 (a zero timeout would fire at once, a zero delay spin).
  * A number is milliseconds (the library's unit, as Node's timeouts); a string carries its unit
  * (`250ms`, `2s`, `1.5m`, `1h`). The CLI reads its flags' text with `parseFlagDuration` first
- * (a bare number there is seconds), so this sees a number from it. See src/targets/duration.ts.
+ * (a bare number there is seconds), so this sees a number from it. See src/duration.ts.
  */
-export const duration: ValueReader<number> = (value) => {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 1 || value > MAX_DURATION_MS) {
-      throw new Error(`must be a number of milliseconds from 1 to ${MAX_DURATION_MS}, got ${shown(value)}`);
-    }
-    return Math.round(value);
-  }
-  if (typeof value !== 'string') {
-    throw new Error(`must be a duration like "250ms" or "2s", or a number of milliseconds, got ${shown(value)}`);
-  }
-  // parseDuration's message already names and quotes the value.
-  return parseDuration(value);
-};
+export const duration: ValueReader<number> = readDuration;
 
 /**
  * A budget (a timeout, `expect.maxTime`): a {@link duration}, and a number under 10 is refused as
  * most likely meant in seconds (`timeout: 5`); `"5ms"` says it on purpose.
  */
-export const budget: ValueReader<number> = (value) => checkBudget(value, duration(value));
+export const budget: ValueReader<number> = readBudget;
 
 /**
  * A duration flag's text → milliseconds (a bare number is seconds, refused from 100 with the
@@ -110,86 +94,6 @@ export const rate: ValueReader<Rate> = (value) => {
   const perMinute = (m[2] ?? 's').toLowerCase().startsWith('m');
   return { count, perMs: perMinute ? 60_000 : 1000 };
 };
-
-/**
- * The run-wide expectation: a status spec (`"2xx"`, the CLI's `--expect`), an object as a target
- * file's `expect` (`{status: "200-299", maxTime: "1s"}`), or an already built
- * {@link Expectation} (`{status: [[200, 299]], statusText: "200-299"}`).
- */
-export const expectation: ValueReader<Expectation> = (value) => {
-  if (typeof value === 'string' || typeof value === 'number') {
-    const spec = parseStatusSpec(value);
-    return { status: spec.ranges, statusText: spec.text };
-  }
-  if (isPlainObject(value) && Array.isArray(value.status)) return builtExpectation(value);
-  if (!isPlainObject(value)) throw new Error(`must be a status spec like "200-299" or an object, got ${shown(value)}`);
-  return buildExpectation(value as ExpectObject, DEFAULT_EXPECTATION);
-};
-
-/** An {@link Expectation} as the engine takes it, checked field by field in that form. */
-function builtExpectation(value: Record<string, unknown>): Expectation {
-  const { status, statusText, maxTime, bodyIncludes, header, certDaysLeft, json, bodyMatches, ...rest } = value;
-  const extra = Object.keys(rest)[0];
-  if (extra !== undefined) throw new Error(`has an unknown field ${quote(extra)}`);
-  const ranges = status as unknown[];
-  const codesOk =
-    ranges.length > 0 &&
-    ranges.every(
-      (r) =>
-        Array.isArray(r) &&
-        r.length === 2 &&
-        Number.isInteger(r[0]) &&
-        Number.isInteger(r[1]) &&
-        (r[0] as number) >= 100 &&
-        (r[0] as number) <= (r[1] as number) &&
-        (r[1] as number) <= 599,
-    );
-  if (!codesOk) throw new Error('.status must be a non-empty list of [low, high] codes from 100 to 599');
-  if (typeof statusText !== 'string') throw new Error('.statusText must be a string');
-  // Copied: the config is frozen, and the caller's arrays stay theirs.
-  const built: Expectation = { status: ranges.map((r) => [...(r as [number, number])] as const), statusText };
-  if (maxTime !== undefined) built.maxTime = budget(maxTime);
-  if (bodyIncludes !== undefined) {
-    if (typeof bodyIncludes !== 'string' || bodyIncludes === '')
-      throw new Error('.bodyIncludes must be a non-empty string');
-    built.bodyIncludes = bodyIncludes;
-  }
-  if (certDaysLeft !== undefined) {
-    if (typeof certDaysLeft !== 'number' || !Number.isSafeInteger(certDaysLeft) || certDaysLeft < 0) {
-      throw new Error('.certDaysLeft must be a whole number of days (0 or more)');
-    }
-    built.certDaysLeft = certDaysLeft;
-  }
-  // Built content checks (what `expect.json` / `expect.bodyMatches` compile to) are taken as they
-  // are; the object form of `expect` is where they are written and checked.
-  if (json !== undefined) {
-    if (!Array.isArray(json)) throw new Error('.json must be a list of built JSON checks (or use the object form)');
-    built.json = json as Expectation['json'] & object;
-    // A built `matches` runs on RE2 too: refused here, not when a body arrives.
-    for (const check of built.json) {
-      const test: unknown = check?.test;
-      if (!isPlainObject(test) || test.kind !== 'matches') continue;
-      if (!(test.regex instanceof RegExp)) throw new Error('.json: a "matches" check needs a RegExp');
-      linearRegex(test.regex);
-    }
-  }
-  if (bodyMatches !== undefined) {
-    if (!(bodyMatches instanceof RegExp)) throw new Error('.bodyMatches must be a RegExp (or use the object form)');
-    linearRegex(bodyMatches, String(bodyMatches));
-    built.bodyMatches = bodyMatches;
-  }
-  if (header !== undefined) {
-    if (!Array.isArray(header)) throw new Error('.header must be a list of header rules');
-    built.header = header.map((rule: unknown) => {
-      if (!isPlainObject(rule) || typeof rule.name !== 'string' || typeof rule.value !== 'string') {
-        throw new Error('.header must be a list of {name, kind, value}');
-      }
-      const form = rule.kind === 'includes' || rule.kind === 'matches' ? { [rule.kind]: rule.value } : rule.value;
-      return headerRule(rule.name.toLowerCase(), form, `expect.header.${rule.name}`);
-    });
-  }
-  return built;
-}
 
 /** PEM text: one string or a list (the library's `ca`). */
 export const pemList: ValueReader<string[]> = (value) => {

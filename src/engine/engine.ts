@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type { Expectation, PreparedTarget, Rate, Result, RunOptions, Target } from '../types.js';
+import type { Expectation } from '../expect/check.js';
+import type { PreparedTarget, Rate, Result, RunOptions, Target } from '../types.js';
 import { isRunConfig, type RunConfig, resolveRunConfig } from '../config/run-config.js';
 import { defaultConnector, type Connector } from './net/connector.js';
 import type { DialContext } from './net/dial.js';

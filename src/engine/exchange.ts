@@ -1,5 +1,5 @@
+import { BodyCheck, checkEnd, checkHead, type Expectation, type FailureSink } from '../expect/check.js';
 import type {
-  Expectation,
   ErrorCode,
   HttpVersion,
   AttemptFailure,
@@ -11,12 +11,9 @@ import type {
   TlsInfo,
 } from '../types.js';
 import type { ResponseHead } from './h1/parser.js';
-import { BodyMatcher } from './body-match.js';
 import type { Bodies, BodyWork } from './bodies/bodies.js';
 import { copyOrigin } from './unsent-result.js';
-import { needsBody } from './body-checks.js';
 import { requestsClose } from './h1/request.js';
-import { headerFailure } from '../targets/expect-header.js';
 import { HeadCapture, pairsOf } from './heads.js';
 
 /** RFC 9110 §9.2.2: only these may be retried automatically. */
@@ -80,7 +77,7 @@ class Rare {
   retryAfter: string | null = null;
   decodedBytes: number | null = null;
   saveAs: string[] | null = null;
-  matcher: BodyMatcher | null = null;
+  bodyCheck: BodyCheck | null = null;
   pausedAt: number | null = null;
   connectFrom: number | null = null;
   heads: HeadCapture | null = null;
@@ -90,7 +87,7 @@ class Rare {
  * The context of one request, as in the classic design: its target, its connection, its
  * deadlines, and what has been learned so far. It becomes exactly one {@link Result}.
  */
-export class Exchange {
+export class Exchange implements FailureSink {
   phase: ExchangePhase = 'queued';
   connection: Carrier | null = null;
   /** The response's HTTP version; null until a response head arrives. */
@@ -205,8 +202,9 @@ export class Exchange {
     if (heads !== null || this.rare !== null) this.more().heads = heads;
   }
 
-  private get matcher(): BodyMatcher | null {
-    return this.rare?.matcher ?? null;
+  /** The expectation's checks on the body text, when it has any (src/expect/check.ts). */
+  private get bodyCheck(): BodyCheck | null {
+    return this.rare?.bodyCheck ?? null;
   }
 
   private get pausedAt(): number | null {
@@ -225,7 +223,8 @@ export class Exchange {
     readonly target: Target,
     readonly expect: Expectation,
   ) {
-    if (expect.bodyIncludes !== undefined) this.more().matcher = new BodyMatcher(expect.bodyIncludes);
+    const bodyCheck = BodyCheck.start(expect);
+    if (bodyCheck !== null) this.more().bodyCheck = bodyCheck;
     this.idempotent = IDEMPOTENT.has(target.method);
     this.closeAfter = requestsClose(target.headers);
   }
@@ -266,7 +265,7 @@ export class Exchange {
     const bodies = this.bodies;
     return (
       bodies !== null &&
-      (this.saveAs !== null || bodies.hash !== null || bodies.sinks !== null || needsBody(this.expect))
+      (this.saveAs !== null || bodies.hash !== null || bodies.sinks !== null || this.bodyCheck?.holdsBody === true)
     );
   }
 
@@ -277,7 +276,8 @@ export class Exchange {
   startBody(continues: boolean, onWriteError: (message: string) => void): void {
     const bodies = this.bodies;
     if (bodies === null || continues || this.status === null) return;
-    this.body = bodies.start(this.expect, this.target, this.status, this.contentType, this.saveAs, onWriteError);
+    this.bodyCheck?.hold(bodies.maxBodyBuffer);
+    this.body = bodies.start(this.target, this.status, this.contentType, this.saveAs, onWriteError);
   }
 
   /** The request will run on another connection: what this one measured no longer applies. */
@@ -297,19 +297,12 @@ export class Exchange {
     if (status >= 301 && status <= 308) this.location = findHeader(head.headers, 'location') ?? null;
     if (this.bodies?.sinks != null) this.contentType = findHeader(head.headers, 'content-type');
     else if (status === 429 || status === 503) this.retryAfter = findHeader(head.headers, 'retry-after') ?? null;
-    const expect = this.expect;
-    if (!inRanges(head.status, expect.status)) this.fail(`status ${head.status} not in ${expect.statusText}`);
-    if (expect.header !== undefined) {
-      for (const rule of expect.header) {
-        const problem = headerFailure(rule, findHeader(head.headers, rule.name));
-        if (problem !== null) this.fail(problem);
-      }
-    }
+    checkHead(this.expect, status, head.headers, this);
   }
 
   onBody(chunk: Buffer, start: number, end: number): void {
     this.bytes += end - start;
-    if (this.matcher !== null) this.matcher.push(chunk, start, end);
+    this.bodyCheck?.push(chunk, start, end);
     // A view of a socket read, which may be the run's shared read buffer: a saved body copies it.
     if (this.body !== null) this.body.push(chunk.subarray(start, end), true);
   }
@@ -320,39 +313,22 @@ export class Exchange {
    */
   onDecoded(chunk: Buffer): void {
     this.decodedBytes = (this.decodedBytes ?? 0) + chunk.length;
-    if (this.matcher !== null) this.matcher.push(chunk, 0, chunk.length);
+    this.bodyCheck?.push(chunk, 0, chunk.length);
     // zlib's output buffers are its own and never reused: queued as they are.
     if (this.body !== null) this.body.push(chunk, false);
   }
 
-  private fail(text: string): void {
+  /** An expectation did not hold (called by src/expect/check.ts). */
+  fail(text: string): void {
     this.failures ??= [];
     this.failures.push(text);
   }
 
   /** Builds the result of a response that completed. */
   complete(now: number): Result {
-    const total = now - this.start;
-    if (this.matcher !== null && !this.matcher.found) {
-      this.fail(`body does not include ${JSON.stringify(this.expect.bodyIncludes)}`);
-    }
-    if (this.body !== null && this.bodies !== null) {
-      for (const failure of this.body.failures(this.expect, this.bodies.maxBodyBuffer)) this.fail(failure);
-      this.body.end();
-    }
-    if (this.expect.maxTime !== undefined && total > this.expect.maxTime) {
-      this.fail(`time ${Math.round(total)} ms > ${this.expect.maxTime} ms`);
-    }
-    if (this.expect.certDaysLeft !== undefined) this.checkCertificate(this.expect.certDaysLeft);
+    checkEnd(this.expect, this.bodyCheck, now - this.start, this.connection?.tlsInfo?.daysLeft ?? null, this);
+    if (this.body !== null && this.bodies !== null) this.body.end();
     return this.result(now, null);
-  }
-
-  /** `expect.certDaysLeft`: the certificate this response came over must last `min` more days. */
-  private checkCertificate(min: number): void {
-    const days = this.connection?.tlsInfo?.daysLeft ?? null;
-    if (days === null) this.fail('no TLS certificate');
-    else if (days < 0) this.fail(`certificate expired ${-days} days ago (< ${min})`);
-    else if (days < min) this.fail(`certificate expires in ${days} days (< ${min})`);
   }
 
   /** Builds the result of a request that ended in an error. */
@@ -410,14 +386,6 @@ export class Exchange {
     }
     return result;
   }
-}
-
-export function inRanges(status: number, ranges: Expectation['status']): boolean {
-  for (let i = 0; i < ranges.length; i++) {
-    const range = ranges[i]!;
-    if (status >= range[0] && status <= range[1]) return true;
-  }
-  return false;
 }
 
 function findHeader(flat: readonly string[], lowerName: string): string | undefined {

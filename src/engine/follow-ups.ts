@@ -2,7 +2,7 @@ import type { Result, Target } from '../types.js';
 import { Exchange, type Chain } from './exchange.js';
 import type { Pool } from './pool.js';
 import { isRedirect, nextHop } from './redirect.js';
-import { inRanges } from './exchange.js';
+import { acceptsStatus } from '../expect/check.js';
 import { isRetryable, isRetryStatus, parseRetryAfter, retryWait } from './retry.js';
 
 /** What the follow-ups need from the engine. */
@@ -83,7 +83,7 @@ export class FollowUps {
    */
   continuesAfter(ex: Exchange, status: number): boolean {
     if (this.options.follow && ex.location !== null && isRedirect(status)) return true;
-    return this.mayTryAgain(ex) && isRetryStatus(status) && !inRanges(status, ex.expect.status);
+    return this.mayTryAgain(ex) && isRetryStatus(status) && !acceptsStatus(ex.expect, status);
   }
 
   /** Cancels every waiting retry, handing each to `report` with the reason. */

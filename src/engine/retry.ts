@@ -1,5 +1,5 @@
-import type { ErrorCode, Expectation, Result } from '../types.js';
-import { inRanges } from './exchange.js';
+import { acceptsStatus, type Expectation } from '../expect/check.js';
+import type { ErrorCode, Result } from '../types.js';
 
 /**
  * Errors worth another attempt: the name did not resolve (the engine drops the cached failure
@@ -25,7 +25,7 @@ export function isRetryStatus(status: number): boolean {
 export function isRetryable(result: Result, expect: Expectation): boolean {
   if (result.error !== null) return RETRY_ERRORS.has(result.error.code);
   // A status the target's expectation accepts is an answer the user wanted, not a failure.
-  return result.status !== null && isRetryStatus(result.status) && !inRanges(result.status, expect.status);
+  return result.status !== null && isRetryStatus(result.status) && !acceptsStatus(expect, result.status);
 }
 
 /**

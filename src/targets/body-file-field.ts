@@ -4,7 +4,7 @@ import { escapeControls } from '../controls.js';
 import { errnoWords } from '../errno.js';
 import { UsageError } from '../errors.js';
 import type { FileBody, InvalidTarget, PreparedTarget, SourceLocation, Target, TargetInput } from '../types.js';
-import { describeValue, isPlainObject } from './describe.js';
+import { describeValue, isPlainObject } from '../describe.js';
 
 /**
  * A target's `bodyFile`: a file whose bytes are the request body, streamed from it as each request

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { isPlainObject, quote } from './describe.js';
+import { isPlainObject, quote } from '../describe.js';
 
 /**
  * `${env:NAME}` in a target file (issue 19): every string value of a target — URL, header

@@ -1,7 +1,7 @@
 import type { HeaderList } from '../types.js';
-import { describeValue, isPlainObject, quote } from './describe.js';
-import { checkBudget, parseDuration } from './duration.js';
-import { isToken, requestHeaderError, trimOws, validateHeaderName, validateHeaderValue } from './header.js';
+import { describeValue, isPlainObject, quote } from '../describe.js';
+import { checkBudget, parseDuration } from '../duration.js';
+import { isToken, requestHeaderError, trimOws, validateHeaderName, validateHeaderValue } from '../header.js';
 
 /**
  * Readers for the fields of a target object (and of a file's `defaults`): each checks the type,

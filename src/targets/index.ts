@@ -7,7 +7,7 @@
 import { OptionError, UsageError } from '../errors.js';
 import type { PreparedTarget, TargetInput } from '../types.js';
 import { bodyFileBase, hasBodyFile, withBodyFile } from './body-file-field.js';
-import { quote } from './describe.js';
+import { quote } from '../describe.js';
 import { type FinishedTargets, inputHash } from './finished.js';
 import { prepareTarget, type TargetDefaults } from './normalize.js';
 import { openSourceBatches, type SourceItem, type SourceSpec } from './read/sources.js';
@@ -26,10 +26,8 @@ export class ListChangedError extends UsageError {
   override readonly name = 'ListChangedError';
 }
 
-export { parseDuration, MAX_DURATION_MS } from './duration.js';
-export { parseStatusSpec, type StatusSpec } from './status-spec.js';
-export { buildExpectation, DEFAULT_EXPECTATION } from './expect.js';
-export { parseHeaderFlag, validateHeaderName, validateHeaderValue, requestHeaderError, isToken } from './header.js';
+export { parseDuration, MAX_DURATION_MS } from '../duration.js';
+export { parseHeaderFlag, validateHeaderName, validateHeaderValue, requestHeaderError, isToken } from '../header.js';
 export { prepareTarget, checkFileDefaults, normalizeMethod, type TargetDefaults } from './normalize.js';
 export {
   classifyArgument,

@@ -1,6 +1,7 @@
-import type { Expectation, FileBody, HeaderList, TargetObject } from '../types.js';
-import { describeValue, isPlainObject, unknownFieldError } from './describe.js';
-import { buildExpectation, DEFAULT_EXPECTATION } from './expect.js';
+import type { Expectation } from '../expect/types.js';
+import type { FileBody, HeaderList, TargetObject } from '../types.js';
+import { describeValue, isPlainObject, unknownFieldError } from '../describe.js';
+import { buildExpectation, DEFAULT_EXPECTATION, withFallback } from '../expect/parse.js';
 import { checkHeader, EMPTY_HEADERS, mergeHeaders, readBody, readHeaders, readMethod, readTimeout } from './fields.js';
 import { checkOrigins, mergeOrigins, NO_ORIGINS, type OriginHeaders, readOrigins } from './origin.js';
 
@@ -115,7 +116,7 @@ function compileCliDefaults(defaults: TargetDefaults): Layer {
     body: body === undefined ? null : typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
     bodyContentType: body === undefined ? undefined : bodyContentType,
     timeout,
-    expect: expect === undefined ? undefined : ({ ...DEFAULT_EXPECTATION, ...expect } as Expectation),
+    expect: expect === undefined ? undefined : withFallback(expect, DEFAULT_EXPECTATION),
     expectGiven: expect,
     origins: origins === undefined || origins.size === 0 ? NO_ORIGINS : checkOrigins(origins, 'origins'),
   };
@@ -152,7 +153,7 @@ function mergeLayers(file: Layer, cli: Layer): Layer {
     timeout: cli.timeout ?? file.timeout,
     expect:
       file.expect !== undefined && cli.expectGiven !== undefined
-        ? { ...file.expect, ...cli.expectGiven }
+        ? withFallback(cli.expectGiven, file.expect)
         : (cli.expect ?? file.expect),
     origins: mergeOrigins(file.origins, cli.origins),
   };

@@ -1,8 +1,8 @@
 import type { HeaderList, PreparedTarget, Target, TargetInput, TargetObject } from '../types.js';
 import { readBodyFile } from './body-file-field.js';
 import { deepPreview, tooDeep, tooDeepMessage } from './depth.js';
-import { describeValue, isPlainObject, quote, unknownFieldError } from './describe.js';
-import { buildExpectation, DEFAULT_EXPECTATION } from './expect.js';
+import { describeValue, isPlainObject, quote, unknownFieldError } from '../describe.js';
+import { buildExpectation, DEFAULT_EXPECTATION } from '../expect/parse.js';
 import {
   EMPTY_HEADERS,
   mergeHeaders,
@@ -14,7 +14,7 @@ import {
   readTimeout,
   withField,
 } from './fields.js';
-import { controlName } from './header.js';
+import { controlName } from '../header.js';
 import { baseLayer, type Layer, type TargetDefaults } from './layers.js';
 import { headersFor, NO_ORIGINS, originKey } from './origin.js';
 import { parseTargetUrl, type ParsedUrl } from './url.js';

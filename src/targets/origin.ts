@@ -1,7 +1,7 @@
 import type { BoundHeaders, HeaderList } from '../types.js';
-import { describeValue, isPlainObject, quote, unknownFieldError } from './describe.js';
+import { describeValue, isPlainObject, quote, unknownFieldError } from '../describe.js';
 import { checkHeader, mergeHeaders, readHeaders } from './fields.js';
-import { controlName } from './header.js';
+import { controlName } from '../header.js';
 
 /**
  * Credentials bound to origins (issue 19, item 5): `--header-for`, `--user-for`, a target file's

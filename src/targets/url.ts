@@ -1,5 +1,5 @@
-import { quote } from './describe.js';
-import { controlName } from './header.js';
+import { quote } from '../describe.js';
+import { controlName } from '../header.js';
 
 /** The parts of a target URL the engine needs. */
 export interface ParsedUrl {

@@ -87,6 +87,11 @@ describe('--expect-body, --expect-time', () => {
       '--expect-time: "100" is a bare number, which is seconds on the command line (1.7 minutes): did you mean 100ms?',
     );
     expectUsageError(await runCli(['--timeout', '1000', api]), 'did you mean 1000ms? (write 1000s if not)');
+    // Under 10 ms is refused as --timeout's is, naming the flag given (it once named --expect).
+    expectUsageError(
+      await runCli(['--expect', '2xx', '--expect-time', '5ms', api]),
+      '--expect-time: 5 is 5 ms (a number is milliseconds); did you mean "5s"?',
+    );
   });
 
   it("flags override only their own field of a file's defaults.expect", async () => {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { LookupFn } from '../../src/engine/dns/cache.js';
 import { backoffDelay, isRetryable, parseRetryAfter, retryWait } from '../../src/engine/retry.js';
 import { runTargets } from '../../src/engine/run.js';
-import { DEFAULT_EXPECTATION } from '../../src/targets/index.js';
+import { DEFAULT_EXPECTATION } from '../../src/expect/parse.js';
 import type { Result } from '../../src/types.js';
 import {
   onRequests,

@@ -68,6 +68,26 @@ describe('scripts/check-layers.mjs (the folder order of src/)', () => {
     expect(got.stderr).toContain('2 violation(s)');
   });
 
+  it('lets targets, config and engine use expect, and fails expect leaning back on them', async () => {
+    const ok = tree({
+      'engine/exchange.ts': "import { checkHead } from '../expect/check.js';\n",
+      'targets/normalize.ts': "import { buildExpectation } from '../expect/parse.js';\n",
+      'config/run-config.ts': "import { readExpectation } from '../expect/parse.js';\n",
+      'expect/check.ts': "import { quote } from '../describe.js';\nexport const checkHead = quote;\n",
+      'expect/parse.ts': 'export const buildExpectation = 1;\nexport const readExpectation = 1;\n',
+      'describe.ts': 'export const quote = 1;\n',
+    });
+    expect((await check(ok)).code).toBe(0);
+    rmSync(dirname(ok), { recursive: true, force: true }); // tree() keeps only the last for afterEach
+    const back = tree({
+      'expect/parse.ts': "import type { TargetDefaults } from '../targets/layers.js';\n",
+      'targets/layers.ts': 'export type TargetDefaults = {};\n',
+    });
+    const got = await check(back);
+    expect(got.code).toBe(1);
+    expect(got.stderr).toContain("src/expect/parse.ts imports ../targets/layers.js: 'expect' may not import 'targets'");
+  });
+
   it('fails a leaf that imports a part, and a part with no row in the table', async () => {
     const src = tree({
       'types.ts': "import type { X } from './engine/x.js';\n",

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { PreparedTarget, Target } from '../../src/types.js';
-import { DEFAULT_EXPECTATION } from '../../src/targets/expect.js';
+import { DEFAULT_EXPECTATION } from '../../src/expect/parse.js';
 import { prepareTarget, type TargetDefaults } from '../../src/targets/normalize.js';
 
 function valid(t: PreparedTarget): Target {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InvalidTarget, PreparedTarget, Target, TargetObject } from '../../src/types.js';
-import { DEFAULT_EXPECTATION } from '../../src/targets/expect.js';
+import { DEFAULT_EXPECTATION } from '../../src/expect/parse.js';
 import { checkFileDefaults, normalizeMethod, prepareTarget, type TargetDefaults } from '../../src/targets/normalize.js';
 
 function valid(prepared: PreparedTarget): Target {

@@ -1,7 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { RunConfig } from '../../config/run-config.js';
-import type { Expectation, HashAlgorithm, Target } from '../../types.js';
-import { BodyBuffer, checkContent, needsBody } from '../body-checks.js';
+import type { HashAlgorithm, Target } from '../../types.js';
 import { BodyFile } from './body-file.js';
 import { OutputDir } from './output-dir.js';
 import { DEFAULT_TEMPLATE, NameClaims, STATUS_MARK, templateComponents } from './save-path.js';
@@ -28,8 +27,8 @@ export type BodySinks = (target: Target, status: number, contentType: string | u
 
 /**
  * What a run does with response bodies beyond counting them: save (`outputDir`), hash (`hash`),
- * hold for content checks (`expect.json`, `expect.bodyMatches`). Built once per run; a run that
- * asks for none of it pays one check per response (Exchange.wantsBody).
+ * hand to a sink. Built once per run; a run that asks for none of it pays one check per response
+ * (Exchange.wantsBody). The content checks keep their own copy (src/expect/check.ts).
  */
 export class Bodies {
   readonly out: OutputDir | null;
@@ -68,16 +67,14 @@ export class Bodies {
    * @param onWriteError a write failure while the body streams (message names the path and errno)
    */
   start(
-    expect: Expectation,
     target: Target,
     status: number,
     contentType: string | undefined,
     saveAs: readonly string[] | null,
     onWriteError: (message: string) => void,
   ): BodyWork | null {
-    const check = needsBody(expect);
     const sink = this.sinks === null ? null : this.sinks(target, status, contentType);
-    if (saveAs === null && this.hash === null && !check && sink === null) return null;
+    if (saveAs === null && this.hash === null && sink === null) return null;
     const index = target.index;
     const file =
       saveAs === null || this.out === null
@@ -88,21 +85,15 @@ export class Bodies {
             index,
             onWriteError,
           );
-    return new BodyWork(
-      file,
-      this.hash === null ? null : createHash(this.hash),
-      check ? new BodyBuffer(this.maxBodyBuffer) : null,
-      sink,
-    );
+    return new BodyWork(file, this.hash === null ? null : createHash(this.hash), sink);
   }
 }
 
-/** One response body's consumers: its file, its digest, its in-memory copy for checks. */
+/** One response body's consumers: its file, its digest, a sink. */
 export class BodyWork {
   constructor(
     readonly file: BodyFile | null,
     private readonly hasher: Hash | null,
-    private readonly buffer: BodyBuffer | null,
     private readonly sink: BodySink | null = null,
   ) {}
 
@@ -114,7 +105,6 @@ export class BodyWork {
   push(chunk: Buffer, view: boolean): void {
     if (this.file !== null) this.file.push(view ? Buffer.from(chunk) : chunk);
     this.hasher?.update(chunk);
-    this.buffer?.push(chunk);
     this.sink?.push(chunk);
   }
 
@@ -131,11 +121,6 @@ export class BodyWork {
   /** Hex digest; call once, at the end. */
   digest(): string | null {
     return this.hasher === null ? null : this.hasher.digest('hex');
-  }
-
-  /** Failures of the content checks (none when there are none to run). */
-  failures(expect: Expectation, limit: number): string[] {
-    return this.buffer === null ? [] : checkContent(expect, this.buffer, limit);
   }
 
   /** The body failed: drop the file. */

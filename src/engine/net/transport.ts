@@ -24,7 +24,7 @@ export class Transport {
   private readonly plainForm: RequestForm | undefined;
 
   constructor(
-    private readonly options: RunOptions,
+    private readonly options: Omit<RunOptions, 'expect'>,
     readonly userAgent: string,
   ) {
     this.compressed = options.compressed === true;

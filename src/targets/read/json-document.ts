@@ -1,7 +1,7 @@
 import { UsageError } from '../../errors.js';
 import type { TargetInput, TargetObject } from '../../types.js';
 import { deepPreview, MAX_NESTING, tooDeep, tooDeepMessage } from '../depth.js';
-import { describeValue, isPlainObject, quote } from '../describe.js';
+import { describeValue, isPlainObject, quote } from '../../describe.js';
 import { DeepValue, nestsDeeperThan, parseShallow } from './json-bounded.js';
 import { type JsonErrorLocation, locateJsonError } from './json-position.js';
 import { checkFileDefaults } from '../normalize.js';

@@ -3,7 +3,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { UsageError } from '../../errors.js';
 import { escapeControls } from '../../controls.js';
-import { closest } from '../describe.js';
+import { closest } from '../../describe.js';
 import { cannotRead } from './read-error.js';
 import type { SourceItem } from './source-item.js';
 import { openStream, readDocumentStream, type OpenedSource } from './stream-source.js';

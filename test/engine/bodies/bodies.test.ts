@@ -326,7 +326,7 @@ describe('saving bodies', () => {
         {
           outputDir: out,
           outputTemplate: '../{status}/{index}-{name}{ext}',
-          expect: { status: [[200, 499]], statusText: '200-499' },
+          expect: '200-499',
         },
       ),
     );

@@ -6,7 +6,8 @@
 import { afterEach } from 'vitest';
 import type { Exchange } from '../../../src/engine/exchange.js';
 import type { Session, SessionOwner } from '../../../src/engine/session.js';
-import type { Expectation, Result } from '../../../src/types.js';
+import type { Expectation } from '../../../src/expect/types.js';
+import type { Result } from '../../../src/types.js';
 import { type RawServer, type RawServerOptions, startRawH2Server } from '../../helpers/h2-raw-server.js';
 
 /** Starts raw servers for the calling test file; each is closed after its test. */

@@ -1,4 +1,4 @@
-import { describeValue, quote } from './describe.js';
+import { describeValue, quote } from '../describe.js';
 
 /** A parsed status spec: inclusive ranges, and the spec normalized for messages. */
 export interface StatusSpec {

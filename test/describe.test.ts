@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeValue, isPlainObject, quote, unknownFieldError } from '../../src/targets/describe.js';
+import { describeValue, isPlainObject, quote, unknownFieldError } from '../src/describe.js';
 
 describe('message helpers', () => {
   it('quote shows control characters and cuts long text', () => {

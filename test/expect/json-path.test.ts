@@ -6,8 +6,8 @@ import {
   jsonPreview,
   parseJsonFlag,
   parseJsonPath,
-} from '../../src/targets/json-path.js';
-import { parseUserRegex } from '../../src/targets/regex.js';
+} from '../../src/expect/json-path.js';
+import { parseUserRegex } from '../../src/expect/regex.js';
 
 const DOC = {
   status: 'down',

@@ -1,6 +1,6 @@
 /** Issue 9 item 6: `expect.header` values that match real headers. */
 import { describe, expect, it } from 'vitest';
-import { buildHeaderRules, headerFailure } from '../../src/targets/expect-header.js';
+import { buildHeaderRules, headerFailure } from '../../src/expect/header.js';
 
 const check = (expected: unknown, got: string | undefined): string | null => {
   const [rule] = buildHeaderRules({ 'Content-Type': expected });

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
-import {
-  parseHeaderFlag,
-  requestHeaderError,
-  validateHeaderName,
-  validateHeaderValue,
-} from '../../src/targets/header.js';
+import { UsageError } from '../src/errors.js';
+import { parseHeaderFlag, requestHeaderError, validateHeaderName, validateHeaderValue } from '../src/header.js';
 
 function usageMessage(run: () => unknown): string {
   try {

@@ -1,6 +1,6 @@
-import type { HeaderRule } from '../types.js';
-import { describeValue, isPlainObject, quote } from './describe.js';
-import { validateHeaderName, validateHeaderValue } from './header.js';
+import type { HeaderRule } from './types.js';
+import { describeValue, isPlainObject, quote } from '../describe.js';
+import { validateHeaderName, validateHeaderValue } from '../header.js';
 import { linearRegex, linearTest } from './regex.js';
 
 /**
@@ -58,7 +58,7 @@ export function headerRule(name: string, raw: unknown, where: string): HeaderRul
       }
       let regex: RegExp;
       try {
-        // redos: never matched by V8; holds() runs its RE2 form (linearTest, src/targets/regex.ts).
+        // redos: never matched by V8; holds() runs its RE2 form (linearTest, src/expect/regex.ts).
         regex = new RegExp(value);
       } catch (err) {
         throw new Error(`field ${quote(`${where}.matches`)}: invalid regular expression ${quote(value)}`, {

@@ -1,4 +1,4 @@
-import { quote } from './describe.js';
+import { describeValue, quote } from './describe.js';
 
 /**
  * Durations: one rule everywhere (issue 23, item 4).
@@ -81,6 +81,32 @@ export function checkBudget(value: unknown, ms: number): number {
     );
   }
   return ms;
+}
+
+/**
+ * A duration option's value (the run options, a built expectation's `maxTime`): whole ms, at
+ * least 1. A number is milliseconds; a string carries its unit ({@link parseDuration}). The
+ * message completes "<option> …".
+ */
+export function readDuration(value: unknown): number {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 1 || value > MAX_DURATION_MS) {
+      throw new Error(`must be a number of milliseconds from 1 to ${MAX_DURATION_MS}, got ${describeValue(value)}`);
+    }
+    return Math.round(value);
+  }
+  if (typeof value !== 'string') {
+    throw new Error(
+      `must be a duration like "250ms" or "2s", or a number of milliseconds, got ${describeValue(value)}`,
+    );
+  }
+  // parseDuration's message already names and quotes the value.
+  return parseDuration(value);
+}
+
+/** A budget option's value: a {@link readDuration}, and a number under 10 refused ({@link checkBudget}). */
+export function readBudget(value: unknown): number {
+  return checkBudget(value, readDuration(value));
 }
 
 function minutes(seconds: number): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { checkBudget, MAX_DURATION_MS, parseDuration, parseFlagDuration } from '../../src/targets/duration.js';
+import { checkBudget, MAX_DURATION_MS, parseDuration, parseFlagDuration } from '../src/duration.js';
 
 describe('parseDuration', () => {
   it.each([

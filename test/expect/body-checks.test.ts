@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { prepareTarget } from '../../src/targets/index.js';
 import { chunk, head, response, send, startHttpServer, type RouteHandler } from '../helpers/servers.js';
 import { closeAfterEach } from '../helpers/track.js';
-import { byIndex, one, run } from './harness.js';
+import { byIndex, one, run } from '../engine/harness.js';
 
 const start = closeAfterEach();
 

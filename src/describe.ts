@@ -3,7 +3,7 @@
  * this folder names the field and shows the offending value, so a user with a million targets can
  * fix the one that failed without reading code.
  */
-import { escapeJsonControls } from '../controls.js';
+import { escapeJsonControls } from './controls.js';
 
 /**
  * Shows user text inside a message: JSON-quoted and cut short, so a message stays one line and

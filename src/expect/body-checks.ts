@@ -1,6 +1,6 @@
-import { checkJson } from '../targets/json-path.js';
-import { linearTest } from '../targets/regex.js';
-import type { Expectation } from '../types.js';
+import { checkJson } from './json-path.js';
+import { linearTest } from './regex.js';
+import type { Expectation } from './types.js';
 
 /**
  * The body held in memory for `expect.json` and `expect.bodyMatches`, up to a limit
@@ -12,7 +12,7 @@ export class BodyBuffer {
   private chunks: Buffer[] = [];
   private size = 0;
 
-  constructor(private readonly limit: number) {}
+  constructor(readonly limit: number) {}
 
   /** Copies `chunk`: callers may hand in a view of a read buffer that is reused. */
   push(chunk: Buffer): void {
@@ -43,8 +43,8 @@ export function needsBody(expect: Expectation): boolean {
  * not fit; `body is not JSON` once (then no path is looked at); one line per JSONPath that did
  * not hold; `body does not match /re/`.
  */
-export function checkContent(expect: Expectation, buffer: BodyBuffer, limit: number): string[] {
-  if (buffer.over) return [`body over ${formatLimit(limit)}, not checked`];
+export function checkContent(expect: Expectation, buffer: BodyBuffer): string[] {
+  if (buffer.over) return [`body over ${formatLimit(buffer.limit)}, not checked`];
   const failures: string[] = [];
   const text = buffer.text();
   if (expect.json !== undefined) {

@@ -3,7 +3,7 @@
  * when read, naming the pattern.
  */
 import { describe, expect, it } from 'vitest';
-import { linearRegex, linearTest, parseUserRegex } from '../../src/targets/regex.js';
+import { linearRegex, linearTest, parseUserRegex } from '../../src/expect/regex.js';
 
 const matches = (pattern: string, text: string): boolean => linearTest(parseUserRegex(pattern), text);
 

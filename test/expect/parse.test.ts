@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Expectation } from '../../src/types.js';
-import { buildExpectation, DEFAULT_EXPECTATION } from '../../src/targets/expect.js';
+import type { Expectation } from '../../src/expect/types.js';
+import { buildExpectation, DEFAULT_EXPECTATION, readExpectation, withFallback } from '../../src/expect/parse.js';
 
 const fallback: Expectation = {
   status: [[200, 204]],
@@ -124,5 +124,51 @@ describe('buildExpectation: certDaysLeft', () => {
     ['null', null, /field "expect.certDaysLeft" .* got null/],
   ])('rejects %s naming the field', (_, value, message) => {
     expect(() => buildExpectation({ certDaysLeft: value } as never, DEFAULT_EXPECTATION)).toThrow(message);
+  });
+});
+
+describe('readExpectation (the run-wide `expect` option)', () => {
+  it('takes a status spec, or an object as a target file writes it', () => {
+    expect(readExpectation('2xx')).toEqual({ status: [[200, 299]], statusText: '2xx' });
+    expect(readExpectation(204)).toEqual({ status: [[204, 204]], statusText: '204' });
+    expect(readExpectation({ status: '201', maxTime: '1s' })).toEqual({
+      status: [[201, 201]],
+      statusText: '201',
+      maxTime: 1000,
+    });
+    expect(() => readExpectation(true)).toThrow('must be a status spec like "200-299" or an object, got boolean true');
+  });
+
+  it('takes an expectation compiled here as it is: the CLI flags are not checked a second time', () => {
+    const fromFlags = withFallback({ maxTime: 5, bodyIncludes: 'ok' }, DEFAULT_EXPECTATION);
+    expect(readExpectation(fromFlags)).toBe(fromFlags);
+    const fromFile = buildExpectation({ status: '2xx' }, DEFAULT_EXPECTATION);
+    expect(readExpectation(fromFile)).toBe(fromFile);
+  });
+
+  it('checks a built one from a library caller field by field', () => {
+    const built = { status: [[200, 299]], statusText: '2xx', maxTime: 100, bodyMatches: /ok/i };
+    const read = readExpectation(built);
+    expect(read).not.toBe(built);
+    expect(read).toEqual(built);
+    expect(() => readExpectation({ status: [[0, 1000]], statusText: 'x' })).toThrow(
+      '.status must be a non-empty list of [low, high] codes from 100 to 599',
+    );
+    expect(() => readExpectation({ status: [[200, 299]], statusText: '2xx', maxTime: 5 })).toThrow(
+      'did you mean "5s"?',
+    );
+    expect(() => readExpectation({ status: [[200, 299]], statusText: '2xx', bodyMatches: /(a)\1/ })).toThrow(
+      'cannot be matched in linear time',
+    );
+  });
+});
+
+describe('withFallback', () => {
+  it('sets the given fields over the fallback, leaving both as they were', () => {
+    const given = { bodyIncludes: 'yes' };
+    const merged = withFallback(given, fallback);
+    expect(merged).toEqual({ ...fallback, bodyIncludes: 'yes' });
+    expect(given).toEqual({ bodyIncludes: 'yes' });
+    expect(fallback.bodyIncludes).toBe('ok');
   });
 });

@@ -1,5 +1,5 @@
-import type { Expectation, JsonCheck } from '../types.js';
-import { describeValue, isPlainObject } from './describe.js';
+import type { Expectation, JsonCheck } from './types.js';
+import { describeValue, isPlainObject } from '../describe.js';
 import { buildJsonCheck } from './json-path.js';
 import { parseUserRegex } from './regex.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseStatusSpec } from '../../src/targets/status-spec.js';
+import { parseStatusSpec } from '../../src/expect/status.js';
 
 describe('parseStatusSpec', () => {
   it('parses single codes, ranges, classes and mixes', () => {

@@ -1,5 +1,5 @@
-import type { JsonCheck, JsonPathStep, JsonTest } from '../types.js';
-import { describeValue, isPlainObject } from './describe.js';
+import type { JsonCheck, JsonPathStep, JsonTest } from './types.js';
+import { describeValue, isPlainObject } from '../describe.js';
 import { linearTest, parseUserRegex } from './regex.js';
 
 /**
