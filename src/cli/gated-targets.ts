@@ -1,7 +1,7 @@
 import type { BufferedSource } from '../engine/source.js';
 import type { PreparedTarget } from '../types.js';
 import { InputReadError } from '../targets/read/sources.js';
-import { BodyFileConflictError, EnvVariableError, ListChangedError } from '../targets/index.js';
+import { EnvVariableError, ListChangedError } from '../targets/index.js';
 
 /**
  * The CLI's target loop: counts every target it hands to the engine, and holds the next one back
@@ -17,7 +17,7 @@ export class GatedTargets implements BufferedSource<PreparedTarget>, AsyncIterab
   /** Targets handed to the engine so far. */
   count = 0;
   /** Why the input ended early, or null. */
-  readError: InputReadError | ListChangedError | EnvVariableError | BodyFileConflictError | null = null;
+  readError: InputReadError | ListChangedError | EnvVariableError | null = null;
   private ended = false;
 
   constructor(
@@ -80,14 +80,7 @@ export class GatedTargets implements BufferedSource<PreparedTarget>, AsyncIterab
 
   /** The input broke: what was read still runs and the run's reports close; anything else is a bug, thrown on. */
   private broke(err: unknown): void {
-    if (
-      !(
-        err instanceof InputReadError ||
-        err instanceof ListChangedError ||
-        err instanceof EnvVariableError ||
-        err instanceof BodyFileConflictError
-      )
-    )
+    if (!(err instanceof InputReadError || err instanceof ListChangedError || err instanceof EnvVariableError))
       throw err;
     this.ended = true;
     this.readError = err;

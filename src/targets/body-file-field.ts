@@ -2,9 +2,8 @@ import { open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { escapeControls } from '../controls.js';
 import { errnoWords } from '../errno.js';
-import { UsageError } from '../errors.js';
-import type { FileBody, InvalidTarget, PreparedTarget, SourceLocation, Target, TargetInput } from '../types.js';
-import { describeValue, isPlainObject } from '../describe.js';
+import type { FileBody, InvalidTarget, PreparedTarget, SourceLocation, Target } from '../types.js';
+import { describeValue } from '../describe.js';
 
 /**
  * A target's `bodyFile`: a file whose bytes are the request body, streamed from it as each request
@@ -26,11 +25,6 @@ import { describeValue, isPlainObject } from '../describe.js';
  * (engine/upload.ts), and a file whose size changed since fails that request instead of sending a
  * Content-Length that lies.
  */
-
-/** A `bodyFile` beside `body` or `data` in a target file: a usage error naming its file and line. */
-export class BodyFileConflictError extends UsageError {
-  override readonly name = 'BodyFileConflictError';
-}
 
 /** What to say of a `bodyFile` beside `body` or its alias `data`: the field the user wrote. */
 function conflict(obj: Record<string, unknown>): string {
@@ -56,18 +50,6 @@ export function readBodyFile(obj: Record<string, unknown>): string | undefined {
   if (bodyFile === '') throw new Error('field "bodyFile" is empty');
   if (bodyFile.includes('\u0000')) throw new Error('field "bodyFile" contains a NUL byte');
   return bodyFile;
-}
-
-/**
- * Throws when a target read from a file has both a `bodyFile` and a `body` (or `data`): which
- * one was meant cannot be guessed, and either guess sends the wrong bytes. `where` is the file
- * and line (`list.json:12`), or the source and the target's position when no line is known.
- * @throws BodyFileConflictError
- */
-export function checkBodyFileConflict(input: TargetInput, where: string): void {
-  if (!isPlainObject(input) || input.bodyFile === undefined) return;
-  if (input.body === undefined && input.data === undefined) return;
-  throw new BodyFileConflictError(`${where}: ${conflict(input)}`);
 }
 
 /** The folder a target's relative `bodyFile` resolves against: its file's, else the working directory. */

@@ -15,7 +15,6 @@ import { TargetStream } from './target-stream.js';
 import type { EnvLookup } from './env.js';
 
 export { EnvVariableError, type EnvLookup } from './env.js';
-export { BodyFileConflictError } from './body-file-field.js';
 
 /**
  * `--resume` found the list changed under a recorded result. Thrown by the target stream once it

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { expectUsageError, parseNdjson, runCli } from './harness.js';
+import { parseNdjson, runCli } from './harness.js';
 
 interface Received {
   path: string;
@@ -165,24 +165,31 @@ describe('a target’s bodyFile', () => {
     expect(received).toEqual([want('/redirect'), want('/landed')]);
   });
 
-  it('beside "body" (or "data") in a file: exit 2 naming file:line, before any request', async () => {
+  it('beside "body" (or "data") in a file: that target is invalid_target naming both, the others run', async () => {
     await writeFile(join(dir, 'x.bin'), 'x');
     const file = join(dir, 'both.json');
     await writeFile(
       file,
       `[\n  {"url": "${url('/first')}"},\n  {"url": "${url('/both')}",\n   "bodyFile": "x.bin", "body": "y"}\n]\n`,
     );
-    const run = await runCli(['--no-progress', file], { env });
-    expectUsageError(run, `${file}:3: give "body" or "bodyFile", not both`);
-    expect(received).toEqual([]);
+    const run = await runCli(['--no-progress', '--ndjson', file], { env });
+    expect(run.code, run.stderr).toBe(1);
+    const results = parseNdjson(run.stdout).sort((a, b) => a.index - b.index);
+    expect(results.map((r) => [r.ok, r.error?.code ?? null])).toEqual([
+      [true, null],
+      [false, 'invalid_target'],
+    ]);
+    expect(results[1]?.error?.message).toContain('give "body" or "bodyFile", not both');
+    expect(results[1]?.source).toEqual({ file, line: 3 });
 
     const lines = join(dir, 'both.jsonl');
-    await writeFile(lines, `{"url": "${url('/a')}"}\n{"url": "${url('/b')}", "bodyFile": "x.bin", "data": "y"}\n`);
+    await writeFile(lines, `{"url": "${url('/a')}", "bodyFile": "x.bin", "data": "y"}\n{"url": "${url('/b')}"}\n`);
     const streamed = await runCli(['--no-progress', '--ndjson', lines], { env });
-    expect(streamed.code).toBe(2);
-    expect(streamed.stderr.endsWith(`\nfetch-many: ${lines}:2: give "data" or "bodyFile", not both\n`)).toBe(true);
-    // The line before still ran (a streamed list is run as it is read), the bad one did not.
-    expect(received.map((r) => r.path)).toEqual(['/a']);
+    expect(streamed.code, streamed.stderr).toBe(1);
+    const second = parseNdjson(streamed.stdout).sort((a, b) => a.index - b.index);
+    expect(second[0]?.error?.message).toContain('give "data" or "bodyFile", not both');
+    // The ambiguous target sent nothing; the others all ran.
+    expect(received.map((r) => r.path)).toEqual(['/first', '/b']);
   });
 
   it('a file that cannot be read: that target is invalid_target naming the path, the other runs (exit 1)', async () => {

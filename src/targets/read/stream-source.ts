@@ -13,7 +13,6 @@ import { cannotRead, InputReadError } from './read-error.js';
 import type { SourceItem } from './source-item.js';
 import { type EnvLookup, jsonMayReferToEnv } from '../env.js';
 import { resolveItem } from './json-document.js';
-import { checkBodyFileConflict } from '../body-file-field.js';
 
 /** A source ready to be read, plus a way to release it if it never is. */
 export interface OpenedSource {
@@ -227,13 +226,6 @@ async function readDocument(
       if (line !== undefined) items[i]!.source = { file, line };
     }
   }
-  // Before any request: a target that gives both `body` and `bodyFile` stops the run as written.
-  items.forEach((item, i) => {
-    if ('input' in item) {
-      const where = item.source === undefined ? `${label}: target ${i + 1}` : `${label}:${item.source.line}`;
-      checkBodyFileConflict(item.input, where);
-    }
-  });
   return items;
 }
 
@@ -262,14 +254,6 @@ async function* streamItems(
         if (lookup !== undefined && 'input' in item && (!json || jsonMayReferToEnv(trimmed))) {
           try {
             resolveItem(item, lookup, `${label} line ${lineNo}`);
-          } catch (err) {
-            failed = err;
-            return;
-          }
-        }
-        if ('input' in item) {
-          try {
-            checkBodyFileConflict(item.input, `${label}:${lineNo}`);
           } catch (err) {
             failed = err;
             return;
