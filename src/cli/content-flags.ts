@@ -2,7 +2,6 @@ import { OptionError } from '../errors.js';
 import { quote } from '../targets/describe.js';
 import { buildJsonCheck, splitJsonFlag } from '../targets/json-path.js';
 import { parseUserRegex } from '../targets/regex.js';
-import { parseStatusSpec } from '../targets/status-spec.js';
 import type { RawOptions } from './program.js';
 
 /** `--expect-json` and `--expect-match`, as the `json` / `bodyMatches` of a target file's `expect`. */
@@ -43,18 +42,4 @@ export function contentFlags(raw: RawOptions): ContentFlags | null {
     content.bodyMatches = match;
   }
   return content.json === undefined && content.bodyMatches === undefined ? null : content;
-}
-
-/**
- * The run's `expect` input with the content checks added: the object form a target file's
- * `expect` takes, with `--expect`'s status spec (checked here, so its error still names --expect).
- */
-export function withContentChecks(expect: unknown, content: ContentFlags): Record<string, unknown> {
-  if (expect === undefined) return { ...content };
-  try {
-    parseStatusSpec(expect as string);
-  } catch (err) {
-    throw new OptionError('--expect', `--expect: ${(err as Error).message}`, { cause: err });
-  }
-  return { status: expect, ...content };
 }
