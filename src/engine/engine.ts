@@ -70,7 +70,7 @@ export class Engine implements PoolOwner {
   /** Targets read past a full origin queue (issue 24); reading stops while it holds {@link holdLimit}. */
   private readonly held = new Held();
   private readonly holdLimit: number;
-  /** `maxHostErrors`: origins skipped after that many connection errors in a row; null when off. */
+  /** `maxHostErrors`: origins skipped after that many connection errors or timeouts in a row; null when off. */
   private readonly hostErrors: HostErrors | null;
   /** Redirects, retries and 429 pacing; null when none is asked for (a run then pays nothing for them). */
   private readonly followUps: FollowUps | null;
@@ -497,7 +497,10 @@ export class Engine implements PoolOwner {
     for (const pool of this.allPools()) pool.stopTimers();
   }
 
-  /** Exactly one call per exchange: its result is final. */
+  /**
+   * Exactly one call per exchange. Its result is the target's unless a redirect is followed or the
+   * attempt is retried ({@link FollowUps}): then a later exchange's is.
+   */
   finished(ex: Exchange, result: Result, pool: Pool, reusable: boolean): void {
     this.deadlines.delete(ex);
     this.inFlight--;

@@ -209,8 +209,9 @@ export class H1Session implements Session, ParserHandler {
 
   /**
    * How many more requests may be written behind those in flight now: none unless `pipeline` > 1,
-   * the server has kept this HTTP/1.1 connection alive, and the request in flight is idempotent
-   * and does not ask to close (RFC 9112 §9.3.2: never pipeline behind a non-idempotent request).
+   * the server has kept this HTTP/1.1 connection alive, no request body is still being streamed,
+   * and the request in flight is idempotent and does not ask to close (RFC 9112 §9.3.2: never
+   * pipeline behind a non-idempotent request).
    */
   pipelineRoom(): number {
     const ex = this.exchange;
