@@ -7,7 +7,7 @@ const SWEEP_MS = 10;
 /**
  * The deadlines of every request in flight, checked by one coarse sweep every few milliseconds
  * instead of a timer per phase per request. Each request's clock starts when it leaves the queue
- * (Engine.begin). Neither deadline is kept per exchange (issue 13: every double field is a
+ * (Engine.claim). Neither deadline is kept per exchange (issue 13: every double field is a
  * 16-byte box per request): the request's timeout (the target's own, else the run's) counts
  * from `start` and covers the whole request; `connectTimeout` covers DNS + TCP + TLS and counts
  * from `start`, or from `connectFrom` when the request was moved to a fresh connection.
