@@ -67,7 +67,7 @@ export class Engine implements PoolOwner {
    * {@link held} and reading goes on, so one slow or dead origin cannot fill the look-ahead.
    */
   private readonly originQueue: number;
-  /** Targets read past a full origin queue (issue 24); reading stops while it holds {@link holdLimit}. */
+  /** Targets read past a full origin queue; reading stops while it holds {@link holdLimit}. */
   private readonly held = new Held();
   private readonly holdLimit: number;
   /** `maxHostErrors`: origins skipped after that many connection errors or timeouts in a row; null when off. */
@@ -84,7 +84,7 @@ export class Engine implements PoolOwner {
 
   /**
    * The origins' pools by host name, then found by port and scheme: looked up per request, so no
-   * key string is built and hashed per request (issue 13).
+   * key string is built and hashed per request.
    */
   private readonly pools = new Map<string, Pool[]>();
   /** Pools with exchanges waiting for a connection; they are served before new targets are taken. */
@@ -138,7 +138,8 @@ export class Engine implements PoolOwner {
       options = resolveRunConfig(run);
     }
     this.concurrency = options.concurrency;
-    // Without a per-origin cap, one origin may use every slot of the run (issue 9).
+    // Without a per-origin cap, one origin may use every slot of the run, as with curl -Z (a default
+    // cap of 6 once made `-c 100` against one host run 6 at a time, with no hint).
     this.perHost = options.perHost ?? options.concurrency;
     this.timeout = options.timeout;
     this.deadlines = new Deadlines(options.connectTimeout, this.timeout);
@@ -163,7 +164,7 @@ export class Engine implements PoolOwner {
       maxHeaderBytes: options.maxHeaderBytes,
       maxBytes: options.maxBytes,
       // A response that is decoded or saved finishes after its last byte is read, while the next
-      // pipelined response would already be arriving: such runs do not pipeline (issue 13).
+      // pipelined response would already be arriving: such runs do not pipeline.
       pipeline: options.compressed || options.outputDir !== undefined ? 1 : options.pipeline,
     };
     this.lookahead = Math.max(256, this.concurrency * 4);

@@ -15,7 +15,7 @@ import type { Session, SessionOptions, SessionOwner, SessionState } from './sess
 import { describeSocketError } from './socket-errors.js';
 
 /**
- * HTTP/1.1 over one socket: one request at a time, or — with `pipeline` > 1 (issue 13) — up to
+ * HTTP/1.1 over one socket: one request at a time, or — with `pipeline` > 1 — up to
  * that many idempotent requests written back to back, whose responses come in order (RFC 9112
  * §9.3.2). It owns the parser and routes the parser's callbacks to the exchange whose response
  * is arriving. Listeners are bound once per
@@ -205,7 +205,7 @@ export class H1Session implements Session, ParserHandler {
     this.spent = true;
   }
 
-  // ---- pipelining (issue 13) ---------------------------------------------------------------
+  // ---- pipelining --------------------------------------------------------------------------
 
   /**
    * How many more requests may be written behind those in flight now: none unless `pipeline` > 1,

@@ -245,7 +245,7 @@ export class Pool implements SessionOwner, DialHandler {
     this.dial(ex);
   }
 
-  // ---- pipelining (issue 13) -------------------------------------------------------------------
+  // ---- pipelining ------------------------------------------------------------------------------
 
   /** A busy HTTP/1.1 connection that may take `ex` pipelined now, or null. */
   private pipelineFor(ex: Exchange): H1Session | null {

@@ -64,7 +64,7 @@ export interface SessionOwner {
   /**
    * `ex` was pipelined (HTTP/1.1) behind a request whose connection ended before any byte of
    * `ex`'s response: it goes back to the head of its queue, its clock stopped, to run again
-   * when it leaves it — not an attempt (issue 13; all pipelined requests are idempotent).
+   * when it leaves it — not an attempt (every pipelined request is idempotent: safe to run again).
    */
   unanswered(ex: Exchange, session: Session): void;
   /** Once per session, when its socket closes for whatever reason. */
