@@ -1,5 +1,5 @@
 /**
- * Control characters that machine formats must not carry raw (issue 12, item 9). A terminal
+ * Control characters that machine formats must not carry raw. A terminal
  * acts on them when someone `cat`s a report or a CI log shows it: U+009B is an 8-bit CSI on
  * terminals that honour C1, so a server could move the cursor or rewrite earlier lines through
  * an error message or a URL.

@@ -1,7 +1,7 @@
 import { describeValue, quote } from './describe.js';
 
 /**
- * Durations: one rule everywhere (issue 23, item 4).
+ * Durations: one rule everywhere.
  *
  * - A number (library options, target objects, JSON target files) is **milliseconds**, as in
  *   Node's own timeouts: `timeout: 1000` is one second in the options and in a target alike.

@@ -64,7 +64,7 @@ export function parseHeaderFlag(text: string): [string, string] {
 /**
  * `value` without leading and trailing spaces and tabs (a field value's OWS, RFC 9110 §5.5).
  * A loop from each end: `/^[ \t]+|[ \t]+$/g` is tried at each position of a long inner run of
- * spaces, quadratic in it (issue 22).
+ * spaces, quadratic in it.
  */
 export function trimOws(value: string): string {
   let start = 0;

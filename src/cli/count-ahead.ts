@@ -3,7 +3,7 @@ import { openSourceBatches, type SourceSpec } from '../targets/index.js';
 import type { Shard } from '../targets/index.js';
 
 /**
- * Counts a run's targets ahead of it, for the progress bar's total (issue 23, item 2): the
+ * Counts a run's targets ahead of it, for the progress bar's total: the
  * engine takes targets only as it has room for them, so the input itself is read to its end
  * only near the end of the run. The sources are read a second time, batch by batch, and
  * `onCount` is told the growing count (`final` false) and then the whole (`final` true).

@@ -5,13 +5,13 @@ import { EnvVariableError, ListChangedError } from '../targets/index.js';
 
 /**
  * The CLI's target loop: counts every target it hands to the engine, and holds the next one back
- * while an output is over its high-water mark (issue 12: a slow reader bounds memory instead of
+ * while an output is over its high-water mark (so a slow reader bounds memory instead of
  * growing it). The source is gated, not the engine, which already waits on a slow source (stdin)
  * the same way. When the input breaks mid-run (a reset stdin socket, a `--resume` list found
  * changed) the targets read so far still run: the stream just ends, and {@link readError} says why.
  *
  * A {@link BufferedSource}: while the outputs keep up and the source holds targets already read,
- * {@link takeNow} hands the next one over in a plain call (issue 13: no promise per target).
+ * {@link takeNow} hands the next one over in a plain call (no promise per target).
  */
 export class GatedTargets implements BufferedSource<PreparedTarget>, AsyncIterable<PreparedTarget> {
   /** Targets handed to the engine so far. */

@@ -3,7 +3,7 @@ import { HELP_GROUPS, type HelpGroup } from '../config/groups.js';
 import { closest } from '../describe.js';
 
 /**
- * What `--help` shows (issue 23, item 7). By default the short help: the common options of each
+ * What `--help` shows. By default the short help: the common options of each
  * group (the rows marked `short` in src/config), a line naming the topics, a "coming from curl"
  * hint and a few loopback examples — at most 60 lines at 80 columns. `--help all` shows every
  * option, the exit codes and the subcommands; `fetch-many help <topic>` (or `--help <topic>`)

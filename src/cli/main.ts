@@ -61,7 +61,7 @@ export async function main(argv: string[], io: CliIO = defaultIO(), signals?: Pr
   try {
     const code = await runOrReport(argv, io, state, outcome);
     // A signal during the final flush still decides the exit code (the reports are whole). Only
-    // then: 130/143 promise valid reports (issue 22), so a run that ended in a usage error (`no
+    // then: 130/143 promise valid reports, so a run that ended in a usage error (`no
     // targets in the input`, a bad flag) before or while the signal came keeps its exit 2 and
     // its message, and one that stopped quietly for a reader that left keeps 141.
     return state.received === null || !outcome.reported ? code : signalExitCode(state.received);
@@ -145,7 +145,7 @@ async function run(
       getOutHelpWidth: () => helpWidth(io.stdout, io.env),
       getErrHelpWidth: () => helpWidth(io.stderr, io.env),
       // One line, no usage dump: the error names what was wrong.
-      // Commander quotes the user's value as is; escape it so the line stays one line (issue 12).
+      // Commander quotes the user's value as is; escape it so the line stays one line.
       outputError: (s, write) =>
         write(
           usageLine(
@@ -171,7 +171,7 @@ async function run(
     return runDiff(argv.slice(1), io, configure, interrupted.signal);
   }
   // `fetch-many help [topic]`, `--help [topic|all]`, `fetch-many version`: what a person means
-  // by them (issue 23), not hosts named help or version (http://help still is one).
+  // by them, not hosts named help or version (http://help still is one).
   if (argv[0] === 'help' && (argv[1] === 'merge' || argv[1] === 'diff' || argv[1] === 'demo')) {
     if (argv[1] === 'diff') return runDiff(['--help'], io, configure, interrupted.signal);
     return argv[1] === 'merge'
@@ -224,7 +224,7 @@ async function run(
   // --sitemap, --links, --crawl: after the targets given as arguments.
   const inputs = await inputSources(config, interrupted.signal);
   specs.push(...inputs.specs);
-  // `fetch-many -` at a terminal waits for typing: say so, or it looks hung (issue 23, item 8).
+  // `fetch-many -` at a terminal waits for typing: say so, or it looks hung.
   const typedInput = io.stdin.isTTY === true && specs.some((s) => s.kind === 'stdin');
   if (typedInput && !config.quiet)
     io.stderr.write('fetch-many: reading targets from the terminal, one per line; end with Ctrl-D\n');

@@ -122,7 +122,7 @@ function runInput(raw: RawOptions, env: NodeJS.ProcessEnv, expect: Partial<Expec
     if (value === undefined) continue;
     input[key] = cli.fromCli !== undefined && typeof value === 'string' ? cli.fromCli(value) : value;
   }
-  // -i (and -I, as curl's) keeps the response heads, -v the request heads too (issue 23).
+  // -i (and -I, as curl's) keeps the response heads, -v the request heads too.
   if (raw.include === true || raw.head === true || raw.verbose === true) input.responseHeaders = true;
   if (raw.verbose === true) input.requestHeaders = true;
   const maxTime = str(raw, 'maxTime');

@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 
 /**
  * Flags that take two words, `--header-for ORIGIN 'Name: value'` and `--user-for ORIGIN
- * user:pass` (issue 19). Commander gives an option one value, so before it parses, each such
+ * user:pass`. Commander gives an option one value, so before it parses, each such
  * flag and its two words become the flag and one value, the words joined by {@link PAIR_SEPARATOR}
  * (a NUL, which no command-line argument can hold). `--header-for=ORIGIN VALUE` works too.
  * Nothing after `--` is touched.

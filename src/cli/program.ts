@@ -92,8 +92,8 @@ export function buildProgram(view: HelpView = { kind: 'all' }, width = 80): Comm
 /**
  * Commander's item layout (term, two spaces, the description wrapped beside it), except where the
  * description column would be narrower than 30, or than one of its words: there commander stops
- * wrapping, or the word overflows, and the terminal cuts words in half (issue 23: --help at 60
- * columns), so the description goes on the lines under its term instead, indented by 6.
+ * wrapping, or the word overflows, and the terminal cuts words in half (as --help at 60
+ * columns did), so the description goes on the lines under its term instead, indented by 6.
  */
 function narrowItem(term: string, termWidth: number, description: string, helper: Help): string {
   const width = helper.helpWidth ?? 80;

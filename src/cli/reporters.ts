@@ -52,7 +52,7 @@ export interface RunReport {
   listGone(signal?: AbortSignal): Promise<void>;
 }
 
-/** What the reports compare results with (runs over time, issue 20). */
+/** What the reports compare results with (earlier runs: --baseline, --state, --cache). */
 export interface ReportHistory {
   /** `--baseline` / `diff OLD`: each result gets its `change`, and `gone` targets are listed. */
   baseline?: Baseline;

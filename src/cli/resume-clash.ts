@@ -6,7 +6,7 @@ import { escapeControls } from '../controls.js';
 export type RunOutput = { what: string; stream: NodeJS.WritableStream } | { what: string; path: string };
 
 /**
- * Refuses a `--resume` file that is also one of this run's outputs (issue 22):
+ * Refuses a `--resume` file that is also one of this run's outputs:
  * `fetch-many --resume f … > f` — the shell has truncated `f` before we start, so the run would
  * silently redo every target, and then overwrite the results it was meant to resume from. The
  * same goes for `2> f` and `--junit f`. Compared by device and inode, not by name: `./f`, a

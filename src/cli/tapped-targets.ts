@@ -4,7 +4,7 @@ import type { PreparedTarget } from '../types.js';
 /**
  * The target stream with a look at each target on its way to the engine: `tap` sees every
  * target and returns false for one the run answers without fetching (`--cache`), which is then
- * not handed on. Keeps the source's `takeNow` (issue 13: a target in a plain call, not a promise
+ * not handed on. Keeps the source's `takeNow` (a target in a plain call, not a promise
  * per target), so the history features cost nothing on a run that does not use them.
  */
 export function tapTargets(

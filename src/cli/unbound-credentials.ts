@@ -35,9 +35,10 @@ export function unboundCredentials(headers: HeaderList, fromUser: boolean): Unbo
 const MAX_COUNTED = 100_000;
 
 /**
- * Counts the origins each unbound credential goes to, as the targets are handed to the engine
- * (issue 19). A target whose own header, or whose origin's bound header, replaced it does not
- * count; redirect hops do not either, since these headers are dropped on a cross-origin hop.
+ * Counts the origins each unbound credential goes to, as the targets are handed to the engine,
+ * to warn when one went to several. A target whose own header, or whose origin's bound header,
+ * replaced it does not count; redirect hops do not either, since these headers are dropped on a
+ * cross-origin hop.
  * {@link warnings} is read once, at the end of the run: the count is then of every origin.
  */
 export class CredentialSpread {

@@ -108,7 +108,7 @@ export const RUN_OPTIONS = {
       group: 'requests',
     },
   }),
-  // Issue 13. Off by default: a server or middlebox that mishandles pipelined requests
+  // Off by default: a server or middlebox that mishandles pipelined requests
   // (RFC 9112 §9.3.2) would otherwise fail targets that work one at a time.
   pipeline: defaulted({
     read: wholeNumber(1, 1000),
@@ -231,7 +231,7 @@ export const RUN_OPTIONS = {
       defaultText: '0',
     },
   }),
-  // Issue 24, httpx's -maxhr. Off by default: a run reports every target it was given.
+  // As httpx's -maxhr. Off by default: a run reports every target it was given.
   maxHostErrors: optional({
     read: wholeNumber(1, MAX_COUNT),
     cli: {
@@ -342,7 +342,7 @@ export const RUN_OPTIONS = {
     },
   }),
   // Above the default concurrency, so lookups alone never hold a run back; bounded, so that a run
-  // over many names does not flood the resolver. Waiting for a slot is queue time (issue 15).
+  // over many names does not flood the resolver. Waiting for a slot is queue time, not connect time.
   dnsConcurrency: defaulted({
     read: wholeNumber(1, MAX_COUNT),
     default: 256,
@@ -401,7 +401,7 @@ export const RUN_OPTIONS = {
       defaultText: '1048576, 1 MiB',
     },
   }),
-  // Issue 23. Off by default: a run of many targets keeps no heads it was not asked for. The
+  // Off by default: a run of many targets keeps no heads it was not asked for. The
   // CLI's -i/-I and -v set these (src/config/cli-flags.ts), so they have no flag of their own.
   responseHeaders: defaulted({ read: flag, default: false }),
   requestHeaders: defaulted({ read: flag, default: false }),

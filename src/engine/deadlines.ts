@@ -7,7 +7,7 @@ const SWEEP_MS = 10;
 /**
  * The deadlines of every request in flight, checked by one coarse sweep every few milliseconds
  * instead of a timer per phase per request. Each request's clock starts when it leaves the queue
- * (Engine.begin). Neither deadline is kept per exchange (issue 13: every double field is a
+ * (Engine.claim). Neither deadline is kept per exchange (every double field is a
  * 16-byte box per request): the request's timeout (the target's own, else the run's) counts
  * from `start` and covers the whole request; `connectTimeout` covers DNS + TCP + TLS and counts
  * from `start`, or from `connectFrom` when the request was moved to a fresh connection.
@@ -79,7 +79,7 @@ function timeOut(ex: Exchange, phase: TimeoutPhase, budget: number, which: strin
   const conn = ex.connection;
   if (conn === null) return;
   // The connect timeout covers the lookup: if it runs out there, the resolver never answered,
-  // which is a `dns` failure (issue 15). The whole-request timeout stays a `timeout`.
+  // which is a `dns` failure, not the server's. The whole-request timeout stays a `timeout`.
   if (phase === 'connect' && conn.resolving && which === 'connect timeout') {
     conn.resolveTimedOut(ex, budget, which);
     return;

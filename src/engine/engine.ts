@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Expectation } from '../expect/check.js';
-import type { PreparedTarget, Rate, Result, RunOptions, Target } from '../types.js';
+import type { PreparedTarget, Result, RunOptions, Target } from '../types.js';
 import { isRunConfig, type RunConfig, resolveRunConfig } from '../config/run-config.js';
 import { defaultConnector, type Connector } from './net/connector.js';
 import type { DialContext } from './net/dial.js';
@@ -10,7 +10,7 @@ import { Exchange } from './exchange.js';
 import { Deadlines } from './deadlines.js';
 import { Bodies, type BodySinks } from './bodies/bodies.js';
 import { HeadCapture } from './heads.js';
-import { Pool, type PoolOwner } from './pool.js';
+import { Pool, type PoolOwner, type PoolSettings } from './pool.js';
 import type { Session, SessionOptions } from './session.js';
 import { TlsSessions } from './net/tls-sessions.js';
 import { copyOrigin, unsentResult } from './unsent-result.js';
@@ -46,12 +46,9 @@ export type EngineOptions = RunOptions & EngineHooks;
  */
 export class Engine implements PoolOwner {
   readonly dns: DnsCache;
-  readonly perHost: number;
-  readonly connectTimeout: number;
-  /** What every dial of the run shares (net/dial.ts). */
-  readonly dialContext: DialContext;
-  /** What every session of the run shares. */
-  readonly sessionOptions: SessionOptions;
+  private readonly perHost: number;
+  /** What every pool of the run reads. */
+  private readonly poolSettings: PoolSettings;
   /** TLS context, pinned names, proxies, content decoding: built once per run (net/transport.ts). */
   readonly transport: Transport;
   /** Saving, hashing and content checks of bodies (bodies/bodies.ts). */
@@ -59,8 +56,7 @@ export class Engine implements PoolOwner {
   /** Heads kept for results (`responseHeaders`, `requestHeaders`); null: none. */
   private readonly heads: { readonly request: boolean } | null;
   /** Starts go through {@link takeTokens}: a rate is set, or retries are (a 429 then pauses its origin). */
-  readonly paced: boolean;
-  readonly ratePerHost: Rate | undefined;
+  private readonly paced: boolean;
   private readonly concurrency: number;
   private readonly timeout: number;
   private readonly expect: Expectation;
@@ -72,10 +68,10 @@ export class Engine implements PoolOwner {
    * {@link held} and reading goes on, so one slow or dead origin cannot fill the look-ahead.
    */
   private readonly originQueue: number;
-  /** Targets read past a full origin queue (issue 24); reading stops while it holds {@link holdLimit}. */
+  /** Targets read past a full origin queue; reading stops while it holds {@link holdLimit}. */
   private readonly held = new Held();
   private readonly holdLimit: number;
-  /** `maxHostErrors`: origins skipped after that many connection errors in a row; null when off. */
+  /** `maxHostErrors`: origins skipped after that many connection errors or timeouts in a row; null when off. */
   private readonly hostErrors: HostErrors | null;
   /** Redirects, retries and 429 pacing; null when none is asked for (a run then pays nothing for them). */
   private readonly followUps: FollowUps | null;
@@ -89,7 +85,7 @@ export class Engine implements PoolOwner {
 
   /**
    * The origins' pools by host name, then found by port and scheme: looked up per request, so no
-   * key string is built and hashed per request (issue 13).
+   * key string is built and hashed per request.
    */
   private readonly pools = new Map<string, Pool[]>();
   /** Pools with exchanges waiting for a connection; they are served before new targets are taken. */
@@ -143,18 +139,18 @@ export class Engine implements PoolOwner {
       options = resolveRunConfig(run);
     }
     this.concurrency = options.concurrency;
-    // Without a per-origin cap, one origin may use every slot of the run (issue 9).
+    // Without a per-origin cap, one origin may use every slot of the run, as with curl -Z (a default
+    // cap of 6 once made `-c 100` against one host run 6 at a time, with no hint).
     this.perHost = options.perHost ?? options.concurrency;
-    this.connectTimeout = options.connectTimeout;
     this.timeout = options.timeout;
-    this.deadlines = new Deadlines(this.connectTimeout, this.timeout);
+    this.deadlines = new Deadlines(options.connectTimeout, this.timeout);
     this.expect = options.expect;
     this.userAgent = options.userAgent;
     this.transport = new Transport(options, this.userAgent);
     this.bodies = new Bodies(options, hooks.bodySinks ?? null);
     this.heads = options.responseHeaders || options.requestHeaders ? { request: options.requestHeaders } : null;
     this.dns = dnsCacheFor(options, hooks);
-    this.dialContext = {
+    const dialContext: DialContext = {
       connector: hooks.connector ?? defaultConnector,
       dns: this.dns,
       transport: this.transport,
@@ -164,12 +160,12 @@ export class Engine implements PoolOwner {
       alpn: options.http1Only ? ['http/1.1'] : ['h2', 'http/1.1'],
       cleartext: options.http2PriorKnowledge ? 'h2' : 'h1',
     };
-    this.sessionOptions = {
+    const sessionOptions: SessionOptions = {
       transport: this.transport,
       maxHeaderBytes: options.maxHeaderBytes,
       maxBytes: options.maxBytes,
       // A response that is decoded or saved finishes after its last byte is read, while the next
-      // pipelined response would already be arriving: such runs do not pipeline (issue 13).
+      // pipelined response would already be arriving: such runs do not pipeline.
       pipeline: options.compressed || options.outputDir !== undefined ? 1 : options.pipeline,
     };
     this.lookahead = Math.max(256, this.concurrency * 4);
@@ -180,10 +176,11 @@ export class Engine implements PoolOwner {
     this.hostErrors = options.maxHostErrors === undefined ? null : new HostErrors(options.maxHostErrors);
     const retries = options.retries;
     this.limiter = options.rate === undefined ? null : new RateLimiter(options.rate);
-    this.ratePerHost = options.ratePerHost;
+    const ratePerHost = options.ratePerHost;
     // Built once here so a bad per-host rate throws now, not at the first start.
-    if (this.ratePerHost !== undefined) new RateLimiter(this.ratePerHost);
-    this.paced = this.limiter !== null || this.ratePerHost !== undefined || retries > 0;
+    if (ratePerHost !== undefined) new RateLimiter(ratePerHost);
+    this.paced = this.limiter !== null || ratePerHost !== undefined || retries > 0;
+    this.poolSettings = { perHost: this.perHost, ratePerHost, dialContext, sessionOptions };
     const follow = options.follow;
     this.followUps =
       follow || this.paced
@@ -362,7 +359,7 @@ export class Engine implements PoolOwner {
       }
     }
     const key = `${target.protocol}//${target.hostname}:${target.port}`;
-    const pool = new Pool(key, target.hostname, target.port, tls, this);
+    const pool = new Pool(key, target.hostname, target.port, tls, this.poolSettings, this);
     if (same === undefined) this.pools.set(target.hostname, [pool]);
     else same.push(pool);
     return pool;
@@ -377,17 +374,21 @@ export class Engine implements PoolOwner {
 
   // ---- PoolOwner: called by pools ----------------------------------------------------------
 
-  /** `ex` leaves the queue: its clock and deadlines start now. */
-  begin(ex: Exchange): void {
-    const now = performance.now();
-    ex.start = now;
+  /** `ex` may start if the run has room and, when paced, the limiters allow it (tokens taken). */
+  claim(ex: Exchange, pool: Pool): boolean {
+    if (!this.hasRoom()) return false;
+    if (this.paced && !this.takeTokens(pool)) return false;
+    // `ex` leaves the queue: its clock and deadlines start now.
+    ex.start = performance.now();
     ex.connectFrom = null;
     this.deadlines.add(ex);
     this.inFlight++;
+    return true;
   }
 
-  waited(): void {
+  queued(pool: Pool): void {
     this.waiting++;
+    this.backlog.add(pool);
   }
 
   /**
@@ -404,12 +405,12 @@ export class Engine implements PoolOwner {
     else same.splice(at, 1);
   }
 
-  unwaited(): void {
-    this.waiting--;
+  dequeued(count: number): void {
+    this.waiting -= count;
   }
 
   /** Whether one more request may start without passing `concurrency`. */
-  hasRoom(): boolean {
+  private hasRoom(): boolean {
     return this.inFlight < this.concurrency && this.inFlight < this.fdCap;
   }
 
@@ -423,7 +424,7 @@ export class Engine implements PoolOwner {
   outOfDescriptors(ex: Exchange): boolean {
     ex.fdStalls++;
     if (this.inFlight <= 1 && ex.fdStalls > 20) return true;
-    this.unbegin(ex);
+    this.unclaim(ex);
     this.fdCap = Math.max(1, this.inFlight);
     // Nothing may finish to make room (all stalled): look again shortly. Not unref'd — the run
     // waits for the requeued request.
@@ -436,13 +437,9 @@ export class Engine implements PoolOwner {
     return false;
   }
 
-  unbegin(ex: Exchange): void {
+  unclaim(ex: Exchange): void {
     this.deadlines.delete(ex);
     this.inFlight--;
-  }
-
-  backlogged(pool: Pool): void {
-    this.backlog.add(pool);
   }
 
   /** Starts exchanges that were taken and wait for their origin, while the run has room. */
@@ -469,7 +466,7 @@ export class Engine implements PoolOwner {
    * A paced start: takes a token from the origin's limiter and the run's, or — when either (or a
    * 429 pause) says not yet — takes nothing and sets a timer to try again when it may.
    */
-  takeTokens(pool: Pool): boolean {
+  private takeTokens(pool: Pool): boolean {
     const now = performance.now();
     const own = pool.blockedFor(now);
     if (own > 0) {
@@ -502,7 +499,10 @@ export class Engine implements PoolOwner {
     for (const pool of this.allPools()) pool.stopTimers();
   }
 
-  /** Exactly one call per exchange: its result is final. */
+  /**
+   * Exactly one call per exchange. Its result is the target's unless a redirect is followed or the
+   * attempt is retried ({@link FollowUps}): then a later exchange's is.
+   */
   finished(ex: Exchange, result: Result, pool: Pool, reusable: boolean): void {
     this.deadlines.delete(ex);
     this.inFlight--;

@@ -2,7 +2,7 @@ import type { Exchange } from './exchange.js';
 import type { Pool } from './pool.js';
 
 /**
- * Targets read past an origin whose own queue is full (issue 24): the scheduler keeps reading its
+ * Targets read past an origin whose own queue is full: the scheduler keeps reading its
  * source so that a slow or dead origin listed first cannot keep other origins' targets from
  * starting, and holds what it read for the full origin here, in input order per origin, until
  * that origin's queue has room. The scheduler stops reading once {@link size} reaches its bound,

@@ -8,46 +8,58 @@ import { RateLimiter } from './rate.js';
 import type { Protocol, Session, SessionOptions, SessionOwner } from './session.js';
 import { WakeUp } from './wake.js';
 
+/** What a pool reads: the run's settings, fixed for the run and handed over when the pool is made. */
+export interface PoolSettings {
+  /** Requests in flight per origin (`perHost`): HTTP/1.1 connections, or HTTP/2 streams. */
+  readonly perHost: number;
+  /** Each origin's own pace (`ratePerHost`); undefined: none. */
+  readonly ratePerHost: Rate | undefined;
+  readonly dialContext: DialContext;
+  readonly sessionOptions: SessionOptions;
+}
+
 /**
  * What a pool asks of and tells the scheduler that owns it. Declared here so that the pool (and
  * everything below it) never imports the scheduler.
  */
 export interface PoolOwner {
-  /** Requests in flight per origin (`perHost`): HTTP/1.1 connections, or HTTP/2 streams. */
-  readonly perHost: number;
-  /** Starts go through {@link takeTokens}. */
-  readonly paced: boolean;
-  readonly ratePerHost: Rate | undefined;
   readonly cancelled: boolean;
-  readonly dialContext: DialContext;
-  readonly sessionOptions: SessionOptions;
-  /** `ex` leaves the queue: its clock and deadlines start now, and it holds one of the run's slots. */
-  begin(ex: Exchange): void;
+
+  // ---- the run's slots
+  /**
+   * Whether `ex` may start now: the run has room for one more request and, when the run is paced,
+   * the run's and `pool`'s limiters allow a start (their tokens are then taken). When it may, `ex`
+   * leaves the queue: its clock and deadlines start now, and it holds one of the run's slots.
+   */
+  claim(ex: Exchange, pool: Pool): boolean;
   /** `ex` goes back to a queue without a result: its slot and deadlines are given back. */
-  unbegin(ex: Exchange): void;
-  /** Whether the run has room for one more request. */
-  hasRoom(): boolean;
-  /** A paced start: whether the run's and this origin's limiters allow one now (tokens taken). */
-  takeTokens(pool: Pool): boolean;
-  waited(): void;
-  unwaited(): void;
-  /** The pool has exchanges waiting: serve it when room frees up. */
-  backlogged(pool: Pool): void;
-  /** The pool has no connection and nothing waiting. */
-  poolEmpty(pool: Pool): void;
-  /** The origin's pace (or 429 pause) allows a start again. */
-  poolWoke(pool: Pool): void;
-  /** `ex` ended with `result`; `reusable`: its session can carry the next request. Once per exchange. */
-  finished(ex: Exchange, result: Result, pool: Pool, reusable: boolean): void;
-  /** After a {@link finished} and the pool's own bookkeeping: take more targets. */
-  proceed(): void;
-  continuesAfter(ex: Exchange, status: number): boolean;
+  unclaim(ex: Exchange): void;
   /**
    * No socket could be made for `ex` (EMFILE/ENFILE). Returns true when `ex` should fail now
    * (nothing else is open to free a descriptor); false when its slot and deadlines were given
    * back and it waits again.
    */
   outOfDescriptors(ex: Exchange): boolean;
+
+  // ---- what waits here
+  /** One exchange waits in `pool`: serve it when room frees up. */
+  queued(pool: Pool): void;
+  /** `count` exchanges no longer wait in a pool (started, or taken out). */
+  dequeued(count: number): void;
+  /** The pool has no connection and nothing waiting. */
+  poolEmpty(pool: Pool): void;
+  /** The origin's pace (or 429 pause) allows a start again. */
+  poolWoke(pool: Pool): void;
+
+  // ---- requests
+  /** Whether the response `ex` just got the head of will be followed by another request (redirect, retry). */
+  continuesAfter(ex: Exchange, status: number): boolean;
+  /** `ex` ended with `result`; `reusable`: its session can carry the next request. Once per exchange. */
+  finished(ex: Exchange, result: Result, pool: Pool, reusable: boolean): void;
+  /** After a {@link finished} and the pool's own bookkeeping: take more targets. */
+  proceed(): void;
+
+  // ---- idle connections (the run keeps at most `concurrency` of them, over all pools)
   idleAdded(session: Session): void;
   idleTaken(session: Session): void;
 }
@@ -92,8 +104,6 @@ export class Pool implements SessionOwner, DialHandler {
   private running = 0;
   /** Open sessions plus dials in progress. */
   private open = 0;
-  /** Whether starts here go through {@link PoolOwner.takeTokens} (false: no rate, no retries). */
-  private readonly paced: boolean;
   /** This origin's own pace (`ratePerHost`), halved by a 429 and recovering after. */
   readonly limiter: RateLimiter | null;
   /** performance.now() until which a 429 holds this origin's starts back. */
@@ -107,14 +117,14 @@ export class Pool implements SessionOwner, DialHandler {
     readonly hostname: string,
     readonly port: number,
     readonly tls: boolean,
+    private readonly settings: PoolSettings,
     private readonly owner: PoolOwner,
   ) {
     this.origin = originOf(hostname, port, tls);
     this.label = this.origin.label;
-    this.paced = owner.paced;
-    this.depth = owner.sessionOptions.pipeline;
-    this.limiter = owner.ratePerHost === undefined ? null : new RateLimiter(owner.ratePerHost);
-    const ctx = owner.dialContext;
+    this.depth = settings.sessionOptions.pipeline;
+    this.limiter = settings.ratePerHost === undefined ? null : new RateLimiter(settings.ratePerHost);
+    const ctx = settings.dialContext;
     if (!tls) this.protocol = ctx.cleartext;
     else this.protocol = ctx.alpn.includes('h2') ? null : 'h1';
     // An http origin through an http proxy sends absolute-form HTTP/1.1 requests to the proxy.
@@ -150,14 +160,12 @@ export class Pool implements SessionOwner, DialHandler {
   queueFirst(ex: Exchange): void {
     if (this.waitHead > 0) this.waiting[--this.waitHead] = ex;
     else this.waiting.unshift(ex);
-    this.owner.waited();
-    this.owner.backlogged(this);
+    this.owner.queued(this);
   }
 
   private enqueue(ex: Exchange): void {
     this.waiting.push(ex);
-    this.owner.waited();
-    this.owner.backlogged(this);
+    this.owner.queued(this);
   }
 
   /** An HTTP/2 session with a free stream, or null. */
@@ -176,16 +184,16 @@ export class Pool implements SessionOwner, DialHandler {
   }
 
   /**
-   * Whether one more request may start here now: the origin and the run have room, a session can
-   * take it or a connection may be opened, and (when paced) the rate limiters and a 429 pause
-   * allow it — whose tokens are then taken, so call this only right before {@link start}.
+   * Whether one more request may start here now: the origin has room, a session can take it or a
+   * connection may be opened, and the run lets it start ({@link PoolOwner.claim}: room, and when
+   * paced the rate limiters and a 429 pause). When it may, `ex` has left the queue, holding a slot
+   * of the run: call this only right before {@link start}.
    */
   private claim(ex: Exchange): boolean {
     if (this.running >= this.limit()) return false;
-    if (!this.owner.hasRoom()) return false;
     if (this.idle.length === 0 && this.roomy() === null && !this.mayOpen() && this.pipelineFor(ex) === null)
       return false;
-    return !this.paced || this.owner.takeTokens(this);
+    return this.owner.claim(ex, this);
   }
 
   /**
@@ -193,19 +201,19 @@ export class Pool implements SessionOwner, DialHandler {
    * when HTTP/1.1 requests are pipelined, `pipeline` on each of the `perHost` connections.
    */
   private limit(): number {
-    const perHost = this.owner.perHost;
+    const perHost = this.settings.perHost;
     return this.depth > 1 && this.protocol === 'h1' ? perHost * this.depth : perHost;
   }
 
   /** Whether a connection may be dialled now: as {@link mayDial}, and no more than `perHost` when pipelining. */
   private mayOpen(): boolean {
     if (!this.mayDial()) return false;
-    return this.depth === 1 || this.protocol !== 'h1' || this.open < this.owner.perHost;
+    return this.depth === 1 || this.protocol !== 'h1' || this.open < this.settings.perHost;
   }
 
+  /** Runs `ex`, which {@link claim} let start. */
   private start(ex: Exchange): void {
     this.running++;
-    this.owner.begin(ex);
     this.run(ex);
   }
 
@@ -237,7 +245,7 @@ export class Pool implements SessionOwner, DialHandler {
     this.dial(ex);
   }
 
-  // ---- pipelining (issue 13) -------------------------------------------------------------------
+  // ---- pipelining ------------------------------------------------------------------------------
 
   /** A busy HTTP/1.1 connection that may take `ex` pipelined now, or null. */
   private pipelineFor(ex: Exchange): H1Session | null {
@@ -263,10 +271,9 @@ export class Pool implements SessionOwner, DialHandler {
     while (this.waitingCount > 0 && session.pipelineRoom() > 0 && this.running < this.limit()) {
       const next = this.waiting[this.waitHead]!;
       if (!next.idempotent || next.closeAfter) break;
-      if (!this.owner.hasRoom() || (this.paced && !this.owner.takeTokens(this))) break;
+      if (!this.owner.claim(next, this)) break;
       this.shiftWaiting();
       this.running++;
-      this.owner.begin(next);
       next.reused = true;
       session.pipeline(next);
     }
@@ -280,7 +287,7 @@ export class Pool implements SessionOwner, DialHandler {
     }
     ex.leaveConnection();
     this.running--;
-    this.owner.unbegin(ex);
+    this.owner.unclaim(ex);
     ex.phase = 'queued';
     this.queueFirst(ex);
   }
@@ -288,7 +295,7 @@ export class Pool implements SessionOwner, DialHandler {
   private dial(ex: Exchange): void {
     this.dialling++;
     this.open++;
-    new Dial(this.origin, this.owner.dialContext, ex, this).start();
+    new Dial(this.origin, this.settings.dialContext, ex, this).start();
   }
 
   // ---- DialHandler -----------------------------------------------------------------------------
@@ -297,7 +304,7 @@ export class Pool implements SessionOwner, DialHandler {
     this.dialling--;
     this.dialFailed = false;
     this.protocol ??= dialled.protocol;
-    const options = this.owner.sessionOptions;
+    const options = this.settings.sessionOptions;
     if (dialled.protocol === 'h2') {
       const session = new H2Session(this, this.label, dialled, options);
       this.multiplexed.push(session);
@@ -357,7 +364,7 @@ export class Pool implements SessionOwner, DialHandler {
       return;
     }
     this.running--;
-    this.owner.unbegin(ex);
+    this.owner.unclaim(ex);
     ex.phase = 'queued';
     this.queueFirst(ex);
     queueMicrotask(() => this.drain());
@@ -417,15 +424,9 @@ export class Pool implements SessionOwner, DialHandler {
     }
     // The run's room is checked because the slot this request freed may already have gone to
     // a redirect's next hop on another origin.
-    if (
-      this.waitingCount > 0 &&
-      this.running < this.limit() &&
-      this.owner.hasRoom() &&
-      (!this.paced || this.owner.takeTokens(this))
-    ) {
+    if (this.waitingCount > 0 && this.running < this.limit() && this.owner.claim(this.waiting[this.waitHead]!, this)) {
       const next = this.shiftWaiting()!;
       this.running++;
-      this.owner.begin(next);
       next.reused = true;
       session.send(next);
       if (session instanceof H1Session && this.depth > 1) this.fillPipeline(session);
@@ -444,7 +445,6 @@ export class Pool implements SessionOwner, DialHandler {
     while (this.waitingCount > 0 && session.available() > 0 && this.claim(this.waiting[this.waitHead]!)) {
       const next = this.shiftWaiting()!;
       this.running++;
-      this.owner.begin(next);
       next.reused = true;
       session.send(next);
     }
@@ -475,7 +475,7 @@ export class Pool implements SessionOwner, DialHandler {
       this.waiting.splice(0, this.waitHead);
       this.waitHead = 0;
     }
-    this.owner.unwaited();
+    this.owner.dequeued(1);
     return ex;
   }
 
@@ -484,7 +484,7 @@ export class Pool implements SessionOwner, DialHandler {
     const rest = this.waiting.slice(this.waitHead);
     this.waiting.length = 0;
     this.waitHead = 0;
-    for (let i = 0; i < rest.length; i++) this.owner.unwaited();
+    this.owner.dequeued(rest.length);
     return rest;
   }
 

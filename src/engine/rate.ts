@@ -39,7 +39,10 @@ export class RateLimiter {
    */
   private level = RECOVERY_ANSWERS;
 
-  /** @throws RangeError for a rate that could never start anything (the CLI validates; the library may not). */
+  /**
+   * @throws RangeError for a rate that could never start anything. The run config's reader
+   * refuses most; a count so small that `perMs / count` overflows to Infinity (1e-310) gets here.
+   */
   constructor(rate: Rate) {
     this.interval = rate.perMs / rate.count;
     if (!(this.interval > 0) || !Number.isFinite(this.interval)) {

@@ -107,7 +107,7 @@ export function nextHop(
   const crossOrigin =
     parsed.protocol !== current.protocol || parsed.hostname !== current.hostname || parsed.port !== current.port;
   // Headers bound to an origin (--header-for) are never carried over: each hop starts from the
-  // unbound ones and gets the bound headers of its own origin, if any (issue 19).
+  // unbound ones and gets the bound headers of its own origin, if any: no credential reaches another origin.
   let headers = hopHeaders(current.bound?.unbound ?? current.headers, crossOrigin, toGet);
   const firstOrigin =
     parsed.protocol === first.protocol && parsed.hostname === first.hostname && parsed.port === first.port;

@@ -7,7 +7,8 @@ import type { Transport } from './net/transport.js';
  * answer:
  * - `open`: may take requests (an HTTP/1.1 connection between requests, an HTTP/2 connection
  *   with a free stream or not);
- * - `busy`: an HTTP/1.1 connection carrying its one request;
+ * - `busy`: an HTTP/1.1 connection carrying a request (and, with `pipeline` > 1, those written
+ *   behind it);
  * - `draining`: takes nothing new; finishing what it carries (an HTTP/2 GOAWAY, an HTTP/1.1
  *   response whose decoding or saving is still running);
  * - `closed`: its socket is gone.
@@ -18,7 +19,7 @@ export type SessionState = 'open' | 'busy' | 'draining' | 'closed';
 export type Protocol = 'h1' | 'h2';
 
 /**
- * A connection's HTTP, over a socket that {@link dial} made ready: the one interface the pool
+ * A connection's HTTP, over a socket that a `Dial` (dial.ts) made ready: the one interface the pool
  * sees, implemented by `H1Session` and `H2Session`.
  */
 export interface Session extends Carrier {
@@ -33,9 +34,13 @@ export interface Session extends Carrier {
   full(): boolean;
   /** Requests it carries now. */
   readonly active: number;
-  /** Runs `ex` (its clock already started). `reused`: the session carried requests before. */
+  /** Runs `ex` (its clock already started; the pool has set `ex.reused` if the session carried requests before). */
   send(ex: Exchange): void;
-  /** Closes the socket; exchanges still on it hear nothing more (call `fail` first for those). */
+  /**
+   * Closes the socket. HTTP/1.1: the exchange whose response is being read hears nothing more
+   * (call `fail` first for it); requests pipelined behind it go back to the queue. HTTP/2: streams
+   * still open end (`truncated`, or run again when nothing of their response arrived).
+   */
   destroy(): void;
 }
 
@@ -59,7 +64,7 @@ export interface SessionOwner {
   /**
    * `ex` was pipelined (HTTP/1.1) behind a request whose connection ended before any byte of
    * `ex`'s response: it goes back to the head of its queue, its clock stopped, to run again
-   * when it leaves it — not an attempt (issue 13; all pipelined requests are idempotent).
+   * when it leaves it — not an attempt (every pipelined request is idempotent: safe to run again).
    */
   unanswered(ex: Exchange, session: Session): void;
   /** Once per session, when its socket closes for whatever reason. */

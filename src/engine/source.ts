@@ -2,7 +2,7 @@
  * What the engine pulls targets from, besides plain iterables: an async source that can also
  * hand over, without a promise, a target it already holds (a line read in the same chunk as the
  * one before). The CLI's target stream is one; with it a run takes each target in a plain call
- * instead of an `await` through every layer of async iteration (issue 13), and awaits only when
+ * instead of an `await` through every layer of async iteration (a promise per target), and awaits only when
  * the source really has to wait (for input, or for output to drain).
  */
 export interface BufferedSource<T> extends AsyncIterator<T> {

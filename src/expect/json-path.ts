@@ -165,7 +165,7 @@ function select(doc: unknown, steps: readonly JsonPathStep[]): unknown {
 /**
  * Whether two JSON values are equal: same type, numbers and strings by value, arrays and objects
  * member by member. Walks with its own stack, not the call stack: a server's body may nest
- * deeper than the call stack goes (issue 22).
+ * deeper than the call stack goes.
  */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   const pending: [unknown, unknown][] = [[a, b]];
@@ -203,7 +203,7 @@ type Frame = { items: readonly unknown[]; i: number } | { object: Record<string,
 /**
  * The JSON text of `value` as `JSON.stringify` writes it, but only its first `limit` characters
  * or a little more: written with its own stack and stopped once that long, so a body nested
- * 100,000 deep or 10 MB wide costs what the message shows (issue 22: a recursive stringify of a
+ * 100,000 deep or 10 MB wide costs what the message shows (a recursive stringify of a
  * 5,000-deep body overflowed the stack and killed the run).
  */
 export function jsonPreview(value: unknown, limit: number): string {

@@ -5,7 +5,7 @@ import { RE2JS } from 're2js';
  * rule's `matches`) runs on a server's text, so it runs on a linear-time engine: RE2's (re2js,
  * a pure-JS port), whose cost grows with the text's length whatever the pattern — `^(a+)+$` on
  * 1 MiB of `a` then `!` takes milliseconds, where V8's backtracking engine would take forever
- * (issue 22: under the old 1 s watchdog, each such body stalled every other target for a second).
+ * (under the old 1 s watchdog, each such body stalled every other target for a second).
  *
  * The dialect is JavaScript's syntax as far as RE2 can run it: classes, `\d \w \s \b`, `\p{…}`,
  * groups and named groups, alternation, bounded repeats up to 1000, flags `i`, `m`, `s` (`u`,

@@ -40,7 +40,7 @@ export function parseResultLine(line: string): Result {
     bytes: wholeNumber(value.bytes, 'bytes', 0),
     timings: timings(value.timings),
     reused: boolean(value.reused, 'reused'),
-    // Absent in lines written before HTTP/2 (issue 10): no version was reported then.
+    // Absent in lines written before HTTP/2 support: no version was reported then.
     httpVersion: value.httpVersion === undefined ? null : nullable(value.httpVersion, 'httpVersion', httpVersion),
     error: nullable(value.error, 'error', resultError),
     failures: array(value.failures, 'failures', string),
@@ -215,7 +215,7 @@ const tlsInfo: Check<TlsInfo> = (value, field) => {
     daysLeft: nullable(t.daysLeft, `${field}.daysLeft`, (v, f) =>
       typeof v === 'number' && Number.isSafeInteger(v) ? v : fail(f, 'a whole number', v),
     ),
-    // Absent in lines written before session resumption (issue 10): nothing was resumed then.
+    // Absent in lines written before TLS session resumption: nothing was resumed then.
     resumed: t.resumed === undefined ? false : boolean(t.resumed, `${field}.resumed`),
   };
 };

@@ -39,7 +39,7 @@ export const CSV_COLUMNS = [
   'md5',
   // Added after the digests, last, so that earlier columns keep their positions.
   'http_version',
-  // Runs over time (issue 20): empty without --baseline / --cache.
+  // Comparison with earlier runs: empty without --baseline / --cache.
   'change',
   'cached',
 ] as const;

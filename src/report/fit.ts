@@ -53,7 +53,7 @@ const MIN_TAIL = 5;
  * A target in at most `width` columns, cut in the middle: the method, scheme and host stay
  * whole, then `…`, then as much of the END of the URL as fits, query included
  * (`http://api.example.com…&item=1042`), because two URLs of one list usually differ at their
- * very end (issue 23, item 3: at 80 columns `…&item=1` and `…&item=2` once became the same
+ * very end (at 80 columns `…&item=1` and `…&item=2` once became the same
  * text). When even the head leaves no room for {@link MIN_TAIL} columns of the rest, the head is
  * cut at its end (the port goes first). Text that is not a URL (a name, an invalid input) is cut
  * in the middle: 40 % head, 60 % tail.

@@ -6,7 +6,7 @@ import { sanitize } from './sanitize.js';
 import type { Summary } from './summary.js';
 
 /**
- * The heads a run kept (issue 23): `-i` prints the response's header fields under each table row,
+ * The heads a run kept: `-i` prints the response's header fields under each table row,
  * `-v` prints each target's request and response heads on stderr, as curl -v does (`>` sent,
  * `<` received, `*` about the exchange). Both in input order; every name and value goes through
  * {@link sanitize}, so nothing a server sends reaches the terminal as a control character; the

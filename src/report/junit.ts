@@ -36,11 +36,12 @@ interface Case {
  * `name` is the target's name, else `METHOD url`, else (invalid target) its input. `classname`
  * is the URL's host[:port], or `invalid`. Times are seconds.
  *
- * Streamed (issue 12, item 4: a million cases once ended in `Invalid string length` and no file):
+ * Streamed (a million cases once ended in `Invalid string length` and no file):
  * each testcase is written as soon as every earlier target has reported (the reorder buffer is
  * the only thing held), to a temp file; `end()` (which the CLI also calls on cancel) inserts the
- * counts, known only then, into the two opening tags (no padding kept for them: issue 23, item
- * 8 — the file is copied once more instead, see safe-write.ts) and puts the file in place through
+ * counts, known only then, into the two opening tags (no padding kept for them, once ~80 spaces
+ * in the root tags: the file is copied once more instead, see safe-write.ts) and puts the file in
+ * place through
  * {@link openReportFile} — renamed over a regular file, written into a FIFO or device — so a
  * reader never sees half a report.
  */

@@ -23,7 +23,7 @@ interface FlakyRow {
 }
 /**
  * Target cell width in characters (before escaping): a long URL stays one readable row. The
- * reason is never cut (issue 19, item 3): it is what the reader came for.
+ * reason is never cut: it is what the reader came for.
  */
 const TARGET_CHARS = 120;
 

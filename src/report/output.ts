@@ -26,7 +26,7 @@ export interface OutputOptions {
  *   accumulating meanwhile. Accumulating alone would let a slow reader grow memory without bound
  *   (2M results, a reader asleep 25 s: 2.5 GiB, then `Invalid string length`), so {@link ready}
  *   tells the producer to stop once {@link buffered} passes the high-water mark; the CLI stops
- *   taking targets from the source until it resolves (issue 12, item 1).
+ *   taking targets from the source until it resolves.
  * - EPIPE (the reader went away: `fetch-many … | head -3`) is not an error for a reporter: we stop
  *   writing silently and set {@link closed}. Other stream errors also stop writing; {@link flush}
  *   then rejects with the first of them so the CLI can say what happened.

@@ -4,7 +4,7 @@ import { MASK, maskUrl } from './redact-url.js';
  * Redacts a target's `input` when it is JSON text (an object target, or a JSON line that failed
  * to parse): one left-to-right walk over the text's tokens, with no regular expression and no
  * recursion, so its cost is linear in the text and a deeply nested or broken text is walked like
- * any other (issue 22: the regex this replaces took minutes on a few hundred KB of body).
+ * any other (the regex this replaced took minutes on a few hundred KB of body).
  *
  * What it changes, keeping the text valid JSON when it was:
  * - the value of a key named like a secret header (any depth, any case: `headers`,

@@ -1,6 +1,6 @@
 /**
  * The password of a URL's user info, found by parsing the URL's authority — never by searching
- * the rest of the text (issue 22): `http://alice:s3cret@host/basic-auth/alice/s3cret` is shown
+ * the rest of the text: `http://alice:s3cret@host/basic-auth/alice/s3cret` is shown
  * `http://alice:***@host/basic-auth/alice/s3cret`, its path untouched. Every function here walks
  * its text once, left to right: linear in the text's length, whatever the text.
  */

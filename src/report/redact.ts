@@ -3,7 +3,7 @@ import { BODY_SHOWN, redactJsonText } from './redact-json.js';
 import { maskUrl, maskUrlsInText } from './redact-url.js';
 
 /**
- * Secrets never appear in a report (issue 9, item 5): the values of credential headers, and the
+ * Secrets never appear in a report: the values of credential headers, and the
  * password of a `user:pass@` URL, are shown as `***` in every output.
  *
  * Where: one choke point, on each finished {@link Result}, before it fans out to the reporters
@@ -17,7 +17,7 @@ import { maskUrl, maskUrlsInText } from './redact-url.js';
  * One pass over the finished Result covers every format at once (table, NDJSON, JSON, CSV, JUnit,
  * Markdown, annotations) and any format added later.
  *
- * What is redacted — by structure, never by searching every string for a shape (issue 22: the
+ * What is redacted — by structure, never by searching every string for a shape (the
  * regex that did took minutes on a few hundred KB of body, and masked a password's value in a
  * URL's path too). Every step is linear in the text it reads:
  * - `input`, when it is JSON text: the values of the sensitive headers (any depth, any case: under

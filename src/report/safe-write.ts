@@ -18,7 +18,7 @@ import { pipeline } from 'node:stream/promises';
 
 /**
  * Writing a file the tool produces (the JUnit report today; saved bodies and merged reports
- * tomorrow) without ever destroying what the user pointed at (issue 12, item 2):
+ * tomorrow) without ever destroying what the user pointed at:
  *
  * - a regular file, or a path that does not exist yet: written to a temp file in the same folder,
  *   then renamed over the path (POSIX rename is atomic within a file system, so a reader sees the
@@ -214,7 +214,7 @@ const FIFO_RETRY_MS = 50;
  * Copies the finished report into a direct destination. A FIFO is opened without blocking and
  * written as a non-blocking pipe on the event loop: opened or written like a file, the open
  * waits for a reader, and each write for room, in libuv's thread pool — and a process cannot
- * exit while a thread there is stuck, not even on a second signal (issue 22). Without a reader
+ * exit while a thread there is stuck, not even on a second signal. Without a reader
  * yet, it tries again every {@link FIFO_RETRY_MS} ms until one comes or `signal` aborts.
  */
 async function copyToDirect(tmp: string, path: string, signal: AbortSignal | undefined): Promise<void> {

@@ -5,7 +5,7 @@ import { REDACTED, type Redactor } from './redact.js';
 const MIN_MASKED = 4;
 
 /**
- * Secrets known by value (issue 19): what a target file read with `${env:NAME}`. The set is
+ * Secrets known by value: what a target file read with `${env:NAME}`. The set is
  * live — a streamed list adds to it as its lines are read — and shared by the run's reports and
  * its stderr messages, which show every occurrence as `***`.
  *

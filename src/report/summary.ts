@@ -196,7 +196,7 @@ export function formatSummary(s: Summary, color: boolean): string {
 /**
  * The summary in lines of at most `width` columns: its ` · `-separated parts are packed whole
  * (a line ends with `·` when another part follows), and only a part wider than a line is itself
- * wrapped between its words, so no figure is parted from its label (issue 23, item 8: at 60
+ * wrapped between its words, so no figure is parted from its label (at 60
  * columns the line once broke inside `p50 … max`).
  */
 export function wrapSummary(s: Summary, color: boolean, width: number): string[] {

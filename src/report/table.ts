@@ -117,8 +117,8 @@ const TARGET_HEAD = 'target';
 /**
  * Computes the column widths once, from the line width and the widest target of the sizing
  * window, so rows can be printed as they come without ever re-laying out what is already on
- * screen (issue 9, item 3). The target column is as wide as its widest target (issue 23, item
- * 3: 30-character URLs were padded to 89 columns at 120); what is left goes to the error beside
+ * screen. The target column is as wide as its widest target (30-character URLs were once
+ * padded to 89 columns at 120); what is left goes to the error beside
  * the row when that leaves it at least {@link MIN_INLINE_ERROR} columns. A reason that does not
  * fit beside its row goes under it.
  */
@@ -367,7 +367,7 @@ function renderRow(r: Result, l: Layout, chalk: ChalkInstance, wrap: boolean, or
   const shown = sanitize(where === null ? problem : `${where}: ${problem}`);
   // A flaky target: what each earlier attempt ran into, one `↳` item each.
   const earlier = r.flaky === true ? earlierAttempts(r).map((text) => sanitize(text)) : [];
-  // Beside the row when it fits there whole; else under it, never cut (issue 19, item 3).
+  // Beside the row when it fits there whole; else under it, never cut: it is what the reader came for.
   if (l.error !== null && displayWidth(shown) <= l.error) {
     return `${line}${GAP}${paint(shown)}\n${belowRow(earlier, l.width, paint, wrap)}`;
   }

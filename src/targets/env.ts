@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import { isPlainObject, quote } from '../describe.js';
 
 /**
- * `${env:NAME}` in a target file (issue 19): every string value of a target — URL, header
+ * `${env:NAME}` in a target file: every string value of a target — URL, header
  * values, body, name, expectations — and of a JSON document's `defaults` is resolved when the
  * file is read, from the environment. A variable that is unset or empty is a usage error naming
  * the target, the field and the variable: in CI an unset secret is usually an empty one (GitHub

@@ -7,11 +7,6 @@ export type BodyPartSpec = Buffer | { readonly path: string; readonly strip: boo
 const CR = 0x0d;
 const LF = 0x0a;
 
-/** Whether a body is in memory or read from files as it is sent. */
-export function isFileBody(body: Buffer | FileBody | null): body is FileBody {
-  return body !== null && !Buffer.isBuffer(body);
-}
-
 /**
  * Measures each file part so the Content-Length is known before the first request. A file sent as
  * it is takes its size from stat; a file sent without CR and LF (curl's `-d @file`) is read once,

@@ -4,7 +4,7 @@ import { checkHeader, mergeHeaders, readHeaders } from './fields.js';
 import { controlName } from '../header.js';
 
 /**
- * Credentials bound to origins (issue 19, item 5): `--header-for`, `--user-for`, a target file's
+ * Credentials bound to origins: `--header-for`, `--user-for`, a target file's
  * `defaults.origins` and the library's `origins`. An origin is `scheme://host[:port]` (RFC 6454
  * §4): scheme, host and port, nothing else. Its key here is always `scheme://host:port`, lower
  * case, the default port written out, IPv6 in brackets, so `HTTPS://API.example.com` and

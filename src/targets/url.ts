@@ -89,7 +89,7 @@ export function parseTargetUrl(text: string): ParsedUrl {
 // anything else takes the WHATWG path. The scan accepts what this expression does:
 //   ^(?:(https?):\/\/)?([A-Za-z0-9.-]+)(?::([1-9][0-9]{0,4}))?
 //    (\/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*)?(\?[A-Za-z0-9\-._~!$&()*+,;=:@/?]+)?$
-// (issue 13: the expression's match array and five captured strings were most of the garbage of
+// (the expression's match array and five captured strings were most of the garbage of
 // parsing a target; the scan slices only the host, and a URL already in normal form — scheme,
 // lower case, no default port, a path — is its own `url`, with no string built at all).
 // A domain whose last label starts with a letter: WHATWG would parse a numeric last label as IPv4.

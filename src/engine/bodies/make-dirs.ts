@@ -15,7 +15,7 @@ const realCalls: DirCalls = { mkdir: (path) => mkdir(path), stat: (path) => stat
  * `mkdir -p path`, one component at a time from the root: at most one mkdir and one stat per
  * component, so it always ends, and it stops between any two calls once `signal` aborts.
  *
- * Node's own `mkdir(path, { recursive: true })` can loop for ever (issue 22): it reads ENOENT as
+ * Node's own `mkdir(path, { recursive: true })` can loop for ever: it reads ENOENT as
  * "the parent is missing", makes the parent (EEXIST: there already) and retries the child. On
  * procfs the child's mkdir says ENOENT whatever the parent (proc's lookup answers ENOENT for a
  * name it does not have rather than a negative dentry), so `--output-dir /proc/x` went

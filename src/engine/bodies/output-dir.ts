@@ -137,7 +137,7 @@ export class OutputDir {
   }
 
   /**
-   * Checks that the open file `fd` really is `path` (issue 22). Directories are checked once
+   * Checks that the open file `fd` really is `path`. Directories are checked once
    * (see {@link dir}) and `path` opened by name with O_NOFOLLOW, which covers only its last
    * component: a directory swapped for a symlink after its check (by anyone who can write in
    * the output directory meanwhile) would lead the open, and the bytes, out of it. Asked of the

@@ -18,7 +18,7 @@ export class ResponseBody {
   /**
    * Whether a response's body has work beyond counting: decoding, `maxBytes`, or what the
    * exchange does with it (save, hash, match: `wantsBody`). When not, both sessions hand its bytes
-   * straight to the exchange and make no ResponseBody, nor its closures, per response (issue 13).
+   * straight to the exchange and make no ResponseBody, nor its closures, per response.
    */
   static needed(codings: Coding[] | null, maxBytes: number | undefined, wantsBody: boolean): boolean {
     return codings !== null || maxBytes !== undefined || wantsBody;

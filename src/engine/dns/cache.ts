@@ -26,7 +26,7 @@ export type ResolvedFn = (
 
 /**
  * A name resolved for this run. Each host name is looked up once and reused by every connection
- * to it (issue 5) until its TTL runs out.
+ * to it until its TTL runs out, rather than once per request.
  */
 interface Entry {
   settled: boolean;

@@ -35,7 +35,7 @@ export function parseResolvConf(text: string): ResolverConfig {
     if (keyword === undefined || keyword.startsWith('#') || keyword.startsWith(';')) continue;
     switch (keyword) {
       case 'nameserver': {
-        // The zone (`fe80::1%eth0`) cut with indexOf: /%.*$/ is tried at each `%` (issue 22).
+        // The zone (`fe80::1%eth0`) cut with indexOf: /%.*$/ is tried at each `%`, quadratic in their number.
         const zone = args[0]?.indexOf('%') ?? -1;
         const address = zone === -1 ? args[0] : args[0]?.slice(0, zone);
         if (address !== undefined && isIP(address) !== 0 && config.servers.length < RESOLVER_DEFAULTS.maxServers) {

@@ -21,7 +21,7 @@ export interface ResolverSetup {
  * Name resolution that does what getaddrinfo does — hosts file first, then DNS with resolv.conf's
  * servers, search list and ndots — but asks DNS through c-ares (node's `Resolver`), which runs on
  * the event loop: thousands of lookups wait on UDP sockets, none holds one of libuv's 4 threadpool
- * threads, which zlib and file writes need too (issue 15).
+ * threads, which zlib and file writes need too.
  *
  * c-ares is given resolv.conf's `timeout` and `attempts` (glibc's 5 s and 2 when unset); it doubles
  * the timeout on each round, so a silent server is given up on after about 15 s by default. The

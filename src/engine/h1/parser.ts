@@ -356,7 +356,7 @@ export class ResponseParser {
    *
    * `from`: where in `chunk` this response's bytes begin (the previous response of a pipelined
    * connection ended before it) — the return value is then a position in `chunk` too. The rest of
-   * a read is parsed in place instead of through a `subarray` view per response (issue 13).
+   * a read is parsed in place instead of through a `subarray` view per response (no allocation per response).
    */
   execute(chunk: Buffer, from = 0): number {
     if (this.error !== null) throw this.error;

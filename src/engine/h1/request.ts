@@ -39,7 +39,7 @@ interface HeaderFacts {
   /**
    * For a request without body or Content-Length, everything after the request target — ` HTTP/1.1`,
    * Host, {@link tail}, the empty line — per Host value, for the same (user agent, form) as
-   * `tail`: such a request is then its method, its target and this (issue 13).
+   * `tail`: such a request is then its method, its target and this, built once, not per request.
    */
   ends: Map<string, string>;
 }

@@ -15,7 +15,7 @@ import type { Session, SessionOptions, SessionOwner, SessionState } from '../ses
 import { describeSocketError } from '../net/socket-errors.js';
 
 /**
- * HTTP/1.1 over one socket: one request at a time, or — with `pipeline` > 1 (issue 13) — up to
+ * HTTP/1.1 over one socket: one request at a time, or — with `pipeline` > 1 — up to
  * that many idempotent requests written back to back, whose responses come in order (RFC 9112
  * §9.3.2). It owns the parser and routes the parser's callbacks to the exchange whose response
  * is arriving. Listeners are bound once per
@@ -205,12 +205,13 @@ export class H1Session implements Session, ParserHandler {
     this.spent = true;
   }
 
-  // ---- pipelining (issue 13) ---------------------------------------------------------------
+  // ---- pipelining --------------------------------------------------------------------------
 
   /**
    * How many more requests may be written behind those in flight now: none unless `pipeline` > 1,
-   * the server has kept this HTTP/1.1 connection alive, and the request in flight is idempotent
-   * and does not ask to close (RFC 9112 §9.3.2: never pipeline behind a non-idempotent request).
+   * the server has kept this HTTP/1.1 connection alive, no request body is still being streamed,
+   * and the request in flight is idempotent and does not ask to close (RFC 9112 §9.3.2: never
+   * pipeline behind a non-idempotent request).
    */
   pipelineRoom(): number {
     const ex = this.exchange;

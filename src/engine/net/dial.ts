@@ -184,7 +184,7 @@ export class Dial implements Carrier {
       },
       (queued) => {
         // Waiting for a lookup slot (dnsConcurrency) is queue time: the request's clock, and so
-        // its connect deadline, stops until the lookup starts (issue 15).
+        // its connect deadline, stops until the lookup starts: a long lookup queue is no connect timeout.
         if (this.stage !== 'resolving') return;
         const now = performance.now();
         if (queued) ex.pauseClock(now);

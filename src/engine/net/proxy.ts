@@ -1,5 +1,4 @@
 import { isIP, type Socket } from 'node:net';
-import { UsageError } from '../../errors.js';
 import type { ProxySettings } from '../../types.js';
 import type { RequestForm } from '../h1/request.js';
 
@@ -103,7 +102,11 @@ function parseBypass(raw: string): Bypass | 'all' | null {
   return { host: entry, port, subdomains: true };
 }
 
-/** Validated proxy settings → routes. Throws {@link UsageError} on a URL we cannot use. */
+/**
+ * Proxy settings as the run config validated them (`proxyUrl` in src/config/values.ts: each URL
+ * parsed, http:// only, handed over as its normalized href; NO_PROXY entries trimmed and in
+ * lower case) → routes.
+ */
 export function parseProxies(settings: ProxySettings, acceptEncoding: boolean): ProxyRoutes | null {
   const http = settings.http === undefined ? null : endpoint(settings.http, acceptEncoding);
   const https = settings.https === undefined ? null : endpoint(settings.https, acceptEncoding);
@@ -112,15 +115,9 @@ export function parseProxies(settings: ProxySettings, acceptEncoding: boolean): 
 }
 
 function endpoint(value: string, acceptEncoding: boolean): ProxyEndpoint {
-  let url: URL;
-  try {
-    url = new URL(value.includes('://') ? value : `http://${value}`);
-  } catch {
-    throw new UsageError(`proxy "${value}" is not a URL (use http://host:port)`);
-  }
-  if (url.protocol !== 'http:') throw new UsageError(`proxy "${value}": only http:// proxies are supported`);
+  // An http:// URL's href: it parses again, and (http being a special scheme) has a host.
+  const url = new URL(value);
   const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (hostname === '') throw new UsageError(`proxy "${value}" names no host`);
   // A URL without a port means http's 80, as WHATWG URL reads it (curl would use 1080): the CLI
   // hands proxies over as normalized URLs, where `:80` and no port are the same string.
   const port = url.port === '' ? 80 : Number(url.port);

@@ -2,10 +2,20 @@ import type { LookupAddress } from 'node:dns';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
+import type { RunConfig } from '../../config/run-config.js';
 import { UsageError } from '../../errors.js';
-import type { RunOptions, Target } from '../../types.js';
+import type { Target } from '../../types.js';
 import { parseProxies, type ProxyEndpoint, type ProxyRoutes } from './proxy.js';
 import { serializeRequest, type RequestForm } from '../h1/request.js';
+
+/**
+ * The run options a {@link Transport} reads, as the run config validated them (`resolve` keys are
+ * `host:port` in lower case with IP addresses; `servername` is a non-empty string; proxy URLs are
+ * http:// URLs). Each may be absent: tests build a transport from `{}`.
+ */
+export type TransportOptions = Partial<
+  Pick<RunConfig, 'compressed' | 'servername' | 'resolve' | 'proxy' | 'ca' | 'cert' | 'key'>
+>;
 
 /**
  * How this run reaches servers, decided once from the run's options: the TLS context, names
@@ -24,11 +34,11 @@ export class Transport {
   private readonly plainForm: RequestForm | undefined;
 
   constructor(
-    private readonly options: Omit<RunOptions, 'expect'>,
+    private readonly options: TransportOptions,
     readonly userAgent: string,
   ) {
     this.compressed = options.compressed === true;
-    this.servername = options.servername === undefined || options.servername === '' ? undefined : options.servername;
+    this.servername = options.servername;
     this.pins = pinsFrom(options.resolve);
     this.proxies = options.proxy === undefined ? null : parseProxies(options.proxy, this.compressed);
     this.plainForm = this.compressed ? { absolute: false, acceptEncoding: true } : undefined;
@@ -96,20 +106,16 @@ export class Transport {
   }
 }
 
-function pinsFrom(resolve: RunOptions['resolve']): ReadonlyMap<string, readonly LookupAddress[]> | null {
+function pinsFrom(resolve: TransportOptions['resolve']): ReadonlyMap<string, readonly LookupAddress[]> | null {
   if (resolve === undefined) return null;
   const map = new Map<string, LookupAddress[]>();
-  for (const [hostPort, raw] of Object.entries(resolve)) {
-    // As curl's --resolve: several addresses, comma-separated (or a list), all raced (RFC 8305).
-    const values = typeof raw === 'string' ? raw.split(',') : raw;
-    const addresses = values.map((value) => {
-      const address = value.trim().replace(/^\[(.*)\]$/, '$1');
-      return { address, family: isIP(address) };
-    });
-    if (!/^.+:\d{1,5}$/.test(hostPort) || addresses.length === 0 || addresses.some((a) => a.family === 0)) {
-      throw new UsageError(`resolve: "${hostPort}" → "${String(raw)}" must map host:port to IP addresses`);
-    }
-    map.set(hostPort.toLowerCase(), addresses);
+  // The run config's reader (resolveMap) already split, trimmed and checked the addresses (IP
+  // literals only, brackets removed) and lower-cased the `host:port` keys.
+  for (const [hostPort, addresses] of Object.entries(resolve)) {
+    map.set(
+      hostPort,
+      addresses.map((address) => ({ address, family: isIP(address) })),
+    );
   }
   return map.size === 0 ? null : map;
 }

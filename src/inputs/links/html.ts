@@ -2,7 +2,7 @@ import { Parser } from 'htmlparser2';
 import { LineCounter } from './lines.js';
 import { resolveLink } from './resolve.js';
 
-/** The elements and attributes whose URL is fetched (issue 21). */
+/** The elements and attributes whose URL is fetched. */
 const LINK_ATTRIBUTE: Readonly<Record<string, string>> = {
   a: 'href',
   link: 'href',

@@ -2,7 +2,7 @@ import { UsageError } from '../../errors.js';
 import { escapeControls } from '../../controls.js';
 import { errnoWords } from '../../errno.js';
 
-// One wording for errno errors across the CLI (issue 12: no more `ENOSPC: ENOSPC:`).
+// One wording for errno errors across the CLI (a message once read `ENOSPC: ENOSPC:`).
 export { errnoWords };
 
 /**

@@ -43,7 +43,7 @@ const DIR_SEGMENT = /^(?!localhost\/)[^./]+\//i;
  *    — but does not exist is a usage error, `no such file`, rather than a request to a host
  *    named like a file;
  * 6. a bare word — no dot, colon or slash (`urls`, `help`) — that does not exist is a usage error
- *    too (issue 23): it is far more often a mistyped file name or a subcommand than a host on the
+ *    too: it is far more often a mistyped file name or a subcommand than a host on the
  *    local network, and as a host it would only fail later as `dns`. The message suggests a file
  *    of a close name here, or the flag for `help`/`version`, and says how to fetch such a host
  *    (http://name). `localhost` is the exception: it is a URL everyone types bare;
@@ -216,7 +216,7 @@ async function openFile(path: string, lookup: EnvLookup | undefined): Promise<Op
  * loop, or null for anything else. Read like a regular file, each read(2) would wait in libuv's
  * thread pool for the producer — and a process cannot exit while one does (Node joins those
  * threads on the way out), so one Ctrl-C would print the summary and then wait for a quiet
- * producer (issue 22). Opened with O_NONBLOCK the open itself does not wait for a writer either;
+ * producer. Opened with O_NONBLOCK the open itself does not wait for a writer either;
  * the pipe then sees the end of input only after a writer has come and gone (Linux polls a FIFO
  * as hung up only once a writer has closed it), so a producer that starts later is still read.
  * @throws UsageError when the FIFO cannot be opened
