@@ -79,11 +79,12 @@ export const rate: ValueReader<Rate> = (value) => {
       Number.isFinite(count) &&
       typeof perMs === 'number' &&
       perMs >= 1 &&
-      Number.isFinite(perMs)
+      Number.isFinite(perMs) &&
+      Number.isFinite(perMs / count)
     ) {
       return { count, perMs };
     }
-    throw new Error('must be {count, perMs} with both greater than 0 (perMs at least 1)');
+    throw new Error('must be {count, perMs} with both greater than 0 (perMs at least 1), perMs / count finite');
   }
   const m =
     typeof value === 'string' ? /^(\d+(?:\.\d+)?)\s*(?:\/\s*(s|sec|second|m|min|minute))?$/i.exec(value.trim()) : null;
@@ -91,8 +92,10 @@ export const rate: ValueReader<Rate> = (value) => {
   if (m === null || !(count > 0) || !Number.isFinite(count)) {
     throw new Error(`must look like 50, 50/s or 600/m, got ${shown(value)}`);
   }
-  const perMinute = (m[2] ?? 's').toLowerCase().startsWith('m');
-  return { count, perMs: perMinute ? 60_000 : 1000 };
+  const perMs = (m[2] ?? 's').toLowerCase().startsWith('m') ? 60_000 : 1000;
+  // So small a count that one request's interval overflows: no rate anyone means.
+  if (!Number.isFinite(perMs / count)) throw new Error(`is too slow to pace anything, got ${shown(value)}`);
+  return { count, perMs };
 };
 
 /** PEM text: one string or a list (the library's `ca`). */

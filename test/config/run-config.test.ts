@@ -82,6 +82,9 @@ describe('resolveRunConfig', () => {
     [{ retries: -1 }, 'retries'],
     [{ rate: { count: 0, perMs: 1000 } }, 'rate'],
     [{ rate: '0/s' }, 'rate'],
+    // A count so small that one request's interval overflows to Infinity.
+    [{ rate: { count: 1e-310, perMs: 1000 } }, 'rate'],
+    [{ rate: `0.${'0'.repeat(309)}1/s` }, 'rate'],
     [{ ratePerHost: { count: 5, perMs: 0 } }, 'ratePerHost'],
     [{ follow: 'yes' }, 'follow'],
     [{ userAgent: 'a\r\nX-Injected: 1' }, 'userAgent'],
