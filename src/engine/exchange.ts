@@ -296,7 +296,7 @@ export class Exchange implements FailureSink {
     const status = head.status;
     if (status >= 301 && status <= 308) this.location = findHeader(head.headers, 'location') ?? null;
     if (this.bodies?.sinks != null) this.contentType = findHeader(head.headers, 'content-type');
-    else if (status === 429 || status === 503) this.retryAfter = findHeader(head.headers, 'retry-after') ?? null;
+    if (status === 429 || status === 503) this.retryAfter = findHeader(head.headers, 'retry-after') ?? null;
     checkHead(this.expect, status, head.headers, this);
   }
 

@@ -243,6 +243,15 @@ describe('the wait between attempts', () => {
     expect(f.arrivals[1]! - f.arrivals[0]!).toBeGreaterThanOrEqual(950);
   });
 
+  it('honours Retry-After when bodies go to a sink too (the crawler, sitemaps)', async () => {
+    const f = flaky(1, 503, [['Retry-After', '1']]);
+    const server = await start(startHttpServer({ '/busy': f.route }));
+    const sinks = () => ({ push: () => {}, end: () => {}, abort: () => {} });
+    const r = await one(`${server.url}/busy`, { retries: 1, retryDelay: 1, timeout: 2000, bodySinks: sinks });
+    expect([r.status, r.attempts]).toEqual([200, 2]);
+    expect(f.arrivals[1]! - f.arrivals[0]!).toBeGreaterThanOrEqual(950);
+  });
+
   it('caps Retry-After at retryMaxDelay', async () => {
     const f = flaky(1, 429, [['Retry-After', '3600']]);
     const server = await start(startHttpServer({ '/busy': f.route }));
