@@ -301,10 +301,14 @@ describe('ratePerHost', () => {
       .slice(-8)
       .map((t, i, all) => (i === 0 ? 0 : t - all[i - 1]!))
       .slice(1);
-    expect(Math.max(...lastGaps)).toBeLessThan(75);
-    // B kept its 20/s through A's pause: about 19 of its requests fell in that second.
-    expect(b.arrivals.filter((t) => t > refusedAt && t < after[0]!).length).toBeGreaterThanOrEqual(12);
-    expect(longestGap(b.arrivals)).toBeLessThan(700);
+    // Back near 20/s (50 ms apart, against 100 ms at half the rate): the median gap, so that one
+    // stall of a loaded machine cannot decide it.
+    const sortedGaps = [...lastGaps].sort((x, y) => x - y);
+    expect(sortedGaps[Math.floor(sortedGaps.length / 2)]!).toBeLessThan(90);
+    // B was not paused with A: about 19 of its requests fell in A's second (a paused B: none),
+    // and it never went a second without one.
+    expect(b.arrivals.filter((t) => t > refusedAt && t < after[0]!).length).toBeGreaterThanOrEqual(5);
+    expect(longestGap(b.arrivals)).toBeLessThan(950);
   });
 
   it('without a per-host rate, a 429 still pauses its origin when retries are on, and the retry succeeds', async () => {
