@@ -45,8 +45,12 @@ export interface StdoutFormat {
   readonly streams?: boolean;
   /** The document carries the summary line itself; otherwise the summary goes to stderr. */
   readonly ownSummary?: boolean;
-  /** Lists failed targets only, whatever `--only-failures` says; otherwise that flag filters what it gets. */
-  readonly failuresOnly?: boolean;
+  /**
+   * Gets every result whatever `--only-failures` says: it picks the rows it lists itself (failed
+   * and flaky targets) and needs every index to keep them in order. Otherwise that flag keeps ok
+   * results from the reporter.
+   */
+  readonly ignoresOnlyFailures?: boolean;
   /** The reporter, writing to stdout. */
   readonly create: (stdout: Output) => Reporter;
 }
@@ -78,7 +82,7 @@ export const STDOUT_FORMATS = [
     mergeHelp: 'Markdown on stdout: the summary line and a table of the failed targets',
     diffHelp: 'Markdown on stdout: the summary line, new failures first',
     ownSummary: true,
-    failuresOnly: true,
+    ignoresOnlyFailures: true,
     create: (stdout) => createMarkdownReporter(stdout),
   },
 ] as const satisfies readonly StdoutFormat[];

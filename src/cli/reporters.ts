@@ -158,7 +158,7 @@ export async function createReporters(
       default: {
         const format = stdoutFormat(config.format);
         const reporter = format.create(stdout);
-        parts.push(format.failuresOnly === true ? reporter : onlyFailures(reporter, config));
+        parts.push(format.ignoresOnlyFailures === true ? reporter : onlyFailures(reporter, config));
         // Machine output owns stdout; the person reading the log gets the summary on stderr.
         if (format.ownSummary !== true) parts.push(createSummaryReporter(stderr, { color: false }));
       }
