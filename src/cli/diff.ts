@@ -1,20 +1,16 @@
 import { createReadStream } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { BitSet } from '../merge/bitset.js';
 import { ResultFileError, readResults } from '../merge/read-results.js';
 import { cannotRead } from '../targets/read/sources.js';
 import { checkReadable, loadBaseline } from './history.js';
 import type { MergeIO } from './merge.js';
-import { outputFormat } from './options.js';
+import { formatOptions, outputFormat } from './formats.js';
 import { checkOutputPath } from './output-path.js';
 import { createReporters } from './reporters.js';
 
 interface RawDiffOptions {
-  ndjson?: boolean;
-  json?: boolean;
-  csv?: boolean;
-  markdown?: boolean;
   junit?: string;
   onlyFailures?: boolean;
   quiet?: boolean;
@@ -22,27 +18,16 @@ interface RawDiffOptions {
 }
 
 export function buildDiffProgram(): Command {
-  return new Command('fetch-many diff')
+  const command = new Command('fetch-many diff')
     .description(
       'Compare two runs without fetching: the results of NEW, each with its change against OLD ' +
         '(new-failure, still-failing, fixed, ok, new), then the targets of OLD that NEW does not have (gone).',
     )
     .argument('<old>', 'NDJSON results of the earlier run (a file: it is read twice)')
-    .argument('<new>', 'NDJSON results of the later run, or - for stdin')
-    .addOption(
-      new Option('--ndjson', 'one JSON object per result on stdout, in input order').conflicts([
-        'json',
-        'csv',
-        'markdown',
-      ]),
-    )
-    .addOption(new Option('--json', 'one JSON document {results, summary} on stdout').conflicts(['csv', 'markdown']))
-    .addOption(
-      new Option('--csv', 'CSV on stdout: a header row, then one row per result in input order').conflicts([
-        'markdown',
-      ]),
-    )
-    .option('--markdown', 'Markdown on stdout: the summary line, new failures first')
+    .argument('<new>', 'NDJSON results of the later run, or - for stdin');
+  // The stdout formats, their help lines and conflicts: formats.ts.
+  for (const option of formatOptions('diff')) command.addOption(option);
+  return command
     .option('--junit <file>', 'also write a JUnit XML report to <file>, one test case per target')
     .option('--only-failures', 'show only failed targets, and gone ones (the summary still counts all)')
     .option('-q, --quiet', 'print nothing but, on failure, the reason for the exit code')

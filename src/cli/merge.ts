@@ -1,12 +1,12 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { MergeError, mergeResults, type MergeInput } from '../merge/merge.js';
 import { ResultFileError } from '../merge/read-results.js';
 import { cannotRead } from '../targets/read/sources.js';
 import { countTargets } from '../targets/index.js';
-import { outputFormat } from './options.js';
+import { formatOptions, outputFormat } from './formats.js';
 import { checkOutputPath } from './output-path.js';
 import { createReporters } from './reporters.js';
 
@@ -21,10 +21,6 @@ export interface MergeIO {
 interface RawMergeOptions {
   total?: string;
   targets?: string;
-  ndjson?: boolean;
-  json?: boolean;
-  csv?: boolean;
-  markdown?: boolean;
   junit?: string;
   onlyFailures?: boolean;
   quiet?: boolean;
@@ -32,28 +28,17 @@ interface RawMergeOptions {
 }
 
 export function buildMergeProgram(): Command {
-  return new Command('fetch-many merge')
+  const command = new Command('fetch-many merge')
     .description(
       'Merge the NDJSON results of several runs (--shard i/n, a run and its --resume) into the report, ' +
         'summary and exit code one run of the whole list would have given.',
     )
     .argument('<files...>', 'NDJSON results files written by --ndjson, or - for stdin')
     .option('--total <n>', 'the list has n targets: every index 0 … n-1 must be present (default: highest index seen)')
-    .option('--targets <file>', 'the target list the runs read: its targets are counted, as --total')
-    .addOption(
-      new Option('--ndjson', 'one JSON object per result on stdout, in input order').conflicts([
-        'json',
-        'csv',
-        'markdown',
-      ]),
-    )
-    .addOption(new Option('--json', 'one JSON document {results, summary} on stdout').conflicts(['csv', 'markdown']))
-    .addOption(
-      new Option('--csv', 'CSV on stdout: a header row, then one row per result in input order').conflicts([
-        'markdown',
-      ]),
-    )
-    .option('--markdown', 'Markdown on stdout: the summary line and a table of the failed targets')
+    .option('--targets <file>', 'the target list the runs read: its targets are counted, as --total');
+  // The stdout formats, their help lines and conflicts: formats.ts.
+  for (const option of formatOptions('merge')) command.addOption(option);
+  return command
     .option('--junit <file>', 'also write a JUnit XML report to <file>, one test case per target')
     .option('--only-failures', 'show only failed targets (the summary still counts all)')
     .option('-q, --quiet', 'print nothing but, on failure, the reason for the exit code')

@@ -19,22 +19,7 @@ import { addBinding, basicAuthorization, type OriginHeaders, parseOrigin } from 
 import { splitPair } from './pair-flags.js';
 import { type UnboundCredential, unboundCredentials } from './unbound-credentials.js';
 import { type InputFlags, inputFlags } from './input-options.js';
-
-export type OutputFormat = 'table' | 'ndjson' | 'json' | 'csv' | 'markdown';
-
-/** The stdout format the flags chose (commander already refused conflicting ones); a run and `merge` alike. */
-export function outputFormat(flags: {
-  ndjson?: boolean | undefined;
-  json?: boolean | undefined;
-  csv?: boolean | undefined;
-  markdown?: boolean | undefined;
-}): OutputFormat {
-  if (flags.ndjson === true) return 'ndjson';
-  if (flags.json === true) return 'json';
-  if (flags.csv === true) return 'csv';
-  if (flags.markdown === true) return 'markdown';
-  return 'table';
-}
+import { type OutputFormat, outputFormat } from './formats.js';
 
 /** Everything the run needs, validated once here at the boundary. */
 export interface CliConfig {

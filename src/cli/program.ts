@@ -3,12 +3,13 @@ import { CLI_FLAGS, type CliOnlyFlag } from '../config/cli-flags.js';
 import { HELP_GROUPS, type HelpGroup } from '../config/groups.js';
 import { type CliFlag, RUN_OPTIONS } from '../config/run-config.js';
 import { VERSION } from '../version.js';
+import { FORMAT_ATTRIBUTES, FORMAT_FLAGS } from './formats.js';
 import { helpEpilogue, type HelpView, shownIn, wrap } from './help.js';
 
 /**
  * The options exactly as commander hands them over, before validation, keyed by commander's
  * attribute name (`--per-host` → `perHost`). Flags come from src/config: run options from
- * run-config.ts, CLI-only flags from cli-flags.ts.
+ * run-config.ts, CLI-only flags from cli-flags.ts; the stdout formats from ./formats.ts.
  */
 export type RawOptions = Record<string, string | string[] | boolean | undefined>;
 
@@ -59,12 +60,14 @@ export function buildProgram(view: HelpView = { kind: 'all' }, width = 80): Comm
     .filter((cli): cli is CliFlag => cli !== undefined);
   for (const group of Object.keys(HELP_GROUPS) as HelpGroup[]) {
     const heading = HELP_GROUPS[group];
-    const flags: CliOnlyFlag[] = [...runFlags, ...CLI_FLAGS].filter((f) => f.group === group);
+    // The stdout formats come first among the CLI's own Output flags (see formats.ts).
+    const flags: CliOnlyFlag[] = [...runFlags, ...FORMAT_FLAGS, ...CLI_FLAGS].filter((f) => f.group === group);
     for (const flag of inHelpOrder(flags)) {
       const text = view.kind === 'short' && flag.short !== undefined ? flag.short : helpText(flag);
       const option = new Option(flag.flags, text).helpGroup(heading);
       if (flag.repeatable === true) option.argParser(collect);
       if (flag.conflicts !== undefined) option.conflicts([...flag.conflicts]);
+      if (flag.notWithFormats === true) option.conflicts([...FORMAT_ATTRIBUTES]);
       if (flag.choices !== undefined) option.choices([...flag.choices]);
       if (flag.hidden === true || !shownIn(view, flag)) option.hideHelp();
       program.addOption(option);

@@ -4,12 +4,8 @@ import {
   Output,
   SummaryCollector,
   combineReporters,
-  createCsvReporter,
   createGitHubReporter,
   createJUnitReporter,
-  createJsonReporter,
-  createMarkdownReporter,
-  createNdjsonReporter,
   createProgress,
   createRedactor,
   createSummaryReporter,
@@ -29,6 +25,7 @@ import { createOpenMetricsReporter } from '../report/openmetrics.js';
 import type { Result } from '../types.js';
 import type { CliConfig } from './options.js';
 import type { CliIO } from './io.js';
+import { stdoutFormat } from './formats.js';
 
 /** Everything the run writes, behind one face: the engine's results go in, files and streams come out. */
 export interface RunReport {
@@ -114,9 +111,10 @@ export async function createReporters(
   const parts: Reporter[] = [];
 
   // A progress line only where a person watches (stderr a terminal) and nothing else is
-  // streaming to that same terminal meanwhile (ndjson to a TTY stdout would interleave; the
+  // streaming to that same terminal meanwhile (--ndjson to a TTY stdout would interleave; the
   // table erases the line before each row it prints, see beforeRows).
-  const streamingToTerminal = config.format === 'ndjson' && io.stdout.isTTY === true;
+  const streamingToTerminal =
+    config.format !== 'table' && stdoutFormat(config.format).streams === true && io.stdout.isTTY === true;
   const progress =
     config.progress && !config.quiet && !streamingToTerminal
       ? createProgress(io.stderr, { holdUntilInputEnds: shape.typedInput === true })
@@ -157,22 +155,13 @@ export async function createReporters(
           }),
         );
         break;
-      case 'ndjson':
-        parts.push(onlyFailures(createNdjsonReporter(stdout), config));
-        break;
-      case 'json':
-        parts.push(onlyFailures(createJsonReporter(stdout), config));
-        break;
-      case 'csv':
-        parts.push(onlyFailures(createCsvReporter(stdout), config));
-        break;
-      case 'markdown':
-        parts.push(createMarkdownReporter(stdout));
-        break;
-    }
-    // Machine output owns stdout; the person reading the log gets the summary on stderr.
-    if (config.format !== 'table' && config.format !== 'markdown') {
-      parts.push(createSummaryReporter(stderr, { color: false }));
+      default: {
+        const format = stdoutFormat(config.format);
+        const reporter = format.create(stdout);
+        parts.push(format.ignoresOnlyFailures === true ? reporter : onlyFailures(reporter, config));
+        // Machine output owns stdout; the person reading the log gets the summary on stderr.
+        if (format.ownSummary !== true) parts.push(createSummaryReporter(stderr, { color: false }));
+      }
     }
   }
   if (io.env.GITHUB_ACTIONS === 'true') {

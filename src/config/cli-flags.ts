@@ -1,14 +1,15 @@
 /**
  * Flags only the CLI has: target defaults given on the command line, proxy flags that combine
- * with the environment, output formats and report files. (Run options the library takes too
- * live in ./run-config.ts, with their flags.)
+ * with the environment, report files. (Run options the library takes too live in
+ * ./run-config.ts, with their flags; the stdout formats, `--ndjson` and the others, are rows of
+ * src/cli/formats.ts, which adds them to the Output group ahead of the rows here.)
  *
  * ## Adding a CLI-only flag
  * 1. Add an entry below: `flags`, `help`, `group`, and `defaultText` if `--help` should show a
  *    default; `short: 'one line of at most 55 characters'` to list it in the short `--help` (every
  *    flag is in `--help all` and `help <group>`; the short one stays under 60 lines at 80 columns); `after` places it in `--help` after another flag of its group (else run options
  *    come first, then these, in order); `repeatable` collects every use into a list; `conflicts` names flags (attribute
- *    names) it cannot be used with.
+ *    names) it cannot be used with, `notWithFormats` every stdout format.
  * 2. Read and check it in `resolveOptions` (src/cli/options.ts), where it becomes a field of
  *    `CliConfig`; throw `OptionError(flag, message)` for a bad value.
  * 3. Document it in the options page of docs/.
@@ -22,6 +23,8 @@ export interface CliOnlyFlag extends CliFlag {
   choices?: readonly string[];
   /** Not shown in `--help` (an alias that has its own line under another name). */
   hidden?: boolean;
+  /** Cannot be combined with any stdout format (`--ndjson`, `--json`…: the table in src/cli/formats.ts). */
+  notWithFormats?: boolean;
 }
 
 export const CLI_FLAGS: readonly CliOnlyFlag[] = [
@@ -212,7 +215,8 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
     flags: '--every <dur>',
     help: "run the list again every dur until interrupted, rewriting --openmetrics (and --state, --cache, --junit) after each round; prints each round's summary line",
     group: 'history',
-    conflicts: ['ndjson', 'json', 'csv', 'markdown', 'resume'],
+    conflicts: ['resume'],
+    notWithFormats: true,
   },
   {
     flags: '--fail-after <n>',
@@ -230,31 +234,6 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
     flags: '--expect-match <regex>',
     help: 'the body text must match this regular expression (pattern, or /pattern/flags; RE2: no backreferences or lookaround)',
     group: 'expectations',
-  },
-  {
-    flags: '--ndjson',
-    short: 'one JSON object per result on stdout',
-    help: 'one JSON object per result on stdout, as each completes',
-    group: 'output',
-    conflicts: ['json', 'csv', 'markdown'],
-  },
-  {
-    flags: '--json',
-    short: 'one JSON document {results, summary} on stdout',
-    help: 'one JSON document {results, summary} on stdout at the end',
-    group: 'output',
-    conflicts: ['csv', 'markdown'],
-  },
-  {
-    flags: '--csv',
-    help: 'CSV on stdout: a header row, then one row per result in input order',
-    group: 'output',
-    conflicts: ['markdown'],
-  },
-  {
-    flags: '--markdown',
-    help: 'Markdown on stdout at the end: the summary line and a table of the failed targets (as in a GitHub step summary)',
-    group: 'output',
   },
   {
     flags: '--junit <file>',

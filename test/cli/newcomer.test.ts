@@ -5,6 +5,7 @@
  * that are neither files nor URLs refused as usage errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FORMAT_FLAGS } from '../../src/cli/formats.js';
 import { CLI_FLAGS } from '../../src/config/cli-flags.js';
 import { HELP_GROUPS, type HelpGroup } from '../../src/config/groups.js';
 import { RUN_OPTIONS } from '../../src/config/run-config.js';
@@ -24,6 +25,7 @@ afterAll(async () => {
 const width = (line: string): number => [...line].length;
 const allFlags = [
   ...Object.values(RUN_OPTIONS).flatMap((spec) => ('cli' in spec && spec.cli !== undefined ? [spec.cli] : [])),
+  ...FORMAT_FLAGS,
   ...CLI_FLAGS.filter((f) => f.hidden !== true),
 ];
 const longName = (flags: string): string => /--[\w.-]+/.exec(flags)?.[0] ?? flags;
