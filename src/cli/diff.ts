@@ -5,17 +5,10 @@ import { BitSet } from '../merge/bitset.js';
 import { ResultFileError, readResults } from '../merge/read-results.js';
 import { cannotRead } from '../targets/read/sources.js';
 import { checkReadable, loadBaseline } from './history.js';
-import type { MergeIO } from './merge.js';
-import { formatOptions, outputFormat } from './formats.js';
-import { checkOutputPath } from './output-path.js';
-import { createReporters } from './reporters.js';
+import { checkJunitFlag, type MergeIO, type ReportFlags, resultsFileReporters } from './merge.js';
+import { formatOptions } from './formats.js';
 
-interface RawDiffOptions {
-  junit?: string;
-  onlyFailures?: boolean;
-  quiet?: boolean;
-  color: boolean;
-}
+type RawDiffOptions = ReportFlags;
 
 export function buildDiffProgram(): Command {
   const command = new Command('fetch-many diff')
@@ -75,32 +68,11 @@ export async function runDiff(
   const raw = program.opts<RawDiffOptions>();
   const [oldFile, newFile] = program.args as [string, string];
   if (oldFile === '-') throw new UsageError('diff: OLD must be a file (it is read twice); NEW may be - for stdin');
-  if (raw.junit !== undefined) {
-    if (raw.junit.trim() === '') throw new UsageError('--junit needs a file name');
-    await checkOutputPath(raw.junit, '--junit');
-  }
+  await checkJunitFlag(raw);
   if (newFile !== '-') await checkReadable(newFile, 'diff');
   const baseline = await loadBaseline([oldFile], 'diff');
 
-  const format = outputFormat(raw);
-  const noColorEnv = io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '';
-  const reporters = await createReporters(
-    {
-      format,
-      ...(raw.junit === undefined ? {} : { junit: raw.junit }),
-      // Both files were redacted by the runs that wrote them; the reports redact again (no-op on ***).
-      redactHeaders: [],
-      defaults: { headers: [] },
-      onlyFailures: raw.onlyFailures === true,
-      // A diff lists what it compared, row by row, as merge does.
-      allRows: true,
-      quiet: raw.quiet === true,
-      progress: false,
-      color: raw.color && !noColorEnv && io.stdout.isTTY === true && format === 'table',
-    },
-    io,
-    { history: { baseline } },
-  );
+  const reporters = await resultsFileReporters(raw, io, { history: { baseline } });
 
   const stop = new AbortController();
   const onInterrupt = (): void => stop.abort();

@@ -8,7 +8,7 @@ import { cannotRead } from '../targets/read/sources.js';
 import { countTargets } from '../targets/index.js';
 import { formatOptions, outputFormat } from './formats.js';
 import { checkOutputPath } from './output-path.js';
-import { createReporters } from './reporters.js';
+import { createReporters, type ReportExtras, type RunReport } from './reporters.js';
 
 /** The streams merge uses (the CLI's own IO; declared here so this file does not import main.ts back). */
 export interface MergeIO {
@@ -18,13 +18,49 @@ export interface MergeIO {
   env: NodeJS.ProcessEnv;
 }
 
-interface RawMergeOptions {
+interface RawMergeOptions extends ReportFlags {
   total?: string;
   targets?: string;
+}
+
+/** The report flags of the commands that read results files (merge, diff), a format's among them. */
+export interface ReportFlags {
   junit?: string;
   onlyFailures?: boolean;
   quiet?: boolean;
   color: boolean;
+}
+
+/** `--junit FILE` of merge or diff: a name, and a place a file can be written, before anything is read. */
+export async function checkJunitFlag(raw: ReportFlags): Promise<void> {
+  if (raw.junit === undefined) return;
+  if (raw.junit.trim() === '') throw new UsageError('--junit needs a file name');
+  await checkOutputPath(raw.junit, '--junit');
+}
+
+/**
+ * The reports of a command that reads results files (merge, diff). The runs that wrote the files
+ * redacted them already (Authorization, Cookie, passwords in URLs…); the reports redact again,
+ * which leaves `***` as it is. Every row is listed, as the files hold them.
+ */
+export function resultsFileReporters(raw: ReportFlags, io: MergeIO, extras?: ReportExtras): Promise<RunReport> {
+  const format = outputFormat(raw);
+  const noColorEnv = io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '';
+  return createReporters(
+    {
+      format,
+      ...(raw.junit === undefined ? {} : { junit: raw.junit }),
+      redactHeaders: [],
+      defaults: { headers: [] },
+      onlyFailures: raw.onlyFailures === true,
+      allRows: true,
+      quiet: raw.quiet === true,
+      progress: false,
+      color: raw.color && !noColorEnv && io.stdout.isTTY === true && format === 'table',
+    },
+    io,
+    extras,
+  );
 }
 
 export function buildMergeProgram(): Command {
@@ -75,10 +111,7 @@ export async function runMerge(
   if (files.filter((f) => f === '-').length > 1) throw new UsageError('merge: stdin (-) can be given only once');
   if (raw.total !== undefined && raw.targets !== undefined)
     throw new UsageError('merge: give --total or --targets, not both');
-  if (raw.junit !== undefined) {
-    if (raw.junit.trim() === '') throw new UsageError('--junit needs a file name');
-    await checkOutputPath(raw.junit, '--junit');
-  }
+  await checkJunitFlag(raw);
   for (const file of files) if (file !== '-') await checkReadable(file);
 
   let total: number | undefined;
@@ -93,25 +126,7 @@ export async function runMerge(
     if (total === 0) throw new UsageError(`--targets ${raw.targets}: no targets in the file`);
   }
 
-  const format = outputFormat(raw);
-  const noColorEnv = io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '';
-  const reporters = await createReporters(
-    {
-      format,
-      ...(raw.junit === undefined ? {} : { junit: raw.junit }),
-      // The runs already redacted what they wrote (Authorization, Cookie, passwords in URLs…);
-      // the reports redact again, which leaves `***` as it is.
-      redactHeaders: [],
-      defaults: { headers: [] },
-      onlyFailures: raw.onlyFailures === true,
-      // A merge lists what it merged, row by row, as before.
-      allRows: true,
-      quiet: raw.quiet === true,
-      progress: false,
-      color: raw.color && !noColorEnv && io.stdout.isTTY === true && format === 'table',
-    },
-    io,
-  );
+  const reporters = await resultsFileReporters(raw, io);
 
   const inputs: MergeInput[] = files.map((file) =>
     file === '-' ? { label: 'stdin', open: () => io.stdin } : { label: file, open: () => createReadStream(file) },
