@@ -44,7 +44,8 @@ export interface TableReporterOptions {
    * A failed row's reason starts with where its target was found, compiler style
    * (`docs/a.md:3: status 404 …`, or `linked from …`): set for targets found in pages, files
    * and sitemaps (`--links`, `--crawl`, `--sitemap`). A target list's rows are numbered already,
-   * so their file and line would only push the reason off its row. @default false
+   * so their file and line would only push the reason off its row — except an `invalid_target`'s,
+   * whose line is the one to edit (always shown). @default false
    */
   showOrigin?: boolean;
   /**
@@ -363,7 +364,8 @@ function renderRow(r: Result, l: Layout, chalk: ChalkInstance, wrap: boolean, or
   if (problem === '') return `${line}\n`;
   const paint = r.ok ? chalk.yellow : chalk.red;
   // Where a failed link was found (--links, --crawl), compiler style: `docs/a.md:3: status 404 …`.
-  const where = r.ok || !origin ? null : originText(r);
+  // An invalid target says where it is written whatever the input: that line is what to edit.
+  const where = r.ok || !(origin || r.error?.code === 'invalid_target') ? null : originText(r);
   const shown = sanitize(where === null ? problem : `${where}: ${problem}`);
   // A flaky target: what each earlier attempt ran into, one `↳` item each.
   const earlier = r.flaky === true ? earlierAttempts(r).map((text) => sanitize(text)) : [];

@@ -255,7 +255,8 @@ describe('table (default)', () => {
     expect(rows.map((r) => r[0])).toEqual(['1', '2', '3', '4', '5', '6']);
     expect(rows[1]?.[2]).toBe('404');
     expect(rows[2]?.[5]).toMatch(/^refused: /);
-    expect(rows[3]?.[5]).toMatch(/^invalid_target: /);
+    // An invalid target says where it is written, compiler style: that line is the one to edit.
+    expect(rows[3]?.[5]).toMatch(/\/list\.json:1: invalid_target: /);
     expect(rows[4]?.[1]).toBe('he said "hi", twice');
     // The summary line follows the table on stdout.
     expect(run.stdout).toMatch(/6 targets: 2 ok, 4 failed/);
