@@ -3,7 +3,9 @@
  *
  *   npm run bench                   full suite, 3 interleaved runs, writes bench/RESULTS.md
  *   npm run bench -- --quick        small N, 1 run, writes bench/.work/RESULTS-quick.md
- *   npm run bench -- --only a,d     selected workloads (a b c d e f g p, bodies, h, m, https, i24)
+ *   npm run bench -- --only a,d     selected workloads (a b c d e f g p, bodies, h, m, https, i24);
+ *                                   the main table goes to bench/.work/RESULTS-only.md unless every
+ *                                   one of a–g and p ran, the sections to bench/RESULTS.md
  *                                   (https: issue 10, bench/https.ts: TLS nginx, h1 and h2 vs curl)
  *                                   (h: many hosts, bench/many-hosts.ts: needs root and unshare)
  *                                   (m: merge of 1M results, bench/merge.ts)
@@ -223,7 +225,13 @@ async function main(): Promise<void> {
   // `--only bodies` (or h, or m) updates its own section and leaves the rest of the file as it was.
   if (!opts.only.every((g) => SECTION_ONLY.includes(g))) {
     process.stdout.write(`\n${renderTerminal(report)}`);
-    writeFileSync(out, renderMarkdown(report));
+    // The main table and its goal tables are written whole, so only a run of every workload writes
+    // them to the results file: a partial one (`--only a,b`) would drop the other workloads' rows and
+    // the section-only groups' sections, and splicing rows of two runs would mix their loads.
+    const partial = GROUPS.some((g) => !SECTION_ONLY.includes(g) && !opts.only.includes(g));
+    const tableOut = partial && !opts.quick ? join(ROOT, WORK, 'RESULTS-only.md') : out;
+    writeFileSync(tableOut, renderMarkdown(report));
+    if (tableOut !== out) process.stderr.write(`\nbench: partial run, wrote ${relative(ROOT, tableOut)}\n`);
   }
   if (bodiesSection !== null) {
     process.stdout.write(`\n${bodiesSection}`);
