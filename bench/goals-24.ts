@@ -48,6 +48,34 @@ function httpsRow(label: string, goal: string): SideBySide {
   return { workload: label, fetchMany: 'https section', curl: 'https section', goal, measured: '–', met: null };
 }
 
+/**
+ * For each goal missed on a workload the node floor (bench/peers/bare-net.mjs) also ran: the floor's
+ * figure and fetch-many ÷ floor, so a missed goal says how much of the gap bare Node already has.
+ */
+export function floorNotes(results: SuiteResults): string[] {
+  const notes: string[] = [];
+  const rows: [string, string, Figure, string][] = [
+    ['a', 'fetch-many', 'wall', '10k keep-alive (a), wall'],
+    ['a', 'fetch-many', 'cpu', '10k keep-alive (a), CPU/req'],
+    ['b', 'fetch-many', 'wall', '10k new connection (b), wall'],
+    ['p', 'fetch-many', 'wall', 'p keep-alive, wall'],
+    ['p', 'fetch-many --pipeline 8', 'wall', 'p --pipeline 8, wall'],
+  ];
+  for (const [id, peer, figure, label] of rows) {
+    const fm = find(results, id, peer);
+    const floor = find(results, id, 'node floor');
+    const curl = find(results, id, 'curl');
+    if (!usable(fm) || !usable(floor) || !usable(curl)) continue;
+    const of = (s: Summary): number => (figure === 'wall' ? s.wallMs : s.cpuUsPerRequest);
+    const unit = (s: Summary): string =>
+      figure === 'wall' ? `${fmt(s.wallMs / 1000)} s` : `${fmt(s.cpuUsPerRequest, 1)} µs/req`;
+    notes.push(
+      `${label}: fetch-many ${unit(fm)}, node floor ${unit(floor)}, curl ${unit(curl)}; fetch-many ÷ floor ${fmt(of(fm) / of(floor))} ×, floor ÷ curl ${fmt(of(floor) / of(curl))} ×`,
+    );
+  }
+  return notes;
+}
+
 /** One row per row of issue 24's table, in its order; a row whose workload was not run says so. */
 export function evaluateIssue24(results: SuiteResults): SideBySide[] {
   const a = { fm: find(results, 'a', 'fetch-many'), curl: find(results, 'a', 'curl') };

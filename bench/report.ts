@@ -29,6 +29,8 @@ export interface ReportInput {
   issue13: SideBySide[];
   /** Issue 24's goals, ratios of fetch-many's figures to curl's from this run. */
   issue24: SideBySide[];
+  /** For issue 24's goals: fetch-many, the bare node:net floor and curl, one line per figure. */
+  issue24Floor: string[];
 }
 
 const met = (pass: boolean | null): string => (pass === null ? '–' : pass ? 'met' : 'missed');
@@ -103,7 +105,7 @@ export function renderTerminal(input: ReportInput): string {
   const issue24 =
     input.issue24.length === 0
       ? ''
-      : `\nIssue 24 goals (ratios to curl, this run)\n${textTable(ISSUE13_HEAD, issue13Rows(input.issue24))}\n`;
+      : `\nIssue 24 goals (ratios to curl, this run)\n${textTable(ISSUE13_HEAD, issue13Rows(input.issue24))}\n${input.issue24Floor.map((l) => `  ${l}\n`).join('')}`;
   return `${textTable(['workload', ...HEAD], rows)}\n\nIssue 5 goals\n${textTable(['workload', 'verdict', 'goal', 'measured'], goals)}\n${issue13}${issue24}`;
 }
 
@@ -230,6 +232,14 @@ export function renderMarkdown(input: ReportInput): string {
     out.push(mdTable(ISSUE13_HEAD, issue13Rows(input.issue24)));
     if (input.issue24.some((g) => g.met === false)) {
       out.push('', 'What bounds each goal marked missed is in [PROFILE.md](PROFILE.md).');
+    }
+    if (input.issue24Floor.length > 0) {
+      out.push(
+        '',
+        'The node floor (bench/peers/bare-net.mjs: bare `node:net`, status line and Content-Length only):',
+        '',
+      );
+      for (const line of input.issue24Floor) out.push(`- ${line}`);
     }
   }
   out.push('');

@@ -26,7 +26,7 @@ import { installCleanup } from './children.js';
 import { recordIssue24, runIssue24 } from './issue24.js';
 import { evaluateGoals, type SuiteResults } from './goals.js';
 import { evaluateIssue13 } from './goals-13.js';
-import { evaluateIssue24 } from './goals-24.js';
+import { evaluateIssue24, floorNotes } from './goals-24.js';
 import { measureInterleaved, summarize, type Sample, type CommandSpec } from './measure.js';
 import { startNeverAnswer, type NeverAnswer } from './never-answer.js';
 import { startNginx, type Nginx } from './nginx.js';
@@ -220,6 +220,7 @@ async function main(): Promise<void> {
     goals: evaluateGoals(suite),
     issue13: evaluateIssue13(suite),
     issue24: evaluateIssue24(suite),
+    issue24Floor: floorNotes(suite),
   };
   const out = opts.quick ? join(ROOT, WORK, 'RESULTS-quick.md') : join(ROOT, 'bench', 'RESULTS.md');
   // `--only bodies` (or h, or m) updates its own section and leaves the rest of the file as it was.
