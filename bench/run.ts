@@ -223,13 +223,13 @@ async function main(): Promise<void> {
     issue24Floor: floorNotes(suite),
   };
   const out = opts.quick ? join(ROOT, WORK, 'RESULTS-quick.md') : join(ROOT, 'bench', 'RESULTS.md');
+  const partial = GROUPS.some((g) => !SECTION_ONLY.includes(g) && !opts.only.includes(g));
   // `--only bodies` (or h, or m) updates its own section and leaves the rest of the file as it was.
   if (!opts.only.every((g) => SECTION_ONLY.includes(g))) {
     process.stdout.write(`\n${renderTerminal(report)}`);
     // The main table and its goal tables are written whole, so only a run of every workload writes
     // them to the results file: a partial one (`--only a,b`) would drop the other workloads' rows and
     // the section-only groups' sections, and splicing rows of two runs would mix their loads.
-    const partial = GROUPS.some((g) => !SECTION_ONLY.includes(g) && !opts.only.includes(g));
     const tableOut = partial && !opts.quick ? join(ROOT, WORK, 'RESULTS-only.md') : out;
     writeFileSync(tableOut, renderMarkdown(report));
     if (tableOut !== out) process.stderr.write(`\nbench: partial run, wrote ${relative(ROOT, tableOut)}\n`);
@@ -248,7 +248,9 @@ async function main(): Promise<void> {
     process.stderr.write('\nh: many hosts (issue 15), in a private network namespace\n');
     writeSection(out, renderManyHosts(await runManyHosts({ work: WORK, quick: opts.quick })));
   }
-  process.stderr.write(`\nbench: wrote ${relative(ROOT, out)}\n`);
+  if (!partial || opts.quick || opts.only.some((g) => SECTION_ONLY.includes(g))) {
+    process.stderr.write(`\nbench: wrote ${relative(ROOT, out)}\n`);
+  }
   if (opts.only.includes('m') && haveFetchMany) {
     await runMergeBench({ root: ROOT, work: WORK, timeBin: tools.time, quick: opts.quick, out });
   }
