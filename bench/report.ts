@@ -27,6 +27,10 @@ export interface ReportInput {
   goals: Goal[];
   /** Issue 13's goals, fetch-many and curl side by side. */
   issue13: SideBySide[];
+  /** Issue 24's goals, ratios of fetch-many's figures to curl's from this run. */
+  issue24: SideBySide[];
+  /** For issue 24's goals: fetch-many, the bare node:net floor and curl, one line per figure. */
+  issue24Floor: string[];
 }
 
 const met = (pass: boolean | null): string => (pass === null ? '–' : pass ? 'met' : 'missed');
@@ -98,7 +102,11 @@ export function renderTerminal(input: ReportInput): string {
   const goals = input.goals.map((g) => [g.workload, verdict(g.pass), g.goal, g.measured]);
   const issue13 =
     input.issue13.length === 0 ? '' : `\nIssue 13 goals\n${textTable(ISSUE13_HEAD, issue13Rows(input.issue13))}\n`;
-  return `${textTable(['workload', ...HEAD], rows)}\n\nIssue 5 goals\n${textTable(['workload', 'verdict', 'goal', 'measured'], goals)}\n${issue13}`;
+  const issue24 =
+    input.issue24.length === 0
+      ? ''
+      : `\nIssue 24 goals (ratios to curl, this run)\n${textTable(ISSUE13_HEAD, issue13Rows(input.issue24))}\n${input.issue24Floor.map((l) => `  ${l}\n`).join('')}`;
+  return `${textTable(['workload', ...HEAD], rows)}\n\nIssue 5 goals\n${textTable(['workload', 'verdict', 'goal', 'measured'], goals)}\n${issue13}${issue24}`;
 }
 
 const mdCell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -212,6 +220,26 @@ export function renderMarkdown(input: ReportInput): string {
         '[PROFILE.md](PROFILE.md): "Issue 13" for the keep-alive and pipelined runs (startup, warm-up, the per-request',
         'path, the young generation), "Issues 13 (b) and 10" for a new connection per request.',
       );
+    }
+  }
+  if (input.issue24.length > 0) {
+    out.push('', '## Issue 24 goals (ratios to curl, this run)', '');
+    out.push(
+      "Each ratio is fetch-many's median over curl -Z's from the runs above (wall, or CPU per request). The HTTPS rows",
+      'are measured by `npm run bench -- --only https` and reported in its own section.',
+      '',
+    );
+    out.push(mdTable(ISSUE13_HEAD, issue13Rows(input.issue24)));
+    if (input.issue24.some((g) => g.met === false)) {
+      out.push('', 'What bounds each goal marked missed is in [PROFILE.md](PROFILE.md).');
+    }
+    if (input.issue24Floor.length > 0) {
+      out.push(
+        '',
+        'The node floor (bench/peers/bare-net.mjs: bare `node:net`, status line and Content-Length only):',
+        '',
+      );
+      for (const line of input.issue24Floor) out.push(`- ${line}`);
     }
   }
   out.push('');

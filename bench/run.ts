@@ -3,7 +3,9 @@
  *
  *   npm run bench                   full suite, 3 interleaved runs, writes bench/RESULTS.md
  *   npm run bench -- --quick        small N, 1 run, writes bench/.work/RESULTS-quick.md
- *   npm run bench -- --only a,d     selected workloads (a b c d e f g p, bodies, h, m, https, i24)
+ *   npm run bench -- --only a,d     selected workloads (a b c d e f g p, bodies, h, m, https, i24);
+ *                                   the main table goes to bench/.work/RESULTS-only.md unless every
+ *                                   one of a–g and p ran, the sections to bench/RESULTS.md
  *                                   (https: issue 10, bench/https.ts: TLS nginx, h1 and h2 vs curl)
  *                                   (h: many hosts, bench/many-hosts.ts: needs root and unshare)
  *                                   (m: merge of 1M results, bench/merge.ts)
@@ -24,6 +26,7 @@ import { installCleanup } from './children.js';
 import { recordIssue24, runIssue24 } from './issue24.js';
 import { evaluateGoals, type SuiteResults } from './goals.js';
 import { evaluateIssue13 } from './goals-13.js';
+import { evaluateIssue24, floorNotes } from './goals-24.js';
 import { measureInterleaved, summarize, type Sample, type CommandSpec } from './measure.js';
 import { startNeverAnswer, type NeverAnswer } from './never-answer.js';
 import { startNginx, type Nginx } from './nginx.js';
@@ -216,12 +219,20 @@ async function main(): Promise<void> {
     startup,
     goals: evaluateGoals(suite),
     issue13: evaluateIssue13(suite),
+    issue24: evaluateIssue24(suite),
+    issue24Floor: floorNotes(suite),
   };
   const out = opts.quick ? join(ROOT, WORK, 'RESULTS-quick.md') : join(ROOT, 'bench', 'RESULTS.md');
+  const partial = GROUPS.some((g) => !SECTION_ONLY.includes(g) && !opts.only.includes(g));
   // `--only bodies` (or h, or m) updates its own section and leaves the rest of the file as it was.
   if (!opts.only.every((g) => SECTION_ONLY.includes(g))) {
     process.stdout.write(`\n${renderTerminal(report)}`);
-    writeFileSync(out, renderMarkdown(report));
+    // The main table and its goal tables are written whole, so only a run of every workload writes
+    // them to the results file: a partial one (`--only a,b`) would drop the other workloads' rows and
+    // the section-only groups' sections, and splicing rows of two runs would mix their loads.
+    const tableOut = partial && !opts.quick ? join(ROOT, WORK, 'RESULTS-only.md') : out;
+    writeFileSync(tableOut, renderMarkdown(report));
+    if (tableOut !== out) process.stderr.write(`\nbench: partial run, wrote ${relative(ROOT, tableOut)}\n`);
   }
   if (bodiesSection !== null) {
     process.stdout.write(`\n${bodiesSection}`);
@@ -237,7 +248,9 @@ async function main(): Promise<void> {
     process.stderr.write('\nh: many hosts (issue 15), in a private network namespace\n');
     writeSection(out, renderManyHosts(await runManyHosts({ work: WORK, quick: opts.quick })));
   }
-  process.stderr.write(`\nbench: wrote ${relative(ROOT, out)}\n`);
+  if (!partial || opts.quick || opts.only.some((g) => SECTION_ONLY.includes(g))) {
+    process.stderr.write(`\nbench: wrote ${relative(ROOT, out)}\n`);
+  }
   if (opts.only.includes('m') && haveFetchMany) {
     await runMergeBench({ root: ROOT, work: WORK, timeBin: tools.time, quick: opts.quick, out });
   }

@@ -171,6 +171,13 @@ function peerSet(group: string, title: string, options: PeerSetOptions, quick: b
           timeoutMs,
           check: servedAllWithBytes(requests, requests * options.bodyBytes),
         },
+        {
+          peer: 'node floor',
+          argv: ['node', 'bench/peers/bare-net.mjs', urls, String(concurrency), ...closeFlag],
+          requests,
+          timeoutMs,
+          check: servedAllWithBytes(requests, requests * options.bodyBytes),
+        },
       );
       if (env.tools.wrk !== null) {
         const out = join(env.work, `${group}.wrk.txt`);
@@ -444,6 +451,13 @@ function keepAlive100k(quick: boolean): Workload {
       specs.push({
         peer: 'curl',
         argv: ['curl', '-Z', '--parallel-max', '100', '-K', cfg, '-s', '--no-progress-meter'],
+        requests,
+        timeoutMs: 300_000,
+        check: servedAll(requests),
+      });
+      specs.push({
+        peer: 'node floor',
+        argv: ['node', 'bench/peers/bare-net.mjs', urls, '100'],
         requests,
         timeoutMs: 300_000,
         check: servedAll(requests),
