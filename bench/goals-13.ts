@@ -16,17 +16,17 @@ export interface SideBySide {
   met: boolean | null;
 }
 
-const fmt = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+export const fmt = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
-function find(results: SuiteResults, id: string, peer: string): Summary | undefined {
+export function find(results: SuiteResults, id: string, peer: string): Summary | undefined {
   return results.summaries.get(id)?.find((s) => s.peer === peer);
 }
 
-function usable(s: Summary | undefined): s is Summary {
+export function usable(s: Summary | undefined): s is Summary {
   return s !== undefined && s.runs > 0 && s.okRuns === s.runs;
 }
 
-const wallCpu = (s: Summary | undefined): string =>
+export const wallCpu = (s: Summary | undefined): string =>
   usable(s) ? `${fmt(s.wallMs / 1000)} s, ${fmt(s.cpuUsPerRequest, 1)} µs/req` : s === undefined ? 'not run' : 'failed';
 
 function skipped(workload: string, goal: string, fm: Summary | undefined, curl: Summary | undefined): SideBySide {

@@ -1,5 +1,5 @@
 import type { SuiteResults } from './goals.js';
-import type { SideBySide } from './goals-13.js';
+import { find, fmt, type SideBySide, usable, wallCpu } from './goals-13.js';
 import type { Summary } from './measure.js';
 
 /**
@@ -7,19 +7,6 @@ import type { Summary } from './measure.js';
  * HTTPS rows are measured by bench/https.ts, which writes a section of its own: here they are
  * listed as not run (their figures are in the "HTTPS" section of the results file).
  */
-const fmt = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
-
-function find(results: SuiteResults, id: string, peer: string): Summary | undefined {
-  return results.summaries.get(id)?.find((s) => s.peer === peer);
-}
-
-function usable(s: Summary | undefined): s is Summary {
-  return s !== undefined && s.runs > 0 && s.okRuns === s.runs;
-}
-
-const wallCpu = (s: Summary | undefined): string =>
-  usable(s) ? `${fmt(s.wallMs / 1000)} s, ${fmt(s.cpuUsPerRequest, 1)} µs/req` : s === undefined ? 'not run' : 'failed';
-
 type Figure = 'wall' | 'cpu';
 
 function ratioGoal(
