@@ -1,5 +1,5 @@
 import type { SuiteResults } from './goals.js';
-import { find, fmt, type SideBySide, usable, wallCpu } from './goals-13.js';
+import { find, fmt, ratioGoal, type SideBySide, usable } from './goals-13.js';
 import type { Summary } from './measure.js';
 
 /**
@@ -8,28 +8,6 @@ import type { Summary } from './measure.js';
  * listed as not run (their figures are in the "HTTPS" section of the results file).
  */
 type Figure = 'wall' | 'cpu';
-
-function ratioGoal(
-  label: string,
-  figure: Figure,
-  fm: Summary | undefined,
-  curl: Summary | undefined,
-  bound: number,
-): SideBySide {
-  const goal = figure === 'wall' ? `wall ≤ ${fmt(bound)} × curl` : `CPU/req ≤ ${fmt(bound)} × curl`;
-  if (!usable(fm) || !usable(curl)) {
-    return { workload: label, fetchMany: wallCpu(fm), curl: wallCpu(curl), goal, measured: '–', met: null };
-  }
-  const ratio = figure === 'wall' ? fm.wallMs / curl.wallMs : fm.cpuUsPerRequest / curl.cpuUsPerRequest;
-  return {
-    workload: label,
-    fetchMany: wallCpu(fm),
-    curl: wallCpu(curl),
-    goal,
-    measured: `${fmt(ratio)} ×`,
-    met: ratio <= bound,
-  };
-}
 
 function httpsRow(label: string, goal: string): SideBySide {
   return { workload: label, fetchMany: 'https section', curl: 'https section', goal, measured: '–', met: null };
