@@ -9,9 +9,17 @@
 // the bundle by a small module that loads the real one when one of its functions is first
 // called. The ESM shims list the names our code imports: an import of any other name fails the
 // build ("No matching export"), so a new import cannot silently get `undefined`.
+//
+// Issue 24: CommonJS, not an ES module, so that bin/cli-loader.js can compile it with `vm.Script`
+// and a V8 code cache (an ES module has no such API on Node 20). Its last line is a hash of the
+// rest: the cache's name, since V8 checks only a cached source's length.
+import { createHash } from 'node:crypto';
+import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
-/** Loads a built-in on first use; `require` is the bundle's (see the banner). */
+const OUT = 'dist/fetch-many.bundle.cjs';
+
+/** Loads a built-in on first use; `require` is the bundle's (CommonJS). */
 const loader = (name) => `let real; const m = () => (real ??= require(${JSON.stringify(name)}));`;
 const forward = (fn) => `export function ${fn}(...args) { return m().${fn}(...args); }`;
 
@@ -57,18 +65,18 @@ const lazyBuiltins = {
 
 await build({
   entryPoints: ['dist/cli/main.js'],
-  outfile: 'dist/fetch-many.bundle.js',
+  outfile: OUT,
   bundle: true,
   platform: 'node',
   target: 'node20',
-  format: 'esm',
+  format: 'cjs',
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',
   logLevel: 'warning',
   plugins: [lazyBuiltins],
-  // commander is CommonJS and calls require() for node built-ins; an ES module has no require.
-  banner: {
-    js: "import { createRequire as __fmRequire } from 'node:module'; const require = __fmRequire(import.meta.url);",
-  },
 });
+const hash = createHash('sha256').update(readFileSync(OUT)).digest('hex').slice(0, 32);
+appendFileSync(OUT, `//# fetch-many-build=${hash}\n`);
+// The ES module bundle of earlier builds, if any: nothing loads it any more.
+rmSync('dist/fetch-many.bundle.js', { force: true });

@@ -109,7 +109,8 @@ describe('npm package', () => {
   it('contains bin/, dist/, schema/, docs/ and README.md, and no src/, test/ or source maps', () => {
     expect(files).toContain('package.json');
     expect(files).toContain('bin/fetch-many.js');
-    expect(files).toContain('dist/fetch-many.bundle.js');
+    expect(files).toContain('bin/cli-loader.js');
+    expect(files).toContain('dist/fetch-many.bundle.cjs');
     expect(files).toContain('dist/cli/main.js');
     expect(files).toContain('dist/index.js');
     expect(files).toContain('dist/index.d.ts');
