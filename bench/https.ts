@@ -3,8 +3,16 @@
  * http/1.1 in ALPN, the test CA's certificate), fetch-many against curl, interleaved runs,
  * medians of wall time, CPU (user + sys) per request and peak RSS, from /usr/bin/time.
  *
- *   npx tsx bench/https.ts [--quick] [--runs N] [--workload h1|close|h2]
+ *   npx tsx bench/https.ts [--quick] [--runs N] [--workload h1|close|h2] [--run-id ID]
  *   (also `npm run bench -- --only https`; with --workload, RESULTS.md is left as it is)
+ *
+ * Each workload also runs the node floor, a bare Node client doing the same requests with the same
+ * concurrency and origins: bench/peers/bare-tls.mjs (node:tls, HTTP/1.1 by hand) for h1 and no
+ * reuse, bench/peers/bare-h2.mjs (node:http2) for h2.
+ *
+ * After its runs it writes its medians to bench/.work/https/summary.json (see https-summary.ts)
+ * and its section to bench/.work/https/section.md. With --run-id (how bench/run.ts runs it) the
+ * id goes into summary.json and RESULTS.md is left to run.ts, which records the section itself.
  *
  * - h1 keep-alive: 10k requests over HTTP/1.1 (`--http1.1` on both sides);
  * - no reuse: 2k requests each on a new connection (`Connection: close`), HTTP/1.1 — what TLS
@@ -14,11 +22,20 @@
  * The section it writes in bench/RESULTS.md runs from its heading to its end marker.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { track } from './children.js';
+import { floorNotesFor, httpsGoals } from './goals-24.js';
+import {
+  type HttpsFigures,
+  type HttpsSummary,
+  recordHttpsSection,
+  SECTION_END,
+  SECTION_HEADING,
+  SUMMARY_VERSION,
+} from './https-summary.js';
 import { launchNginx, type Nginx, nginxConfig } from './nginx.js';
 import { freePorts } from './ports.js';
 import { writeCurlConfig, writeUrlList } from './targets.js';
@@ -27,8 +44,8 @@ const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const WORK = join(ROOT, 'bench', '.work', 'https');
 const TLS = join(ROOT, 'test', 'fixtures', 'tls');
 const CA = join(TLS, 'ca.pem');
-export const SECTION_HEADING = '## HTTPS and HTTP/2 (issue 10)';
-export const SECTION_END = '<!-- https:end -->';
+/** Every body nginx serves here: `location /small` below. */
+const BODY_BYTES = 1024;
 
 interface Run {
   wall: number;
@@ -56,7 +73,7 @@ async function startTlsNginx(origins: number): Promise<Nginx> {
     .map(
       (port) => `  server {
     listen 127.0.0.1:${port} ssl http2 backlog=4096;
-    location /small { return 200 "${'x'.repeat(1024)}"; }
+    location /small { return 200 "${'x'.repeat(BODY_BYTES)}"; }
   }`,
     )
     .join('\n');
@@ -86,11 +103,14 @@ ${servers}`,
 function measure(cmd: Command): Promise<Run> {
   const timeFile = join(WORK, `${cmd.workload}.${cmd.peer}.time`);
   const outFile = join(WORK, cmd.stdout);
+  // Kept for a look after a failed run: the node floors say there what they counted.
+  const errFd = openSync(join(WORK, `${cmd.stdout}.err`), 'w');
   return new Promise((resolve, reject) => {
     const child = spawn('/usr/bin/time', ['-o', timeFile, '-f', '%e %U %S %M', ...cmd.argv], {
       cwd: ROOT,
-      stdio: [cmd.stdin === null ? 'ignore' : 'pipe', 'pipe', 'ignore'],
+      stdio: [cmd.stdin === null ? 'ignore' : 'pipe', 'pipe', errFd],
     });
+    closeSync(errFd);
     track(child, { group: false });
     const chunks: Buffer[] = [];
     child.stdout?.on('data', (c: Buffer) => chunks.push(c));
@@ -103,10 +123,19 @@ function measure(cmd: Command): Promise<Run> {
       const versions: Record<string, number> = {};
       for (const line of out.split('\n')) {
         if (line === '') continue;
-        let v: string;
-        if (line.startsWith('{')) v = String((JSON.parse(line) as { httpVersion: string | null }).httpVersion);
-        else v = line.trim();
-        versions[v] = (versions[v] ?? 0) + 1;
+        if (line.startsWith('{')) {
+          const parsed = JSON.parse(line) as { httpVersion?: string | null; versions?: Record<string, number> };
+          // The node floors print one count per version at the end; fetch-many one NDJSON line per result.
+          if (parsed.versions !== undefined) {
+            for (const [v, n] of Object.entries(parsed.versions)) versions[v] = (versions[v] ?? 0) + n;
+            continue;
+          }
+          const v = String(parsed.httpVersion);
+          versions[v] = (versions[v] ?? 0) + 1;
+        } else {
+          const v = line.trim();
+          versions[v] = (versions[v] ?? 0) + 1;
+        }
       }
       resolve({ wall: wall!, cpu: user! + sys!, rssKiB: rss!, exit: code ?? -1, versions });
     });
@@ -121,8 +150,14 @@ const median = (xs: number[]): number => {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean', default: false }, runs: { type: 'string' }, workload: { type: 'string' } },
+    options: {
+      quick: { type: 'boolean', default: false },
+      runs: { type: 'string' },
+      workload: { type: 'string' },
+      'run-id': { type: 'string' },
+    },
   });
+  const runId = values['run-id'] ?? null;
   const only = values.workload;
   const quick = values.quick ?? false;
   const runs = Number(values.runs ?? (quick ? 3 : 5));
@@ -166,6 +201,16 @@ async function main(): Promise<void> {
   await writeUrlList(join(WORK, 'small.urls'), nginx.origins, '/small', small);
   await writeCurlConfig(join(WORK, 'small.curl'), nginx.origins, '/small', small);
   const close = ['-H', 'Connection: close'];
+  const floor = (peer: 'bare-tls' | 'bare-h2', urls: string, extra: string[]): string[] => [
+    'node',
+    `bench/peers/${peer}.mjs`,
+    join(WORK, urls),
+    String(c),
+    String(BODY_BYTES),
+    '--ca',
+    CA,
+    ...extra,
+  ];
   const workloads: Array<{ id: string; title: string; commands: Command[] }> = [
     {
       id: 'h1',
@@ -185,6 +230,14 @@ async function main(): Promise<void> {
           argv: curl('big.curl', ['--http1.1']),
           stdin: null,
           stdout: 'h1.curl.out',
+          requests: big,
+        },
+        {
+          workload: 'h1',
+          peer: 'node floor',
+          argv: floor('bare-tls', 'big.urls', []),
+          stdin: null,
+          stdout: 'h1.floor.out',
           requests: big,
         },
       ],
@@ -209,6 +262,14 @@ async function main(): Promise<void> {
           stdout: 'close.curl.out',
           requests: small,
         },
+        {
+          workload: 'close',
+          peer: 'node floor',
+          argv: floor('bare-tls', 'small.urls', ['--close']),
+          stdin: null,
+          stdout: 'close.floor.out',
+          requests: small,
+        },
       ],
     },
     {
@@ -222,6 +283,14 @@ async function main(): Promise<void> {
           argv: curl('big.curl', ['--http2']),
           stdin: null,
           stdout: 'h2.curl.out',
+          requests: big,
+        },
+        {
+          workload: 'h2',
+          peer: 'node floor',
+          argv: floor('bare-h2', 'big.urls', []),
+          stdin: null,
+          stdout: 'h2.floor.out',
           requests: big,
         },
       ],
@@ -241,6 +310,7 @@ async function main(): Promise<void> {
   );
   /** Medians per workload and peer, for the goals table. */
   const medians = new Map<string, { wall: number; cpuUs: number; rssMiB: number; allOn: string | null; ok: boolean }>();
+  const figures: Record<string, Record<string, HttpsFigures>> = {};
   for (const w of workloads) {
     if (only !== undefined && w.id !== only) continue;
     const samples = new Map<string, Run[]>();
@@ -264,6 +334,17 @@ async function main(): Promise<void> {
         allOn: versions.length === 1 && versions[0]![1] === cmd.requests ? versions[0]![0] : null,
         ok: rs.every((r) => r.exit === 0),
       });
+      figures[w.id] = {
+        ...figures[w.id],
+        [cmd.peer]: {
+          wallMs: median(rs.map((r) => r.wall)) * 1000,
+          cpuUsPerRequest: (median(rs.map((r) => r.cpu)) / cmd.requests) * 1e6,
+          maxRssKiB: median(rs.map((r) => r.rssKiB)),
+          requests: cmd.requests,
+          exits: rs.map((r) => r.exit),
+          versions: last.versions,
+        },
+      };
       lines.push(
         `| ${w.title} | ${cmd.peer} | ${median(rs.map((r) => r.wall)).toFixed(2)} | ` +
           `${Math.round((median(rs.map((r) => r.cpu)) / cmd.requests) * 1e6)} | ` +
@@ -275,21 +356,51 @@ async function main(): Promise<void> {
     }
   }
   await nginx.stop();
+  const summary: HttpsSummary = {
+    version: SUMMARY_VERSION,
+    runId,
+    finished: new Date().toISOString(),
+    runs,
+    quick,
+    workloads: figures,
+  };
   if (only === undefined) lines.push('', ...issue10Goals(medians));
+  lines.push('', ...issue24Https(summary));
   lines.push('', SECTION_END, '');
   const section = lines.join('\n');
+  // The section first: a summary.json with run.ts's id then says section.md is of that run too.
+  writeFileSync(join(WORK, 'section.md'), section);
+  writeFileSync(join(WORK, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   process.stdout.write(`${section}\n`);
-  if (only !== undefined) return;
+  // Run by bench/run.ts (--run-id), the section is recorded by run.ts, in the file it writes.
+  if (only !== undefined || runId !== null) return;
   const file = join(ROOT, 'bench', 'RESULTS.md');
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const start = text.indexOf(SECTION_HEADING);
-  const end = start === -1 ? -1 : text.indexOf(SECTION_END, start);
-  writeFileSync(
-    file,
-    start !== -1 && end !== -1
-      ? text.slice(0, start) + section.trimEnd() + text.slice(end + SECTION_END.length)
-      : `${text.trimEnd()}\n\n${section}`,
-  );
+  writeFileSync(file, recordHttpsSection(existsSync(file) ? readFileSync(file, 'utf8') : '', section));
+}
+
+/** Issue 24's HTTPS goals from this run, as the suite's goals table shows them, with the node floors. */
+function issue24Https(summary: HttpsSummary): string[] {
+  const rows = httpsGoals(summary);
+  const out = [
+    '### Issue 24 HTTPS goals, from the table above',
+    '',
+    '| workload | fetch-many | curl | goal | measured | verdict |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.workload} | ${r.fetchMany} | ${r.curl} | ${r.goal} | ${r.measured} | ${r.met === null ? 'not measured' : r.met ? '**met**' : '**missed**'} |`,
+    ),
+  ];
+  const notes = floorNotesFor(summary);
+  if (notes.length > 0) {
+    out.push(
+      '',
+      'The node floors (bench/peers/bare-tls.mjs: bare `node:tls`, HTTP/1.1 by hand; bench/peers/bare-h2.mjs: `node:http2`):',
+      '',
+      ...notes.map((n) => `- ${n}`),
+    );
+  }
+  return out;
 }
 
 type Medians = ReadonlyMap<string, { wall: number; cpuUs: number; rssMiB: number; allOn: string | null; ok: boolean }>;
