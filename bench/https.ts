@@ -3,7 +3,7 @@
  * http/1.1 in ALPN, the test CA's certificate), fetch-many against curl, interleaved runs,
  * medians of wall time, CPU (user + sys) per request and peak RSS, from /usr/bin/time.
  *
- *   npx tsx bench/https.ts [--quick] [--runs N] [--workload h1|close|h2] [--run-id ID]
+ *   npx tsx bench/https.ts [--quick] [--runs N] [--workload h1|close|h2|h2o] [--run-id ID]
  *   (also `npm run bench -- --only https`; with --workload, RESULTS.md is left as it is)
  *
  * Each workload also runs the node floor, a bare Node client doing the same requests with the same
@@ -17,7 +17,8 @@
  * - h1 keep-alive: 10k requests over HTTP/1.1 (`--http1.1` on both sides);
  * - no reuse: 2k requests each on a new connection (`Connection: close`), HTTP/1.1 — what TLS
  *   session resumption is for;
- * - h2: 10k requests multiplexed over HTTP/2 (fetch-many's default, `curl --http2`).
+ * - h2: 10k requests multiplexed over HTTP/2 (fetch-many's default, `curl --http2`);
+ * - h2o: the same against h2o (bench/h2o.ts), when it is installed or apt-get can install it.
  *
  * The section it writes in bench/RESULTS.md runs from its heading to its end marker.
  */
@@ -26,7 +27,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { track } from './children.js';
+import { installCleanup, track } from './children.js';
 import { floorNotesFor, httpsGoals } from './goals-24.js';
 import {
   type HttpsFigures,
@@ -36,9 +37,11 @@ import {
   SECTION_HEADING,
   SUMMARY_VERSION,
 } from './https-summary.js';
+import { startTlsH2o } from './h2o.js';
 import { launchNginx, type Nginx, nginxConfig } from './nginx.js';
 import { freePorts } from './ports.js';
 import { writeCurlConfig, writeUrlList } from './targets.js';
+import { ensureH2o } from './tools.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const WORK = join(ROOT, 'bench', '.work', 'https');
@@ -162,7 +165,20 @@ async function main(): Promise<void> {
   const quick = values.quick ?? false;
   const runs = Number(values.runs ?? (quick ? 3 : 5));
   mkdirSync(WORK, { recursive: true });
+  installCleanup();
   const nginx = await startTlsNginx(10);
+  // h2o, when it is or can be installed, for the h2 workload's second server set (issue 24).
+  const h2oBin = only === undefined || only === 'h2o' ? ensureH2o() : null;
+  const h2o =
+    h2oBin === null
+      ? null
+      : await startTlsH2o(
+          h2oBin,
+          join(WORK, 'h2o'),
+          10,
+          { cert: join(TLS, 'server.pem'), key: join(TLS, 'server-key.pem') },
+          BODY_BYTES,
+        );
   const c = 100;
   const perHost = String(c / nginx.origins.length);
   const big = quick ? 2000 : 10_000;
@@ -200,6 +216,10 @@ async function main(): Promise<void> {
   await writeCurlConfig(join(WORK, 'big.curl'), nginx.origins, '/small', big);
   await writeUrlList(join(WORK, 'small.urls'), nginx.origins, '/small', small);
   await writeCurlConfig(join(WORK, 'small.curl'), nginx.origins, '/small', small);
+  if (h2o !== null) {
+    await writeUrlList(join(WORK, 'h2o.urls'), h2o.origins, '/small', big);
+    await writeCurlConfig(join(WORK, 'h2o.curl'), h2o.origins, '/small', big);
+  }
   const close = ['-H', 'Connection: close'];
   const floor = (peer: 'bare-tls' | 'bare-h2', urls: string, extra: string[]): string[] => [
     'node',
@@ -296,6 +316,31 @@ async function main(): Promise<void> {
       ],
     },
   ];
+  if (h2o !== null) {
+    workloads.push({
+      id: 'h2o',
+      title: `${big / 1000}k https to h2o origins, multiplexed`,
+      commands: [
+        { workload: 'h2o', peer: 'fetch-many', argv: fm([]), stdin: 'h2o.urls', stdout: 'h2o.fm.out', requests: big },
+        {
+          workload: 'h2o',
+          peer: 'curl',
+          argv: curl('h2o.curl', ['--http2']),
+          stdin: null,
+          stdout: 'h2o.curl.out',
+          requests: big,
+        },
+        {
+          workload: 'h2o',
+          peer: 'node floor',
+          argv: floor('bare-h2', 'h2o.urls', []),
+          stdin: null,
+          stdout: 'h2o.floor.out',
+          requests: big,
+        },
+      ],
+    });
+  }
   const lines: string[] = [];
   lines.push(SECTION_HEADING, '');
   lines.push(
@@ -304,6 +349,12 @@ async function main(): Promise<void> {
       `medians; CPU = user + sys of the whole process from /usr/bin/time; load average at start ` +
       `${(await import('node:os')).loadavg()[0]!.toFixed(1)} on ${(await import('node:os')).cpus().length} CPUs. ` +
       'Rerun: `npx tsx bench/https.ts`.',
+    '',
+    h2o === null
+      ? h2oBin === null && only !== undefined && only !== 'h2o'
+        ? 'h2o: not selected.'
+        : 'h2o: not installed (`apt-get install h2o` failed), its workload left out.'
+      : `h2o: ${h2o.version}, 1 thread, 10 TLS origins serving \`/small\` from a ${BODY_BYTES}-byte file, 128 streams per connection, session resumption on (its default).`,
     '',
     '| workload | peer | wall (s) | CPU µs/req | peak RSS (MiB) | versions | exit |',
     '| --- | --- | --- | --- | --- | --- | --- |',
@@ -356,6 +407,7 @@ async function main(): Promise<void> {
     }
   }
   await nginx.stop();
+  await h2o?.stop();
   const summary: HttpsSummary = {
     version: SUMMARY_VERSION,
     runId,

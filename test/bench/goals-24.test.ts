@@ -47,6 +47,7 @@ function summary(runId: string | null, over: Partial<Record<string, Partial<Reco
         curl: figures(1000, 40, 20, '2'),
         'node floor': figures(400, 45, 60, '2'),
       },
+      h2o: { 'fetch-many': figures(550, 50, 30, '2'), curl: figures(1000, 40, 25, '2') },
     },
   };
   for (const [id, peers] of Object.entries(over)) base.workloads[id] = { ...base.workloads[id], ...peers } as never;
@@ -59,8 +60,10 @@ describe('issue 24 HTTPS goals', () => {
     expect(rows.map((r) => [r.workload, r.goal, r.measured, r.met])).toEqual([
       ['10k https keep-alive, HTTP/1.1', 'wall ≤ 0.90 × curl', '0.80 ×', true],
       ['2k https, new TLS connection per request', 'CPU/req ≤ 1.00 × curl', '0.90 ×', true],
-      ['10k https over HTTP/2', 'wall ≤ 0.60 × curl', '0.50 ×', true],
-      ['10k https over HTTP/2', 'peak RSS ≤ 2.00 × curl', '1.50 ×', true],
+      ['10k https over HTTP/2 (nginx)', 'wall ≤ 0.60 × curl', '0.50 ×', true],
+      ['10k https over HTTP/2 (nginx)', 'peak RSS ≤ 2.00 × curl', '1.50 ×', true],
+      ['10k https over HTTP/2 (h2o)', 'wall ≤ 0.60 × curl', '0.55 ×', true],
+      ['10k https over HTTP/2 (h2o)', 'peak RSS ≤ 2.00 × curl', '1.20 ×', true],
     ]);
     expect(rows[0]?.fetchMany).toBe('0.80 s, 90 µs/req');
     expect(rows[3]?.curl).toBe('20.0 MiB');
@@ -72,6 +75,7 @@ describe('issue 24 HTTPS goals', () => {
         h1: { 'fetch-many': figures(950, 90, 60, '1.1') },
         close: { 'fetch-many': figures(2000, 1010, 80, '1.1', 2000) },
         h2: { 'fetch-many': figures(700, 50, 45, '2') },
+        h2o: { 'fetch-many': figures(610, 50, 51, '2') },
       }),
     );
     expect(rows.map((r) => [r.measured, r.met])).toEqual([
@@ -79,14 +83,18 @@ describe('issue 24 HTTPS goals', () => {
       ['1.01 ×', false],
       ['0.70 ×', false],
       ['2.25 ×', false],
+      ['0.61 ×', false],
+      ['2.04 ×', false],
     ]);
   });
 
   it('misses the h2 goals when fetch-many did not get every response over HTTP/2', () => {
     const h2 = { ...figures(300, 50, 30, '2'), versions: { '2': 9000, '1.1': 1000 } };
-    const rows = httpsGoals(summary('r1', { h2: { 'fetch-many': h2 } }));
-    expect(rows[2]?.met).toBe(false);
-    expect(rows[2]?.measured).toContain('not every response on HTTP/2');
+    const rows = httpsGoals(summary('r1', { h2: { 'fetch-many': h2 }, h2o: { 'fetch-many': h2 } }));
+    for (const row of [rows[2], rows[3], rows[4], rows[5]]) {
+      expect(row?.met).toBe(false);
+      expect(row?.measured).toContain('not every response on HTTP/2');
+    }
   });
 
   it('gives no verdict when a peer failed a run or counted fewer responses', () => {
@@ -98,30 +106,34 @@ describe('issue 24 HTTPS goals', () => {
     expect(rows[1]?.met).toBe(true);
   });
 
-  it('says "not run" for every HTTPS row without a summary of this run, and for a workload it skipped', () => {
+  it('says "not run" for every HTTPS row without a summary of this run, and for a workload it skipped (no h2o)', () => {
     for (const row of httpsGoals(null)) expect(row).toMatchObject({ fetchMany: 'not run', curl: 'not run', met: null });
     const only = summary('r1');
     delete only.workloads.h1;
-    expect(httpsGoals(only)[0]).toMatchObject({ workload: '10k https keep-alive, HTTP/1.1', fetchMany: 'not run' });
+    delete only.workloads.h2o;
+    const rows = httpsGoals(only);
+    expect(rows[0]).toMatchObject({ workload: '10k https keep-alive, HTTP/1.1', fetchMany: 'not run' });
+    expect(rows[4]).toMatchObject({ workload: '10k https over HTTP/2 (h2o)', fetchMany: 'not run', met: null });
+    expect(rows[1]?.met).toBe(true);
   });
 
   it('puts the HTTPS rows in the issue 24 table in the issue order, between (b) and (p)', () => {
     const without = evaluateIssue24(noSuite);
-    expect(without).toHaveLength(9);
-    expect(without.slice(3, 7).every((r) => r.met === null && r.fetchMany === 'not run')).toBe(true);
+    expect(without).toHaveLength(11);
+    expect(without.slice(3, 9).every((r) => r.met === null && r.fetchMany === 'not run')).toBe(true);
     const withHttps = evaluateIssue24(noSuite, summary('r1'));
-    expect(withHttps.slice(3, 7).map((r) => r.met)).toEqual([true, true, true, true]);
+    expect(withHttps.slice(3, 9).map((r) => r.met)).toEqual([true, true, true, true, true, true]);
     expect(withHttps[2]?.workload).toContain('(b)');
-    expect(withHttps[7]?.workload).toContain('(p)');
+    expect(withHttps[9]?.workload).toContain('(p)');
   });
 
   it('notes the node floor beside fetch-many and curl where it ran', () => {
     const notes = floorNotes(noSuite, summary('r1'));
-    // h1 has no floor in this summary: only no-reuse and the two h2 figures.
+    // h1 and h2o have no floor in this summary: only no-reuse and the two nginx h2 figures.
     expect(notes).toEqual([
       '2k https, new TLS connection per request, CPU/req: fetch-many 900 µs/req, node floor 1200 µs/req, curl 1000 µs/req; fetch-many ÷ floor 0.75 ×, floor ÷ curl 1.20 ×',
-      '10k https over HTTP/2, wall: fetch-many 0.50 s, node floor 0.40 s, curl 1.00 s; fetch-many ÷ floor 1.25 ×, floor ÷ curl 0.40 ×',
-      '10k https over HTTP/2, peak RSS: fetch-many 30.0 MiB, node floor 60.0 MiB, curl 20.0 MiB; fetch-many ÷ floor 0.50 ×, floor ÷ curl 3.00 ×',
+      '10k https over HTTP/2 (nginx), wall: fetch-many 0.50 s, node floor 0.40 s, curl 1.00 s; fetch-many ÷ floor 1.25 ×, floor ÷ curl 0.40 ×',
+      '10k https over HTTP/2 (nginx), peak RSS: fetch-many 30.0 MiB, node floor 60.0 MiB, curl 20.0 MiB; fetch-many ÷ floor 0.50 ×, floor ÷ curl 3.00 ×',
     ]);
     expect(floorNotes(noSuite)).toEqual([]);
   });
