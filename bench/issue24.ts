@@ -8,8 +8,9 @@
  *           goals: 1 file: peak RSS ≤ 80 MiB; 200 × 1 MiB: ≤ 120 MiB; the ratios to curl shown
  *   dead    2,000 targets on an origin that accepts and never answers, listed first, then 200
  *           on a healthy origin (-c 20 --per-host 10 --timeout 10s): when the last healthy
- *           result arrives, with and without the dead origin, and with --max-host-errors 5 the
- *           whole run's wall time
+ *           result arrives, with and without the dead origin, also without --per-host (the
+ *           default: an origin that has not answered holds half of -c), and with
+ *           --max-host-errors 5 the whole run's wall time
  *           goals: healthy finishing time with the dead origin ≤ 2 × without it (from the same
  *           run), and before the dead origin's first timeout; with --max-host-errors 5 the run
  *           skips the dead origin's targets within one timeout (the last skipped result by 1.5 ×)
@@ -65,24 +66,32 @@ interface Row {
 const exit0 = (s: Sample): { ok: boolean; note?: string } =>
   s.exitCode === 0 ? { ok: true } : { ok: false, note: `exit ${String(s.exitCode)}` };
 
+/** `--per-host 10` unless the row measures the default. */
+const PER_HOST = ['--per-host', '10'];
+/** Without the fairness cap the healthy targets wait for all 2,000 dead timeouts: give up then. */
+const GIVE_UP_MS = 3 * TIMEOUT_S * 1000;
+
 /**
- * Runs fetch-many on `list` and resolves when `healthy` ok results arrived (ms since spawn), or
- * the run ended; then stops it (by its pid) unless `toEnd`. Also gives the whole wall time when
- * it ran to the end.
+ * Runs fetch-many on `list` and resolves when `healthy` ok results arrived (ms since spawn; NaN
+ * when not within {@link GIVE_UP_MS}), or the run ended; then stops it (by its pid) unless
+ * `toEnd`. Also gives the whole wall time when it ran to the end, and how many healthy results
+ * had arrived when the first dead one did.
  */
 async function healthyFinish(
   env: Issue24Env,
   list: string[],
   extra: string[],
   toEnd: boolean,
+  perHost: string[] = PER_HOST,
 ): Promise<{
   healthyMs: number;
   wallMs: number | null;
   firstDeadMs: number | null;
+  healthyAtFirstDead: number | null;
   lastSkippedMs: number | null;
   results: number;
 }> {
-  const args = ['bin/fetch-many.js', '--ndjson', '--no-progress', '-c', '20', '--per-host', '10'];
+  const args = ['bin/fetch-many.js', '--ndjson', '--no-progress', '-c', '20', ...perHost];
   const child = spawn(process.execPath, [...args, '--timeout', `${TIMEOUT_S}s`, ...extra, '-'], {
     cwd: env.root,
     stdio: ['pipe', 'pipe', 'ignore'],
@@ -90,14 +99,17 @@ async function healthyFinish(
   track(child, { group: false });
   const started = performance.now();
   child.stdin.end(`${list.join('\n')}\n`);
-  let healthyMs = -1;
+  let healthyMs = Number.NaN;
   let firstDeadMs: number | null = null;
+  let healthyAtFirstDead: number | null = null;
   let lastSkippedMs: number | null = null;
   let ok = 0;
   let results = 0;
   let rest = '';
   const ended = once(child, 'exit');
+  let giveUp: NodeJS.Timeout | null = null;
   await new Promise<void>((resolve) => {
+    if (!toEnd) giveUp = setTimeout(resolve, GIVE_UP_MS);
     child.stdout.on('data', (chunk: Buffer) => {
       const lines = (rest + chunk.toString()).split('\n');
       rest = lines.pop() ?? '';
@@ -107,7 +119,10 @@ async function healthyFinish(
         const r = JSON.parse(line) as { index: number; ok: boolean; error: { code: string } | null };
         const now = performance.now() - started;
         if (r.index < list.length - HEALTHY) {
-          if (firstDeadMs === null) firstDeadMs = now;
+          if (firstDeadMs === null) {
+            firstDeadMs = now;
+            healthyAtFirstDead = ok;
+          }
           if (r.error?.code === 'skipped') lastSkippedMs = now;
         } else if (r.ok && ++ok === HEALTHY) {
           healthyMs = now;
@@ -117,9 +132,17 @@ async function healthyFinish(
     });
     void ended.then(() => resolve());
   });
+  if (giveUp !== null) clearTimeout(giveUp);
   if (!toEnd && child.exitCode === null && child.pid !== undefined) signalChild(child.pid, 'SIGKILL');
   await ended;
-  return { healthyMs, wallMs: toEnd ? performance.now() - started : null, firstDeadMs, lastSkippedMs, results };
+  return {
+    healthyMs,
+    wallMs: toEnd ? performance.now() - started : null,
+    firstDeadMs,
+    healthyAtFirstDead,
+    lastSkippedMs,
+    results,
+  };
 }
 
 /** Runs the workload; returns the Markdown section for RESULTS.md (also logged as it goes). */
@@ -190,19 +213,24 @@ export async function runIssue24(env: Issue24Env): Promise<string> {
     const alone: number[] = [];
     const behind: number[] = [];
     const firstDead: number[] = [];
+    const behindDefault: number[] = [];
+    const defaultAtFirstDead: number[] = [];
     const skippedWall: number[] = [];
     const lastSkipped: number[] = [];
     for (let run = 0; run < env.runs; run++) {
       const a = await healthyFinish(env, healthyUrls, [], true);
       const b = await healthyFinish(env, [...deadUrls, ...healthyUrls], [], false);
       const c = await healthyFinish(env, [...deadUrls, ...healthyUrls], ['--max-host-errors', '5'], true);
+      const d = await healthyFinish(env, [...deadUrls, ...healthyUrls], [], false, []);
+      behindDefault.push(d.healthyMs);
+      defaultAtFirstDead.push(d.healthyAtFirstDead ?? HEALTHY);
       alone.push(a.healthyMs);
       behind.push(b.healthyMs);
       if (b.firstDeadMs !== null) firstDead.push(b.firstDeadMs);
       skippedWall.push(c.wallMs ?? Number.NaN);
       lastSkipped.push(c.lastSkippedMs ?? Number.NaN);
       env.log(
-        `  i24 dead origin      run ${run + 1}/${env.runs}  healthy alone ${a.healthyMs.toFixed(0)} ms, behind the dead origin ${b.healthyMs.toFixed(0)} ms (first dead result ${b.firstDeadMs === null ? 'none yet' : `${b.firstDeadMs.toFixed(0)} ms`}), --max-host-errors 5 last skipped result ${(c.lastSkippedMs ?? Number.NaN).toFixed(0)} ms, whole run ${(c.wallMs ?? 0).toFixed(0)} ms (${c.results} results)\n`,
+        `  i24 dead origin      run ${run + 1}/${env.runs}  healthy alone ${a.healthyMs.toFixed(0)} ms, behind the dead origin ${b.healthyMs.toFixed(0)} ms (first dead result ${b.firstDeadMs === null ? 'none yet' : `${b.firstDeadMs.toFixed(0)} ms`}), --max-host-errors 5 last skipped result ${(c.lastSkippedMs ?? Number.NaN).toFixed(0)} ms, whole run ${(c.wallMs ?? 0).toFixed(0)} ms (${c.results} results); without --per-host: healthy ${Number.isNaN(d.healthyMs) ? `not all within ${GIVE_UP_MS} ms` : `${d.healthyMs.toFixed(0)} ms`}, ${d.healthyAtFirstDead ?? HEALTHY} healthy before the first dead result\n`,
       );
     }
 
@@ -210,6 +238,14 @@ export async function runIssue24(env: Issue24Env): Promise<string> {
       median(row.samples.filter((s) => s.check.ok).map(pick));
     const rss = (row: Row): number => med(row, (s) => s.maxRssKiB) / 1024;
     const verdict = (pass: boolean): string => (pass ? 'PASS' : 'MISS');
+    // NaN: the healthy targets had not all finished when the run was given up on.
+    const finishing = (ms: number[]): string => {
+      const late = ms.filter((v) => Number.isNaN(v)).length;
+      if (late === ms.length) return `not all within ${GIVE_UP_MS}`;
+      return late === 0
+        ? median(ms).toFixed(0)
+        : `${median(ms).toFixed(0)} (${late} of ${ms.length} runs not within ${GIVE_UP_MS})`;
+    };
     const [binary, text, curl, many] = rows as [Row, Row, Row, Row];
     lines.push(
       HEADING,
@@ -227,13 +263,14 @@ export async function runIssue24(env: Issue24Env): Promise<string> {
           `| ${r.label} | ${r.samples.filter((s) => s.check.ok).length}/${r.samples.length} | ${med(r, (s) => s.wallMs).toFixed(0)} | ${med(r, (s) => s.cpuMs).toFixed(0)} | ${rss(r).toFixed(1)} |`,
       ),
       '',
-      `Dead origin: ${DEAD} targets on a server that accepts and never answers, listed first, then ${HEALTHY} on a healthy one; \`-c 20 --per-host 10 --timeout ${TIMEOUT_S}s\`. Times from spawn to the last healthy result (NDJSON line).`,
+      `Dead origin: ${DEAD} targets on a server that accepts and never answers, listed first, then ${HEALTHY} on a healthy one; \`-c 20 --per-host 10 --timeout ${TIMEOUT_S}s\` unless the row says no --per-host. Times from spawn to the last healthy result (NDJSON line).`,
       '',
       '| run | median ms |',
       '| --- | --- |',
       `| ${HEALTHY} healthy targets alone | ${median(alone).toFixed(0)} |`,
       `| the same behind ${DEAD} dead ones | ${median(behind).toFixed(0)} |`,
       `| first dead result (its timeout) | ${firstDead.length === 0 ? 'after the healthy ones' : median(firstDead).toFixed(0)} |`,
+      `| the same behind ${DEAD} dead ones, no --per-host (default: half of -c until an origin answers) | ${finishing(behindDefault)} |`,
       `| --max-host-errors 5: the last skipped result | ${median(lastSkipped).toFixed(0)} |`,
       `| --max-host-errors 5: the whole run (requests in flight end by their own timeout) | ${median(skippedWall).toFixed(0)} |`,
       '',
@@ -244,6 +281,7 @@ export async function runIssue24(env: Issue24Env): Promise<string> {
       `| 200 × 1 MiB file body: peak RSS ≤ 120 MiB | ${rss(many).toFixed(1)} MiB | ${verdict(rss(many) <= 120)} |`,
       `| healthy finishing time behind a dead origin ≤ 2 × alone | ${(median(behind) / median(alone)).toFixed(2)} × | ${verdict(median(behind) <= 2 * median(alone))} |`,
       `| healthy targets done before the dead origin's first timeout | ${median(behind).toFixed(0)} ms vs ${TIMEOUT_S * 1000} ms | ${verdict(median(behind) < TIMEOUT_S * 1000)} |`,
+      `| the same without --per-host: healthy results before the first dead one | ${median(defaultAtFirstDead)} of ${HEALTHY} | ${verdict(median(defaultAtFirstDead) === HEALTHY)} |`,
       `| --max-host-errors 5: the dead origin's targets skipped within one timeout (last skipped ≤ 1.5 × the timeout) | ${(median(lastSkipped) / (TIMEOUT_S * 1000)).toFixed(2)} × | ${verdict(median(lastSkipped) <= 1.5 * TIMEOUT_S * 1000)} |`,
       '',
       `Load average at the end: ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores.`,

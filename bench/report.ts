@@ -225,8 +225,9 @@ export function renderMarkdown(input: ReportInput): string {
   if (input.issue24.length > 0) {
     out.push('', '## Issue 24 goals (ratios to curl, this run)', '');
     out.push(
-      "Each ratio is fetch-many's median over curl -Z's from the runs above (wall, or CPU per request). The HTTPS rows",
-      'are measured by `npm run bench -- --only https` and reported in its own section.',
+      "Each ratio is fetch-many's median over curl -Z's from the runs above (wall, CPU per request or peak RSS). The",
+      'HTTPS rows come from bench/https.ts run by this same invocation (every peer in its section, "HTTPS and HTTP/2");',
+      '"not run" when it was not.',
       '',
     );
     out.push(mdTable(ISSUE13_HEAD, issue13Rows(input.issue24)));
@@ -236,7 +237,8 @@ export function renderMarkdown(input: ReportInput): string {
     if (input.issue24Floor.length > 0) {
       out.push(
         '',
-        'The node floor (bench/peers/bare-net.mjs: bare `node:net`, status line and Content-Length only):',
+        'The node floor (bench/peers/bare-net.mjs: bare `node:net`, status line and Content-Length only; for HTTPS',
+        'bench/peers/bare-tls.mjs, bare `node:tls` the same way, and bench/peers/bare-h2.mjs, `node:http2`):',
         '',
       );
       for (const line of input.issue24Floor) out.push(`- ${line}`);

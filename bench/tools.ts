@@ -81,6 +81,14 @@ export function ensureTools(): Tools {
   return { nginx, curl, time, wrk, hyperfine };
 }
 
+/**
+ * h2o, the second HTTP/2 server of bench/https.ts (issue 24: "nginx and h2o"): optional, installed
+ * with apt-get like wrk; null when it cannot be, and the h2o workload is left out.
+ */
+export function ensureH2o(): string | null {
+  return ensure('h2o', () => ['h2o'], false);
+}
+
 function firstLine(file: string, args: string[]): string {
   try {
     const out = execFileSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

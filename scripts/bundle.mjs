@@ -63,6 +63,12 @@ const lazyBuiltins = {
   },
 };
 
+// One file, no chunks: esbuild splits only ES modules. Splitting the site readers (htmlparser2,
+// markdown-it, sax: ~350 KB) into chunks took import from 45.2 to 36.5 ms, but the code cache
+// takes more (10 targets, 30 runs: 128 ms CPU split, 115 ms one CommonJS file with the cache;
+// bench/PROFILE.md, issue 24), and their modules are still evaluated only when first used.
+// dist/chunks/ of an earlier build is removed: it would ship in the tarball.
+rmSync('dist/chunks', { recursive: true, force: true });
 await build({
   entryPoints: ['dist/cli/main.js'],
   outfile: OUT,

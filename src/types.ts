@@ -411,7 +411,14 @@ export type Duration = number | string;
 export interface RunOptions {
   /** Requests in flight at once. @default 50 */
   concurrency?: number;
-  /** Connections open at once per origin (scheme, host, port). @default no cap but `concurrency` */
+  /**
+   * Requests in flight at once per origin (scheme, host, port): HTTP/1.1 connections, HTTP/2
+   * streams. When set, the cap from the start. Unset: `concurrency`, but an origin that has not
+   * answered yet (no response of any status in this run) may hold only `ceil(concurrency / 2)`,
+   * so an origin that never answers cannot take every slot; a single slow host runs at half
+   * width until its first response.
+   * @default `concurrency` (half of it until the origin first answers)
+   */
   perHost?: number;
   /**
    * Up to this many idempotent requests (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) written back

@@ -222,7 +222,7 @@ describe('fetchMany options (issue 12: the library is as strict as the CLI)', ()
     expect(byTag).toEqual({ '/echo?t=run': ['POST', 'a=1'], '/echo?t=own': ['POST', 'b=2'] });
   });
 
-  it('without perHost, one origin gets every slot of the concurrency', async () => {
+  it('without perHost, one origin gets every slot of the concurrency once it has answered', async () => {
     let inFlight = 0;
     let peak = 0;
     let quorum = 12;
@@ -246,7 +246,8 @@ describe('fetchMany options (issue 12: the library is as strict as the CLI)', ()
       }),
     );
     const targets = Array.from({ length: 12 }, () => `${server.url}/gate`);
-    const results = await collect(fetchMany(targets, { concurrency: 12, timeout: '10s' }));
+    // Until its first answer an origin may hold half the slots (issue 24): /ok answers at once.
+    const results = await collect(fetchMany([`${server.url}/ok`, ...targets], { concurrency: 12, timeout: '10s' }));
     expect(results.every((r) => r.ok)).toBe(true);
     expect(peak).toBe(12);
     // And perHost still caps when given.

@@ -222,6 +222,7 @@ async function run(
   }
   if (specs.filter((s) => s.kind === 'stdin').length > 1) throw new UsageError('stdin (-) can be given only once');
   // --sitemap, --links, --crawl: after the targets given as arguments.
+  const argSpecs = [...specs];
   const inputs = await inputSources(config, interrupted.signal);
   specs.push(...inputs.specs);
   // `fetch-many -` at a terminal waits for typing: say so, or it looks hung.
@@ -268,7 +269,11 @@ async function run(
     if (specs.some((s) => s.kind === 'stdin')) {
       throw new UsageError('--every reads the list again each round: give a file or URLs, not stdin');
     }
-    return runRounds(config.every, specs, selection, config, io, interrupted.signal, { history, outcome, secrets });
+    return runRounds(config.every, { args: argSpecs, first: inputs }, selection, config, io, interrupted.signal, {
+      history,
+      outcome,
+      secrets,
+    });
   }
   const selected = await untilAborted(
     readSelectedTargets(specs, config.defaults, io.stdin, selection, { env: io.env, secrets }),
@@ -330,10 +335,12 @@ async function* noTargets(): AsyncGenerator<PreparedTarget> {}
  * took longer), until a signal. Each round reads the list afresh and writes its reports (the
  * summary line, --openmetrics, --junit, --state, --cache) as a run does; a round a signal cuts
  * short writes none of them, so the files keep the last complete round. Exit 130/143.
+ * `--sitemap`, `--links` and `--crawl` are read anew each round (their sources are read once
+ * each): the first round takes the ones main made, later rounds make their own.
  */
 async function runRounds(
   every: number,
-  specs: SourceSpec[],
+  sources: { args: readonly SourceSpec[]; first: Awaited<ReturnType<typeof inputSources>> },
   selection: Awaited<ReturnType<typeof resolveSelection>>,
   config: CliConfig,
   io: CliIO,
@@ -341,8 +348,10 @@ async function runRounds(
   run: { history: ReportHistory; outcome: Outcome; secrets: Set<string> },
 ): Promise<number> {
   const { history, outcome, secrets } = run;
-  for (;;) {
+  for (let round = 0; ; round++) {
     const started = performance.now();
+    const inputs = round === 0 ? sources.first : await inputSources(config, interrupted);
+    const specs = [...sources.args, ...inputs.specs];
     history.baseline?.beginRound();
     history.state?.beginRound();
     history.cache?.beginRound();
@@ -360,6 +369,7 @@ async function runRounds(
       outcome,
       secrets,
       history,
+      inputs.crawler,
     );
     if (interrupted.aborted) return EXIT.sigint;
     if (code === EXIT.usage) return code;

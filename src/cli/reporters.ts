@@ -225,6 +225,9 @@ export async function createReporters(
       await reporter.end(summary);
       await verbose?.end(summary);
       await Promise.all([stdout.flush(), stderr.flush()]);
+      // Under --every the next round makes Outputs of its own on the same stdout and stderr.
+      stdout.detach();
+      stderr.detach();
       return summary;
     },
     async abandon() {

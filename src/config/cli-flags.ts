@@ -129,6 +129,8 @@ export const CLI_FLAGS: readonly CliOnlyFlag[] = [
     flags: '--list',
     help: 'print the targets the inputs make, one JSON object per line (url, method, source, from), and fetch nothing',
     group: 'inputs',
+    // --every fetched each round and never listed: a list is made once.
+    conflicts: ['every'],
   },
   {
     flags: '-m, --max-time <dur>',

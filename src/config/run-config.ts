@@ -98,13 +98,15 @@ export const RUN_OPTIONS = {
       defaultText: '50',
     },
   }),
-  // No default cap: a run against one host should use the concurrency it was given (curl -Z,
-  // httpx and linkinator have no per-host cap either). --per-host is for being polite.
+  // No fixed default cap: a run against one host should use the concurrency it was given (curl -Z,
+  // httpx and linkinator have no per-host cap either). But until an origin first answers it may
+  // hold only half of -c (the engine, issue 24), so one dead origin listed first cannot take every
+  // slot. --per-host is for being polite; when given, it is the cap from the start.
   perHost: optional({
     read: wholeNumber(1, MAX_COUNT),
     cli: {
       flags: '--per-host <n>',
-      help: 'requests in flight per origin (scheme, host, port): h1 connections, h2 streams (default: no cap but --concurrency)',
+      help: 'requests in flight per origin (scheme, host, port): h1 connections, h2 streams (default: --concurrency, half of it until the origin first answers)',
       group: 'requests',
     },
   }),

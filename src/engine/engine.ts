@@ -180,7 +180,12 @@ export class Engine implements PoolOwner {
     // Built once here so a bad per-host rate throws now, not at the first start.
     if (ratePerHost !== undefined) new RateLimiter(ratePerHost);
     this.paced = this.limiter !== null || ratePerHost !== undefined || retries > 0;
-    this.poolSettings = { perHost: this.perHost, ratePerHost, dialContext, sessionOptions };
+    // Without a per-origin cap, an origin that has not answered yet may hold only half the slots
+    // (issue 24): 2,000 targets on an origin that never answers, listed first, took all of `-c`,
+    // and the healthy origins behind it waited for its timeouts. Its first response head lifts
+    // the cap to `concurrency` (pool.ts); a slow single host loses at most half its width until then.
+    const perHostUnanswered = options.perHost ?? Math.max(1, Math.ceil(this.concurrency / 2));
+    this.poolSettings = { perHost: this.perHost, perHostUnanswered, ratePerHost, dialContext, sessionOptions };
     const follow = options.follow;
     this.followUps =
       follow || this.paced

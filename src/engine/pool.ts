@@ -12,6 +12,12 @@ import { WakeUp } from './wake.js';
 export interface PoolSettings {
   /** Requests in flight per origin (`perHost`): HTTP/1.1 connections, or HTTP/2 streams. */
   readonly perHost: number;
+  /**
+   * The same, while the origin has not answered yet (no response head of any status in this run):
+   * `perHost` when the user set one, else half the run's `concurrency`, so that one origin that
+   * never answers, listed first, cannot take every slot of the run.
+   */
+  readonly perHostUnanswered: number;
   /** Each origin's own pace (`ratePerHost`); undefined: none. */
   readonly ratePerHost: Rate | undefined;
   readonly dialContext: DialContext;
@@ -68,7 +74,8 @@ export interface PoolOwner {
  * The sessions to one origin (scheme, host, port), and the exchanges waiting for one. At most
  * `perHost` requests run at once: over as many HTTP/1.1 connections, or as streams of HTTP/2
  * connections — a second one opens only when the server's SETTINGS_MAX_CONCURRENT_STREAMS is
- * below the demand. Idle connections are reused for later targets; exchanges beyond the limit
+ * below the demand. Until the origin's first response head, `perHostUnanswered` (see
+ * {@link PoolSettings}). Idle connections are reused for later targets; exchanges beyond the limit
  * wait here, in order, without their timeouts running (they have not left the queue).
  *
  * While the origin's protocol is not known yet (https, ALPN offering h2), only one connection is
@@ -102,6 +109,11 @@ export class Pool implements SessionOwner, DialHandler {
   private dialFailed = false;
   /** Requests started here and not finished (dialling, or on a session). */
   private running = 0;
+  /**
+   * Requests in flight here at most (times `pipeline` when pipelining): `perHostUnanswered` until
+   * the origin's first response head ({@link headArrived}), then `perHost`.
+   */
+  private cap: number;
   /** Open sessions plus dials in progress. */
   private open = 0;
   /** This origin's own pace (`ratePerHost`), halved by a 429 and recovering after. */
@@ -123,6 +135,7 @@ export class Pool implements SessionOwner, DialHandler {
     this.origin = originOf(hostname, port, tls);
     this.label = this.origin.label;
     this.depth = settings.sessionOptions.pipeline;
+    this.cap = settings.perHostUnanswered;
     this.limiter = settings.ratePerHost === undefined ? null : new RateLimiter(settings.ratePerHost);
     const ctx = settings.dialContext;
     if (!tls) this.protocol = ctx.cleartext;
@@ -197,18 +210,18 @@ export class Pool implements SessionOwner, DialHandler {
   }
 
   /**
-   * Requests in flight here at most: `perHost` — HTTP/1.1 connections or HTTP/2 streams — and,
-   * when HTTP/1.1 requests are pipelined, `pipeline` on each of the `perHost` connections.
+   * Requests in flight here at most: the {@link cap} — HTTP/1.1 connections or HTTP/2 streams —
+   * and, when HTTP/1.1 requests are pipelined, `pipeline` on each of the `cap` connections.
    */
   private limit(): number {
-    const perHost = this.settings.perHost;
-    return this.depth > 1 && this.protocol === 'h1' ? perHost * this.depth : perHost;
+    const cap = this.cap;
+    return this.depth > 1 && this.protocol === 'h1' ? cap * this.depth : cap;
   }
 
-  /** Whether a connection may be dialled now: as {@link mayDial}, and no more than `perHost` when pipelining. */
+  /** Whether a connection may be dialled now: as {@link mayDial}, and no more than the {@link cap} when pipelining. */
   private mayOpen(): boolean {
     if (!this.mayDial()) return false;
-    return this.depth === 1 || this.protocol !== 'h1' || this.open < this.settings.perHost;
+    return this.depth === 1 || this.protocol !== 'h1' || this.open < this.cap;
   }
 
   /** Runs `ex`, which {@link claim} let start. */
@@ -349,6 +362,16 @@ export class Pool implements SessionOwner, DialHandler {
 
   continuesAfter(ex: Exchange, status: number): boolean {
     return this.owner.continuesAfter(ex, status);
+  }
+
+  /**
+   * The origin answers: from now on it may use its full `perHost`. What waits here for the room
+   * starts — deferred, as we are inside the session's response handling.
+   */
+  headArrived(): void {
+    if (this.cap === this.settings.perHost) return;
+    this.cap = this.settings.perHost;
+    if (this.waitingCount > 0) queueMicrotask(() => this.drain());
   }
 
   /**

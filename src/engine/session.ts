@@ -53,6 +53,8 @@ export interface SessionOwner {
   finished(ex: Exchange, result: Result, session: Session, reusable: boolean): void;
   /** Whether a response with this status will be followed by another request (redirect, retry). */
   continuesAfter(ex: Exchange, status: number): boolean;
+  /** A final response head arrived (any status): the origin answers. */
+  headArrived(): void;
   /**
    * `ex` never reached the server's application — a kept-alive connection that was already
    * closing, a stream above a GOAWAY's last id, REFUSED_STREAM — and runs again elsewhere; not

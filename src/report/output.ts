@@ -114,6 +114,15 @@ export class Output {
     await new Promise<void>((resolve) => this.stream.end(resolve));
   }
 
+  /**
+   * Stops listening to the stream's errors, after a last {@link flush}: for a stream that outlives
+   * this Output (stdout, across the rounds of `--every`), where each Output's listener would
+   * otherwise stay on it for the life of the process.
+   */
+  detach(): void {
+    this.stream.removeListener('error', this.#onError);
+  }
+
   readonly #onImmediate = (): void => {
     this.#immediate = null;
     this.#writeNow();

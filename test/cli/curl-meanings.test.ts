@@ -156,7 +156,7 @@ describe('-I, -A, -u, -m', () => {
 });
 
 describe('connections per origin', () => {
-  it('without --per-host, one host gets all of -c; --per-host still caps', async () => {
+  it('without --per-host, one host gets all of -c once it answered; --per-host still caps', async () => {
     let inFlight = 0;
     let peak = 0;
     let quorum = 12;
@@ -179,7 +179,8 @@ describe('connections per origin', () => {
     });
     try {
       const urls = Array.from({ length: 12 }, () => `${gate.url}/gate`);
-      const run = await runCli(['--ndjson', '-c', '12', ...urls]);
+      // Until its first answer an origin may hold half of -c (issue 24): /ok answers at once.
+      const run = await runCli(['--ndjson', '-c', '12', `${gate.url}/ok`, ...urls]);
       expect(run.code, run.stderr).toBe(0);
       expect(peak).toBe(12);
       peak = 0;

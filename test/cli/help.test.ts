@@ -68,6 +68,6 @@ describe('--help', () => {
       expect(line, cli.flags).toContain(`(default: ${cli.defaultText})`);
     }
     expect(stdout).toMatch(/--retry-delay <dur> .*\(default: 1s\)/);
-    expect(stdout).toMatch(/--per-host <n> .*no cap but --concurrency/);
+    expect(stdout).toMatch(/--per-host <n> .*\(default: --concurrency, half of it until the origin first answers\)/);
   });
 });

@@ -2,8 +2,9 @@
  * A dead origin cannot hold a run back (issue 24). 2,000 targets on an origin that accepts and
  * never answers, listed first, then 200 on a healthy one: the scheduler reads past the dead
  * origin's full queue, so the healthy targets all finish before the first dead one times out
- * (asserted on the order results arrive in, never on wall time). With `maxHostErrors` the dead
- * origin's remaining targets end at once as `skipped`.
+ * (asserted on the order results arrive in, never on wall time) — with `perHost`, and without it
+ * (an origin that has not answered yet holds half of `concurrency` at most). With `maxHostErrors`
+ * the dead origin's remaining targets end at once as `skipped`.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -53,6 +54,23 @@ describe('a dead origin listed first', () => {
     for await (const r of fetchMany(targets(healthy.url), { concurrency: 20, perHost: PER_HOST, timeout: '10s' })) {
       order.push(r);
       // The first dead result: what came before it is what this test is about; the rest is cancelled.
+      if (isDead(r)) break;
+    }
+    const firstDead = order.at(-1)!;
+    expect(isDead(firstDead)).toBe(true);
+    expect(firstDead.error?.code).toBe('timeout');
+    const before = order.slice(0, -1);
+    expect(before).toHaveLength(HEALTHY);
+    expect(before.every((r) => !isDead(r) && r.ok)).toBe(true);
+  }, 120_000);
+
+  it('without perHost too: an origin that never answered holds half the slots at most', async () => {
+    // perHost defaults to concurrency, but until its first response an origin may hold only
+    // ceil(concurrency / 2) requests, so the healthy origin gets the other half.
+    const healthy = await start(startHttpServer());
+    const order: Result[] = [];
+    for await (const r of fetchMany(targets(healthy.url), { concurrency: 20, timeout: '10s' })) {
+      order.push(r);
       if (isDead(r)) break;
     }
     const firstDead = order.at(-1)!;

@@ -783,7 +783,11 @@ describe('cancellation', () => {
       }
     }
     const controller = new AbortController();
-    const done = runTargets(source(), { concurrency: 2, timeout: 10_000, signal: controller.signal }, () => {});
+    const done = runTargets(
+      source(),
+      { concurrency: 2, perHost: 2, timeout: 10_000, signal: controller.signal },
+      () => {},
+    );
     await eventually(() => server.requests === 2, 'two requests in flight');
     controller.abort();
     await done;

@@ -206,7 +206,20 @@ describe('--every', () => {
     }
   }, 60_000);
 
-  it('usage errors: with stdin, with a stdout format, a bad duration', async () => {
+  it('many rounds leave no listener behind on stdout or stderr', async () => {
+    // Each round's reports listened for stdout's errors and never stopped: the eleventh round
+    // made node warn of a leak, and a long --every grew by one listener a round.
+    const live = startCli(['--every', '20ms', '--openmetrics', `${tmp.dir}/rounds.prom`, `${http.url}/ok`], {
+      killAfterMs: 60_000,
+    });
+    await waitFor(() => (live.stderr().match(/^1 target: 1 ok/gm)?.length ?? 0) >= 15, '15 rounds', 45_000);
+    live.child.kill('SIGINT');
+    const run = await live.done;
+    expect(run.code, run.stderr).toBe(130);
+    expect(run.stderr).not.toMatch(/MaxListenersExceededWarning/);
+  }, 60_000);
+
+  it('usage errors: with stdin, with a stdout format, a bad duration, with --list', async () => {
     const cases: Array<[string[], RegExp, string?]> = [
       [['--every', '1s', '--openmetrics', `${tmp.dir}/x.prom`], /--every reads the list again/, `${http.url}/ok\n`],
       [
@@ -214,6 +227,10 @@ describe('--every', () => {
         /--every.*cannot be used with option '--ndjson'|'--ndjson' cannot be used with option '--every/,
       ],
       [['--every', 'often', list], /--every.*invalid duration/],
+      [
+        ['--every', '1s', '--list', list],
+        /'--list' cannot be used with option '--every|'--every.*cannot be used with option '--list'/,
+      ],
     ];
     for (const [args, message, stdin] of cases) {
       const run = await runCli(args, stdin === undefined ? {} : { stdin });

@@ -245,6 +245,7 @@ export class H1Session implements Session, ParserHandler {
     ex.httpVersion = head.version === 0 ? '1.0' : '1.1';
     this.http11 = head.version === 1;
     ex.onHead(head);
+    this.owner.headArrived();
     if (!head.keepAlive) this.spent = true;
     const codings = this.options.transport.compressed ? contentCodings(head.headers) : null;
     const wantsBody = ex.wantsBody();

@@ -523,6 +523,7 @@ export class H2Session implements Session, FrameHandler {
       chunked: false,
     };
     ex.onHead(response);
+    this.owner.headArrived();
     const codings = this.options.transport.compressed ? contentCodings(head.headers) : null;
     const wantsBody = ex.wantsBody();
     // A body that is only counted goes straight to the exchange; it has no consumer to wait for,

@@ -30,7 +30,9 @@ import { expectation, logged, rawServerFixture, recordingOwner, until, urls } fr
 
 const raw = rawServerFixture();
 
-const h2c = { http2PriorKnowledge: true, timeout: 3000 };
+// perHost given: these servers hold the streams until all of a test's requests are open, and
+// without one an origin that has not answered yet may hold only half of `concurrency`.
+const h2c = { http2PriorKnowledge: true, timeout: 3000, perHost: 100 };
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** A socket whose writes are never taken (a server that never reads): everything written stays queued. */

@@ -230,7 +230,7 @@ describe('an https origin that turns out HTTP/1.1', () => {
     const port = (server.address() as import('node:net').AddressInfo).port;
     try {
       const urls = Array.from({ length: 8 }, (_, i) => `https://127.0.0.1:${port}/h1/${i}`);
-      const results = await run(urls, { ...tlsOptions, concurrency: 8 });
+      const results = await run(urls, { ...tlsOptions, concurrency: 8, perHost: 8 });
       expect(results.every((r) => r.ok && r.httpVersion === '1.1')).toBe(true);
       expect(peak).toBe(8);
       expect(connections).toBe(8);

@@ -54,6 +54,7 @@ export function recordingOwner(): SessionOwner & { results: Result[]; closedCoun
     requeue: () => {},
     roomChanged: () => {},
     unanswered: () => {},
+    headArrived: () => {},
     closed: (_s: Session) => {
       owner.closedCount++;
     },

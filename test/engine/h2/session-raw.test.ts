@@ -43,7 +43,9 @@ import { expectation, logged, rawServerFixture, recordingOwner, until, urls } fr
 
 const raw = rawServerFixture();
 
-const h2c = { http2PriorKnowledge: true, timeout: 5000 };
+// perHost given: these servers hold the streams until all of a test's requests are open, and
+// without one an origin that has not answered yet may hold only half of `concurrency`.
+const h2c = { http2PriorKnowledge: true, timeout: 5000, perHost: 100 };
 const ok200 =
   (body = 'ok'): RawServerOptions['onRequest'] =>
   (conn, req) =>
