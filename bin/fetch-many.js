@@ -27,15 +27,16 @@ process.on('SIGTERM', onSignal);
 // A clone that was never built has no dist/: say what to do in one line (exit 2, a usage error),
 // not with a stack of ERR_MODULE_NOT_FOUND. Only a missing dist/ file is this case; any other
 // failure to load is ours, and is thrown as it is.
+const notBuilt = () => {
+  process.stderr.write('fetch-many: not built yet (no dist/): run npm install first\n');
+  process.exit(2);
+};
 const load = async (path) => {
   try {
     return await import(path);
   } catch (err) {
     const file = fileURLToPath(new URL(path, import.meta.url));
-    if (err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes(file)) {
-      process.stderr.write('fetch-many: not built yet (no dist/): run npm install first\n');
-      process.exit(2);
-    }
+    if (err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes(file)) notBuilt();
     throw err;
   }
 };
@@ -52,8 +53,18 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
 // measurable speed (bench/PROFILE.md, issues 10 and 13). Kept at its initial size instead. Set
 // here, for the CLI's own process only: the library never changes a host's V8 flags.
 (await import('node:v8')).setFlagsFromString('--semi-space-growth-factor=1');
-const { main } = await load('../dist/fetch-many.bundle.js');
-const code = await main(args, undefined, signals);
+// The bundle is CommonJS, compiled through a V8 code cache kept between runs (bin/cli-loader.js).
+const { loadCli } = await import('./cli-loader.js');
+const bundle = fileURLToPath(new URL('../dist/fetch-many.bundle.cjs', import.meta.url));
+let cli;
+try {
+  cli = loadCli(bundle);
+} catch (err) {
+  if (err?.code === 'ENOENT' && err.path === bundle) notBuilt();
+  throw err;
+}
+const code = await cli.main(args, undefined, signals);
+cli.saveCache();
 // Flushing is done by the reporters; exit now so a still-open stdin cannot hold the process.
 // main decides the code: 130/143 after a signal once every report is written, but a usage error
 // (exit 2, nothing written) stays one even when a signal came meanwhile (issue 22).

@@ -9,10 +9,17 @@
 // the bundle by a small module that loads the real one when one of its functions is first
 // called. The ESM shims list the names our code imports: an import of any other name fails the
 // build ("No matching export"), so a new import cannot silently get `undefined`.
-import { rmSync } from 'node:fs';
+//
+// Issue 24: CommonJS, not an ES module, so that bin/cli-loader.js can compile it with `vm.Script`
+// and a V8 code cache (an ES module has no such API on Node 20). Its last line is a hash of the
+// rest: the cache's name, since V8 checks only a cached source's length.
+import { createHash } from 'node:crypto';
+import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
-/** Loads a built-in on first use; `require` is the bundle's (see the banner). */
+const OUT = 'dist/fetch-many.bundle.cjs';
+
+/** Loads a built-in on first use; `require` is the bundle's (CommonJS). */
 const loader = (name) => `let real; const m = () => (real ??= require(${JSON.stringify(name)}));`;
 const forward = (fn) => `export function ${fn}(...args) { return m().${fn}(...args); }`;
 
@@ -56,30 +63,26 @@ const lazyBuiltins = {
   },
 };
 
-// The readers of --links, --crawl and --sitemap (htmlparser2, markdown-it, sax and what they pull
-// in: about 350 KB of the 1 MB bundle) are imported with import() where they are used, so they
-// go to chunks of their own under dist/chunks/ and are parsed only by the runs that use them.
-// One file held them all: importing it took 45.2 ms against 36.5 ms for the split main file
-// (fastest of 25 runs each, issue 24). Old chunks are removed first: their names carry a hash,
-// and a stale one would ship in the tarball.
+// One file, no chunks: esbuild splits only ES modules. Splitting the site readers (htmlparser2,
+// markdown-it, sax: ~350 KB) into chunks took import from 45.2 to 36.5 ms, but the code cache
+// takes more (10 targets, 30 runs: 128 ms CPU split, 115 ms one CommonJS file with the cache;
+// bench/PROFILE.md, issue 24), and their modules are still evaluated only when first used.
+// dist/chunks/ of an earlier build is removed: it would ship in the tarball.
 rmSync('dist/chunks', { recursive: true, force: true });
 await build({
   entryPoints: ['dist/cli/main.js'],
-  outdir: 'dist',
-  entryNames: 'fetch-many.bundle',
-  chunkNames: 'chunks/[name]-[hash]',
-  splitting: true,
+  outfile: OUT,
   bundle: true,
   platform: 'node',
   target: 'node20',
-  format: 'esm',
+  format: 'cjs',
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',
   logLevel: 'warning',
   plugins: [lazyBuiltins],
-  // commander is CommonJS and calls require() for node built-ins; an ES module has no require.
-  banner: {
-    js: "import { createRequire as __fmRequire } from 'node:module'; const require = __fmRequire(import.meta.url);",
-  },
 });
+const hash = createHash('sha256').update(readFileSync(OUT)).digest('hex').slice(0, 32);
+appendFileSync(OUT, `//# fetch-many-build=${hash}\n`);
+// The ES module bundle of earlier builds, if any: nothing loads it any more.
+rmSync('dist/fetch-many.bundle.js', { force: true });

@@ -10,7 +10,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -47,8 +47,8 @@ describe('an unbuilt clone', () => {
   it('says "run npm install first" in one line, exit 2, no stack', async () => {
     const clone = await mkdtemp(join(tmpdir(), 'fetch-many clone-'));
     try {
-      await mkdir(join(clone, 'bin'));
-      await copyFile(BIN, join(clone, 'bin', 'fetch-many.js'));
+      // A clone has all of bin/ (fetch-many.js imports cli-loader.js), and no dist/.
+      await cp(join(ROOT, 'bin'), join(clone, 'bin'), { recursive: true });
       await copyFile(join(ROOT, 'package.json'), join(clone, 'package.json'));
       for (const args of [['http://127.0.0.1:1/'], ['--version']]) {
         const run = await new Promise<{ code: number; stderr: string; stdout: string }>((resolve) => {
