@@ -3,7 +3,7 @@
  *
  *   npm run bench                   full suite, 3 interleaved runs, writes bench/RESULTS.md
  *   npm run bench -- --quick        small N, 1 run, writes bench/.work/RESULTS-quick.md
- *   npm run bench -- --only a,d     selected workloads (a b c d e f g p, bodies, h, m, https, i24);
+ *   npm run bench -- --only a,d     selected workloads (a b c d e f g p, bodies, h, m, https, i24, crawl);
  *                                   the main table goes to bench/.work/RESULTS-only.md unless every
  *                                   one of a–g and p ran, the sections to bench/RESULTS.md
  *                                   (https: issue 10, bench/https.ts: TLS nginx, h1 and h2 vs curl)
@@ -11,6 +11,7 @@
  *                                   (m: merge of 1M results, bench/merge.ts)
  *                                   (r: redaction cost per MB, 1–16 MB, bench/redact.ts)
  *                                   (i24: file uploads and a dead origin, bench/issue24.ts)
+ *                                   (crawl: issue 21, bench/crawl.ts: --crawl beside linkinator)
  *   npm run bench -- --runs 5       more runs per program
  *
  * Only 127.0.0.1 is ever contacted; every child is stopped by pid at the end or on Ctrl-C.
@@ -41,9 +42,9 @@ import { allWorkloads, type WorkloadEnv } from './workloads.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const WORK = 'bench/.work';
-const GROUPS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'p', 'bodies', 'h', 'm', 'r', 'https', 'i24'];
+const GROUPS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'p', 'bodies', 'h', 'm', 'r', 'https', 'i24', 'crawl'];
 /** Workloads that only replace their own section of the results file. */
-const SECTION_ONLY = ['bodies', 'h', 'm', 'r', 'https', 'i24'];
+const SECTION_ONLY = ['bodies', 'h', 'm', 'r', 'https', 'i24', 'crawl'];
 
 function options(): { quick: boolean; only: string[]; runs: number; argv: string[] } {
   const argv = process.argv.slice(2);
@@ -272,6 +273,17 @@ async function main(): Promise<void> {
   if (https !== null) {
     const section = readFileSync(join(ROOT, WORK, 'https', 'section.md'), 'utf8');
     writeFileSync(out, recordHttpsSection(existsSync(out) ? readFileSync(out, 'utf8') : '', section));
+  }
+  // Issue 21's crawl (bench/crawl.ts), a child of its own: with 3 runs or more it replaces its own
+  // section of bench/RESULTS.md (after the whole-file write, which would drop it); fewer only print.
+  if (opts.only.includes('crawl')) {
+    process.stderr.write('\ncrawl: fetch-many --crawl beside linkinator --recurse (issue 21)\n');
+    const runs = opts.quick ? 1 : opts.runs;
+    const done = spawnSync('npx', ['tsx', 'bench/crawl.ts', '--runs', String(runs)], { cwd: ROOT, stdio: 'inherit' });
+    if (done.status !== 0) {
+      process.stderr.write(`bench: bench/crawl.ts failed (exit ${String(done.status)})\n`);
+      process.exitCode = 1;
+    }
   }
 }
 
