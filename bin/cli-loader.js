@@ -2,10 +2,11 @@
 //
 // Compiling the 1 MB bundle is most of what fetch-many adds to node's own start: V8 parses it
 // top to bottom, then compiles each function on its first call. `vm.Script` with `cachedData`
-// skips both for everything the cache holds; the cache is written once, after a run, so it holds
-// the functions that run compiled too (bench/PROFILE.md, issue 24: −25 ms CPU for 10 targets, −23
-// ms for 10,000, on Node 20; Node 22.1+'s own `module.enableCompileCache()` caches only what was
-// compiled at load, and does not exist on Node 20).
+// skips both for everything the cache holds; the cache is made after a run, so it holds the
+// functions that run compiled too, and made again after later runs that compiled more
+// (bench/PROFILE.md, issue 24: −25 ms CPU for 10 targets, −23 ms for 10,000, on Node 20; Node
+// 22.1+'s own `module.enableCompileCache()` caches only what was compiled at load, and does not
+// exist on Node 20).
 //
 // Where: NODE_COMPILE_CACHE when set (node's own variable: the user chose the place), else a
 // directory of our own in the temp dir, `fetch-many-compile-cache-<uid>`, used only when it is a
@@ -108,7 +109,7 @@ function writeCache(file, data) {
 
 /**
  * Compiles and runs the bundle (CommonJS) at `path`; gives its exports and `saveCache`, to call
- * once the run is over (it writes the cache only when none was used).
+ * once the run is over (it writes the cache when none was used, or when this run's is bigger).
  */
 export function loadCli(path) {
   const source = readFileSync(path, 'utf8');
@@ -121,10 +122,15 @@ export function loadCli(path) {
   });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(path), module, path, dirname(path));
+  // V8 caches what is compiled when the cache is made: the functions loaded from a cache and those
+  // this run compiled. A cache made by a run that ran little (a usage error, `--help`) held too
+  // little to help (10 targets: 131 ms CPU with such a cache, 132 without); so after every run the
+  // cache is made again (about 5 ms), and written when it grew by more than 5 %.
   const saveCache = () => {
-    if (file !== null && (cachedData === undefined || script.cachedDataRejected === true)) {
-      writeCache(file, script.createCachedData());
-    }
+    if (file === null) return;
+    const data = script.createCachedData();
+    const used = cachedData !== undefined && script.cachedDataRejected !== true;
+    if (!used || data.length > cachedData.length * 1.05) writeCache(file, data);
   };
   return { ...module.exports, saveCache };
 }

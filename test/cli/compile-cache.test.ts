@@ -51,6 +51,23 @@ describe('the CLI code cache', () => {
     expect(await readdir(dir)).toEqual(files);
   });
 
+  it('grows: a cache made by a run that ran little is made again after one that ran more', async () => {
+    const dir = join(tmp.dir, 'grows');
+    // A usage error: the CLI's parser runs, the engine and the reporters never do.
+    const usage = await runCli(['--no-such-flag'], {
+      env: { NODE_COMPILE_CACHE: dir, NODE_DISABLE_COMPILE_CACHE: undefined },
+    });
+    expect(usage.code).toBe(2);
+    const [name] = await readdir(dir);
+    const path = join(dir, name ?? '');
+    const thin = await stat(path);
+    await run({ NODE_COMPILE_CACHE: dir });
+    const grown = await stat(path);
+    expect(grown.ino).not.toBe(thin.ino);
+    expect(grown.size).toBeGreaterThan(thin.size * 1.05);
+    expect(await readdir(dir)).toEqual([name]);
+  });
+
   it('is replaced when V8 rejects it (not a cache), and the run is not affected', async () => {
     const dir = join(tmp.dir, 'garbage');
     await run({ NODE_COMPILE_CACHE: dir });
