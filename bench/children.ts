@@ -28,6 +28,20 @@ export function signalChild(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * Stops one tracked child with SIGTERM (SIGKILL if it is still there 3 s later) and resolves once it
+ * has exited; at once for a child already gone. The servers' `stop()` (nginx, h2o, never-answer).
+ */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  const pid = child.pid;
+  if (pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  signalChild(pid, 'SIGTERM');
+  const timer = setTimeout(() => signalChild(pid, 'SIGKILL'), 3000);
+  await gone;
+  clearTimeout(timer);
+}
+
 /** Stops every child still running, each with its own stop signal. Synchronous: safe in 'exit'. */
 export function stopAll(signal?: NodeJS.Signals): void {
   for (const [pid, entry] of live) {

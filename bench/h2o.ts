@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { signalChild, track } from './children.js';
+import { stopChild, track } from './children.js';
 import { freePorts } from './ports.js';
 
 /**
@@ -79,18 +79,10 @@ export async function startTlsH2o(
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   track(child, { group: false, stopSignal: 'SIGTERM' });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('h2o did not start');
+  if (child.pid === undefined) throw new Error('h2o did not start');
   let exited = false;
   child.once('exit', () => (exited = true));
-  const stop = async (): Promise<void> => {
-    if (exited) return;
-    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    signalChild(pid, 'SIGTERM');
-    const timer = setTimeout(() => signalChild(pid, 'SIGKILL'), 3000);
-    await gone;
-    clearTimeout(timer);
-  };
+  const stop = (): Promise<void> => stopChild(child);
 
   const deadline = Date.now() + 10_000;
   for (const port of ports) {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { signalChild, track } from './children.js';
+import { stopChild, track } from './children.js';
 
 export interface NeverAnswer {
   origin: string;
@@ -17,10 +17,7 @@ export async function startNeverAnswer(maxSeconds = 900): Promise<NeverAnswer> {
   const command = [process.execPath, SCRIPT, String(maxSeconds)];
   const child = spawn(process.execPath, command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   track(child, { group: false });
-  const pid = child.pid;
-  if (pid === undefined || child.stdout === null) throw new Error('never-answer server did not start');
-  let exited = false;
-  child.once('exit', () => (exited = true));
+  if (child.pid === undefined || child.stdout === null) throw new Error('never-answer server did not start');
   const lines = createInterface({ input: child.stdout });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('never-answer server: no port in 5 s')), 5000);
@@ -35,12 +32,7 @@ export async function startNeverAnswer(maxSeconds = 900): Promise<NeverAnswer> {
     command,
     async stop() {
       lines.close();
-      if (exited) return;
-      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      signalChild(pid, 'SIGTERM');
-      const timer = setTimeout(() => signalChild(pid, 'SIGKILL'), 3000);
-      await gone;
-      clearTimeout(timer);
+      await stopChild(child);
     },
   };
 }

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { signalChild, track } from './children.js';
+import { stopChild, track } from './children.js';
 import { freePorts } from './ports.js';
 
 /** Exactly 1 KiB of body for `/small`: letters and digits only, so nginx's `return` needs no escaping. */
@@ -194,13 +194,6 @@ export async function launchNginx(
     configPath,
     command: [nginxBin, ...args],
     pid,
-    async stop() {
-      if (exited) return;
-      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      signalChild(pid, 'SIGTERM');
-      const timer = setTimeout(() => signalChild(pid, 'SIGKILL'), 3000);
-      await gone;
-      clearTimeout(timer);
-    },
+    stop: () => stopChild(child),
   };
 }
