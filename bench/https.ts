@@ -20,7 +20,7 @@
  * - h2: 10k requests multiplexed over HTTP/2 (fetch-many's default, `curl --http2`);
  * - h2o: the same against h2o (bench/h2o.ts), when it is installed or apt-get can install it.
  *
- * The section it writes in bench/RESULTS.md runs from its heading to its end marker.
+ * The section it writes in bench/RESULTS.md (with --quick, bench/.work/RESULTS-quick.md) runs from its heading to its end marker.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -426,7 +426,8 @@ async function main(): Promise<void> {
   process.stdout.write(`${section}\n`);
   // Run by bench/run.ts (--run-id), the section is recorded by run.ts, in the file it writes.
   if (only !== undefined || runId !== null) return;
-  const file = join(ROOT, 'bench', 'RESULTS.md');
+  // --quick (small N, fewer runs) never replaces the full figures: like run.ts, it writes beside them.
+  const file = quick ? join(ROOT, 'bench', '.work', 'RESULTS-quick.md') : join(ROOT, 'bench', 'RESULTS.md');
   writeFileSync(file, recordHttpsSection(existsSync(file) ? readFileSync(file, 'utf8') : '', section));
 }
 
