@@ -124,7 +124,7 @@ export function loadCli(path) {
   script.runInThisContext()(module.exports, createRequire(path), module, path, dirname(path));
   // V8 caches what is compiled when the cache is made: the functions loaded from a cache and those
   // this run compiled. A cache made by a run that ran little (a usage error, `--help`) held too
-  // little to help (10 targets: 131 ms CPU with such a cache, 132 without); so after every run the
+  // little to help (10 targets: 131.7 ms CPU with such a cache, 131.0 without); so after every run the
   // cache is made again (about 5 ms), and written when it grew by more than 5 %.
   const saveCache = () => {
     if (file === null) return;
